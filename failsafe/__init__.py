@@ -1,0 +1,1 @@
+"""failsafe: shared building blocks of the Pulumi program (config, providers, helpers) and its tooling."""
