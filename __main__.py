@@ -1,4 +1,8 @@
-"""failsafe: load config -> build providers -> build this stack's components -> export outputs."""
+"""failsafe: load config -> build providers -> build this stack's components -> export outputs.
+
+Deploy order is dr, then prod: prod reads dr's outputs through a StackReference; dr never reads prod
+(it trusts prod's replication role by its deterministic name and the prod account ID from config).
+"""
 
 import pulumi
 
@@ -11,12 +15,19 @@ except ConfigError as error:
     raise pulumi.RunError(str(error)) from None
 
 aws = providers.build(cfg)
-opts = pulumi.ResourceOptions(provider=aws.home)
+home = pulumi.ResourceOptions(provider=aws.home)
 
 if cfg.role is Role.DR:
+    # --- dr: data protection (BackupAccount) ---
     pulumi.export("backupAccountId", cfg.accounts.backup)
+    # --- dr: CI access ---
+
 elif cfg.role is Role.PROD:
     dr = pulumi.StackReference("dr", stack_name=cfg.dr_stack_name)
-    pulumi.export("drStack", dr.name)
+    # --- prod: data protection (ReplicatedBucket per protected bucket) ---
+    # --- prod: DNS failover ---
+    # --- prod: CI access ---
+
 else:
+    # --- preview: PreviewFunction ---
     pulumi.export("prNumber", cfg.preview.pr_number if cfg.preview else None)
