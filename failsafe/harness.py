@@ -282,7 +282,7 @@ class RecordingMonitor(mocks.MockMonitor):
         self.requests: list[PlannedResource] = []
         self._lock = threading.Lock()
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -293,7 +293,7 @@ class RecordingMonitor(mocks.MockMonitor):
         self._record(request, response.urn, response.id, state, custom=bool(request.custom))
         return response
 
-    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+    def ReadResource(self, request: Any) -> Any:
         """Reads (StackReference, ``get`` of existing resources) are part of the plan too."""
         response = super().ReadResource(request)
         state = self.resources[response.urn].state
