@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
@@ -51,7 +51,7 @@ class ConfigError(ValueError):
         )
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     PROD = "prod"
     DR = "dr"
     PREVIEW = "preview"
@@ -369,7 +369,7 @@ def _replication(raw: _Raw) -> Replication:
     metrics = raw.bool("replicationMetrics")
     if time_control and not metrics:
         raise ConfigError(
-            "replicationMetrics", False, "true when replicationTimeControl is true (S3 requires metrics with RTC)"
+            "replicationMetrics", "false", "true when replicationTimeControl is true (S3 requires metrics with RTC)"
         )
     return Replication(
         role_name=role_name,
@@ -509,7 +509,9 @@ def load(stack: str, get: Getter) -> StackConfig:
         )
     name_prefix = raw.str("namePrefix")
     if not NAME_PREFIX.match(name_prefix):
-        raise ConfigError("namePrefix", name_prefix, "3-22 lowercase letters, digits or hyphens, starting with a letter")
+        raise ConfigError(
+            "namePrefix", name_prefix, "3-22 lowercase letters, digits or hyphens, starting with a letter"
+        )
     bucket_prefix = raw.str("bucketNamePrefix")
     if not BUCKET_LABEL.match(bucket_prefix):
         raise ConfigError("bucketNamePrefix", bucket_prefix, "lowercase letters, digits and hyphens (an S3 name part)")
@@ -533,11 +535,10 @@ def load(stack: str, get: Getter) -> StackConfig:
         )
 
     dr_stack = raw.opt_str("drStackName")
-    if role is Role.PROD:
-        if dr_stack is None or not re.fullmatch(r"[\w.-]+/[\w.-]+/[\w.-]+", dr_stack):
-            raise ConfigError(
-                "drStackName", dr_stack, "the dr stack's fully qualified name <org>/<project>/<stack> (prod reads it)"
-            )
+    if role is Role.PROD and (dr_stack is None or not re.fullmatch(r"[\w.-]+/[\w.-]+/[\w.-]+", dr_stack)):
+        raise ConfigError(
+            "drStackName", dr_stack, "the dr stack's fully qualified name <org>/<project>/<stack> (prod reads it)"
+        )
 
     endpoint_text = raw.opt_str("drEndpoint")
     dr_endpoint = parse_dns_target("drEndpoint", endpoint_text) if endpoint_text else None

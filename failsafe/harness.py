@@ -168,8 +168,9 @@ class FailsafeMocks(mocks.Mocks):
         account, region = self._where(args.provider or "")
         token = args.token
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": account, "arn": f"arn:aws:sts::{account}:assumed-role/mock/mock", "userId": "MOCK"}, None
-        if token in ("aws:index/getRegion:getRegion", "aws:index/getRegion:getRegion"):
+            arn = f"arn:aws:sts::{account}:assumed-role/mock/mock"
+            return {"accountId": account, "arn": arn, "userId": "MOCK"}, None
+        if token == "aws:index/getRegion:getRegion":
             return {"name": region, "region": region, "id": region}, None
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, None

@@ -103,11 +103,13 @@ def _encode(value: Any) -> str:
 
 def _check_type(key: str, value: Any, declared: str) -> None:
     """The CLI's own type check of declared keys, so a wrongly typed value fails the plan as it fails `up`."""
+    text = value if isinstance(value, str) else None
     ok = {
         "string": isinstance(value, str),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "boolean": isinstance(value, bool),
-        "array": isinstance(value, list),
+        "integer": (isinstance(value, int) and not isinstance(value, bool))
+        or (text is not None and re.fullmatch(r"-?\d+", text.strip()) is not None),
+        "boolean": isinstance(value, bool) or (text is not None and text.strip().lower() in ("true", "false")),
+        "array": isinstance(value, list) or (text is not None and text.strip().startswith("[")),
     }.get(declared, True)
     if not ok:
         raise ConfigError(key, value, f"a value of the declared type {declared} (see Pulumi.yaml)")
