@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The README's two commands:
+#   ./dev.sh check [stack]   set up .venv, then plan the stack (default prod) and run the policy gate over it
+#   ./dev.sh test            set up .venv with the dev tools, then ruff and the whole test suite
+# Needs only python3 (3.11+) and bash. No Pulumi CLI, no AWS credentials, no Docker.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+python=${PYTHON:-python3}
+
+setup() {
+  local requirements=$1 stamp
+  stamp=".venv/.installed-$(cat requirements.txt "$requirements" | sha256sum | cut -c1-16)"
+  if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+  fi
+  if [ ! -f "$stamp" ]; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    touch "$stamp"
+  fi
+  # shellcheck disable=SC1091
+  . .venv/bin/activate
+}
+
+case "${1:-}" in
+  check)
+    setup requirements.txt
+    stack=${2:-prod}
+    python -m failsafe plan "$stack"
+    echo
+    python -m failsafe check "$stack"
+    ;;
+  test)
+    setup requirements-dev.txt
+    ruff check .
+    python -m pytest -n 2 "${@:2}"
+    ;;
+  *)
+    echo "usage: ./dev.sh check [prod|dr|pr-<n>]   |   ./dev.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac
