@@ -187,3 +187,9 @@ def test_preview_config_keeps_hostile_branch_names_as_data(tmp_path):
     assert config["failsafe:previewBranch"] == branch
     assert config["failsafe:previewPublicUrl"] is False
     assert config["failsafe:prNumber"] == 7
+
+
+def test_readme_documents_every_config_key():
+    readme = (ROOT / "README.md").read_text()
+    missing = [key for key in stackfiles.declarations() if f"| `{key}` |" not in readme]
+    assert not missing, f"README's configuration reference lacks {missing}"
