@@ -6,6 +6,7 @@ Deploy order is dr, then prod: prod reads dr's outputs through a StackReference;
 
 import pulumi
 
+from components.recovery_functions import ProdReadAccess, ProdReadAccessArgs
 from failsafe import providers
 from failsafe.config import ConfigError, Role, load_from_pulumi
 
@@ -27,6 +28,19 @@ elif cfg.role is Role.PROD:
     # --- prod: data protection (ReplicatedBucket per protected bucket) ---
     # --- prod: DNS failover ---
     # --- prod: CI access ---
+    # --- prod: read-only door for the backup account's parameter copier ---
+    ProdReadAccess(
+        "dr-reader",
+        ProdReadAccessArgs(
+            name_prefix=cfg.name_prefix,
+            backup_account_id=cfg.accounts.backup,
+            prod_account_id=cfg.accounts.prod,
+            region=cfg.primary_region,
+            parameter_path=cfg.recovery.parameter_path,
+            secret_prefix=cfg.recovery.secret_prefix,
+        ),
+        opts=home,
+    )
 
 else:
     # --- preview: PreviewFunction ---

@@ -116,6 +116,8 @@ class Recovery:
     snapshot_retention_days: int
     archive_retention_days: int
     archive_max_shrink_percent: int
+    parameter_path: str
+    secret_prefix: str
 
 
 @dataclass(frozen=True)
@@ -403,6 +405,20 @@ def _vault_lock(raw: _Raw) -> VaultLock:
     return VaultLock(low, high, changeable or None)
 
 
+def _parameter_path(raw: _Raw) -> str:
+    path = raw.str("copyParameterPath")
+    if not re.fullmatch(r"/([\w.-]+/)+", path):
+        raise ConfigError("copyParameterPath", path, "an SSM path that starts and ends with '/', e.g. /app/")
+    return path
+
+
+def _secret_prefix(raw: _Raw) -> str:
+    prefix = raw.str("copySecretPrefix")
+    if not re.fullmatch(r"[\w/+=.@-]+", prefix) or prefix.startswith("/"):
+        raise ConfigError("copySecretPrefix", prefix, "a Secrets Manager name prefix such as app/")
+    return prefix
+
+
 def _dns(raw: _Raw) -> Dns | None:
     record = raw.opt_str("dnsRecordName")
     if record is None:
@@ -577,6 +593,8 @@ def load(stack: str, get: Getter) -> StackConfig:
             snapshot_retention_days=raw.int("snapshotRetentionDays", 1, 36500),
             archive_retention_days=raw.int("archiveRetentionDays", 1, 36500),
             archive_max_shrink_percent=raw.int("archiveMaxShrinkPercent", 0, 100),
+            parameter_path=_parameter_path(raw),
+            secret_prefix=_secret_prefix(raw),
         ),
         dns=_dns(raw) if role is Role.PROD else None,
         dr_endpoint=dr_endpoint,

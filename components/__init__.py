@@ -1,0 +1,1 @@
+"""failsafe's reusable ComponentResources (one module per component)."""
