@@ -103,7 +103,16 @@ def _short(urn: str) -> str:
 def render_table(plan: harness.Plan) -> str:
     by_urn = {r.urn: r for r in plan.resources}
     rows = [("TYPE", "NAME", "PARENT", "PROVIDER", "FLAGS", "KEY PROPERTIES")]
-    for r in plan.resources:
+
+    def tree_path(r: harness.PlannedResource) -> tuple[bool, tuple[str, ...]]:
+        path: list[str] = []
+        node: harness.PlannedResource | None = r
+        while node is not None:
+            path.insert(0, node.name)
+            node = by_urn.get(node.parent)
+        return (not r.type.startswith(harness.PROVIDER_PREFIX), tuple(path))
+
+    for r in sorted(plan.resources, key=tree_path):
         parent = by_urn.get(r.parent)
         provider = _short(r.provider_urn)
         flags = ",".join(f for f, on in (("protect", r.protect), ("retain", r.retain_on_delete)) if on)

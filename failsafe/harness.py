@@ -331,6 +331,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items() if not str(k).startswith("__")}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf Struct carries every number as a double
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, pulumi.Resource):
