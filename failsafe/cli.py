@@ -46,7 +46,7 @@ def plan_stack(stack: str, overrides: dict[str, Any] | None = None) -> harness.P
     references: dict[str, Any] = {}
     if cfg.role is Role.PROD and cfg.dr_stack_name:
         dr_stack = cfg.dr_stack_name.rsplit("/", 1)[-1]
-        dr_plan = plan_stack(dr_stack)
+        dr_plan = plan_stack(dr_stack, overrides)  # a what-if applies to the estate, so to dr as well
         if dr_plan.error:
             raise PlanError(f"planning {dr_stack} (read by {stack} through {cfg.dr_stack_name}): {dr_plan.error}")
         references[cfg.dr_stack_name] = dr_plan.outputs
