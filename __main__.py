@@ -22,6 +22,8 @@ if cfg.role is Role.DR:
     # --- dr: data protection (BackupAccount) ---
     pulumi.export("backupAccountId", cfg.accounts.backup)
     # --- dr: CI access ---
+    # --- dr: DNS endpoint (the failover secondary prod reads) ---
+    # --- dr: recovery functions (copiers) ---
 
 elif cfg.role is Role.PROD:
     dr = pulumi.StackReference("dr", stack_name=cfg.dr_stack_name)
