@@ -46,4 +46,14 @@ elif cfg.role is Role.PROD:
 
 else:
     # --- preview: PreviewFunction ---
-    pulumi.export("prNumber", cfg.preview.pr_number if cfg.preview else None)
+    assert cfg.preview is not None  # config guarantees it for role preview
+    from datetime import UTC, datetime
+
+    from components.preview_function import PreviewFunction, args_from_config
+
+    app = PreviewFunction("app", args_from_config(cfg.name_prefix, cfg.preview, not cfg.protect, datetime.now(UTC)),
+                          opts=home)
+    pulumi.export("prNumber", cfg.preview.pr_number)
+    pulumi.export("url", app.url)
+    pulumi.export("functionName", app.function_name)
+    pulumi.export("imageDigest", app.image_digest)

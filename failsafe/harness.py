@@ -164,7 +164,11 @@ class FailsafeMocks(mocks.Mocks):
         rid, computed = computed_state(args.typ, args.name, inputs, account, region)
         return rid, inputs | computed
 
-    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        answer, failures = self._answer(args)
+        return answer, failures or []  # pulumi's MockMonitor iterates the failures: None would fail every invoke
+
+    def _answer(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         account, region = self._where(args.provider or "")
         token = args.token
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
