@@ -22,6 +22,12 @@ if cfg.role is Role.DR:
     # --- dr: data protection (BackupAccount) ---
     pulumi.export("backupAccountId", cfg.accounts.backup)
     # --- dr: CI access ---
+    if cfg.ci.enabled:
+        from components.ci_access import CiAccess, CiAccessArgs
+
+        ci = CiAccess("ci", CiAccessArgs(cfg.name_prefix, cfg.ci.github_repository, cfg.accounts.backup,
+                                         cfg.dr_region, "dr", cfg.deploy_role_name), opts=home)
+        pulumi.export("ciEntryRoleArn", ci.entry_role_arn)
     # --- dr: DNS endpoint (the failover secondary prod reads) ---
     # --- dr: recovery functions (copiers) ---
 
@@ -30,6 +36,20 @@ elif cfg.role is Role.PROD:
     # --- prod: data protection (ReplicatedBucket per protected bucket) ---
     # --- prod: DNS failover ---
     # --- prod: CI access ---
+    if cfg.ci.enabled:
+        from components.ci_access import CiAccess, CiAccessArgs, preview_deploy_role_name
+
+        ci = CiAccess("ci", CiAccessArgs(cfg.name_prefix, cfg.ci.github_repository, cfg.accounts.prod,
+                                         cfg.primary_region, "prod", cfg.deploy_role_name), opts=home)
+        preview_ci = CiAccess(
+            "preview-ci",
+            CiAccessArgs(cfg.name_prefix, cfg.ci.github_repository, cfg.accounts.preview, cfg.primary_region,
+                         "preview", preview_deploy_role_name(cfg.name_prefix), preview=True),
+            opts=pulumi.ResourceOptions(provider=aws.preview_ci),
+        )
+        pulumi.export("ciEntryRoleArn", ci.entry_role_arn)
+        pulumi.export("previewCiEntryRoleArn", preview_ci.entry_role_arn)
+        pulumi.export("previewDeployRoleArn", preview_ci.deploy_role_arn)
     # --- prod: read-only door for the backup account's parameter copier ---
     ProdReadAccess(
         "dr-reader",

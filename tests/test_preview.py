@@ -226,3 +226,121 @@ def test_args_are_validated_with_a_message_naming_the_arg(arg: str, value: Any) 
 def test_tag_value_replaces_characters_aws_refuses_and_truncates() -> None:
     assert tag_value("feat/x#1 'y'") == "feat/x_1 _y_"
     assert len(tag_value("x" * 300)) == 256
+
+
+# --- CI access: the OIDC doors the workflows use -------------------------------------------------------
+
+OIDC = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+REPO = "example-org/failsafe"
+
+
+def roles_by_name(p: harness.Plan) -> dict[str, harness.PlannedResource]:
+    return {r.inputs["name"]: r for r in p.by_type(ROLE)}
+
+
+def account_of(p: harness.Plan, resource: harness.PlannedResource) -> str:
+    provider = next(r for r in p.resources if r.urn == resource.provider_urn)
+    return json.loads(provider.inputs["allowedAccountIds"])[0]
+
+
+@pytest.mark.parametrize(
+    ("stack", "role", "account", "subjects"),
+    [
+        ("prod", "failsafe-ci-prod", "111111111111", [f"repo:{REPO}:environment:prod"]),
+        ("dr", "failsafe-ci-dr", "222222222222", [f"repo:{REPO}:environment:dr"]),
+        ("prod", "failsafe-ci-preview", PREVIEW_ACCOUNT,
+         [f"repo:{REPO}:pull_request", f"repo:{REPO}:environment:preview-reaper"]),
+    ],
+)
+def test_ci_entry_roles_trust_only_this_repository_and_its_environment(
+    plan_for: Callable[[str], harness.Plan], stack: str, role: str, account: str, subjects: list[str]
+) -> None:
+    p = plan_for(stack)
+    entry = roles_by_name(p).get(role)
+    assert entry is not None, f"{stack}: no CI role {role} (roles: {sorted(roles_by_name(p))})"
+    assert account_of(p, entry) == account, f"{entry.urn} is not in account {account}"
+    oidc = [o for o in p.by_type(OIDC) if account_of(p, o) == account]
+    assert len(oidc) == 1 and oidc[0].inputs["url"] == "https://token.actions.githubusercontent.com"
+    assert oidc[0].inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    (statement,) = json.loads(entry.inputs["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Federated": oidc[0].outputs["arn"]}, f"{entry.urn}: {statement}"
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": subjects,
+        }
+    }, f"{entry.urn}: trust is wider or different than expected: {statement['Condition']}"
+
+
+def test_ci_entry_roles_can_only_assume_their_accounts_deploy_role(plan_for: Callable[[str], harness.Plan]) -> None:
+    expected = {
+        "failsafe-ci-prod": "arn:aws:iam::111111111111:role/failsafe-deploy",
+        "failsafe-ci-dr": "arn:aws:iam::222222222222:role/failsafe-deploy",
+        "failsafe-ci-preview": f"arn:aws:iam::{PREVIEW_ACCOUNT}:role/failsafe-preview-deploy",
+    }
+    seen = {}
+    for stack in ("prod", "dr"):
+        p = plan_for(stack)
+        for policy in p.by_type("aws:iam/rolePolicy:RolePolicy"):
+            if policy.inputs["role"] in expected:
+                seen[policy.inputs["role"]] = json.loads(policy.inputs["policy"])["Statement"]
+    for role, target in expected.items():
+        assert seen.get(role) == [{"Sid": "AssumeTheDeployRole", "Effect": "Allow", "Action": "sts:AssumeRole",
+                                   "Resource": target}], f"{role}: {seen.get(role)}"
+
+
+def test_preview_stacks_deploy_with_the_scoped_role_prod_creates(plan_for: Callable[[str], harness.Plan]) -> None:
+    prod_roles = roles_by_name(plan_for("prod"))
+    deploy = prod_roles.get("failsafe-preview-deploy")
+    assert deploy is not None, "prod must create the preview deploy role in the preview account"
+    (provider,) = plan_for("pr-42").by_type("pulumi:providers:aws")
+    assumed = json.loads(provider.inputs["assumeRoles"])[0]["roleArn"]
+    assert assumed == deploy.outputs["arn"], f"pr-42 assumes {assumed}, prod creates {deploy.outputs['arn']}"
+    trust = json.loads(deploy.inputs["assumeRolePolicy"])["Statement"]
+    assert [s["Principal"] for s in trust] == [{"AWS": prod_roles["failsafe-ci-preview"].outputs["arn"]}]
+
+
+def test_preview_deploy_role_reaches_only_preview_named_resources(plan_for: Callable[[str], harness.Plan]) -> None:
+    p = plan_for("prod")
+    (scope,) = [r for r in p.by_type("aws:iam/rolePolicy:RolePolicy") if r.inputs["role"] == "failsafe-preview-deploy"]
+    account_wide = {"ecr:GetAuthorizationToken", "logs:DescribeLogGroups"}  # actions without resource scope
+    for statement in json.loads(scope.inputs["policy"])["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any("*" in a for a in actions), f"{statement['Sid']}: wildcard action in {actions}"
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for resource in resources:
+            if resource == "*":
+                assert set(actions) <= account_wide, f"{statement['Sid']}: {actions} on every resource"
+            else:
+                assert f":{PREVIEW_ACCOUNT}:" in resource and (
+                    "failsafe-pr-*" in resource
+                ), f"{statement['Sid']}: {resource} is not a preview-named resource of the preview account"
+
+
+def test_preview_deploy_role_covers_every_service_a_preview_stack_uses(
+    plan_for: Callable[[str], harness.Plan],
+) -> None:
+    p = plan_for("prod")
+    (scope,) = [r for r in p.by_type("aws:iam/rolePolicy:RolePolicy") if r.inputs["role"] == "failsafe-preview-deploy"]
+    services = {a.split(":")[0] for s in json.loads(scope.inputs["policy"])["Statement"]
+                for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    aws_types = {r.type for r in plan_for("pr-42").resources if r.type.startswith("aws:") and r.custom}
+    needed = {{"cloudwatch": "logs"}.get(t.split(":")[1].split("/")[0], t.split(":")[1].split("/")[0])
+              for t in aws_types}
+    assert needed <= services, f"the preview deploy role lacks {needed - services}"
+
+
+@pytest.mark.parametrize(
+    ("arg", "value"),
+    [("github_repository", "example-org/*"), ("account_id", "1234"), ("environment", "Prod"),
+     ("deploy_role_name", "failsafe-deploy")],
+)
+def test_ci_access_args_are_validated_with_a_message_naming_the_arg(arg: str, value: str) -> None:
+    from components.ci_access import CiAccessArgs
+
+    good = CiAccessArgs("failsafe", REPO, PREVIEW_ACCOUNT, "eu-west-1", "preview", "failsafe-preview-deploy",
+                        preview=True)
+    good.validate()
+    with pytest.raises(ComponentArgsError, match=rf"CiAccessArgs\.{arg}="):
+        CiAccessArgs(**(good.__dict__ | {arg: value})).validate()
