@@ -69,10 +69,13 @@ else:
     assert cfg.preview is not None  # config guarantees it for role preview
     from datetime import UTC, datetime
 
+    from components.ci_access import preview_boundary_arn
     from components.preview_function import PreviewFunction, args_from_config
 
-    app = PreviewFunction("app", args_from_config(cfg.name_prefix, cfg.preview, not cfg.protect, datetime.now(UTC)),
-                          opts=home)
+    boundary = preview_boundary_arn(cfg.name_prefix, cfg.accounts.preview)  # created by prod's CiAccess
+    app = PreviewFunction(
+        "app", args_from_config(cfg.name_prefix, cfg.preview, not cfg.protect, datetime.now(UTC), boundary), opts=home
+    )
     pulumi.export("prNumber", cfg.preview.pr_number)
     pulumi.export("url", app.url)
     pulumi.export("functionName", app.function_name)

@@ -81,10 +81,18 @@ def preview_deploy_statements(prefix: str, account: str, region: str) -> list[di
         ),
         iam.statement("DescribeLogGroups", "logs:DescribeLogGroups", "*"),  # a list action: no resource scope
         iam.statement(
+            # A role created (or given an inline policy) here always carries the boundary, so code in a PR
+            # can never grant its function more than writing preview logs.
+            "PreviewExecutionRolesWithBoundary",
+            ["iam:CreateRole", "iam:PutRolePolicy"],
+            [f"arn:aws:iam::{account}:role/{own}"],
+            condition={"StringEquals": {"iam:PermissionsBoundary": preview_boundary_arn(prefix, account)}},
+        ),
+        iam.statement(
             "PreviewExecutionRoles",
             [
-                "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
-                "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:PutRolePolicy", "iam:GetRolePolicy",
+                "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
+                "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:GetRolePolicy",
                 "iam:DeleteRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
                 "iam:ListInstanceProfilesForRole",
             ],
@@ -169,6 +177,14 @@ class CiAccess(pulumi.ComponentResource):
                 max_session_duration=3600,
                 opts=child,
             )
+            aws.iam.Policy(
+                f"{name}-boundary",
+                name=preview_boundary_name(args.name_prefix),
+                description="Permissions boundary of every preview execution role: write preview logs, nothing else",
+                policy=iam.to_json(iam.document(*preview_boundary_statements(args.name_prefix, args.account_id,
+                                                                             args.region))),
+                opts=child,
+            )
             aws.iam.RolePolicy(
                 f"{name}-deploy-scope",
                 role=deploy.name,
@@ -192,3 +208,22 @@ class CiAccess(pulumi.ComponentResource):
 def preview_deploy_role_name(name_prefix: str) -> str:
     """The role preview stacks' providers assume: ``Pulumi.pr.template.yaml`` sets deployRoleName to it."""
     return f"{name_prefix}-preview-deploy"
+
+
+def preview_boundary_name(name_prefix: str) -> str:
+    return f"{name_prefix}-preview-boundary"
+
+
+def preview_boundary_arn(name_prefix: str, account_id: str) -> str:
+    """Deterministic, so the preview stacks name it without reading the prod stack."""
+    return f"arn:aws:iam::{account_id}:policy/{preview_boundary_name(name_prefix)}"
+
+
+def preview_boundary_statements(prefix: str, account: str, region: str) -> list[dict[str, Any]]:
+    return [
+        iam.statement(
+            "WritePreviewLogsOnly",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{prefix}-pr-*:*"],
+        )
+    ]

@@ -53,6 +53,7 @@ class PreviewFunctionArgs:
     invoke_mode: str = "BUFFERED"
     log_retention_days: int = 7
     force_delete_images: bool = True  # previews are disposable; never set for a stack that keeps state
+    permissions_boundary_arn: str | None = None  # required by the scoped preview deploy role (CiAccess)
     extra_statements: tuple[dict[str, Any], ...] = field(default_factory=tuple)  # added to the execution role
 
     def validate(self) -> None:
@@ -115,6 +116,7 @@ class PreviewFunction(pulumi.ComponentResource):
             f"{name}-exec",
             name=names.preview_name(args.name_prefix, args.pr_number, "exec", names.IAM_ROLE_NAME_MAX),
             assume_role_policy=iam.to_json(iam.service_trust("lambda.amazonaws.com")),
+            permissions_boundary=args.permissions_boundary_arn,
             tags=tags,
             opts=child,
         )
@@ -247,7 +249,11 @@ class PreviewFunction(pulumi.ComponentResource):
 
 
 def args_from_config(
-    name_prefix: str, preview: Any, force_delete_images: bool, now: datetime.datetime
+    name_prefix: str,
+    preview: Any,
+    force_delete_images: bool,
+    now: datetime.datetime,
+    permissions_boundary_arn: str | None = None,
 ) -> PreviewFunctionArgs:
     """Args of a preview stack's function from its validated ``failsafe.config.Preview``; expiry = now + TTL."""
     expires = now.astimezone(datetime.UTC) + datetime.timedelta(hours=preview.ttl_hours)
@@ -266,4 +272,5 @@ def args_from_config(
         invoke_mode=preview.invoke_mode,
         log_retention_days=preview.log_retention_days,
         force_delete_images=force_delete_images,
+        permissions_boundary_arn=permissions_boundary_arn,
     )

@@ -344,3 +344,25 @@ def test_ci_access_args_are_validated_with_a_message_naming_the_arg(arg: str, va
     good.validate()
     with pytest.raises(ComponentArgsError, match=rf"CiAccessArgs\.{arg}="):
         CiAccessArgs(**(good.__dict__ | {arg: value})).validate()
+
+
+def test_preview_execution_roles_carry_the_boundary_the_deploy_role_requires(
+    plan_for: Callable[[str], harness.Plan],
+) -> None:
+    prod = plan_for("prod")
+    (boundary,) = [r for r in prod.by_type("aws:iam/policy:Policy") if r.inputs["name"] == "failsafe-preview-boundary"]
+    assert account_of(prod, boundary) == PREVIEW_ACCOUNT
+    exec_role = only(plan_for("pr-42"), ROLE)
+    assert exec_role.inputs.get("permissionsBoundary") == boundary.outputs["arn"], (
+        f"{exec_role.urn}: boundary {exec_role.inputs.get('permissionsBoundary')} != {boundary.outputs['arn']}"
+    )
+    policies = prod.by_type("aws:iam/rolePolicy:RolePolicy")
+    (scope,) = [r for r in policies if r.inputs["role"] == "failsafe-preview-deploy"]
+    statements = json.loads(scope.inputs["policy"])["Statement"]
+    granting = [s for s in statements if {"iam:CreateRole", "iam:PutRolePolicy"} & set(s["Action"])]
+    assert granting and all(
+        s["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": boundary.outputs["arn"]}} for s in granting
+    ), f"CreateRole/PutRolePolicy must require the boundary: {granting}"
+    assert not any("PermissionsBoundary" in a or "AttachRolePolicy" in a for s in statements for a in s["Action"])
+    (allowed,) = json.loads(boundary.inputs["policy"])["Statement"]
+    assert allowed["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"], allowed
