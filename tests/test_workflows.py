@@ -117,6 +117,7 @@ def test_deploy_assumes_the_role_through_oidc_and_applies_the_policy_pack(previe
 def test_deploy_keeps_a_single_comment_found_by_its_marker(preview: dict[str, Any]) -> None:
     script = "\n".join(s.get("run", "") for s in preview["jobs"]["deploy"]["steps"])
     assert "startswith(env.COMMENT_MARKER)" in script and "--method PATCH" in script and "--method POST" in script
+    assert '.user.login == \\"github-actions[bot]\\"' in script, "only the workflow's own comment may be updated"
     assert preview["env"]["COMMENT_MARKER"].startswith("<!--"), "the marker must be invisible in the comment"
 
 
@@ -148,3 +149,44 @@ def test_reaper_runs_on_a_schedule_in_the_environment_the_preview_role_trusts() 
 
     assert job["environment"] == REAPER_ENVIRONMENT, "the reaper's environment must be the one the role trusts"
     assert any("python -m failsafe.reaper" in s.get("run", "") for s in job["steps"])
+
+
+FAKE_GH = """#!/usr/bin/env bash
+all="$*"; printf '%s\\n' "${all//$'\\n'/ }" >> "$GH_LOG"
+if [ "$1" = api ] && [ "$2" = --paginate ]; then jq -r "$5" "$COMMENTS"; fi
+"""
+
+
+@pytest.mark.parametrize(
+    ("comments", "expected"),
+    [
+        ([{"id": 7, "user": {"login": "github-actions[bot]"}, "body": "<!-- failsafe-preview -->\nold"}],
+         "api --method PATCH repos/o/r/issues/comments/7"),
+        ([{"id": 8, "user": {"login": "mallory"}, "body": "<!-- failsafe-preview -->\nspoof"}],
+         "api --method POST repos/o/r/issues/42/comments"),
+        ([], "api --method POST repos/o/r/issues/42/comments"),
+    ],
+    ids=["updates-own-comment", "ignores-others-marker", "creates-first"],
+)
+def test_comment_step_updates_its_own_comment_or_creates_one(
+    preview: dict[str, Any], tmp_path: Path, comments: list[dict[str, Any]], expected: str
+) -> None:
+    if not shutil.which("jq"):
+        pytest.skip("jq not installed (GitHub runners have it)")
+    import json
+
+    (step,) = [s for s in preview["jobs"]["deploy"]["steps"] if s.get("name") == "keep one PR comment up to date"]
+    gh = tmp_path / "gh"
+    gh.write_text(FAKE_GH)
+    gh.chmod(0o755)
+    (tmp_path / "comments.json").write_text(json.dumps(comments))
+    (tmp_path / "outputs.json").write_text(json.dumps({"url": "https://x.lambda-url.eu-west-1.on.aws/"}))
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "GH_LOG": str(tmp_path / "log"),
+           "COMMENTS": str(tmp_path / "comments.json"), "COMMENT_MARKER": preview["env"]["COMMENT_MARKER"],
+           "REPO": "o/r", "PR_NUMBER": "42", "HEAD_SHA": "0123abc"}
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    calls = (tmp_path / "log").read_text().splitlines()
+    assert len(calls) == 2 and calls[1].startswith(expected), f"gh calls: {calls}"
+    assert "https://x.lambda-url.eu-west-1.on.aws/" in calls[1] and "<!-- failsafe-preview -->" in calls[1]
