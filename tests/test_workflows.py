@@ -190,3 +190,33 @@ def test_comment_step_updates_its_own_comment_or_creates_one(
     calls = (tmp_path / "log").read_text().splitlines()
     assert len(calls) == 2 and calls[1].startswith(expected), f"gh calls: {calls}"
     assert "https://x.lambda-url.eu-west-1.on.aws/" in calls[1] and "<!-- failsafe-preview -->" in calls[1]
+
+
+FAKE_PULUMI = """#!/usr/bin/env bash
+printf '%s\\n' "$*" >> "$CALLS"
+if [ "$1 $2" = "stack select" ] && [ "$STACK_EXISTS" != yes ]; then echo "no stack named $3" >&2; exit 255; fi
+"""
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["existing-stack", "never-deployed"])
+def test_destroy_step_destroys_and_removes_or_succeeds_when_there_is_nothing(
+    preview: dict[str, Any], tmp_path: Path, exists: bool
+) -> None:
+    (step,) = [s for s in preview["jobs"]["destroy"]["steps"] if s.get("name", "").startswith("pulumi destroy")]
+    for fake in ("pulumi", "python"):
+        path = tmp_path / fake
+        path.write_text(FAKE_PULUMI)
+        path.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "CALLS": str(tmp_path / "calls"), "PR_NUMBER": "42",
+           "STACK": "pr-42", "STACK_EXISTS": "yes" if exists else "no"}
+    result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"destroy step failed: {result.stdout}{result.stderr}"
+    calls = (tmp_path / "calls").read_text().splitlines()
+    assert calls[0] == "-m failsafe preview-config 42", calls
+    destroyed = [c for c in calls if c.startswith(("destroy", "stack rm"))]
+    if exists:
+        assert destroyed == ["destroy --stack pr-42 --yes --non-interactive --skip-preview",
+                             "stack rm pr-42 --yes --non-interactive"], calls
+    else:
+        assert destroyed == [] and "nothing to destroy" in result.stdout, calls
