@@ -21,6 +21,7 @@ import pulumi_docker_build as docker_build
 
 from components.errors import ComponentArgsError
 from failsafe import iam, names
+from failsafe.config import Preview
 
 ARCHITECTURES = {"arm64": "linux/arm64", "x86_64": "linux/amd64"}
 INVOKE_MODES = {"BUFFERED": "buffered", "RESPONSE_STREAM": "response_stream"}
@@ -250,7 +251,7 @@ class PreviewFunction(pulumi.ComponentResource):
 
 def args_from_config(
     name_prefix: str,
-    preview: Any,
+    preview: Preview,
     force_delete_images: bool,
     now: datetime.datetime,
     permissions_boundary_arn: str | None = None,
