@@ -1,9 +1,13 @@
 """The one error type components raise for bad arguments."""
 
+import pulumi
 
-class ComponentArgsError(ValueError):
+
+class ComponentArgsError(pulumi.RunError, ValueError):
     """Bad component arguments, raised at construction before any child exists.
 
-    The message names the argument, the value and what is expected; ``__main__.py`` turns it into
-    ``pulumi.RunError`` so the user sees one line and no traceback.
+    The message names the argument, the value and what is expected. It is a ``pulumi.RunError`` so the
+    Pulumi language host prints that one line and no traceback (it catches ``RunError`` separately from
+    every other exception), wherever in ``__main__.py`` the component is built; it is also a
+    ``ValueError`` so callers outside a Pulumi program can catch it as plain bad input.
     """
