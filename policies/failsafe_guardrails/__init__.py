@@ -1,0 +1,1 @@
+"""Rules of the failsafe-guardrails policy pack; importable without starting the analyzer server."""
