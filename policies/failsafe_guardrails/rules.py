@@ -148,17 +148,25 @@ def trust_violations(policy: Any) -> list[str]:
     return problems
 
 
+def _item(container: Any, key: Any) -> Any:
+    """``container[key]``, None when unknown at preview (an unknown value holds no literal account ID)."""
+    try:
+        return container[key]
+    except UnknownValueError:
+        return None
+
+
 def account_ids(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """(account ID, property path) for every account ID anywhere in ``value`` (nested, JSON strings included)."""
     if isinstance(value, str):
         for match in ACCOUNT_ID.finditer(UUID.sub(" ", value)):
             yield match.group(1), path or "(value)"
     elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from account_ids(item, f"{path}.{key}" if path else str(key))
+        for key in list(value.keys()):
+            yield from account_ids(_item(value, key), f"{path}.{key}" if path else str(key))
     elif isinstance(value, Sequence) and not isinstance(value, bytes):
-        for index, item in enumerate(value):
-            yield from account_ids(item, f"{path}[{index}]")
+        for index in range(len(value)):
+            yield from account_ids(_item(value, index), f"{path}[{index}]")
     elif isinstance(value, int) and not isinstance(value, bool) and len(str(value)) == 12:
         yield str(value), path or "(value)"
 
@@ -216,13 +224,14 @@ def _validate_accounts(args: Any, report: Any) -> None:
 def _validate_versioning(args: Any, report: Any) -> None:
     resources = list(args.resources)
     by_urn = {r.urn: r for r in resources}
+    index = _bucket_index(resources)
     enabled: set[str] = set()
     problems: dict[str, str] = {}
     for r in resources:
         if r.resource_type not in VERSIONING_TYPES:
             continue
         status = (r.props.get("versioningConfiguration") or {}).get("status")
-        targets = {b.urn for b in _linked_buckets(r, "bucket", resources, by_urn)}
+        targets = {b.urn for b in _linked_buckets(r, "bucket", index, by_urn)}
         for urn in targets:
             if status == "Enabled":
                 enabled.add(urn)
@@ -238,14 +247,29 @@ def _validate_versioning(args: Any, report: Any) -> None:
         report(f"Bucket {r.name}: versioning is not Enabled ({reason}).", r.urn)
 
 
-def _linked_buckets(r: Any, prop: str, resources: Sequence[Any], by_urn: Mapping[str, Any]) -> list[Any]:
+def _bucket_index(resources: Sequence[Any]) -> dict[str, list[Any]]:
+    """Buckets by their bucket name and their resource name, built once per stack (keeps AnalyzeStack linear)."""
+    index: dict[str, list[Any]] = {}
+    for b in resources:
+        if b.resource_type in BUCKET_TYPES:
+            try:
+                keys = {b.props.get("bucket"), b.name}
+            except Exception:  # unknown bucket name at preview: reachable by resource name and dependencies
+                keys = {b.name}
+            for key in keys - {None}:
+                index.setdefault(key, []).append(b)
+    return index
+
+
+def _linked_buckets(r: Any, prop: str, index: Mapping[str, list[Any]], by_urn: Mapping[str, Any]) -> list[Any]:
     """Buckets ``r.props[prop]`` refers to: by value (bucket name/id) or, when unknown, by property dependency."""
-    value = safe_get(r.props, prop)
-    if isinstance(value, str):
-        matches = [b for b in resources if b.resource_type in BUCKET_TYPES
-                   and safe_get(b.props, "bucket") == value]
-        if matches:
-            return matches
+    value = None
+    try:
+        value = r.props.get(prop)
+    except Exception:  # unknown at preview: fall back to property dependencies
+        value = None
+    if isinstance(value, str) and index.get(value):
+        return index[value]
     deps = (r.property_dependencies or {}).get(prop) or []
     return [by_urn[d.urn] for d in deps if getattr(d, "urn", None) in by_urn
             and by_urn[d.urn].resource_type in BUCKET_TYPES]
@@ -254,11 +278,12 @@ def _linked_buckets(r: Any, prop: str, resources: Sequence[Any], by_urn: Mapping
 def _validate_public_access(args: Any, report: Any) -> None:
     resources = list(args.resources)
     by_urn = {r.urn: r for r in resources}
+    index = _bucket_index(resources)
     blocked = set()
     for r in resources:
         if r.resource_type == PAB_TYPE and all(r.props.get(k) is True for k in (
                 "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")):
-            blocked.update(b.urn for b in _linked_buckets(r, "bucket", resources, by_urn))
+            blocked.update(b.urn for b in _linked_buckets(r, "bucket", index, by_urn))
     for r in resources:
         if r.resource_type in BUCKET_TYPES and r.urn not in blocked and not exempt(args, r.name, r.urn):
             report(f"Bucket {r.name}: no BucketPublicAccessBlock with all four settings true targets it.", r.urn)
