@@ -156,3 +156,31 @@ def test_settings_name_the_bad_variable() -> None:
         params.Settings.from_env({**env, "PARAMETER_PATH": "app"})
     with pytest.raises(params.SettingsError, match="PROD_READ_ROLE_ARN"):
         params.Settings.from_env({**env, "PROD_READ_ROLE_ARN": "prod-reader"})
+
+
+def test_throttled_reads_are_retried_with_backoff_then_succeed(
+        accounts: tuple[Any, Any], settings: params.Settings) -> None:
+    prod, backup = accounts
+    seed_prod(prod)
+    real = prod.client("ssm")
+    throttles = {"left": 2}
+    sleeps: list[float] = []
+
+    class Throttling:
+        def __getattr__(self, name: str) -> Any:
+            method = getattr(real, name)
+            if name != "describe_parameters":
+                return method
+
+            def flaky(**kwargs: Any) -> Any:
+                if throttles["left"]:
+                    throttles["left"] -= 1
+                    raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, name)
+                return method(**kwargs)
+
+            return flaky
+
+    copier = params.ParamsCopier(settings, Throttling(), prod.client("secretsmanager"), backup.client("ssm"),
+                                 backup.client("secretsmanager"), None, sleep=sleeps.append)
+
+    assert len(copier.run().copied) == 3 and len(sleeps) == 2, sleeps

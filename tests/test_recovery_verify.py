@@ -44,6 +44,7 @@ class AlwaysThrottled:
     def __getattr__(self, name: str) -> Any:
         def throttled(**_: Any) -> None:
             raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, name)
+        throttled.__name__ = name  # as botocore names its methods
         return throttled
 
 
@@ -308,3 +309,13 @@ def test_verify_cli_exits_1_with_json_on_failures_and_2_on_a_wrong_account(
     assert report["ok"] is False
     statuses = {c["name"]: c["status"] for c in report["checks"]}
     assert statuses["health check"] == "SKIP" and statuses[f"versioning {CFG.replica_bucket_name('assets')}"] == "FAIL"
+
+
+def test_throttled_identity_check_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from recovery import aws
+
+    monkeypatch.setattr(verify, "SLEEP", lambda _: None)
+    monkeypatch.setattr(aws, "client", lambda sess, service, region=None: AlwaysThrottled())
+
+    with pytest.raises(verify.VerifyError, match=r"^backup: get_caller_identity: still throttled"):
+        verify.account_of(object(), "backup")
