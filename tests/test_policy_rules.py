@@ -264,3 +264,36 @@ def test_config_helpers_do_not_mutate_inputs() -> None:
     before = copy.deepcopy(doc)
     trust_findings(doc)
     assert doc == before
+
+
+# --- further spellings (added by the second engineer on this issue) -----------------------------------
+
+
+def test_account_scan_skips_unknown_values_instead_of_failing_the_whole_resource() -> None:
+    props = {"arn": UNKNOWN, "nested": [UNKNOWN, {"x": "arn:aws:iam::333333333333:role/x"}]}
+    findings = account_findings(props)
+    assert len(findings) == 1 and "333333333333" in findings[0] and "<unknown>" not in findings[0], findings
+
+
+def test_account_id_given_as_an_integer_is_found() -> None:
+    assert account_findings({"owner": 333333333333}), "a 12-digit integer input is an account ID"
+
+
+@pytest.mark.parametrize("principal", [{"aws": PROD}, {"AWS": [f"arn:aws:iam::{PROD}:role/ci",
+                                                               f"arn:aws:iam::{PROD}:user/alice"]}])
+def test_trust_principal_key_case_and_mixed_role_user_lists(principal: Any) -> None:
+    assert trust_findings(trust(Condition=None, Principal=principal)), principal
+
+
+def test_trust_single_statement_object_instead_of_a_list_is_checked() -> None:
+    doc = trust(Condition=None)
+    doc["Statement"] = doc["Statement"][0]
+    assert trust_findings(json.dumps(doc))
+
+
+def test_versioning_aimed_at_another_bucket_by_property_dependency_is_a_violation() -> None:
+    data, other = res(BUCKET, "data", {"bucket": UNKNOWN}), res(BUCKET, "other", {"versioning": {"enabled": True}})
+    v = res(rules.VERSIONING_TYPES[1], "v", {"bucket": UNKNOWN, "versioningConfiguration": {"status": "Enabled"}},
+            prop_deps={"bucket": [other]})
+    findings = run_stack("s3-bucket-versioning-enabled", [data, other, v])
+    assert len(findings) == 1 and "Bucket data" in findings[0], findings
