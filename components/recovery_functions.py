@@ -48,6 +48,7 @@ class RecoveryFunctionsArgs:
     parameter_path: str
     secret_prefix: str
     schedule_expression: str = "rate(6 hours)"
+    source_region: str = ""  # prod's region, where its shared snapshots live; empty = this region
 
     def validate(self) -> None:
         if not self.parameter_path.startswith("/") or not self.parameter_path.endswith("/"):
@@ -91,6 +92,7 @@ class RecoveryFunctions(pulumi.ComponentResource):
                 "RETENTION_DAYS": str(args.snapshot_retention_days),
                 "NOTIFY_TOPIC_ARN": args.notifications_topic_arn,
                 "SOURCE_ACCOUNT_ID": args.prod_account_id,
+                "SOURCE_REGION": args.source_region or args.region,
             },
             timeout=900,
         )

@@ -6,6 +6,9 @@ with the backup key (``BACKUP_KMS_KEY_ARN``), tagged with its source, the copy t
 which it is kept (``RETENTION_DAYS``). Copies past retention are expired; failures are published to
 ``NOTIFY_TOPIC_ARN`` and raised, so the Lambda's on-failure destination (the DLQ) sees them too.
 
+Prod's snapshots live in prod's region (``SOURCE_REGION``, default: this function's region): they are listed
+there and copied into this region (a cross-region copy) in one step.
+
 Invocation: from the schedule (``{}`` or an EventBridge scheduled event) a full pass, copy then expire;
 from an SNS notice (a new snapshot in prod) a copy pass restricted to the snapshots the notice names.
 
@@ -73,6 +76,11 @@ class Settings:
     notify_topic_arn: str | None
     source_account_id: str
     region: str
+    source_region: str = ""  # where prod's snapshots live; empty = this region
+
+    @property
+    def shared_region(self) -> str:
+        return self.source_region or self.region
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -90,7 +98,7 @@ class Settings:
             raise SettingsError(f"SOURCE_ACCOUNT_ID={account!r}: expected a 12-digit account ID")
         region = need("AWS_REGION") if env.get("AWS_REGION") else need("AWS_DEFAULT_REGION")
         return cls(need("BACKUP_KMS_KEY_ARN"), int(days_text), (env.get("NOTIFY_TOPIC_ARN") or None),
-                   account, region)
+                   account, region, (env.get("SOURCE_REGION") or "").strip())
 
 
 @dataclass(frozen=True)
@@ -179,9 +187,12 @@ def notice_ids(event: Mapping[str, Any]) -> set[str] | None:
 class Copier:
     def __init__(self, settings: Settings, rds: Any, ec2: Any, sns: Any | None = None,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 sleep: Callable[[float], None] | None = None, rds_shared_type: str | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None, rds_shared_type: str | None = None,
+                 source_rds: Any | None = None, source_ec2: Any | None = None) -> None:
         self.settings = settings
         self.rds, self.ec2, self.sns = rds, ec2, sns
+        # Shared snapshots are listed where they live (prod's region); copies are made and kept here.
+        self.source_rds, self.source_ec2 = source_rds or rds, source_ec2 or ec2
         self.now = now
         self.sleep = sleep
         self.rds_shared_type = rds_shared_type or RDS_SHARED_TYPE
@@ -208,22 +219,22 @@ class Copier:
     def shared_sources(self) -> list[Source]:
         account = self.settings.source_account_id
         sources: list[Source] = []
-        for snap in self._pages(self.rds.describe_db_snapshots, "DBSnapshots", "Marker",
+        for snap in self._pages(self.source_rds.describe_db_snapshots, "DBSnapshots", "Marker",
                                 SnapshotType=self.rds_shared_type, IncludeShared=True):
             arn = snap["DBSnapshotArn"]
             if snap.get("Status") == "available" and self._is_source(arn.split(":")[4], _tags(snap.get("TagList"))):
                 sources.append(Source("rds-snapshot", snap["DBSnapshotIdentifier"], arn))
-        for snap in self._pages(self.rds.describe_db_cluster_snapshots, "DBClusterSnapshots", "Marker",
+        for snap in self._pages(self.source_rds.describe_db_cluster_snapshots, "DBClusterSnapshots", "Marker",
                                 SnapshotType=self.rds_shared_type, IncludeShared=True):
             arn = snap["DBClusterSnapshotArn"]
             if snap.get("Status") == "available" and self._is_source(arn.split(":")[4], _tags(snap.get("TagList"))):
                 sources.append(Source("rds-cluster-snapshot", snap["DBClusterSnapshotIdentifier"], arn))
         backing = self._our_ami_snapshots()
-        for snap in self._pages(self.ec2.describe_snapshots, "Snapshots", "NextToken", OwnerIds=[account]):
+        for snap in self._pages(self.source_ec2.describe_snapshots, "Snapshots", "NextToken", OwnerIds=[account]):
             if (snap.get("State") == "completed" and snap["SnapshotId"] not in backing
                     and self._is_source(snap.get("OwnerId"), _tags(snap.get("Tags")))):
                 sources.append(Source("ebs-snapshot", snap["SnapshotId"], snap["SnapshotId"]))
-        images = self._pages(self.ec2.describe_images, "Images", "NextToken", Owners=[account])
+        images = self._pages(self.source_ec2.describe_images, "Images", "NextToken", Owners=[account])
         for image in images:
             tags = _tags(image.get("Tags"))
             name = image.get("Name") or ""
@@ -285,24 +296,27 @@ class Copier:
     def copy(self, source: Source) -> str:
         s = self.settings
         tags = self._tag_list(source)
+        cross_region = {"SourceRegion": s.shared_region} if s.shared_region != s.region else {}
         if source.kind == "rds-snapshot":
             target = rds_copy_identifier(source.arn, 255)
             self._call(self.rds.copy_db_snapshot, SourceDBSnapshotIdentifier=source.arn,
-                       TargetDBSnapshotIdentifier=target, KmsKeyId=s.kms_key_arn, Tags=tags, CopyTags=False)
+                       TargetDBSnapshotIdentifier=target, KmsKeyId=s.kms_key_arn, Tags=tags, CopyTags=False,
+                       **cross_region)
             return target
         if source.kind == "rds-cluster-snapshot":
             target = rds_copy_identifier(source.arn, 63)
             self._call(self.rds.copy_db_cluster_snapshot, SourceDBClusterSnapshotIdentifier=source.arn,
-                       TargetDBClusterSnapshotIdentifier=target, KmsKeyId=s.kms_key_arn, Tags=tags, CopyTags=False)
+                       TargetDBClusterSnapshotIdentifier=target, KmsKeyId=s.kms_key_arn, Tags=tags, CopyTags=False,
+                       **cross_region)
             return target
         if source.kind == "ebs-snapshot":
-            result = self._call(self.ec2.copy_snapshot, SourceSnapshotId=source.id, SourceRegion=s.region,
+            result = self._call(self.ec2.copy_snapshot, SourceSnapshotId=source.id, SourceRegion=s.shared_region,
                                 Encrypted=True, KmsKeyId=s.kms_key_arn,
                                 Description=f"failsafe copy of {source.id}",
                                 TagSpecifications=[{"ResourceType": "snapshot", "Tags": tags}])
             return result["SnapshotId"]
         if source.kind == "ami":
-            result = self._call(self.ec2.copy_image, SourceImageId=source.id, SourceRegion=s.region,
+            result = self._call(self.ec2.copy_image, SourceImageId=source.id, SourceRegion=s.shared_region,
                                 Name=ami_copy_name(source.id), Encrypted=True, KmsKeyId=s.kms_key_arn,
                                 Description=f"failsafe copy of {source.id} ({source.name})"[:255],
                                 TagSpecifications=[{"ResourceType": "image", "Tags": tags},
@@ -409,7 +423,9 @@ class Copier:
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     settings = Settings.from_env()
     sess = aws.session(settings.region)
-    copier = Copier(settings, aws.client(sess, "rds"), aws.client(sess, "ec2"), aws.client(sess, "sns"))
+    copier = Copier(settings, aws.client(sess, "rds"), aws.client(sess, "ec2"), aws.client(sess, "sns"),
+                    source_rds=aws.client(sess, "rds", settings.shared_region),
+                    source_ec2=aws.client(sess, "ec2", settings.shared_region))
     report = copier.run(event or {})
     LOG.info("copier report %s", json.dumps(report.as_dict(), default=str))
     return report.as_dict()

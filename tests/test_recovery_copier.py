@@ -309,3 +309,31 @@ def test_retry_raises_other_errors_at_once_and_bounds_attempts() -> None:
         retry.call(denied, sleep=lambda _: None)
     assert len(calls) == 1, "a non-throttling error was retried"
     assert all(0 <= d <= retry.CAP_SECONDS for d in retry.delays(attempts=12))
+
+
+def test_snapshots_in_the_source_region_are_listed_there_and_copied_into_this_region(moto: str) -> None:  # noqa: F811
+    source_region = "eu-west-1"
+    here, there = account_session(BACKUP, REGION), account_session(BACKUP, source_region)
+    key = here.client("kms").create_key()["KeyMetadata"]["Arn"]
+    volume = there.client("ec2").create_volume(AvailabilityZone=f"{source_region}a", Size=8)["VolumeId"]
+    snap = there.client("ec2").create_snapshot(VolumeId=volume)["SnapshotId"]
+    settings = copier.Settings(key, 35, None, BACKUP, REGION, source_region)
+    run = copier.Copier(settings, here.client("rds"), here.client("ec2"), None, now=lambda: T0, sleep=lambda _: None,
+                        rds_shared_type="manual", source_rds=there.client("rds"), source_ec2=there.client("ec2"))
+
+    report = run.run({})
+
+    assert [c["source"] for c in report.copied] == [snap], report
+    [copy] = ebs_copies(here)
+    assert copy["KmsKeyId"] == key and tags_of(copy["Tags"])[copier.SOURCE_TAG] == snap
+    assert run.run({}).copied == [], "copied again across regions"
+
+
+def test_the_component_passes_the_copier_its_source_region() -> None:
+    from components.recovery_functions import RecoveryFunctionsArgs
+
+    assert "source_region" in RecoveryFunctionsArgs.__dataclass_fields__
+    env = {"BACKUP_KMS_KEY_ARN": "k", "RETENTION_DAYS": "35", "SOURCE_ACCOUNT_ID": "111111111111",
+           "AWS_REGION": REGION, "SOURCE_REGION": "eu-west-1"}
+    assert copier.Settings.from_env(env).shared_region == "eu-west-1"
+    assert copier.Settings.from_env({**env, "SOURCE_REGION": ""}).shared_region == REGION
