@@ -22,6 +22,10 @@ LEVELS: dict[str, dict[str, str]] = {
     "resource-policy-no-star-principal": {"prod": ADVISORY, "dr": ADVISORY, "preview": ADVISORY},
     "aws-provider-allowed-account-ids": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
     "stateful-resources-protected": {"prod": MANDATORY, "dr": MANDATORY, "preview": "disabled"},
+    "route53-primary-failover-health-check": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "s3-replication-safe": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "s3-replicated-bucket-sse-kms": {"prod": MANDATORY, "dr": MANDATORY, "preview": ADVISORY},
+    "s3-noncurrent-version-lifecycle": {"prod": ADVISORY, "dr": ADVISORY, "preview": ADVISORY},
 }
 
 

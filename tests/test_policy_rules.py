@@ -297,3 +297,75 @@ def test_versioning_aimed_at_another_bucket_by_property_dependency_is_a_violatio
             prop_deps={"bucket": [other]})
     findings = run_stack("s3-bucket-versioning-enabled", [data, other, v])
     assert len(findings) == 1 and "Bucket data" in findings[0], findings
+
+
+# --- replication, SSE-KMS, noncurrent lifecycle, failover health checks --------------------------------
+
+REPL = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+SSE = rules.SSE_TYPES[0]
+
+
+def replication(delete_markers: str = "Disabled", dest_versioned: bool = True, dest_kms: bool = True,
+                source_kms: bool = True) -> list[PolicyResource]:
+    src, dst = res(BUCKET, "src", {"bucket": "src"}), res(BUCKET, "dst", {"bucket": "dst"})
+    out = [src, dst,
+           res(rules.VERSIONING_TYPES[0], "src-v", {"bucket": "src", "versioningConfiguration": {"status": "Enabled"}}),
+           res(REPL, "src-repl", {"bucket": "src", "rules": [{
+               "status": "Enabled", "filter": {}, "deleteMarkerReplication": {"status": delete_markers},
+               "destination": {"bucket": "arn:aws:s3:::dst"}}]})]
+    if dest_versioned:
+        out.append(res(rules.VERSIONING_TYPES[0], "dst-v",
+                       {"bucket": "dst", "versioningConfiguration": {"status": "Enabled"}}))
+    for name, on in (("src", source_kms), ("dst", dest_kms)):
+        algorithm = "aws:kms" if on else "AES256"
+        out.append(res(SSE, f"{name}-sse", {"bucket": name, "rules": [
+            {"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm}}]}))
+    return out
+
+
+def test_safe_replication_passes() -> None:
+    assert run_stack("s3-replication-safe", replication()) == []
+    assert run_stack("s3-replicated-bucket-sse-kms", replication()) == []
+
+
+@pytest.mark.parametrize("status", ["Enabled", "enabled"])
+def test_replicating_delete_markers_is_a_violation(status: str) -> None:
+    assert any("delete markers" in m for m in run_stack("s3-replication-safe", replication(delete_markers=status)))
+
+
+def test_replication_to_an_unversioned_bucket_is_a_violation() -> None:
+    found = run_stack("s3-replication-safe", replication(dest_versioned=False))
+    assert len(found) == 1 and "dst" in found[0]
+
+
+@pytest.mark.parametrize(("kwargs", "bucket"), [({"dest_kms": False}, "dst"), ({"source_kms": False}, "src")])
+def test_replicated_buckets_without_sse_kms_are_violations(kwargs: dict[str, bool], bucket: str) -> None:
+    found = run_stack("s3-replicated-bucket-sse-kms", replication(**kwargs))
+    assert len(found) == 1 and f"Bucket {bucket}" in found[0], found
+
+
+@pytest.mark.parametrize(("rule", "violates"), [
+    ({"status": "Enabled", "noncurrentVersionExpiration": {"noncurrentDays": 90}}, False),
+    ({"status": "Enabled", "noncurrentVersionTransitions": [{"noncurrentDays": 30, "storageClass": "GLACIER"}]}, False),
+    ({"status": "Disabled", "noncurrentVersionExpiration": {"noncurrentDays": 90}}, True),
+    ({"status": "Enabled", "expiration": {"days": 30}}, True),
+])
+def test_versioned_bucket_needs_noncurrent_lifecycle(rule: dict[str, Any], violates: bool) -> None:
+    resources = [*versioned(), res(rules.LIFECYCLE_TYPES[0], "data-lc", {"bucket": "data", "rules": [rule]})]
+    assert bool(run_stack("s3-noncurrent-version-lifecycle", resources)) == violates
+
+
+@pytest.mark.parametrize(("props", "violates"), [
+    ({"failoverRoutingPolicies": [{"type": "PRIMARY"}], "healthCheckId": "hc-1"}, False),
+    ({"failoverRoutingPolicies": [{"type": "PRIMARY"}]}, True),
+    ({"failoverRoutingPolicies": [{"type": "primary"}], "healthCheckId": ""}, True),
+    ({"failoverRoutingPolicies": [{"type": "SECONDARY"}]}, False),
+    ({"type": "A"}, False),
+])
+def test_primary_failover_record_needs_a_health_check(props: dict[str, Any], violates: bool) -> None:
+    assert bool(run_resource("route53-primary-failover-health-check", rules.RECORD_TYPE, props)) == violates
+
+
+def test_health_check_id_unknown_at_preview_counts_as_present() -> None:
+    props = {"failoverRoutingPolicies": [{"type": "PRIMARY"}], "healthCheckId": UNKNOWN}
+    assert run_resource("route53-primary-failover-health-check", rules.RECORD_TYPE, props) == []

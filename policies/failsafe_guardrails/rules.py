@@ -324,6 +324,111 @@ def _validate_protect(args: Any, report: Any) -> None:
                    f"{_config(args).get('stackRole')} stack.", r.urn)
 
 
+REPLICATION_TYPE = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+SSE_TYPES = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+             "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+LIFECYCLE_TYPES = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                   "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+RECORD_TYPE = "aws:route53/record:Record"
+
+
+def _bucket_from_arn(value: Any) -> str | None:
+    if isinstance(value, str) and value.startswith("arn:aws") and ":::" in value:
+        return value.split(":::", 1)[1]
+    return None
+
+
+def _targets(resources: Sequence[Any], types: Sequence[str], index: Mapping[str, list[Any]],
+             by_urn: Mapping[str, Any]) -> Iterator[tuple[Any, Any]]:
+    for r in resources:
+        if r.resource_type in types:
+            for b in _linked_buckets(r, "bucket", index, by_urn):
+                yield r, b
+
+
+def _versioned(resources: Sequence[Any], index: Mapping[str, list[Any]], by_urn: Mapping[str, Any]) -> set[str]:
+    enabled = {b.urn for r, b in _targets(resources, VERSIONING_TYPES, index, by_urn)
+               if (safe_get(r.props, "versioningConfiguration") or {}).get("status") == "Enabled"}
+    for b in resources:
+        inline = safe_get(b.props, "versioning") if b.resource_type in BUCKET_TYPES else None
+        if isinstance(inline, Mapping) and inline.get("enabled") is True:
+            enabled.add(b.urn)
+    return enabled
+
+
+def _validate_replication(args: Any, report: Any) -> None:
+    resources = list(args.resources)
+    by_urn = {r.urn: r for r in resources}
+    index = _bucket_index(resources)
+    versioned = _versioned(resources, index, by_urn)
+    for r in resources:
+        if r.resource_type != REPLICATION_TYPE or exempt(args, r.name, r.urn):
+            continue
+        for i, rule in enumerate(_as_list(safe_get(r.props, "rules"))):
+            rule = rule if isinstance(rule, Mapping) else {}
+            if str((safe_get(rule, "deleteMarkerReplication") or {}).get("status", "")).lower() == "enabled":
+                report(f"{r.name}: rule {i} replicates delete markers, so a delete in production reaches the "
+                       "backup.", r.urn)
+            name = _bucket_from_arn(safe_get(safe_get(rule, "destination") or {}, "bucket"))
+            for target in index.get(name or "", []):
+                if target.urn not in versioned:
+                    report(f"{r.name}: rule {i} targets bucket {target.name}, which is not versioned.", r.urn)
+
+
+def _validate_sse_kms(args: Any, report: Any) -> None:
+    resources = list(args.resources)
+    by_urn = {r.urn: r for r in resources}
+    index = _bucket_index(resources)
+    replicated: dict[str, Any] = {}
+    for _, b in _targets(resources, (REPLICATION_TYPE,), index, by_urn):
+        replicated[b.urn] = b
+    for r in resources:
+        if r.resource_type == REPLICATION_TYPE:
+            for rule in _as_list(safe_get(r.props, "rules")):
+                dest = safe_get(rule, "destination") if isinstance(rule, Mapping) else None
+                for b in index.get(_bucket_from_arn(safe_get(dest or {}, "bucket")) or "", []):
+                    replicated[b.urn] = b
+    kms = set()
+    for r, b in _targets(resources, SSE_TYPES, index, by_urn):
+        for rule in _as_list(safe_get(r.props, "rules")):
+            default = safe_get(rule, "applyServerSideEncryptionByDefault") if isinstance(rule, Mapping) else None
+            if str(safe_get(default or {}, "sseAlgorithm") or "").startswith("aws:kms"):
+                kms.add(b.urn)
+    for urn, b in replicated.items():
+        if urn not in kms and not exempt(args, b.name, urn):
+            report(f"Bucket {b.name}: replicated or backup bucket without default SSE-KMS encryption.", urn)
+
+
+def _validate_noncurrent_lifecycle(args: Any, report: Any) -> None:
+    resources = list(args.resources)
+    by_urn = {r.urn: r for r in resources}
+    index = _bucket_index(resources)
+    covered = set()
+    for r, b in _targets(resources, LIFECYCLE_TYPES, index, by_urn):
+        for rule in _as_list(safe_get(r.props, "rules")):
+            if isinstance(rule, Mapping) and str(safe_get(rule, "status")) == "Enabled" and (
+                    safe_get(rule, "noncurrentVersionExpiration") or safe_get(rule, "noncurrentVersionTransitions")):
+                covered.add(b.urn)
+    for urn in sorted(_versioned(resources, index, by_urn) - covered):
+        b = by_urn[urn]
+        if not exempt(args, b.name, urn):
+            report(f"Bucket {b.name}: versioned without a noncurrent-version lifecycle rule, so old versions "
+                   "accumulate cost forever.", urn)
+
+
+def _validate_failover_health_check(args: Any, report: Any) -> None:
+    if args.resource_type != RECORD_TYPE or exempt(args, args.name, args.urn):
+        return
+    policies = _as_list(safe_get(args.props, "failoverRoutingPolicies"))
+    primary = any(isinstance(p, Mapping) and str(safe_get(p, "type")).upper() == "PRIMARY" for p in policies)
+    try:
+        health_check = args.props.get("healthCheckId")
+    except UnknownValueError:  # computed at preview: the health check exists, its ID is not known yet
+        return
+    if primary and not health_check:
+        report(f"Record {args.name}: PRIMARY failover record without a health check never fails over.")
+
+
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
 
@@ -388,6 +493,33 @@ POLICIES = [
                     "stacks so that a mistaken change cannot delete them.",
         validate=_validate_protect, enforcement_level=ADVISORY, severity=Severity.HIGH, config_schema=_schema(),
         remediation_steps="Pass protect=cfg.protect in the resource options (failsafe.providers.child_opts)."),
+    ResourceValidationPolicy(
+        name="route53-primary-failover-health-check",
+        description="A PRIMARY failover record must have a health check, or Route 53 never fails over.",
+        validate=_validate_failover_health_check, enforcement_level=MANDATORY, severity=Severity.HIGH,
+        config_schema=_schema(),
+        remediation_steps="Create an aws.route53.HealthCheck for the primary endpoint and set health_check_id."),
+    StackValidationPolicy(
+        name="s3-replication-safe",
+        description="Replication rules must not replicate delete markers and must target a versioned bucket, so "
+                    "that a deletion in production cannot erase the backup.",
+        validate=_validate_replication, enforcement_level=MANDATORY, severity=Severity.CRITICAL,
+        config_schema=_schema(),
+        remediation_steps="Set delete_marker_replication.status 'Disabled' with a filter on every rule and "
+                          "enable versioning on the destination bucket."),
+    StackValidationPolicy(
+        name="s3-replicated-bucket-sse-kms",
+        description="Buckets that replicate or receive replicas must default to SSE-KMS with a customer key.",
+        validate=_validate_sse_kms, enforcement_level=MANDATORY, severity=Severity.HIGH, config_schema=_schema(),
+        remediation_steps="Add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm 'aws:kms' and "
+                          "the stack's KMS key."),
+    StackValidationPolicy(
+        name="s3-noncurrent-version-lifecycle",
+        description="Versioned buckets should expire or transition noncurrent versions so that cost stays bounded.",
+        validate=_validate_noncurrent_lifecycle, enforcement_level=ADVISORY, severity=Severity.LOW,
+        config_schema=_schema(),
+        remediation_steps="Add an aws.s3.BucketLifecycleConfiguration rule with noncurrent_version_expiration "
+                          "or noncurrent_version_transitions."),
 ]
 
 NAMES = [p.name for p in POLICIES]
