@@ -61,7 +61,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     cfg = load_config(args.stack)
     targets = verify.Targets.from_config(
         cfg, _outputs(args.outputs), vault_name=args.vault, archive_bucket=args.archive_bucket,
-        health_check_id=args.health_check_id,
+        health_check_id=args.health_check_id, drills_dir=args.drills,
         archive_max_age=None if args.archive_max_age_hours is None else timedelta(hours=args.archive_max_age_hours),
     )
     given: list[tuple[str | None, Any]] = []
@@ -152,6 +152,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--archive-bucket", help="archive bucket name (else the outputs' archiveBucketName)")
     v.add_argument("--health-check-id", help="Route 53 health check ID (else the outputs' healthCheckId)")
     v.add_argument("--archive-max-age-hours", type=float, help=f"default {verify.ARCHIVE_MAX_AGE_HOURS}")
+    v.add_argument("--drills", help="directory of drill reports: also check the last drill met failsafe:rtoMinutes")
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.set_defaults(func=cmd_verify)
 

@@ -59,6 +59,8 @@ class Targets:
     archive_bucket: str | None = None
     health_check_id: str | None = None
     archive_max_age: timedelta = timedelta(hours=ARCHIVE_MAX_AGE_HOURS)
+    rto: timedelta | None = None
+    drills_dir: str | None = None  # where `failsafe-dr drill finish` writes reports
 
     @classmethod
     def from_config(cls, cfg: Any, outputs: Mapping[str, Any] | None = None, **overrides: Any) -> Targets:
@@ -77,6 +79,7 @@ class Targets:
             "backup_account": cfg.accounts.backup,
             "identity_account": cfg.accounts.identity,
             "rpo": timedelta(minutes=cfg.recovery.rpo_minutes),
+            "rto": timedelta(minutes=cfg.recovery.rto_minutes),
             "vault_name": first("vaultName", "backupVaultName"),
             "archive_bucket": first("archiveBucketName", "archiveBucket"),
             "health_check_id": first("healthCheckId", "primaryHealthCheckId"),
@@ -349,6 +352,28 @@ def check_mfa(sides: Sides, t: Targets) -> list[Check]:
                             f"no role in {t.backup_account} trusts the identity account {t.identity_account}")]
 
 
+def check_last_drill(t: Targets, now: datetime) -> Check:
+    """The newest game-day report met the RTO from config (its own target may have been different)."""
+    from pathlib import Path
+
+    name = "last drill"
+    reports = sorted(Path(t.drills_dir or "drills").glob("drill-*.json"))
+    if not reports:
+        return Check(name, False, f"no drill report in {t.drills_dir}/: run a game day (failsafe-dr drill start)")
+    try:
+        report = json.loads(reports[-1].read_text(encoding="utf-8"))
+        measured = timedelta(seconds=int(report["measured_rto_seconds"]))
+        finished = parse_time(report.get("finished"))
+    except (OSError, ValueError, KeyError) as exc:
+        return Check(name, False, f"{reports[-1].name} unreadable: {exc}")
+    rto = t.rto or timedelta(seconds=int(report.get("target_rto_seconds", 0)))
+    failed = report.get("failed_steps") or []
+    age = f", {_age(now, finished)} ago" if finished else ""
+    ok = measured <= rto and not failed
+    return Check(name, ok, f"{reports[-1].name}{age}: measured RTO {measured} vs target {rto}"
+                           + (f"; failed steps: {', '.join(failed)}" if failed else ""))
+
+
 # --- running them ----------------------------------------------------------------------------------------
 
 def account_of(sess: Any, side: str) -> str:
@@ -413,6 +438,8 @@ def run(sides: Sides, t: Targets, now: datetime | None = None) -> list[Check]:
     else:
         checks.extend(skipped(n, "backup") for n in ("recovery points", "snapshot copies", "archive", "MFA"))
     checks.append(check_health(sides, t) if has_prod else skipped("health check", "prod"))
+    if t.drills_dir:
+        checks.append(check_last_drill(t, now))
     return checks
 
 

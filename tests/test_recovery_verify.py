@@ -319,3 +319,21 @@ def test_throttled_identity_check_is_one_clear_line(monkeypatch: pytest.MonkeyPa
 
     with pytest.raises(verify.VerifyError, match=r"^backup: get_caller_identity: still throttled"):
         verify.account_of(object(), "backup")
+
+
+def test_last_drill_must_have_met_the_configured_rto(tmp_path: Any) -> None:
+    from recovery import drill
+
+    targets = verify.Targets.from_config(CFG, drills_dir=str(tmp_path))
+    assert "no drill report" in verify.check_last_drill(targets, NOW).evidence
+
+    clock = iter([NOW - timedelta(days=3), NOW - timedelta(days=3), NOW - timedelta(days=3) + timedelta(hours=5)])
+    log = drill.Drill(tmp_path, now=lambda: next(clock))
+    log.start("game day", rto_minutes=600)  # the drill's own target was looser than the config's
+    log.add("pulumi up -s prod", (NOW - timedelta(days=3)).isoformat(),
+            (NOW - timedelta(days=3) + timedelta(hours=5)).isoformat(), "ok")
+    log.finish()
+
+    check = verify.check_last_drill(targets, NOW)
+    assert check.ok is False and f"measured RTO 5:00:00 vs target {timedelta(minutes=CFG.recovery.rto_minutes)}" in \
+        check.evidence, check
