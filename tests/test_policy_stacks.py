@@ -88,3 +88,28 @@ def test_generated_config_lists_the_stacks_own_accounts(stack: str) -> None:
     assert config["no-hardcoded-account-ids"]["allowedAccountIds"] == sorted(cfg.accounts.all())
     assert config["iam-role-trust-requires-mfa"]["enforcementLevel"] == "mandatory"
     assert config["stateful-resources-protected"]["stackRole"] == cfg.role.value
+
+
+@pytest.mark.parametrize(("level", "code"), [("mandatory", 1), ("advisory", 0)])
+def test_gate_exit_code_and_output_grouped_by_resource(monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str], level: str,
+                                                       code: int) -> None:
+    urn = "urn:pulumi:prod::failsafe::aws:s3/bucketV2:BucketV2::data"
+    found = [{"policy": "s3-bucket-versioning-enabled", "urn": urn,
+              "message": "Bucket data: versioning is not Enabled.", "enforcementLevel": level}]
+    monkeypatch.setattr(gate, "run", lambda stack: (found, {"s3-bucket-versioning-enabled": "Add BucketVersioning."}))
+    assert gate.check("prod", json_output=False) == code
+    out = capsys.readouterr().out
+    assert out.startswith("data\n") and f"[{level}] s3-bucket-versioning-enabled" in out
+    assert "remediation: Add BucketVersioning." in out
+    assert gate.check("prod", json_output=True) == code
+    report = json.loads(capsys.readouterr().out)
+    assert report["mandatory"] == (1 if code else 0) and report["violations"] == found
+
+
+def test_gate_on_the_real_dr_stack_exits_zero_within_ten_seconds(capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    start = time.monotonic()
+    assert gate.check("dr", json_output=True) == 0, capsys.readouterr().out
+    assert time.monotonic() - start < 10
