@@ -30,17 +30,23 @@ def analyze_plan(plan: Any, config: dict[str, Any], client: analyzer.Analyzer | 
     try:
         client.configure(config)
         remediation = {p.name: p.remediation_steps for p in client.info().policies}
-        diagnostics = []
+        diagnostics = []  # (diagnostic, urn): Analyze leaves a diagnostic's urn empty, it is the request's
         for r in plan.resources:
-            diagnostics += client.analyze(analyzer.analyze_request(plan, r))
-        diagnostics += client.analyze_stack(analyzer.stack_resources(plan))
+            diagnostics += [(d, d.urn or r.urn) for d in client.analyze(analyzer.analyze_request(plan, r))]
+        diagnostics += [(d, d.urn) for d in client.analyze_stack(analyzer.stack_resources(plan))]
     finally:
         if own:
             client.close()
-    violations = [{"policy": d.policyName, "urn": d.urn, "message": d.message,
+    violations = [{"policy": d.policyName, "urn": urn, "message": _message(d),
                    "enforcementLevel": LEVEL_NAMES.get(d.enforcementLevel, str(d.enforcementLevel))}
-                  for d in diagnostics]
+                  for d, urn in diagnostics]
     return violations, remediation
+
+
+def _message(diagnostic: Any) -> str:
+    """The violation's own message: the SDK prefixes it with the policy's description and a newline."""
+    prefix = f"{diagnostic.description}\n"
+    return diagnostic.message[len(prefix):] if diagnostic.message.startswith(prefix) else diagnostic.message
 
 
 def check(stack: str, json_output: bool) -> int:

@@ -1,0 +1,80 @@
+"""The credential-free policy gate end to end: `python -m failsafe check <stack>` exit codes, output grouped by
+resource with each policy's remediation, `--json` for machines, and its speed (one pack start per invocation)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from failsafe import cli, gate, harness
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTSIDER = "999999999999"
+
+
+def seeded(plan: harness.Plan) -> harness.Plan:
+    """``plan`` plus a role that lets an account root assume it without MFA and names an unlisted account."""
+    plan = copy.deepcopy(plan)
+    provider = next((r.provider for r in plan.resources if r.provider), "")
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": f"arn:aws:iam::{OUTSIDER}:root"}}]}
+    plan.resources.append(harness.PlannedResource(
+        urn=f"urn:pulumi:{plan.stack}::{plan.project}::aws:iam/role:Role::seeded-admin", type="aws:iam/role:Role",
+        name="seeded-admin", parent="", provider=provider, custom=True,
+        inputs={"assumeRolePolicy": json.dumps(trust)}, dependencies=[], property_dependencies={}, protect=False,
+        retain_on_delete=False, delete_before_replace=False, ignore_changes=[]))
+    return plan
+
+
+@pytest.fixture()
+def seeded_dr(monkeypatch: pytest.MonkeyPatch, plan_for: Callable[[str], harness.Plan]) -> None:
+    plan = seeded(plan_for("dr"))
+    monkeypatch.setattr(cli, "plan_stack", lambda stack, overrides=None: plan)
+
+
+def test_check_exits_1_and_groups_violations_by_resource_with_remediation(
+        seeded_dr: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert gate.check("dr", json_output=False) == 1
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    header = next((i for i, line in enumerate(lines) if line.strip() == "seeded-admin"), None)
+    assert header is not None, f"no group header for the seeded role in:\n{out}"
+    group = "\n".join(lines[header:header + 6])
+    for policy in ("iam-role-trust-requires-mfa", "no-hardcoded-account-ids"):
+        assert f"[mandatory] {policy}" in group, f"{policy} not listed under seeded-admin:\n{out}"
+    assert group.count("remediation:") >= 2 and "human_trust" in group, f"remediation missing:\n{out}"
+    assert "2 mandatory" in lines[-1], lines[-1]
+
+
+def test_check_json_is_machine_readable_and_names_policy_urn_level_and_remediation(
+        seeded_dr: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert gate.check("dr", json_output=True) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["stack"] == "dr" and report["mandatory"] == 2, report
+    policies = {(v["policy"], v["enforcementLevel"]) for v in report["violations"] if v["urn"].endswith("seeded-admin")}
+    assert policies == {("iam-role-trust-requires-mfa", "mandatory"), ("no-hardcoded-account-ids", "mandatory")}
+    assert all(report["remediation"][p] for p, _ in policies), report["remediation"]
+    assert any(OUTSIDER in v["message"] for v in report["violations"]), report["violations"]
+
+
+def test_check_of_an_unknown_stack_exits_2_with_a_message(capsys: pytest.CaptureFixture[str]) -> None:
+    assert gate.check("no-such-stack", json_output=False) == 2
+    assert "no-such-stack" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("stack", ["dr", "prod"])
+def test_cli_check_of_a_real_stack_passes_well_under_ten_seconds(stack: str) -> None:
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "failsafe", "check", stack, "--json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - started
+    assert result.returncode == 0, f"{stack}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    assert json.loads(result.stdout)["mandatory"] == 0
+    assert elapsed < 10, f"python -m failsafe check {stack} took {elapsed:.1f} s"
