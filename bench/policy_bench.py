@@ -2,7 +2,7 @@
 
 1. Time per resource: ``Analyze`` of a realistic IAM role against the protocol's floor, an empty call
    (``GetPluginInfo``: one gRPC round trip, no policy code).
-2. ``AnalyzeStack`` as stacks grow to 10,000 resources (bucket + versioning + public access block triples):
+2. ``AnalyzeStack`` as stacks grow to 10,000 resources (bucket + versioning + public access block + lifecycle):
    prints time per resource and the ratio to the previous size; linear growth keeps time per resource flat.
 """
 
@@ -43,7 +43,7 @@ def role_request() -> analyzer_pb2.AnalyzeRequest:
 
 def stack(n: int) -> list[analyzer_pb2.AnalyzerResource]:
     out = []
-    for i in range(n // 3):
+    for i in range(n // 4):
         name = f"bucket-{i}"
         urn = f"urn:pulumi:prod::failsafe::aws:s3/bucketV2:BucketV2::{name}"
         deps = {"bucket": analyzer_pb2.AnalyzerPropertyDependencies(urns=[urn])}
@@ -59,6 +59,11 @@ def stack(n: int) -> list[analyzer_pb2.AnalyzerResource]:
             dependencies=[urn], propertyDependencies=deps,
             properties=struct({"bucket": f"{name}-{ACCOUNT}", "blockPublicAcls": True, "blockPublicPolicy": True,
                                "ignorePublicAcls": True, "restrictPublicBuckets": True})))
+        out.append(analyzer_pb2.AnalyzerResource(
+            type="aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", urn=f"{urn}-lc",
+            name=f"{name}-lc", dependencies=[urn], propertyDependencies=deps,
+            properties=struct({"bucket": f"{name}-{ACCOUNT}", "rules": [
+                {"id": "noncurrent", "status": "Enabled", "noncurrentVersionExpiration": {"noncurrentDays": 90}}]})))
     return out
 
 
@@ -75,10 +80,10 @@ def main() -> None:
               f"policy work {max(per - floor, 0) * 1e3:.3f} ms)")
         print(f"{'resources':>10} {'AnalyzeStack s':>15} {'ms/resource':>12} {'ratio to previous':>18}")
         previous = None
-        for n in (300, 1200, 3000, 6000, 10002):
+        for n in (400, 1200, 3000, 6000, 10000):
             resources = stack(n)
             elapsed = timed(lambda r=resources: pack.analyze_stack(r), 1)
-            violations = pack.analyze_stack(resources[:3])
+            violations = pack.analyze_stack(resources[:4])
             ratio = "" if previous is None else f"time x{elapsed / previous[1]:.2f} for size x{n / previous[0]:.2f}"
             print(f"{n:>10} {elapsed:>15.3f} {elapsed / n * 1e3:>12.4f} {ratio:>18}")
             assert not violations, violations
