@@ -375,6 +375,16 @@ def _validate_replication(args: Any, report: Any) -> None:
                     report(f"{r.name}: rule {i} targets bucket {target.name}, which is not versioned.", r.urn)
 
 
+def _inline_sse_kms(bucket: Any) -> bool:
+    """The deprecated inline ``serverSideEncryptionConfiguration.rule`` of a Bucket/BucketV2 names aws:kms*."""
+    for config in _as_list(safe_get(bucket.props, "serverSideEncryptionConfiguration")):
+        for rule in _as_list(safe_get(config, "rule") if isinstance(config, Mapping) else None):
+            default = safe_get(rule, "applyServerSideEncryptionByDefault") if isinstance(rule, Mapping) else None
+            if str(safe_get(default or {}, "sseAlgorithm") or "").startswith("aws:kms"):
+                return True
+    return False
+
+
 def _validate_sse_kms(args: Any, report: Any) -> None:
     resources = list(args.resources)
     by_urn = {r.urn: r for r in resources}
@@ -388,6 +398,8 @@ def _validate_sse_kms(args: Any, report: Any) -> None:
                 dest = safe_get(rule, "destination") if isinstance(rule, Mapping) else None
                 for b in index.get(_bucket_from_arn(safe_get(dest or {}, "bucket")) or "", []):
                     replicated[b.urn] = b
+    if _config(args).get("stackRole") == "dr":  # the dr stack's buckets are the backup (their replication is prod's)
+        replicated.update((b.urn, b) for b in resources if b.resource_type in BUCKET_TYPES)
     kms = set()
     for r, b in _targets(resources, SSE_TYPES, index, by_urn):
         for rule in _as_list(safe_get(r.props, "rules")):
@@ -395,7 +407,7 @@ def _validate_sse_kms(args: Any, report: Any) -> None:
             if str(safe_get(default or {}, "sseAlgorithm") or "").startswith("aws:kms"):
                 kms.add(b.urn)
     for urn, b in replicated.items():
-        if urn not in kms and not exempt(args, b.name, urn):
+        if urn not in kms and not _inline_sse_kms(b) and not exempt(args, b.name, urn):
             report(f"Bucket {b.name}: replicated or backup bucket without default SSE-KMS encryption.", urn)
 
 
