@@ -73,7 +73,10 @@ class RecoveryFunctions(pulumi.ComponentResource):
         super().__init__("failsafe:index:RecoveryFunctions", name, None, opts)
         args.validate()
         self._args = args
-        code = pulumi.AssetArchive({"recovery": pulumi.FileArchive(str(CODE_DIR))})
+        # The .py files only: a FileArchive of the directory would also pack local __pycache__/ and redeploy
+        # the functions whenever someone ran the tests.
+        code = pulumi.AssetArchive({f"recovery/{path.name}": pulumi.FileAsset(str(path))
+                                    for path in sorted(CODE_DIR.glob("*.py"))})
 
         dlq = aws.sqs.Queue(
             f"{name}-dlq",

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -168,3 +169,40 @@ def test_lambda_code_imports_only_boto3_and_the_standard_library() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                             check=False)
     assert result.returncode == 0, f"Lambda modules import project-only packages: {result.stdout}{result.stderr}"
+
+
+def test_the_lambda_package_is_the_recovery_py_files_and_nothing_else() -> None:
+    """Packing __pycache__ too would change the code hash, and redeploy the functions, after every test run."""
+    import pulumi
+
+    from components import recovery_functions as rf
+
+    seen: dict[str, Any] = {}
+
+    class Mocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+            if args.typ == "aws:lambda/function:Function":
+                seen[args.name] = args.inputs.get("code")
+            return f"{args.name}-id", {**args.inputs, "arn": f"arn:aws:x:::{args.name}", "name": args.name}
+
+        def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+            return {}
+
+    pulumi.runtime.set_mocks(Mocks(), preview=False)
+    rf.RecoveryFunctions("recovery", rf.RecoveryFunctionsArgs(
+        name_prefix="failsafe", backup_account_id="222222222222", prod_account_id="111111111111",
+        region="eu-central-1", backup_kms_key_arn="arn:aws:kms:eu-central-1:222222222222:key/k",
+        notifications_topic_arn="arn:aws:sns:eu-central-1:222222222222:t", snapshot_retention_days=35,
+        parameter_path="/app/", secret_prefix="app/", source_region="eu-west-1"))
+
+    @pulumi.runtime.test
+    def packaged() -> None:
+        pass
+
+    packaged()
+    expected = {f"recovery/{p.name}" for p in (ROOT / "recovery").glob("*.py")}
+    archives = [v for v in seen.values() if v is not None]
+    assert archives, "no Lambda function was created"
+    for archive_value in archives:
+        assets = set(archive_value.assets) if hasattr(archive_value, "assets") else set(archive_value)
+        assert assets == expected, f"Lambda package holds {sorted(assets)}"
