@@ -88,6 +88,31 @@ def main() -> None:
             print(f"{n:>10} {elapsed:>15.3f} {elapsed / n * 1e3:>12.4f} {ratio:>18}")
             assert not violations, violations
             previous = (n, elapsed)
+    in_process()
+
+
+def in_process() -> None:
+    """The same AnalyzeStack in this process (the SDK's servicer, no gRPC), with CPython's cyclic GC on and off:
+    with it off, time per resource stays flat, so the rules and the SDK are linear and the drift above is the
+    collector scanning a heap that grows with the stack."""
+    import gc
+
+    from pulumi_policy import EnforcementLevel
+    from pulumi_policy.policy import _PolicyAnalyzerServicer
+
+    sys.path.insert(0, str(analyzer.PACK_DIR))
+    from failsafe_guardrails.rules import POLICIES
+
+    servicer = _PolicyAnalyzerServicer("failsafe-guardrails", "bench", POLICIES, EnforcementLevel.ADVISORY)
+    print(f"{'in-process':>10} {'GC on ms/res':>15} {'GC off ms/res':>14}")
+    for n in (1200, 3000, 10000):
+        request = analyzer_pb2.AnalyzeStackRequest(resources=stack(n))
+        row = []
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+            row.append(timed(lambda r=request: servicer.AnalyzeStack(r, None), 1) / n * 1e3)
+        gc.enable()
+        print(f"{n:>10} {row[0]:>15.4f} {row[1]:>14.4f}")
 
 
 if __name__ == "__main__":
