@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
+from collections import deque
 from collections.abc import Mapping, Sequence
 from concurrent import futures
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import grpc
 from google.protobuf import empty_pb2, struct_pb2
@@ -39,6 +42,19 @@ def struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
     return s
 
 
+START_TIMEOUT_SECONDS = 60
+
+
+def _drain(stream: IO[str] | None, keep: deque[str], first: queue.Queue[str] | None) -> None:
+    for index, text in enumerate(iter(stream.readline, "") if stream else ()):
+        if index == 0 and first is not None:
+            first.put(text)
+        else:
+            keep.append(text)
+    if first is not None:
+        first.put("")  # the pack exited (or closed stdout) before printing a port
+
+
 class Analyzer:
     """One running pack; use as a context manager. Start once per session: starting takes about a second."""
 
@@ -54,11 +70,20 @@ class Analyzer:
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.policy", f"127.0.0.1:{port}", str(pack_dir)],
             cwd=pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.process.stdout.readline().strip() if self.process.stdout else ""
+        # Both pipes are drained for the pack's lifetime (a full pipe would block a pack that prints), keeping the
+        # last lines for error messages; the first stdout line is the port, awaited with a deadline.
+        self.output: deque[str] = deque(maxlen=200)
+        first: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=_drain, args=(self.process.stdout, self.output, first), daemon=True).start()
+        threading.Thread(target=_drain, args=(self.process.stderr, self.output, None), daemon=True).start()
+        try:
+            line = first.get(timeout=START_TIMEOUT_SECONDS).strip()
+        except queue.Empty:
+            line = ""
         if not line.isdigit():
-            err = self.process.stderr.read() if self.process.stderr else ""
             self.close()
-            raise RuntimeError(f"policy pack in {pack_dir} did not print its port (got {line!r}): {err[-2000:]}")
+            raise RuntimeError(f"policy pack in {pack_dir} did not print its port within {START_TIMEOUT_SECONDS} s "
+                               f"(got {line!r}): {''.join(self.output)[-2000:]}")
         self.channel = grpc.insecure_channel(f"127.0.0.1:{line}")
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
 

@@ -78,3 +78,23 @@ def test_cli_check_of_a_real_stack_passes_well_under_ten_seconds(stack: str) -> 
     assert result.returncode == 0, f"{stack}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
     assert json.loads(result.stdout)["mandatory"] == 0
     assert elapsed < 10, f"python -m failsafe check {stack} took {elapsed:.1f} s"
+
+
+def test_a_pack_that_fails_to_start_is_reported_with_its_own_error(tmp_path: Path) -> None:
+    from failsafe import analyzer
+
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\nversion: 0.0.1\n")
+    (tmp_path / "__main__.py").write_text("raise SystemExit('broken pack: no policies here')\n")
+    with pytest.raises(RuntimeError, match="broken pack: no policies here"):
+        analyzer.Analyzer("failsafe", "dr", pack_dir=tmp_path)
+
+
+def test_a_pack_that_prints_a_lot_does_not_block_on_a_full_pipe(tmp_path: Path) -> None:
+    from failsafe import analyzer
+
+    source = (ROOT / "policies" / "__main__.py").read_text()
+    (tmp_path / "PulumiPolicy.yaml").write_text((ROOT / "policies" / "PulumiPolicy.yaml").read_text())
+    noisy = f"import sys\nsys.path.insert(0, {str(ROOT / 'policies')!r})\nprint('x' * 1_000_000, file=sys.stderr)\n"
+    (tmp_path / "__main__.py").write_text(noisy + source)  # 1 MB on stderr before the port: far beyond a pipe buffer
+    with analyzer.Analyzer("failsafe", "dr", pack_dir=tmp_path) as pack:
+        assert pack.info().name == "failsafe-guardrails"
