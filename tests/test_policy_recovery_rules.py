@@ -1,6 +1,6 @@
 """Unit tests of the recovery guardrails (replication, SSE-KMS on replicated/backup buckets, noncurrent-version
 lifecycle, PRIMARY failover health checks) on the SDK's own argument types with the unknown-checking proxy:
-one compliant stack per rule, one property broken per case."""
+one compliant stack per rule, one property broken per case; plus IAM action wildcards in trust policies."""
 
 from __future__ import annotations
 
@@ -170,3 +170,15 @@ RECORD = "aws:route53/record:Record"
 def test_primary_failover_record_needs_a_health_check(props: dict[str, Any], violates: bool) -> None:
     found = run_resource("route53-primary-failover-health-check", RECORD, props)
     assert bool(found) is violates, found
+
+
+# --- iam-role-trust-requires-mfa: action wildcards ----------------------------------------------------
+
+
+@pytest.mark.parametrize("action,violates", [("sts:Assume*", True), ("STS:*Role", True), ("sts:AssumeRole?", False),
+                                             ("sts:Tag*", False), ("sts:AssumeRoleWith*", False)])
+def test_trust_action_wildcards_that_grant_assume_role_are_checked(action: str, violates: bool) -> None:
+    trust = {"Statement": [{"Effect": "Allow", "Action": action,
+                            "Principal": {"AWS": "arn:aws:iam::111111111111:root"}}]}
+    found = run_resource("iam-role-trust-requires-mfa", "aws:iam/role:Role", {"assumeRolePolicy": trust})
+    assert bool(found) is violates, (action, found)
