@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -98,3 +98,105 @@ def test_a_pack_that_prints_a_lot_does_not_block_on_a_full_pipe(tmp_path: Path) 
     (tmp_path / "__main__.py").write_text(noisy + source)  # 1 MB on stderr before the port: far beyond a pipe buffer
     with analyzer.Analyzer("failsafe", "dr", pack_dir=tmp_path) as pack:
         assert pack.info().name == "failsafe-guardrails"
+
+
+# --- every further guardrail, seeded into every real stack, is reported at the stack's generated level ---------
+
+
+def _add(plan: harness.Plan, type_: str, name: str, inputs: dict, protect: bool = True,
+         deps: dict[str, list[str]] | None = None) -> str:
+    urn = f"urn:pulumi:{plan.stack}::{plan.project}::{type_}::{name}"
+    provider = next((r.provider for r in plan.resources if r.provider), "")
+    plan.resources.append(harness.PlannedResource(
+        urn=urn, type=type_, name=name, parent="", provider="" if type_.startswith("pulumi:providers:") else provider,
+        custom=True, inputs=inputs, dependencies=[u for v in (deps or {}).values() for u in v],
+        property_dependencies=deps or {}, protect=protect, retain_on_delete=False, delete_before_replace=False,
+        ignore_changes=[]))
+    return urn
+
+
+def _seed_bucket(plan: harness.Plan, name: str, versioned: bool = True, pab: bool = True, sse: bool = True,
+                 lifecycle: bool = True) -> str:
+    bucket = _add(plan, "aws:s3/bucket:Bucket", name, {"bucket": name})
+    link = {"bucket": [bucket]}
+    if versioned:
+        _add(plan, "aws:s3/bucketVersioning:BucketVersioning", f"{name}-v",
+             {"bucket": name, "versioningConfiguration": {"status": "Enabled"}}, deps=link)
+    if pab:
+        _add(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{name}-pab",
+             {"bucket": name, "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,
+              "restrictPublicBuckets": True}, deps=link)
+    if sse:
+        _add(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+             f"{name}-sse", {"bucket": name, "rules": [{"applyServerSideEncryptionByDefault": {
+                 "sseAlgorithm": "aws:kms"}}]}, deps=link)
+    if lifecycle:
+        _add(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", f"{name}-lc",
+             {"bucket": name, "rules": [{"id": "n", "status": "Enabled", "noncurrentVersionExpiration": {
+                 "noncurrentDays": 30}}]}, deps=link)
+    return bucket
+
+
+def _seed_replication(plan: harness.Plan, delete_markers: str = "Enabled", source_sse: bool = True) -> None:
+    source = _seed_bucket(plan, "seeded-source", sse=source_sse)
+    _seed_bucket(plan, "seeded-target")
+    _add(plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "seeded-replication", {
+        "bucket": "seeded-source", "role": "r", "rules": [{"id": "all", "status": "Enabled", "filter": {},
+                                                          "deleteMarkerReplication": {"status": delete_markers},
+                                                          "destination": {"bucket": "arn:aws:s3:::seeded-target"}}]},
+         deps={"bucket": [source]})
+
+
+FURTHER_SEEDS: dict[str, Callable[[harness.Plan], object]] = {
+    "s3-bucket-public-access-blocked": lambda p: _seed_bucket(p, "seeded-open", pab=False),
+    "lambda-function-url-requires-auth": lambda p: _add(p, "aws:lambda/functionUrl:FunctionUrl", "seeded-url",
+                                                        {"functionName": "f", "authorizationType": "NONE"}),
+    "resource-policy-no-star-principal": lambda p: _add(p, "aws:s3/bucketPolicy:BucketPolicy", "seeded-policy", {
+        "bucket": "b", "policy": json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*",
+                                                            "Action": "s3:GetObject", "Resource": "*"}]})}),
+    "aws-provider-allowed-account-ids": lambda p: _add(p, "pulumi:providers:aws", "seeded-provider",
+                                                       {"region": "eu-west-1"}),
+    "stateful-resources-protected": lambda p: _add(p, "aws:kms/key:Key", "seeded-key", {}, protect=False),
+    "route53-primary-failover-health-check": lambda p: _add(p, "aws:route53/record:Record", "seeded-record", {
+        "name": "app", "type": "A", "setIdentifier": "primary", "records": ["192.0.2.1"],
+        "failoverRoutingPolicies": [{"type": "PRIMARY"}]}),
+    "s3-replication-safe": _seed_replication,
+    # a replication source without SSE-KMS; on dr (which holds no replication rules) any bucket is the backup
+    "s3-replicated-bucket-sse-kms": lambda p: (_seed_replication(p, "Disabled", source_sse=False) if p.stack != "dr"
+                                               else _seed_bucket(p, "seeded-plain", sse=False)),
+    "s3-noncurrent-version-lifecycle": lambda p: _seed_bucket(p, "seeded-costly", lifecycle=False),
+}
+
+
+# The rule itself does not apply there (the issue: function URLs with auth NONE are allowed on preview stacks).
+NOT_APPLICABLE = {("lambda-function-url-requires-auth", "preview")}
+
+
+@pytest.fixture(scope="module")
+def shared_pack() -> Iterator[object]:
+    from failsafe import analyzer
+
+    with analyzer.Analyzer("failsafe", "prod") as pack:
+        yield pack
+
+
+@pytest.mark.parametrize("stack", ["prod", "dr", "pr-42"])
+@pytest.mark.parametrize("policy", list(FURTHER_SEEDS))
+def test_seeded_further_guardrail_is_reported_at_the_generated_level(
+        shared_pack: object, plan_for: Callable[[str], harness.Plan], stack: str, policy: str) -> None:
+    from failsafe import policyconfig
+
+    plan = copy.deepcopy(plan_for(stack))
+    FURTHER_SEEDS[policy](plan)
+    _, cfg = cli.stack_config(stack)
+    config = policyconfig.generate(cfg)
+    found, _ = gate.analyze_plan(plan, config, client=shared_pack)
+    level = config[policy]["enforcementLevel"]
+    if (policy, config[policy]["stackRole"]) in NOT_APPLICABLE:
+        level = "disabled"
+    mine = [v for v in found if v["policy"] == policy and "seeded" in v["urn"] + v["message"]]
+    if level == "disabled":
+        assert mine == [], f"{stack}: {policy} is disabled here but reported {mine}"
+    else:
+        assert mine and all(v["enforcementLevel"] == level for v in mine), (
+            f"{stack}: seeded {policy} violation not reported at level {level}: {mine}")
