@@ -168,7 +168,10 @@ def cmd_policy_config(args: argparse.Namespace) -> int:
     from failsafe import policyconfig
 
     _, cfg = stack_config(args.stack)
-    text = json.dumps(policyconfig.generate(cfg), indent=2, sort_keys=True)
+    try:
+        text = json.dumps(policyconfig.generate(cfg), indent=2, sort_keys=True)
+    except ConfigError as error:  # a policyExemptions entry naming no policy of the pack
+        raise PlanError(str(error)) from None
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:

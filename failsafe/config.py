@@ -198,6 +198,7 @@ class StackConfig:
     dr_endpoint: DnsTarget | None
     preview: Preview | None
     ci: Ci
+    policy_exemptions: tuple[tuple[str, str], ...] = ()  # (policy name, resource name or URN)
 
     @property
     def protect(self) -> bool:
@@ -600,7 +601,23 @@ def load(stack: str, get: Getter) -> StackConfig:
         dr_endpoint=dr_endpoint,
         preview=_preview(raw, stack) if role is Role.PREVIEW else None,
         ci=Ci(github_repository=repo, enabled=raw.bool("ciAccess")),
+        policy_exemptions=_policy_exemptions(raw),
     )
+
+
+def _policy_exemptions(raw: _Raw) -> tuple[tuple[str, str], ...]:
+    """``policyExemptions`` entries ``<policy-name>:<resource name or URN>`` (policy names are checked against the
+    pack by failsafe.policyconfig, which knows them)."""
+    expected = "entries '<policy-name>:<resource name or URN>', e.g. 's3-bucket-versioning-enabled:scratch'"
+    found: list[tuple[str, str]] = []
+    for entry in raw.str_list("policyExemptions"):
+        policy, _, resource = entry.partition(":")
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", policy) or not resource.strip():
+            raise ConfigError("policyExemptions", entry, expected)
+        if (policy, resource) in found:
+            raise ConfigError("policyExemptions", entry, "each exemption listed once")
+        found.append((policy, resource))
+    return tuple(found)
 
 
 def load_mapping(stack: str, values: Mapping[str, Any]) -> StackConfig:

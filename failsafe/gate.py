@@ -51,11 +51,12 @@ def _message(diagnostic: Any) -> str:
 
 def check(stack: str, json_output: bool) -> int:
     from failsafe.cli import PlanError
+    from failsafe.config import ConfigError
 
     started = time.monotonic()
     try:
         violations, remediation = run(stack)
-    except PlanError as error:
+    except (PlanError, ConfigError) as error:  # ConfigError: policyExemptions names no policy of the pack
         print(f"{stack}: cannot plan: {error}", file=sys.stderr)
         return 2
     mandatory = [v for v in violations if v["enforcementLevel"] == "mandatory"]

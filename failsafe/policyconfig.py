@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from failsafe.config import Role, StackConfig
+from failsafe.config import ConfigError, Role, StackConfig
 
 MANDATORY = "mandatory"
 ADVISORY = "advisory"
@@ -32,7 +32,13 @@ LEVELS: dict[str, dict[str, str]] = {
 def generate(cfg: StackConfig, exemptions: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
     """``{policy: {"enforcementLevel", "stackRole", "exemptions", ...}}`` for ``cfg``'s stack."""
     role = cfg.role.value if isinstance(cfg.role, Role) else str(cfg.role)
-    exemptions = exemptions or {}
+    merged: dict[str, set[str]] = {policy: set(names) for policy, names in (exemptions or {}).items()}
+    for policy, resource in cfg.policy_exemptions:  # the stack config's reviewed exemptions
+        if policy not in LEVELS:
+            raise ConfigError("policyExemptions", f"{policy}:{resource}",
+                              f"a policy of failsafe-guardrails ({', '.join(sorted(LEVELS))})")
+        merged.setdefault(policy, set()).add(resource)
+    exemptions = merged
     config: dict[str, Any] = {}
     for policy, levels in LEVELS.items():
         entry: dict[str, Any] = {

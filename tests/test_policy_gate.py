@@ -200,3 +200,56 @@ def test_seeded_further_guardrail_is_reported_at_the_generated_level(
     else:
         assert mine and all(v["enforcementLevel"] == level for v in mine), (
             f"{stack}: seeded {policy} violation not reported at level {level}: {mine}")
+
+
+# --- exemptions come from the stack config (policyExemptions) -------------------------------------------------
+
+
+def test_policy_exemptions_from_stack_config_reach_the_generated_config() -> None:
+    from failsafe import policyconfig
+
+    _, cfg = cli.stack_config("dr", overrides={"failsafe:policyExemptions": [
+        "s3-bucket-versioning-enabled:scratch", "s3-bucket-versioning-enabled:urn:pulumi:dr::failsafe::x::y"]})
+    config = policyconfig.generate(cfg, exemptions={"no-hardcoded-account-ids": ["legacy"]})
+    assert config["s3-bucket-versioning-enabled"]["exemptions"] == ["scratch", "urn:pulumi:dr::failsafe::x::y"]
+    assert config["no-hardcoded-account-ids"]["exemptions"] == ["legacy"]
+    assert config["iam-role-trust-requires-mfa"]["exemptions"] == []
+
+
+@pytest.mark.parametrize("entry,expected", [
+    ("no-colon", "<policy-name>:<resource name or URN>"), ("Bad_Name:x", "<policy-name>:<resource name or URN>"),
+    ("s3-bucket-versioning-enabled:", "<policy-name>:<resource name or URN>")])
+def test_malformed_policy_exemption_is_a_config_error_naming_key_and_value(entry: str, expected: str) -> None:
+    with pytest.raises(cli.PlanError) as error:
+        cli.stack_config("dr", overrides={"failsafe:policyExemptions": [entry]})
+    assert "policyExemptions" in str(error.value) and entry in str(error.value) and expected in str(error.value)
+
+
+def test_duplicate_policy_exemption_is_a_config_error() -> None:
+    with pytest.raises(cli.PlanError, match="each exemption listed once"):
+        cli.stack_config("dr", overrides={"failsafe:policyExemptions": ["s3-bucket-versioning-enabled:a"] * 2})
+
+
+def test_exemption_for_a_policy_the_pack_lacks_fails_policy_config_and_check(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    real = cli.stack_config
+    monkeypatch.setattr(cli, "stack_config", lambda stack, overrides=None: real(
+        stack, overrides={"failsafe:policyExemptions": ["no-such-policy:x"]}))
+    assert gate.check("dr", json_output=False) == 2
+    assert "no-such-policy" in capsys.readouterr().err
+    assert cli.main(["policy-config", "dr"]) == cli.EXIT_USAGE
+    assert "a policy of failsafe-guardrails" in capsys.readouterr().err
+
+
+def test_exempted_seeded_resource_is_not_reported(
+        monkeypatch: pytest.MonkeyPatch, plan_for: Callable[[str], harness.Plan],
+        capsys: pytest.CaptureFixture[str]) -> None:
+    plan = copy.deepcopy(plan_for("dr"))
+    _seed_bucket(plan, "seeded-scratch", versioned=False)
+    real = cli.stack_config
+    monkeypatch.setattr(cli, "plan_stack", lambda stack, overrides=None: plan)
+    monkeypatch.setattr(cli, "stack_config", lambda stack, overrides=None: real(
+        stack, overrides={"failsafe:policyExemptions": ["s3-bucket-versioning-enabled:seeded-scratch"]}))
+    assert gate.check("dr", json_output=True) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert not [v for v in report["violations"] if v["policy"] == "s3-bucket-versioning-enabled"], report
