@@ -18,15 +18,16 @@ def run(stack: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Violations (dicts) of ``stack``'s plan and the policies' remediation steps by name."""
     from failsafe.cli import plan_stack, stack_config
 
-    _, cfg = stack_config(stack)
+    raw, cfg = stack_config(stack)
     plan = plan_stack(stack)
-    return analyze_plan(plan, policyconfig.generate(cfg))
+    return analyze_plan(plan, policyconfig.generate(cfg), raw_config=raw)
 
 
 def analyze_plan(plan: Any, config: dict[str, Any], client: analyzer.Analyzer | None = None,
-                 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+                 raw_config: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """``raw_config``: the stack's namespaced config, which the CLI hands the pack in PULUMI_CONFIG."""
     own = client is None
-    client = client or analyzer.Analyzer(plan.project, plan.stack)
+    client = client or analyzer.Analyzer(plan.project, plan.stack, config=raw_config)
     try:
         client.configure(config)
         remediation = {p.name: p.remediation_steps for p in client.info().policies}
