@@ -253,3 +253,69 @@ def test_exempted_seeded_resource_is_not_reported(
     assert gate.check("dr", json_output=True) == 0
     report = json.loads(capsys.readouterr().out)
     assert not [v for v in report["violations"] if v["policy"] == "s3-bucket-versioning-enabled"], report
+
+
+# --- break the real estate: each real resource a policy guards, broken in place, is caught --------------------
+
+
+def _break_providers(plan: harness.Plan) -> list[str]:
+    found = [r for r in plan.resources if r.type == "pulumi:providers:aws"]
+    for r in found:
+        r.inputs.pop("allowedAccountIds", None)
+    return [r.urn for r in found]
+
+
+def _break_primary_records(plan: harness.Plan) -> list[str]:
+    found = [r for r in plan.resources if r.type == "aws:route53/record:Record" and any(
+        str(p.get("type", "")).upper() == "PRIMARY" for p in r.inputs.get("failoverRoutingPolicies") or [])]
+    for r in found:
+        r.inputs.pop("healthCheckId", None)
+    return [r.urn for r in found]
+
+
+def _break_versioning(plan: harness.Plan) -> list[str]:
+    found = [r for r in plan.resources if r.type in (
+        "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")]
+    for r in found:
+        r.inputs["versioningConfiguration"] = {**r.inputs.get("versioningConfiguration", {}), "status": "Suspended"}
+    broken = {u for r in found for u in r.property_dependencies.get("bucket", [])}
+    return sorted(broken)
+
+
+def _break_human_trust(plan: harness.Plan) -> list[str]:
+    found = []
+    for r in plan.resources:
+        if r.type != "aws:iam/role:Role":
+            continue
+        doc = r.inputs.get("assumeRolePolicy")
+        doc = json.loads(doc) if isinstance(doc, str) else doc
+        if "MultiFactorAuthPresent" not in json.dumps(doc or {}):
+            continue
+        for statement in doc.get("Statement", []):
+            statement.pop("Condition", None)
+        r.inputs["assumeRolePolicy"] = json.dumps(doc)
+        found.append(r.urn)
+    return found
+
+
+BREAKS = {"aws-provider-allowed-account-ids": _break_providers,
+          "route53-primary-failover-health-check": _break_primary_records,
+          "s3-bucket-versioning-enabled": _break_versioning,
+          "iam-role-trust-requires-mfa": _break_human_trust}
+
+
+@pytest.mark.parametrize("stack", ["prod", "dr", "pr-42"])
+@pytest.mark.parametrize("policy", list(BREAKS))
+def test_each_real_guarded_resource_broken_in_place_is_caught(
+        shared_pack: object, plan_for: Callable[[str], harness.Plan], stack: str, policy: str) -> None:
+    from failsafe import policyconfig
+
+    plan = copy.deepcopy(plan_for(stack))
+    targets = BREAKS[policy](plan)
+    if not targets:
+        pytest.skip(f"{stack} has no resource {policy} guards (yet)")
+    _, cfg = cli.stack_config(stack)
+    found, _ = gate.analyze_plan(plan, policyconfig.generate(cfg), client=shared_pack)
+    caught = {v["urn"] for v in found if v["policy"] == policy and v["enforcementLevel"] == "mandatory"}
+    missed = [t for t in targets if t not in caught]
+    assert not missed, f"{stack}: {policy} did not catch the broken {missed}"
