@@ -182,3 +182,25 @@ def test_trust_action_wildcards_that_grant_assume_role_are_checked(action: str, 
                             "Principal": {"AWS": "arn:aws:iam::111111111111:root"}}]}
     found = run_resource("iam-role-trust-requires-mfa", "aws:iam/role:Role", {"assumeRolePolicy": trust})
     assert bool(found) is violates, (action, found)
+
+
+# --- resource-policy-no-star-principal: lambda permissions ---------------------------------------------
+
+
+@pytest.mark.parametrize("props,role,violates", [
+    ({"principal": "*", "action": "lambda:InvokeFunction"}, "prod", True),
+    ({"principal": "*", "sourceArn": "arn:aws:execute-api:eu-west-1:111111111111:api/*"}, "prod", False),
+    ({"principal": "*", "sourceAccount": UNKNOWN}, "prod", False),
+    ({"principal": "*", "principalOrgId": "o-abc"}, "dr", False),
+    ({"principal": "*", "functionUrlAuthType": "NONE"}, "preview", False),
+    ({"principal": "*", "functionUrlAuthType": "NONE"}, "prod", True),
+    ({"principal": "s3.amazonaws.com"}, "prod", False),
+], ids=["bare-star", "source-arn", "source-account-unknown", "org", "preview-public-url", "prod-public-url",
+        "service"])
+def test_lambda_permission_for_star_needs_a_narrowing_condition(props: dict[str, Any], role: str,
+                                                                 violates: bool) -> None:
+    found: list[str] = []
+    args = ResourceValidationArgs("aws:lambda/permission:Permission", unknown_checking_proxy(copy.deepcopy(props)),
+                                  "urn:x", "invoke", OPTS, None, {"stackRole": role})
+    POLICIES["resource-policy-no-star-principal"].validate(args, lambda m, urn=None: found.append(m))
+    assert bool(found) is violates, found

@@ -307,6 +307,21 @@ def _validate_star_principals(args: Any, report: Any) -> None:
         value = args.props.get(key) if key in args.props else None
         for index in star_principal_statements(value):
             report(f"{args.name}: statement {index} of {key} allows Principal '*' without a condition.")
+    if args.resource_type == "aws:lambda/permission:Permission" and safe_get(args.props, "principal") == "*":
+        # a public function URL on a preview stack is allowed by design (lambda-function-url-requires-auth)
+        public_url = str(safe_get(args.props, "functionUrlAuthType") or "").upper() == "NONE"
+        if not (public_url and _config(args).get("stackRole") == "preview") and not any(
+                _present(args.props, k) for k in ("sourceArn", "sourceAccount", "principalOrgId")):
+            report(f"{args.name}: lambda Permission for principal '*' without sourceArn, sourceAccount or "
+                   "principalOrgId lets any AWS account invoke the function.")
+
+
+def _present(props: Any, key: str) -> bool:
+    """``props[key]`` is set; a value unknown at preview is set (it comes from another resource's output)."""
+    try:
+        return bool(props.get(key))
+    except UnknownValueError:
+        return True
 
 
 def _validate_provider_accounts(args: Any, report: Any) -> None:
