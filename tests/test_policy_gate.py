@@ -319,3 +319,21 @@ def test_each_real_guarded_resource_broken_in_place_is_caught(
     caught = {v["urn"] for v in found if v["policy"] == policy and v["enforcementLevel"] == "mandatory"}
     missed = [t for t in targets if t not in caught]
     assert not missed, f"{stack}: {policy} did not catch the broken {missed}"
+
+
+def test_generated_config_sets_a_level_for_every_policy_of_the_pack_on_every_role() -> None:
+    import sys
+
+    from failsafe import policyconfig
+
+    sys.path.insert(0, str(ROOT / "policies"))
+    from failsafe_guardrails import rules
+
+    assert set(policyconfig.LEVELS) == set(rules.NAMES), (
+        f"policies without a generated level: {sorted(set(rules.NAMES) - set(policyconfig.LEVELS))}; "
+        f"levels for no policy: {sorted(set(policyconfig.LEVELS) - set(rules.NAMES))}")
+    for policy, levels in policyconfig.LEVELS.items():
+        assert set(levels) == {"prod", "dr", "preview"}, f"{policy}: {levels}"
+        assert set(levels.values()) <= {"advisory", "mandatory", "disabled"}, f"{policy}: {levels}"
+    for core in ("iam-role-trust-requires-mfa", "s3-bucket-versioning-enabled", "no-hardcoded-account-ids"):
+        assert set(policyconfig.LEVELS[core].values()) == {"mandatory"}, f"{core} must be mandatory everywhere"
