@@ -337,3 +337,18 @@ def test_generated_config_sets_a_level_for_every_policy_of_the_pack_on_every_rol
         assert set(levels.values()) <= {"advisory", "mandatory", "disabled"}, f"{policy}: {levels}"
     for core in ("iam-role-trust-requires-mfa", "s3-bucket-versioning-enabled", "no-hardcoded-account-ids"):
         assert set(policyconfig.LEVELS[core].values()) == {"mandatory"}, f"{core} must be mandatory everywhere"
+
+
+def test_numeric_account_id_is_caught_over_the_protocol_where_numbers_are_doubles(shared_pack: object) -> None:
+    from pulumi.runtime.proto import analyzer_pb2
+
+    from failsafe.analyzer import struct
+
+    shared_pack.configure({"no-hardcoded-account-ids": {"enforcementLevel": "mandatory",
+                                                        "allowedAccountIds": ["111111111111"]}})
+    found = shared_pack.analyze(analyzer_pb2.AnalyzeRequest(
+        type="aws:s3/bucketPolicy:BucketPolicy", properties=struct({"owner": 333333333333, "port": 443,
+                                                                     "big": 1700000000000}), urn="urn:x", name="p"))
+    messages = [d.message for d in found if d.policyName == "no-hardcoded-account-ids"]
+    assert len(messages) == 1 and "333333333333 at owner" in messages[0] and "1700000000000" not in messages[0], (
+        messages)

@@ -169,8 +169,11 @@ def account_ids(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     elif isinstance(value, Sequence) and not isinstance(value, bytes):
         for index in range(len(value)):
             yield from account_ids(_item(value, index), f"{path}[{index}]")
-    elif isinstance(value, int) and not isinstance(value, bool) and len(str(value)) == 12:
-        yield str(value), path or "(value)"
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and 10**11 <= value < 10**12 \
+            and value == int(value):  # range first: NaN and infinities never reach int()
+        # A number with 12 digits. Over the analyzer protocol numbers arrive as doubles (protobuf Struct), so
+        # 333333333333 is 333333333333.0 here. (An ID with a leading zero cannot be told apart once it is a number.)
+        yield str(int(value)), path or "(value)"
 
 
 def unlisted_accounts(props: Any, allowed: Sequence[str]) -> list[str]:
