@@ -29,12 +29,37 @@ if cfg.role is Role.DR:
                                          cfg.dr_region, "dr", cfg.deploy_role_name), opts=home)
         pulumi.export("ciEntryRoleArn", ci.entry_role_arn)
     # --- dr: DNS endpoint (the failover secondary prod reads) ---
+    if cfg.dr_endpoint is not None:
+        from components.dns_failover import target_to_export
+
+        pulumi.export("drEndpoint", target_to_export(cfg.dr_endpoint))
     # --- dr: recovery functions (copiers) ---
 
 elif cfg.role is Role.PROD:
     dr = pulumi.StackReference("dr", stack_name=cfg.dr_stack_name)
     # --- prod: data protection (ReplicatedBucket per protected bucket) ---
     # --- prod: DNS failover ---
+    if cfg.dns is not None:
+        from components.dns_failover import DnsFailover, DnsFailoverArgs
+
+        failover = DnsFailover(
+            "failover",
+            DnsFailoverArgs(
+                record_name=cfg.dns.record_name, zone_id=cfg.dns.zone_id, zone_name=cfg.dns.zone_name,
+                primary=cfg.dns.primary,
+                secondary=cfg.dns.secondary or dr.get_output("drEndpoint"),
+                rto_budget_seconds=cfg.dns.rto_seconds, protocol=cfg.dns.protocol, port=cfg.dns.port,
+                path=cfg.dns.path, search_string=cfg.dns.search_string, interval_seconds=cfg.dns.interval_seconds,
+                failure_threshold=cfg.dns.failure_threshold, regions=cfg.dns.regions,
+                secondary_health_check=cfg.dns.secondary_health_check, ttl_seconds=cfg.dns.ttl_seconds,
+                alarm_topic_arn=cfg.dns.alarm_topic_arn, alarm_provider=aws.metrics, protect=cfg.protect,
+                name_prefix=cfg.name_prefix,
+            ),
+            opts=pulumi.ResourceOptions(provider=aws.dns),
+        )
+        pulumi.export("failoverWorstCaseSeconds", failover.worst_case_seconds)
+        pulumi.export("failoverRtoBudgetSeconds", failover.rto_budget_seconds)
+        pulumi.export("failoverHealthCheckId", failover.health_check_id)
     # --- prod: CI access ---
     if cfg.ci.enabled:
         from components.ci_access import CiAccess, CiAccessArgs, preview_deploy_role_name
