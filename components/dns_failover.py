@@ -215,6 +215,7 @@ class DnsFailover(pulumi.ComponentResource):
                 failure_threshold=args.failure_threshold,
                 regions=list(args.regions) or None,
                 enable_sni=args.protocol == "HTTPS",
+                invert_healthcheck=False,  # explicit: a game-day inversion shows as drift on refresh
                 tags={**args.tags, "Name": f"{args.name_prefix}-{role}-{args.record_name}"},
                 opts=child,
             )
