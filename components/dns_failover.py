@@ -174,7 +174,8 @@ def _aliases(target: DnsTarget) -> list[dict[str, Any]] | None:
 
 
 def _check_host(target: DnsTarget) -> tuple[str | None, str | None]:
-    """(fqdn, ip_address) a health check probes for ``target``: the first address of an ip target."""
+    """(fqdn, ip_address) one health check probes for ``target`` (the first address of an ip target: a
+    secondary's check; the primary gets one check per address)."""
     return (None, target.addresses[0]) if target.kind == "ip" else (target.value, None)
 
 
@@ -220,8 +221,20 @@ class DnsFailover(pulumi.ComponentResource):
                 opts=child,
             )
 
-        fqdn, ip = _check_host(primary)
-        primary_check = health_check("primary", fqdn, ip)
+        if primary.kind == "ip" and len(primary.addresses) > 1:
+            # One check per address; the primary counts as healthy only while every address is (CALCULATED).
+            per_address = [health_check(f"primary-{i}", None, address) for i, address in enumerate(primary.addresses)]
+            primary_check = aws.route53.HealthCheck(
+                f"{name}-primary-health",
+                type="CALCULATED",
+                child_healthchecks=[c.id for c in per_address],
+                child_health_threshold=len(per_address),
+                tags={**args.tags, "Name": f"{args.name_prefix}-primary-{args.record_name}"},
+                opts=child,
+            )
+        else:
+            fqdn, ip = _check_host(primary)
+            primary_check = health_check("primary", fqdn, ip)
         secondary_check = None
         if args.secondary_health_check:
             host = secondary.apply(_check_host)
