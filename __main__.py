@@ -20,13 +20,60 @@ home = pulumi.ResourceOptions(provider=aws.home)
 
 if cfg.role is Role.DR:
     # --- dr: data protection (BackupAccount) ---
+    from components.backup_account import BackupAccount, BackupAccountArgs
+
+    backup = BackupAccount(
+        "backup",
+        BackupAccountArgs(
+            name_prefix=cfg.name_prefix,
+            backup_account_id=cfg.accounts.backup,
+            prod_account_id=cfg.accounts.prod,
+            identity_account_id=cfg.accounts.identity,
+            replica_buckets={b: cfg.replica_bucket_name(b) for b in cfg.protected_buckets},
+            replication_role_arns={b: f"{cfg.replication_role_arn}-{b}" for b in cfg.protected_buckets},
+            archive_bucket_name=f"{cfg.bucket_name_prefix}-state-archive-{cfg.dr_region}",
+            object_lock_mode=cfg.object_lock.mode,
+            object_lock_days=cfg.object_lock.retention_days,
+            vault_min_retention_days=cfg.vault_lock.min_retention_days,
+            vault_max_retention_days=cfg.vault_lock.max_retention_days,
+            vault_changeable_for_days=cfg.vault_lock.changeable_for_days,
+            noncurrent_transition_days=cfg.lifecycle.noncurrent_transition_days,
+            noncurrent_expiration_days=cfg.lifecycle.noncurrent_expiration_days,
+            abort_incomplete_upload_days=cfg.lifecycle.abort_incomplete_upload_days,
+            archive_retention_days=cfg.recovery.archive_retention_days,
+            mfa_max_age_seconds=cfg.human_access.mfa_max_age_seconds,
+            session_seconds=cfg.human_access.session_seconds,
+            protect=cfg.protect,
+        ),
+        opts=home,
+    )
     pulumi.export("backupAccountId", cfg.accounts.backup)
+    pulumi.export("replicaBuckets", backup.replica_buckets)
+    pulumi.export("replicaKmsKeyArn", backup.kms_key_arn)
+    pulumi.export("backupVaultName", backup.vault_name)
+    pulumi.export("vaultName", backup.vault_name)  # the name `failsafe-dr verify` reads
+    pulumi.export("backupVaultArn", backup.vault_arn)
+    pulumi.export("notificationsTopicArn", backup.topic_arn)
+    pulumi.export("archiveBucketName", backup.archive_bucket_name)
+    pulumi.export("restoreRoleArn", backup.restore_role_arn)
+    pulumi.export("auditorRoleArn", backup.auditor_role_arn)
+    pulumi.export("breakGlassRoleArn", backup.break_glass_role_arn)
     # --- dr: CI access ---
     if cfg.ci.enabled:
         from components.ci_access import CiAccess, CiAccessArgs
 
-        ci = CiAccess("ci", CiAccessArgs(cfg.name_prefix, cfg.ci.github_repository, cfg.accounts.backup,
-                                         cfg.dr_region, "dr", cfg.deploy_role_name), opts=home)
+        ci = CiAccess(
+            "ci",
+            CiAccessArgs(
+                cfg.name_prefix,
+                cfg.ci.github_repository,
+                cfg.accounts.backup,
+                cfg.dr_region,
+                "dr",
+                cfg.deploy_role_name,
+            ),
+            opts=home,
+        )
         pulumi.export("ciEntryRoleArn", ci.entry_role_arn)
     # --- dr: DNS endpoint (the failover secondary prod reads) ---
     if cfg.dr_endpoint is not None:
@@ -34,10 +81,54 @@ if cfg.role is Role.DR:
 
         pulumi.export("drEndpoint", target_to_export(cfg.dr_endpoint))
     # --- dr: recovery functions (copiers) ---
+    from components.recovery_functions import RecoveryFunctions, RecoveryFunctionsArgs
+
+    RecoveryFunctions(
+        "recovery",
+        RecoveryFunctionsArgs(
+            name_prefix=cfg.name_prefix,
+            backup_account_id=cfg.accounts.backup,
+            prod_account_id=cfg.accounts.prod,
+            region=cfg.dr_region,
+            backup_kms_key_arn=backup.kms_key_arn,
+            notifications_topic_arn=backup.topic_arn,
+            snapshot_retention_days=cfg.recovery.snapshot_retention_days,
+            parameter_path=cfg.recovery.parameter_path,
+            secret_prefix=cfg.recovery.secret_prefix,
+            source_region=cfg.primary_region,
+        ),
+        opts=home,
+    )
 
 elif cfg.role is Role.PROD:
     dr = pulumi.StackReference("dr", stack_name=cfg.dr_stack_name)
     # --- prod: data protection (ReplicatedBucket per protected bucket) ---
+    from components.replicated_bucket import ReplicatedBucket, ReplicatedBucketArgs
+
+    replicas = dr.get_output("replicaBuckets")
+    protected = {}
+    for b in cfg.protected_buckets:
+        protected[b] = ReplicatedBucket(
+            b,
+            ReplicatedBucketArgs(
+                bucket_name=cfg.source_bucket_name(b),
+                destination_bucket_arn=replicas.apply(lambda r, b=b: r[b]["arn"]),
+                destination_account_id=cfg.accounts.backup,
+                replica_kms_key_arn=dr.get_output("replicaKmsKeyArn"),
+                replication_role_name=f"{cfg.replication.role_name}-{b}",
+                source_account_id=cfg.accounts.prod,
+                noncurrent_transition_days=cfg.lifecycle.noncurrent_transition_days,
+                noncurrent_expiration_days=cfg.lifecycle.noncurrent_expiration_days,
+                abort_incomplete_upload_days=cfg.lifecycle.abort_incomplete_upload_days,
+                storage_class=cfg.replication.storage_class,
+                time_control=cfg.replication.time_control,
+                metrics=cfg.replication.metrics,
+                protect=cfg.protect,
+            ),
+            opts=home,
+        )
+    pulumi.export("protectedBuckets", {b: {"name": r.bucket_name, "arn": r.bucket_arn} for b, r in protected.items()})
+    pulumi.export("rpoMinutes", cfg.replication.rpo_minutes)
     # --- prod: DNS failover ---
     if cfg.dns is not None:
         from components.dns_failover import DnsFailover, DnsFailoverArgs
@@ -45,14 +136,24 @@ elif cfg.role is Role.PROD:
         failover = DnsFailover(
             "failover",
             DnsFailoverArgs(
-                record_name=cfg.dns.record_name, zone_id=cfg.dns.zone_id, zone_name=cfg.dns.zone_name,
+                record_name=cfg.dns.record_name,
+                zone_id=cfg.dns.zone_id,
+                zone_name=cfg.dns.zone_name,
                 primary=cfg.dns.primary,
                 secondary=cfg.dns.secondary or dr.get_output("drEndpoint"),
-                rto_budget_seconds=cfg.dns.rto_seconds, protocol=cfg.dns.protocol, port=cfg.dns.port,
-                path=cfg.dns.path, search_string=cfg.dns.search_string, interval_seconds=cfg.dns.interval_seconds,
-                failure_threshold=cfg.dns.failure_threshold, regions=cfg.dns.regions,
-                secondary_health_check=cfg.dns.secondary_health_check, ttl_seconds=cfg.dns.ttl_seconds,
-                alarm_topic_arn=cfg.dns.alarm_topic_arn, alarm_provider=aws.metrics, protect=cfg.protect,
+                rto_budget_seconds=cfg.dns.rto_seconds,
+                protocol=cfg.dns.protocol,
+                port=cfg.dns.port,
+                path=cfg.dns.path,
+                search_string=cfg.dns.search_string,
+                interval_seconds=cfg.dns.interval_seconds,
+                failure_threshold=cfg.dns.failure_threshold,
+                regions=cfg.dns.regions,
+                secondary_health_check=cfg.dns.secondary_health_check,
+                ttl_seconds=cfg.dns.ttl_seconds,
+                alarm_topic_arn=cfg.dns.alarm_topic_arn,
+                alarm_provider=aws.metrics,
+                protect=cfg.protect,
                 name_prefix=cfg.name_prefix,
             ),
             opts=pulumi.ResourceOptions(provider=aws.dns),
@@ -64,12 +165,29 @@ elif cfg.role is Role.PROD:
     if cfg.ci.enabled:
         from components.ci_access import CiAccess, CiAccessArgs, preview_deploy_role_name
 
-        ci = CiAccess("ci", CiAccessArgs(cfg.name_prefix, cfg.ci.github_repository, cfg.accounts.prod,
-                                         cfg.primary_region, "prod", cfg.deploy_role_name), opts=home)
+        ci = CiAccess(
+            "ci",
+            CiAccessArgs(
+                cfg.name_prefix,
+                cfg.ci.github_repository,
+                cfg.accounts.prod,
+                cfg.primary_region,
+                "prod",
+                cfg.deploy_role_name,
+            ),
+            opts=home,
+        )
         preview_ci = CiAccess(
             "preview-ci",
-            CiAccessArgs(cfg.name_prefix, cfg.ci.github_repository, cfg.accounts.preview, cfg.primary_region,
-                         "preview", preview_deploy_role_name(cfg.name_prefix), preview=True),
+            CiAccessArgs(
+                cfg.name_prefix,
+                cfg.ci.github_repository,
+                cfg.accounts.preview,
+                cfg.primary_region,
+                "preview",
+                preview_deploy_role_name(cfg.name_prefix),
+                preview=True,
+            ),
             opts=pulumi.ResourceOptions(provider=aws.preview_ci),
         )
         pulumi.export("ciEntryRoleArn", ci.entry_role_arn)
