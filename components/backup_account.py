@@ -203,7 +203,7 @@ class BackupAccount(pulumi.ComponentResource):
                     ),
                     iam.statement(
                         "ProdReplicationRoleReadsVersioning",
-                        ["s3:GetBucketVersioning", "s3:List*"],
+                        ["s3:GetBucketVersioning", "s3:ListBucket"],
                         arn,
                         principal={"AWS": prod_root},
                         condition={"ArnEquals": {"aws:PrincipalArn": role_arn}},
@@ -323,16 +323,14 @@ class BackupAccount(pulumi.ComponentResource):
                     iam.statement("DecryptBackups", ["kms:Decrypt", "kms:DescribeKey"], [key.arn]),
                     iam.statement(
                         "StartRestores",
-                        [
-                            "backup:StartRestoreJob",
-                            "backup:DescribeRestoreJob",
-                            "backup:ListRecoveryPointsByBackupVault",
-                        ],
+                        ["backup:StartRestoreJob", "backup:ListRecoveryPointsByBackupVault"],
                         [
                             vault.arn,
                             pulumi.Output.concat("arn:aws:backup:*:", args.backup_account_id, ":recovery-point:*"),
                         ],
                     ),
+                    # DescribeRestoreJob has no resource type: "*" is the only form IAM accepts.
+                    iam.statement("FollowRestores", "backup:DescribeRestoreJob", "*"),
                 )
             ),
             opts=child,

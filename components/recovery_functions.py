@@ -244,6 +244,8 @@ class RecoveryFunctions(pulumi.ComponentResource):
             ], ["*"]),
             iam.statement("CopyShared", ["rds:CopyDBSnapshot", "rds:CopyDBClusterSnapshot"], own_rds + shared_rds),
             iam.statement("TagCopies", "rds:AddTagsToResource", own_rds),
+            # EC2 authorises Copy* against the *new* snapshot/image, whose ID does not exist yet: "*" (see
+            # docs/data-protection.md, parliament findings).
             iam.statement("CopyEc2", ["ec2:CopySnapshot", "ec2:CopyImage"], ["*"]),
             iam.statement(
                 "TagEc2Copies", "ec2:CreateTags",
@@ -253,7 +255,9 @@ class RecoveryFunctions(pulumi.ComponentResource):
             iam.statement(
                 "ExpireOnlyOwnCopies",
                 ["rds:DeleteDBSnapshot", "rds:DeleteDBClusterSnapshot", "ec2:DeleteSnapshot", "ec2:DeregisterImage"],
-                ["*"], condition=managed,
+                # Only copies in the backup account's own region, and only those the copier tagged.
+                [*own_rds, self._arn("ec2", a.region, "", "snapshot/*"), self._arn("ec2", a.region, "", "image/*")],
+                condition=managed,
             ),
             iam.statement(
                 "EncryptWithBackupKey",
@@ -325,7 +329,8 @@ class ProdReadAccess(pulumi.ComponentResource):
                                f":secret:{args.secret_prefix}*"]),
                 iam.statement("ListSecrets", "secretsmanager:ListSecrets", ["*"]),
                 iam.statement(
-                    "DecryptForTheseReadsOnly", "kms:Decrypt", ["*"],
+                    "DecryptForTheseReadsOnly", "kms:Decrypt",
+                    [f"arn:aws:kms:{args.region}:{args.prod_account_id}:key/*"],
                     condition={"StringLike": {"kms:ViaService": [f"ssm.{args.region}.amazonaws.com",
                                                                  f"secretsmanager.{args.region}.amazonaws.com"]}},
                 ),

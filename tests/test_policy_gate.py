@@ -304,16 +304,28 @@ BREAKS = {"aws-provider-allowed-account-ids": _break_providers,
           "iam-role-trust-requires-mfa": _break_human_trust}
 
 
-@pytest.mark.parametrize("stack", ["prod", "dr", "pr-42"])
-@pytest.mark.parametrize("policy", list(BREAKS))
+# Which stack holds resources each break can reach (previews have no buckets and no human roles; only prod
+# has the primary failover record; people assume roles only in the backup account). Declared, not
+# discovered: a stack that loses its guarded resources fails here instead of silently skipping.
+GUARDED = [
+    ("prod", "aws-provider-allowed-account-ids"),
+    ("prod", "route53-primary-failover-health-check"),
+    ("prod", "s3-bucket-versioning-enabled"),
+    ("dr", "aws-provider-allowed-account-ids"),
+    ("dr", "s3-bucket-versioning-enabled"),
+    ("dr", "iam-role-trust-requires-mfa"),
+    ("pr-42", "aws-provider-allowed-account-ids"),
+]
+
+
+@pytest.mark.parametrize(("stack", "policy"), GUARDED)
 def test_each_real_guarded_resource_broken_in_place_is_caught(
         shared_pack: object, plan_for: Callable[[str], harness.Plan], stack: str, policy: str) -> None:
     from failsafe import policyconfig
 
     plan = copy.deepcopy(plan_for(stack))
     targets = BREAKS[policy](plan)
-    if not targets:
-        pytest.skip(f"{stack} has no resource {policy} guards (yet)")
+    assert targets, f"{stack} no longer has any resource {policy} guards: update GUARDED or the stack"
     _, cfg = cli.stack_config(stack)
     found, _ = gate.analyze_plan(plan, policyconfig.generate(cfg), client=shared_pack)
     caught = {v["urn"] for v in found if v["policy"] == policy and v["enforcementLevel"] == "mandatory"}
