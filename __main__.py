@@ -31,7 +31,7 @@ if cfg.role is Role.DR:
             identity_account_id=cfg.accounts.identity,
             replica_buckets={b: cfg.replica_bucket_name(b) for b in cfg.protected_buckets},
             replication_role_arns={b: f"{cfg.replication_role_arn}-{b}" for b in cfg.protected_buckets},
-            archive_bucket_name=f"{cfg.bucket_name_prefix}-state-archive-{cfg.dr_region}",
+            archive_bucket_name=cfg.archive_bucket_name,
             object_lock_mode=cfg.object_lock.mode,
             object_lock_days=cfg.object_lock.retention_days,
             vault_min_retention_days=cfg.vault_lock.min_retention_days,
@@ -71,10 +71,13 @@ if cfg.role is Role.DR:
                 cfg.dr_region,
                 "dr",
                 cfg.deploy_role_name,
+                archive_bucket_name=cfg.archive_bucket_name,
+                archive_kms_key_arn=backup.kms_key_arn,
             ),
             opts=home,
         )
         pulumi.export("ciEntryRoleArn", ci.entry_role_arn)
+        pulumi.export("archiveRoleArn", ci.archive_role_arn)  # vars.ARCHIVE_ROLE_ARN of archive.yml
     # --- dr: DNS endpoint (the failover secondary prod reads) ---
     if cfg.dr_endpoint is not None:
         from components.dns_failover import target_to_export

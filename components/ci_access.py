@@ -46,25 +46,55 @@ def preview_deploy_statements(prefix: str, account: str, region: str) -> list[di
         iam.statement(
             "PreviewFunctions",
             [
-                "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction",
-                "lambda:GetFunctionConfiguration", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
-                "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency", "lambda:GetFunctionConcurrency",
-                "lambda:GetFunctionCodeSigningConfig", "lambda:ListVersionsByFunction", "lambda:TagResource",
-                "lambda:UntagResource", "lambda:ListTags", "lambda:CreateFunctionUrlConfig",
-                "lambda:UpdateFunctionUrlConfig", "lambda:DeleteFunctionUrlConfig", "lambda:GetFunctionUrlConfig",
-                "lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy",
+                "lambda:CreateFunction",
+                "lambda:DeleteFunction",
+                "lambda:GetFunction",
+                "lambda:GetFunctionConfiguration",
+                "lambda:UpdateFunctionCode",
+                "lambda:UpdateFunctionConfiguration",
+                "lambda:PutFunctionConcurrency",
+                "lambda:DeleteFunctionConcurrency",
+                "lambda:GetFunctionConcurrency",
+                "lambda:GetFunctionCodeSigningConfig",
+                "lambda:ListVersionsByFunction",
+                "lambda:TagResource",
+                "lambda:UntagResource",
+                "lambda:ListTags",
+                "lambda:CreateFunctionUrlConfig",
+                "lambda:UpdateFunctionUrlConfig",
+                "lambda:DeleteFunctionUrlConfig",
+                "lambda:GetFunctionUrlConfig",
+                "lambda:AddPermission",
+                "lambda:RemovePermission",
+                "lambda:GetPolicy",
             ],
             [f"arn:aws:lambda:{region}:{account}:function:{own}"],
         ),
         iam.statement(
             "PreviewRepositories",
             [
-                "ecr:CreateRepository", "ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:DescribeImages",
-                "ecr:ListImages", "ecr:BatchGetImage", "ecr:BatchDeleteImage", "ecr:GetDownloadUrlForLayer",
-                "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
-                "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:PutLifecyclePolicy", "ecr:GetLifecyclePolicy",
-                "ecr:DeleteLifecyclePolicy", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
-                "ecr:SetRepositoryPolicy", "ecr:GetRepositoryPolicy", "ecr:TagResource", "ecr:UntagResource",
+                "ecr:CreateRepository",
+                "ecr:DeleteRepository",
+                "ecr:DescribeRepositories",
+                "ecr:DescribeImages",
+                "ecr:ListImages",
+                "ecr:BatchGetImage",
+                "ecr:BatchDeleteImage",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:InitiateLayerUpload",
+                "ecr:UploadLayerPart",
+                "ecr:CompleteLayerUpload",
+                "ecr:PutImage",
+                "ecr:PutLifecyclePolicy",
+                "ecr:GetLifecyclePolicy",
+                "ecr:DeleteLifecyclePolicy",
+                "ecr:PutImageScanningConfiguration",
+                "ecr:PutImageTagMutability",
+                "ecr:SetRepositoryPolicy",
+                "ecr:GetRepositoryPolicy",
+                "ecr:TagResource",
+                "ecr:UntagResource",
                 "ecr:ListTagsForResource",
             ],
             [f"arn:aws:ecr:{region}:{account}:repository/{own}"],
@@ -73,8 +103,14 @@ def preview_deploy_statements(prefix: str, account: str, region: str) -> list[di
         iam.statement(
             "PreviewLogGroups",
             [
-                "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
-                "logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource", "logs:TagLogGroup",
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:PutRetentionPolicy",
+                "logs:DeleteRetentionPolicy",
+                "logs:TagResource",
+                "logs:UntagResource",
+                "logs:ListTagsForResource",
+                "logs:TagLogGroup",
                 "logs:ListTagsLogGroup",
             ],
             [f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{own}"],
@@ -91,9 +127,17 @@ def preview_deploy_statements(prefix: str, account: str, region: str) -> list[di
         iam.statement(
             "PreviewExecutionRoles",
             [
-                "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
-                "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:GetRolePolicy",
-                "iam:DeleteRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+                "iam:DeleteRole",
+                "iam:GetRole",
+                "iam:UpdateRole",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:ListRoleTags",
+                "iam:GetRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:ListRolePolicies",
+                "iam:ListAttachedRolePolicies",
                 "iam:ListInstanceProfilesForRole",
             ],
             [f"arn:aws:iam::{account}:role/{own}"],
@@ -116,6 +160,9 @@ class CiAccessArgs:
     environment: str  # prod, dr or preview: the GitHub environment (or PR events) allowed in
     deploy_role_name: str  # the role the stack's providers assume in this account
     preview: bool = False  # create the scoped preview deploy role (named deploy_role_name) too
+    # dr only: the archive workflow's role, which may list, read and add objects in this bucket and nothing else
+    archive_bucket_name: str | None = None
+    archive_kms_key_arn: pulumi.Input[str] | None = None
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
@@ -129,9 +176,15 @@ class CiAccessArgs:
             raise bad("environment", self.environment, "a GitHub environment name (lowercase, digits, hyphens)")
         if not re.fullmatch(r"[\w+=,.@-]{1,64}", self.deploy_role_name):
             raise bad("deploy_role_name", self.deploy_role_name, "an IAM role name")
+        if (self.archive_bucket_name is None) != (self.archive_kms_key_arn is None):
+            raise bad("archive_kms_key_arn", self.archive_kms_key_arn, "set exactly when archive_bucket_name is set")
         if self.preview and not self.deploy_role_name.startswith(f"{self.name_prefix}-preview"):
-            raise bad("deploy_role_name", self.deploy_role_name, f"a name starting {self.name_prefix}-preview: "
-                      "the preview deploy role must never be the account's bootstrap deploy role")
+            raise bad(
+                "deploy_role_name",
+                self.deploy_role_name,
+                f"a name starting {self.name_prefix}-preview: "
+                "the preview deploy role must never be the account's bootstrap deploy role",
+            )
 
     def subjects(self) -> list[str]:
         repo = f"repo:{self.github_repository}"
@@ -181,8 +234,9 @@ class CiAccess(pulumi.ComponentResource):
                 f"{name}-boundary",
                 name=preview_boundary_name(args.name_prefix),
                 description="Permissions boundary of every preview execution role: write preview logs, nothing else",
-                policy=iam.to_json(iam.document(*preview_boundary_statements(args.name_prefix, args.account_id,
-                                                                             args.region))),
+                policy=iam.to_json(
+                    iam.document(*preview_boundary_statements(args.name_prefix, args.account_id, args.region))
+                ),
                 opts=child,
             )
             aws.iam.RolePolicy(
@@ -200,9 +254,47 @@ class CiAccess(pulumi.ComponentResource):
             policy=iam.to_json(iam.document(iam.statement("AssumeTheDeployRole", "sts:AssumeRole", deploy_role_arn))),
             opts=child,
         )
+        self.archive_role_arn: pulumi.Output[str] | None = None
+        if args.archive_bucket_name is not None:
+            self.archive_role_arn = self._archive_writer(name, args, provider.arn)
         self.entry_role_arn = entry.arn
         self.deploy_role_arn = deploy_role_arn
-        self.register_outputs({"entryRoleArn": self.entry_role_arn, "deployRoleArn": self.deploy_role_arn})
+        self.register_outputs(
+            {
+                "entryRoleArn": self.entry_role_arn,
+                "deployRoleArn": self.deploy_role_arn,
+                "archiveRoleArn": self.archive_role_arn,
+            }
+        )
+
+    def _archive_writer(self, name: str, args: CiAccessArgs, provider_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+        """The role .github/workflows/archive.yml assumes: add state exports to the archive bucket, no more.
+
+        No delete, no overwrite protection needed from IAM: the bucket is versioned and object-locked, and the
+        archive tool never reuses a key. Same GitHub subject as the dr deploy job (environment ``dr``).
+        """
+        bucket = f"arn:aws:s3:::{args.archive_bucket_name}"
+        role = aws.iam.Role(
+            f"{name}-archive",
+            name=names.fit(f"{args.name_prefix}-ci-archive", names.IAM_ROLE_NAME_MAX),
+            description=f"GitHub Actions of {args.github_repository}: write Pulumi state exports to the archive",
+            assume_role_policy=iam.to_json(github_trust(provider_arn, args.subjects())),
+            max_session_duration=3600,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-archive-write",
+            role=role.name,
+            policy=iam.to_json(
+                iam.document(
+                    iam.statement("ListArchive", "s3:ListBucket", [bucket]),
+                    iam.statement("ReadAndAddExports", ["s3:GetObject", "s3:PutObject"], [f"{bucket}/*"]),
+                    iam.statement("UseArchiveKey", ["kms:GenerateDataKey", "kms:Decrypt"], [args.archive_kms_key_arn]),
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role.arn
 
 
 def preview_deploy_role_name(name_prefix: str) -> str:

@@ -211,6 +211,11 @@ class StackConfig:
     def replica_bucket_name(self, bucket: str) -> str:
         return f"{self.bucket_name_prefix}-{bucket}-replica-{self.dr_region}"
 
+    @property
+    def archive_bucket_name(self) -> str:
+        """The backup account's bucket of exported Pulumi state (one name for dr, the archive job and verify)."""
+        return f"{self.bucket_name_prefix}-state-archive-{self.dr_region}"
+
     def role_arn(self, account_id: str, role_name: str) -> str:
         return f"arn:aws:iam::{account_id}:role/{role_name}"
 

@@ -82,7 +82,7 @@ class Targets:
             "rto": timedelta(minutes=cfg.recovery.rto_minutes),
             "vault_name": first("vaultName", "backupVaultName"),
             "archive_bucket": first("archiveBucketName", "archiveBucket"),
-            "health_check_id": first("healthCheckId", "primaryHealthCheckId"),
+            "health_check_id": first("healthCheckId", "failoverHealthCheckId", "primaryHealthCheckId"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

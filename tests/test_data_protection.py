@@ -590,3 +590,23 @@ def test_parliament_is_live_and_catches_a_real_mistake():
     )
     issues = {f.issue for f in analyze_policy_string(wrong, ignore_private_auditors=True).findings}
     assert "RESOURCE_MISMATCH" in issues
+
+
+def test_archive_workflow_role_can_add_state_exports_but_not_delete_or_reach_other_buckets():
+    cfg = config_of("dr")
+    plan = cached_plan("dr")
+    (role,) = [r for r in plan.by_type(ROLE) if r.outputs.get("arn") == plan.outputs["archiveRoleArn"]]
+    trust = statements(doc(role.inputs["assumeRolePolicy"]))
+    assert all("Federated" in s["Principal"] for s in trust), "only GitHub's OIDC provider may assume it"
+    (policy,) = role_policies(plan, role)
+    body = doc(policy.inputs["policy"])
+    actions = allowed_actions(body)
+    assert grants(actions, "s3:PutObject") and not [a for a in DESTRUCTIVE if grants(actions, a)]
+    bucket = f"arn:aws:s3:::{cfg.archive_bucket_name}"
+    s3_resources = [
+        res
+        for s in statements(body)
+        if str(s["Action"]).startswith("['s3:") or str(s["Action"]).startswith("s3:")
+        for res in as_list(s["Resource"])
+    ]
+    assert s3_resources and all(res in (bucket, f"{bucket}/*") for res in s3_resources), s3_resources
