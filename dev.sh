@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's two commands:
-#   ./dev.sh check [stack]   set up .venv, then plan the stack (default prod) and run the policy gate over it
+#   ./dev.sh check [stack]   set up .venv, print the plan of the stack (default prod), then run the policy gate
+#                            over it (default: over every stack role, dr, prod and pr-42)
 #   ./dev.sh test            set up .venv with the dev tools, then ruff and the whole test suite
 # Needs only python3 (3.11+) and bash. No Pulumi CLI, no AWS credentials, no Docker.
 set -euo pipefail
@@ -25,10 +26,13 @@ setup() {
 case "${1:-}" in
   check)
     setup requirements.txt
-    stack=${2:-prod}
-    python -m failsafe plan "$stack"
+    python -m failsafe plan "${2:-prod}"
     echo
-    python -m failsafe check "$stack"
+    status=0
+    for stack in ${2:-dr prod pr-42}; do
+      python -m failsafe check "$stack" || status=$?
+    done
+    exit "$status"
     ;;
   test)
     setup requirements-dev.txt

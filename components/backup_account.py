@@ -103,7 +103,13 @@ class BackupAccount(pulumi.ComponentResource):
 
         # --- human access: MFA-only, trusted by the identity account alone ---------------------------------
         roles: dict[str, aws.iam.Role] = {}
-        for role, managed in (("restore-operator", None), ("auditor", "ReadOnlyAccess"), ("break-glass", None)):
+        # break-glass holds AdministratorAccess: it is the one principal the deny statements below exempt, used
+        # (with MFA, for an hour) to fix what nothing else may touch; every use is visible in CloudTrail.
+        for role, managed in (
+            ("restore-operator", None),
+            ("auditor", "ReadOnlyAccess"),
+            ("break-glass", "AdministratorAccess"),
+        ):
             roles[role] = aws.iam.Role(
                 f"{name}-{role}",
                 name=f"{args.name_prefix}-{role}",
