@@ -6,6 +6,7 @@ tests). botocore's retries are off (one attempt) because :mod:`recovery.retry` i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
@@ -23,3 +24,15 @@ def session(region: str | None = None) -> boto3.Session:
 
 def client(sess: boto3.Session, service: str, region: str | None = None) -> Any:
     return sess.client(service, region_name=region or sess.region_name, config=client_config())
+
+
+class SettingsError(ValueError):
+    """A missing or malformed environment variable of a Lambda handler; the message names it."""
+
+
+def required_env(env: Mapping[str, str], name: str) -> str:
+    """``env[name]`` stripped, or SettingsError: the RecoveryFunctions component sets every one of them."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        raise SettingsError(f"environment variable {name} is not set (set by the RecoveryFunctions component)")
+    return value

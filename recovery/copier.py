@@ -41,6 +41,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from recovery import aws, retry
+from recovery.aws import SettingsError, required_env
 
 LOG = logging.getLogger(__name__)
 
@@ -59,10 +60,6 @@ RDS_ID = re.compile(r"[^A-Za-z0-9]+")
 NOTICE_ID = re.compile(
     r"arn:aws[\w-]*:rds:[\w-]*:\d{12}:(?:cluster-)?snapshot:[\w:.-]+|snap-[0-9a-f]{8,17}|ami-[0-9a-f]{8,17}"
 )
-
-
-class SettingsError(ValueError):
-    """A missing or malformed environment variable; the message names it."""
 
 
 class CopyFailed(RuntimeError):
@@ -85,10 +82,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         def need(name: str) -> str:
-            value = (env.get(name) or "").strip()
-            if not value:
-                raise SettingsError(f"environment variable {name} is not set (set by the RecoveryFunctions component)")
-            return value
+            return required_env(env, name)
 
         days_text = need("RETENTION_DAYS")
         if not days_text.isdigit() or int(days_text) < 1:

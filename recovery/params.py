@@ -25,6 +25,7 @@ from typing import Any
 import boto3
 
 from recovery import aws, retry
+from recovery.aws import SettingsError, required_env
 
 LOG = logging.getLogger(__name__)
 
@@ -33,10 +34,6 @@ SOURCE_VERSION_TAG = "failsafe:source-version"
 COPIED_AT_TAG = "failsafe:copied-at"
 SOURCE_VERSION = re.compile(r"source version (\S+?)\)?$")
 SESSION_NAME = "failsafe-params-copier"
-
-
-class SettingsError(ValueError):
-    """A missing or malformed environment variable; the message names it."""
 
 
 class ParamsCopyFailed(RuntimeError):
@@ -55,10 +52,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
         def need(name: str) -> str:
-            value = (env.get(name) or "").strip()
-            if not value:
-                raise SettingsError(f"environment variable {name} is not set (set by the RecoveryFunctions component)")
-            return value
+            return required_env(env, name)
 
         role = need("PROD_READ_ROLE_ARN")
         if not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+", role):
