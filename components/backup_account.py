@@ -164,24 +164,36 @@ class BackupAccount(pulumi.ComponentResource):
         )
 
         # --- replica buckets: versioned, locked, only prod's replication role may write ---------------------
+        destructive = [
+            "s3:DeleteObjectVersion",
+            "s3:PutBucketPolicy",
+            "s3:DeleteBucketPolicy",
+            "s3:PutBucketVersioning",
+            "s3:PutBucketObjectLockConfiguration",
+            "s3:PutLifecycleConfiguration",
+            "s3:BypassGovernanceRetention",
+        ]
+
         def guard(arn: str) -> list[dict[str, object]]:
-            objects = f"{arn}/*"
+            # Two statements because conditions within one are ANDed: deny unless it is break-glass, and deny
+            # even break-glass without MFA (defence in depth should its trust policy ever be loosened).
+            resources = [arn, f"{arn}/*"]
             return [
                 iam.statement(
                     "DenyVersionDeletesAndPolicyChangesExceptBreakGlass",
-                    [
-                        "s3:DeleteObjectVersion",
-                        "s3:PutBucketPolicy",
-                        "s3:DeleteBucketPolicy",
-                        "s3:PutBucketVersioning",
-                        "s3:PutBucketObjectLockConfiguration",
-                        "s3:PutLifecycleConfiguration",
-                        "s3:BypassGovernanceRetention",
-                    ],
-                    [arn, objects],
+                    destructive,
+                    resources,
                     effect="Deny",
                     principal="*",
                     condition={"ArnNotEquals": {"aws:PrincipalArn": break_glass_arn}},
+                ),
+                iam.statement(
+                    "DenyVersionDeletesAndPolicyChangesWithoutMfa",
+                    destructive,
+                    resources,
+                    effect="Deny",
+                    principal="*",
+                    condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
                 ),
             ]
 

@@ -288,7 +288,7 @@ def test_replication_roles_are_trusted_by_s3_alone_and_cannot_delete_anywhere():
         assert not granted, f"{role.name} may {granted}"
 
 
-def test_replica_bucket_policy_lets_prod_only_replicate_and_denies_version_deletes_to_all_but_break_glass():
+def test_replica_bucket_policy_lets_prod_only_replicate_and_denies_version_deletes_to_all_but_break_glass_with_mfa():
     cfg = config_of("dr")
     plan = cached_plan("dr")
     break_glass = plan.outputs["breakGlassRoleArn"]
@@ -312,6 +312,15 @@ def test_replica_bucket_policy_lets_prod_only_replicate_and_denies_version_delet
             assert action in denied, f"{name}: {action} is not denied"
         assert all(s["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == break_glass for s in denies)
         assert all(s["Principal"] == "*" for s in denies)
+        without_mfa = [
+            s
+            for s in statements(policy)
+            if s["Effect"] == "Deny"
+            and s.get("Condition", {}).get("BoolIfExists", {}).get("aws:MultiFactorAuthPresent") == "false"
+        ]
+        assert without_mfa and "s3:DeleteObjectVersion" in as_list(without_mfa[0]["Action"]), (
+            f"{name}: even break-glass must not delete versions without MFA"
+        )
 
 
 def test_replica_key_lets_only_the_named_replication_roles_encrypt_from_prod():
