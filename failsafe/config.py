@@ -221,8 +221,16 @@ class StackConfig:
 
     @property
     def replication_role_arn(self) -> str:
-        """The prod replication role, addressed by name so dr never has to read prod's state."""
+        """Prefix of the prod replication roles' ARNs (see :meth:`replication_role_arn_for`)."""
         return self.role_arn(self.accounts.prod, self.replication.role_name)
+
+    def replication_role_name_for(self, bucket: str) -> str:
+        """One replication role per protected bucket, so each replica bucket trusts exactly one role."""
+        return f"{self.replication.role_name}-{bucket}"
+
+    def replication_role_arn_for(self, bucket: str) -> str:
+        """The prod replication role of ``bucket``, addressed by name so dr never has to read prod's state."""
+        return self.role_arn(self.accounts.prod, self.replication_role_name_for(bucket))
 
 
 # --- raw value parsing ------------------------------------------------------------------------------

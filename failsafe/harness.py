@@ -329,6 +329,14 @@ class RecordingMonitor(mocks.MockMonitor):
             self.requests.append(planned)
 
 
+def _project_path(path: str) -> str:
+    """Paths inside the project relative to it, so a plan reads the same on every machine."""
+    resolved = Path(path).resolve() if path and "://" not in path else None
+    if resolved is not None and resolved.is_relative_to(ROOT):
+        return str(resolved.relative_to(ROOT))
+    return path
+
+
 def _plain(value: Any) -> Any:
     """Deserialised properties as JSON-able data (resource references become their URNs)."""
     if isinstance(value, dict):
@@ -341,6 +349,14 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, pulumi.Resource):
         return getattr(value, "_urn_value", None) or repr(value)
+    if isinstance(value, pulumi.Archive):  # as the engine records it: the files it would upload, by path
+        if isinstance(value, pulumi.AssetArchive):
+            return {"archive": {name: _plain(member) for name, member in sorted(value.assets.items())}}
+        return {"archive": {"path": _project_path(value.path)}}
+    if isinstance(value, pulumi.Asset):
+        if isinstance(value, pulumi.StringAsset):
+            return {"asset": {"text": value.text}}
+        return {"asset": {"path": _project_path(getattr(value, "path", None) or getattr(value, "uri", ""))}}
     return str(value)
 
 

@@ -8,7 +8,7 @@ import json
 from failsafe import stackfiles
 from failsafe.config import load_mapping
 from failsafe.harness import PROVIDER_PREFIX, STACK_REFERENCE, Plan
-from tests.conftest import REAL_STACKS, cached_plan
+from tests.conftest import REAL_STACKS, ROOT, cached_plan
 
 
 def config_of(stack: str):
@@ -99,3 +99,15 @@ def test_no_resource_is_left_with_a_hardcoded_region_other_than_its_providers(an
         region = resource.inputs.get("region")
         if isinstance(region, str) and region:
             assert region in known, f"{resource.urn}: region {region} does not come from config"
+
+
+def test_the_json_plan_holds_data_not_python_object_reprs_or_machine_paths(any_plan: Plan):
+    text = any_plan.to_json()
+    assert " object at 0x" not in text, f"{any_plan.stack}: a value was rendered with repr(), not as data"
+    assert str(ROOT) not in text, f"{any_plan.stack}: an absolute path of this checkout leaked into the plan"
+
+
+def test_lambda_code_archives_list_the_files_they_upload():
+    (copier,) = [r for r in cached_plan("dr").resources if r.name == "recovery-copier"]
+    files = copier.inputs["code"]["archive"]
+    assert "recovery/copier.py" in files and files["recovery/copier.py"] == {"asset": {"path": "recovery/copier.py"}}
