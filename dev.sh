@@ -2,7 +2,7 @@
 # The README's two commands:
 #   ./dev.sh check [stack]   set up .venv, print the plan of the stack (default prod), then run the policy gate
 #                            over it (default: over every stack role, dr, prod and pr-42)
-#   ./dev.sh test            set up .venv with the dev tools, then ruff and the whole test suite
+#   ./dev.sh test            set up .venv with the dev tools, then ruff (lint and format) and the whole test suite
 # Needs only python3 (3.11+) and bash. No Pulumi CLI, no AWS credentials, no Docker.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -37,6 +37,7 @@ case "${1:-}" in
   test)
     setup requirements-dev.txt
     ruff check .
+    ruff format --check .
     python -m pytest -n 2 "${@:2}"
     ;;
   *)

@@ -21,8 +21,10 @@ from failsafe import analyzer
 from failsafe.analyzer import struct
 
 ACCOUNT = "111111111111"
-CONFIG = {"no-hardcoded-account-ids": {"enforcementLevel": "mandatory", "allowedAccountIds": [ACCOUNT]},
-          "stateful-resources-protected": {"enforcementLevel": "advisory", "stackRole": "prod"}}
+CONFIG = {
+    "no-hardcoded-account-ids": {"enforcementLevel": "mandatory", "allowedAccountIds": [ACCOUNT]},
+    "stateful-resources-protected": {"enforcementLevel": "advisory", "stackRole": "prod"},
+}
 
 
 def timed(call, repeat: int) -> float:
@@ -33,12 +35,23 @@ def timed(call, repeat: int) -> float:
 
 
 def role_request() -> analyzer_pb2.AnalyzeRequest:
-    trust = {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole",
-        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}
-    return analyzer_pb2.AnalyzeRequest(type="aws:iam/role:Role", urn="urn:pulumi:prod::failsafe::aws:iam/role:Role::r",
-                                       name="r", properties=struct({"assumeRolePolicy": json.dumps(trust),
-                                                                    "name": "operator", "tags": {"a": "b"}}))
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            }
+        ],
+    }
+    return analyzer_pb2.AnalyzeRequest(
+        type="aws:iam/role:Role",
+        urn="urn:pulumi:prod::failsafe::aws:iam/role:Role::r",
+        name="r",
+        properties=struct({"assumeRolePolicy": json.dumps(trust), "name": "operator", "tags": {"a": "b"}}),
+    )
 
 
 def stack(n: int) -> list[analyzer_pb2.AnalyzerResource]:
@@ -47,23 +60,64 @@ def stack(n: int) -> list[analyzer_pb2.AnalyzerResource]:
         name = f"bucket-{i}"
         urn = f"urn:pulumi:prod::failsafe::aws:s3/bucketV2:BucketV2::{name}"
         deps = {"bucket": analyzer_pb2.AnalyzerPropertyDependencies(urns=[urn])}
-        out.append(analyzer_pb2.AnalyzerResource(type="aws:s3/bucketV2:BucketV2", urn=urn, name=name,
-                                                 properties=struct({"bucket": f"{name}-{ACCOUNT}"}),
-                                                 options=analyzer_pb2.AnalyzerResourceOptions(protect=True)))
-        out.append(analyzer_pb2.AnalyzerResource(
-            type="aws:s3/bucketVersioning:BucketVersioning", urn=f"{urn}-v", name=f"{name}-v", dependencies=[urn],
-            propertyDependencies=deps,
-            properties=struct({"bucket": f"{name}-{ACCOUNT}", "versioningConfiguration": {"status": "Enabled"}})))
-        out.append(analyzer_pb2.AnalyzerResource(
-            type="aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", urn=f"{urn}-pab", name=f"{name}-pab",
-            dependencies=[urn], propertyDependencies=deps,
-            properties=struct({"bucket": f"{name}-{ACCOUNT}", "blockPublicAcls": True, "blockPublicPolicy": True,
-                               "ignorePublicAcls": True, "restrictPublicBuckets": True})))
-        out.append(analyzer_pb2.AnalyzerResource(
-            type="aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", urn=f"{urn}-lc",
-            name=f"{name}-lc", dependencies=[urn], propertyDependencies=deps,
-            properties=struct({"bucket": f"{name}-{ACCOUNT}", "rules": [
-                {"id": "noncurrent", "status": "Enabled", "noncurrentVersionExpiration": {"noncurrentDays": 90}}]})))
+        out.append(
+            analyzer_pb2.AnalyzerResource(
+                type="aws:s3/bucketV2:BucketV2",
+                urn=urn,
+                name=name,
+                properties=struct({"bucket": f"{name}-{ACCOUNT}"}),
+                options=analyzer_pb2.AnalyzerResourceOptions(protect=True),
+            )
+        )
+        out.append(
+            analyzer_pb2.AnalyzerResource(
+                type="aws:s3/bucketVersioning:BucketVersioning",
+                urn=f"{urn}-v",
+                name=f"{name}-v",
+                dependencies=[urn],
+                propertyDependencies=deps,
+                properties=struct({"bucket": f"{name}-{ACCOUNT}", "versioningConfiguration": {"status": "Enabled"}}),
+            )
+        )
+        out.append(
+            analyzer_pb2.AnalyzerResource(
+                type="aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                urn=f"{urn}-pab",
+                name=f"{name}-pab",
+                dependencies=[urn],
+                propertyDependencies=deps,
+                properties=struct(
+                    {
+                        "bucket": f"{name}-{ACCOUNT}",
+                        "blockPublicAcls": True,
+                        "blockPublicPolicy": True,
+                        "ignorePublicAcls": True,
+                        "restrictPublicBuckets": True,
+                    }
+                ),
+            )
+        )
+        out.append(
+            analyzer_pb2.AnalyzerResource(
+                type="aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                urn=f"{urn}-lc",
+                name=f"{name}-lc",
+                dependencies=[urn],
+                propertyDependencies=deps,
+                properties=struct(
+                    {
+                        "bucket": f"{name}-{ACCOUNT}",
+                        "rules": [
+                            {
+                                "id": "noncurrent",
+                                "status": "Enabled",
+                                "noncurrentVersionExpiration": {"noncurrentDays": 90},
+                            }
+                        ],
+                    }
+                ),
+            )
+        )
     return out
 
 
@@ -76,8 +130,10 @@ def main() -> None:
         request = role_request()
         per = timed(lambda: pack.analyze(request), 300)
         print(f"empty call (protocol floor): {floor * 1e3:.3f} ms")
-        print(f"Analyze one role:            {per * 1e3:.3f} ms  ({per / floor:.1f}x the floor, "
-              f"policy work {max(per - floor, 0) * 1e3:.3f} ms)")
+        print(
+            f"Analyze one role:            {per * 1e3:.3f} ms  ({per / floor:.1f}x the floor, "
+            f"policy work {max(per - floor, 0) * 1e3:.3f} ms)"
+        )
         print(f"{'resources':>10} {'AnalyzeStack s':>15} {'ms/resource':>12} {'ratio to previous':>18}")
         previous = None
         for n in (400, 1200, 3000, 6000, 10000):

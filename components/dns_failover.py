@@ -110,8 +110,11 @@ def validate(args: DnsFailoverArgs) -> None:
     if not 1 <= args.failure_threshold <= 10:
         raise _fail("failure_threshold", args.failure_threshold, "1 to 10 consecutive failed checks")
     if not 0 <= args.ttl_seconds <= MAX_FAILOVER_TTL:
-        raise _fail("ttl_seconds", args.ttl_seconds,
-                    f"0 to {MAX_FAILOVER_TTL} seconds (clients keep a failover record's old answer for its TTL)")
+        raise _fail(
+            "ttl_seconds",
+            args.ttl_seconds,
+            f"0 to {MAX_FAILOVER_TTL} seconds (clients keep a failover record's old answer for its TTL)",
+        )
     if args.regions and len(args.regions) < 3:
         raise _fail("regions", list(args.regions), "empty (Route 53's defaults) or at least 3 checker regions")
     if args.rto_budget_seconds < 1:
@@ -139,8 +142,9 @@ def _check_target(role: str, target: DnsTarget) -> None:
 def _check_pair(primary: DnsTarget, secondary: DnsTarget) -> DnsTarget:
     _check_target("secondary", secondary)
     if (primary.kind, primary.value, primary.zone_id) == (secondary.kind, secondary.value, secondary.zone_id):
-        raise _fail("secondary", secondary, "a target different from the primary (failing over to itself "
-                    "recovers nothing)")
+        raise _fail(
+            "secondary", secondary, "a target different from the primary (failing over to itself recovers nothing)"
+        )
     return secondary
 
 
@@ -196,14 +200,16 @@ class DnsFailover(pulumi.ComponentResource):
         if args.zone_id:
             zone_id: pulumi.Input[str] = args.zone_id
         else:
-            zone = aws.route53.get_zone_output(name=args.zone_name, private_zone=False,
-                                               opts=pulumi.InvokeOutputOptions(parent=self))
+            zone = aws.route53.get_zone_output(
+                name=args.zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
+            )
             zone_id = zone.zone_id
 
         check_type = args.protocol + ("_STR_MATCH" if args.search_string else "")
 
-        def health_check(role: str, fqdn: pulumi.Input[str | None],
-                         ip: pulumi.Input[str | None]) -> aws.route53.HealthCheck:
+        def health_check(
+            role: str, fqdn: pulumi.Input[str | None], ip: pulumi.Input[str | None]
+        ) -> aws.route53.HealthCheck:
             return aws.route53.HealthCheck(
                 f"{name}-{role}-health",
                 type=check_type,
@@ -304,9 +310,11 @@ class DnsFailover(pulumi.ComponentResource):
         self.alarm_topic_arn = pulumi.Output.from_input(topic_arn)
         self.worst_case_seconds = args.worst_case_seconds
         self.rto_budget_seconds = args.rto_budget_seconds
-        self.register_outputs({
-            "healthCheckId": self.health_check_id,
-            "alarmTopicArn": self.alarm_topic_arn,
-            "worstCaseSeconds": self.worst_case_seconds,
-            "rtoBudgetSeconds": self.rto_budget_seconds,
-        })
+        self.register_outputs(
+            {
+                "healthCheckId": self.health_check_id,
+                "alarmTopicArn": self.alarm_topic_arn,
+                "worstCaseSeconds": self.worst_case_seconds,
+                "rtoBudgetSeconds": self.rto_budget_seconds,
+            }
+        )

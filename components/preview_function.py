@@ -220,8 +220,11 @@ class PreviewFunction(pulumi.ComponentResource):
                         {
                             "rulePriority": 1,
                             "description": f"keep the {KEEP_IMAGES} newest images; the newest is the one deployed",
-                            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
-                                          "countNumber": KEEP_IMAGES},
+                            "selection": {
+                                "tagStatus": "any",
+                                "countType": "imageCountMoreThan",
+                                "countNumber": KEEP_IMAGES,
+                            },
                             "action": {"type": "expire"},
                         }
                     ]
@@ -240,9 +243,7 @@ class PreviewFunction(pulumi.ComponentResource):
             platforms=[ARCHITECTURES[args.architecture]],
             push=True,
             tags=[pulumi.Output.concat(repository.repository_url, ":", args.commit or f"pr-{args.pr_number}")],
-            registries=[
-                docker_build.RegistryArgs(address=registry, username=token.user_name, password=token.password)
-            ],
+            registries=[docker_build.RegistryArgs(address=registry, username=token.user_name, password=token.password)],
             build_args={"PREVIEW_COMMIT": args.commit, "PREVIEW_PR": str(args.pr_number)},
             opts=pulumi.ResourceOptions(parent=self, provider=builder),
         )

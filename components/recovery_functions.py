@@ -59,9 +59,7 @@ class RecoveryFunctionsArgs:
         if not self.secret_prefix or self.secret_prefix.startswith("/"):
             raise ComponentArgsError(f"secret_prefix {self.secret_prefix!r}: expected a name prefix such as app/")
         if not 1 <= self.snapshot_retention_days <= 36500:
-            raise ComponentArgsError(
-                f"snapshot_retention_days {self.snapshot_retention_days}: expected 1-36500 days"
-            )
+            raise ComponentArgsError(f"snapshot_retention_days {self.snapshot_retention_days}: expected 1-36500 days")
         if self.backup_account_id == self.prod_account_id:
             raise ComponentArgsError("backup_account_id equals prod_account_id: copies must leave the prod account")
 
@@ -75,8 +73,9 @@ class RecoveryFunctions(pulumi.ComponentResource):
         self._args = args
         # The .py files only: a FileArchive of the directory would also pack local __pycache__/ and redeploy
         # the functions whenever someone ran the tests.
-        code = pulumi.AssetArchive({f"recovery/{path.name}": pulumi.FileAsset(str(path))
-                                    for path in sorted(CODE_DIR.glob("*.py"))})
+        code = pulumi.AssetArchive(
+            {f"recovery/{path.name}": pulumi.FileAsset(str(path)) for path in sorted(CODE_DIR.glob("*.py"))}
+        )
 
         dlq = aws.sqs.Queue(
             f"{name}-dlq",
@@ -87,7 +86,11 @@ class RecoveryFunctions(pulumi.ComponentResource):
         )
 
         copier = self._function(
-            name, "copier", "recovery.copier.handler", code, dlq,
+            name,
+            "copier",
+            "recovery.copier.handler",
+            code,
+            dlq,
             role_name=f"{args.name_prefix}-snapshot-copier",
             statements=self._copier_statements(),
             environment={
@@ -100,12 +103,17 @@ class RecoveryFunctions(pulumi.ComponentResource):
             timeout=900,
         )
         params = self._function(
-            name, "params", "recovery.params.handler", code, dlq,
+            name,
+            "params",
+            "recovery.params.handler",
+            code,
+            dlq,
             role_name=copier_role_name(args.name_prefix),
             statements=self._params_statements(),
             environment={
-                "PROD_READ_ROLE_ARN": self._arn("iam", "", args.prod_account_id,
-                                                f"role/{prod_reader_role_name(args.name_prefix)}"),
+                "PROD_READ_ROLE_ARN": self._arn(
+                    "iam", "", args.prod_account_id, f"role/{prod_reader_role_name(args.name_prefix)}"
+                ),
                 "PARAMETER_PATH": args.parameter_path,
                 "SECRET_PREFIX": args.secret_prefix,
                 "BACKUP_KMS_KEY_ARN": args.backup_kms_key_arn,
@@ -156,11 +164,13 @@ class RecoveryFunctions(pulumi.ComponentResource):
         self.copier_name = copier.name
         self.params_name = params.name
         self.dead_letter_queue_url = dlq.url
-        self.register_outputs({
-            "copierName": copier.name,
-            "paramsName": params.name,
-            "deadLetterQueueUrl": dlq.url,
-        })
+        self.register_outputs(
+            {
+                "copierName": copier.name,
+                "paramsName": params.name,
+                "deadLetterQueueUrl": dlq.url,
+            }
+        )
 
     def _arn(self, service: str, region: str, account: str, resource: str) -> str:
         return f"arn:aws:{service}:{region}:{account}:{resource}"
@@ -192,8 +202,9 @@ class RecoveryFunctions(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         common = [
-            iam.statement("OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"],
-                          [pulumi.Output.concat(log_group.arn, ":*")]),
+            iam.statement(
+                "OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [pulumi.Output.concat(log_group.arn, ":*")]
+            ),
             iam.statement("DeadLetters", "sqs:SendMessage", [dlq.arn]),
             iam.statement("FailureNotices", "sns:Publish", [args.notifications_topic_arn]),
         ]
@@ -232,23 +243,36 @@ class RecoveryFunctions(pulumi.ComponentResource):
 
     def _copier_statements(self) -> list[dict]:
         a = self._args
-        own_rds = [self._arn("rds", a.region, a.backup_account_id, "snapshot:*"),
-                    self._arn("rds", a.region, a.backup_account_id, "cluster-snapshot:*")]
-        shared_rds = [self._arn("rds", "*", a.prod_account_id, "snapshot:*"),
-                      self._arn("rds", "*", a.prod_account_id, "cluster-snapshot:*")]
+        own_rds = [
+            self._arn("rds", a.region, a.backup_account_id, "snapshot:*"),
+            self._arn("rds", a.region, a.backup_account_id, "cluster-snapshot:*"),
+        ]
+        shared_rds = [
+            self._arn("rds", "*", a.prod_account_id, "snapshot:*"),
+            self._arn("rds", "*", a.prod_account_id, "cluster-snapshot:*"),
+        ]
         managed = {"StringEquals": {f"aws:ResourceTag/{COPIER_TAG}": "failsafe"}}
         return [
-            iam.statement("FindShared", [
-                "rds:DescribeDBSnapshots", "rds:DescribeDBClusterSnapshots", "rds:ListTagsForResource",
-                "ec2:DescribeSnapshots", "ec2:DescribeImages", "ec2:DescribeTags",
-            ], ["*"]),
+            iam.statement(
+                "FindShared",
+                [
+                    "rds:DescribeDBSnapshots",
+                    "rds:DescribeDBClusterSnapshots",
+                    "rds:ListTagsForResource",
+                    "ec2:DescribeSnapshots",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeTags",
+                ],
+                ["*"],
+            ),
             iam.statement("CopyShared", ["rds:CopyDBSnapshot", "rds:CopyDBClusterSnapshot"], own_rds + shared_rds),
             iam.statement("TagCopies", "rds:AddTagsToResource", own_rds),
             # EC2 authorises Copy* against the *new* snapshot/image, whose ID does not exist yet: "*" (see
             # docs/data-protection.md, parliament findings).
             iam.statement("CopyEc2", ["ec2:CopySnapshot", "ec2:CopyImage"], ["*"]),
             iam.statement(
-                "TagEc2Copies", "ec2:CreateTags",
+                "TagEc2Copies",
+                "ec2:CreateTags",
                 [self._arn("ec2", a.region, "", "snapshot/*"), self._arn("ec2", a.region, "", "image/*")],
                 condition={"StringEquals": {"ec2:CreateAction": ["CopySnapshot", "CopyImage"]}},
             ),
@@ -261,8 +285,14 @@ class RecoveryFunctions(pulumi.ComponentResource):
             ),
             iam.statement(
                 "EncryptWithBackupKey",
-                ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
-                 "kms:CreateGrant"],
+                [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                ],
                 [a.backup_kms_key_arn, self._arn("kms", "*", a.prod_account_id, "key/*")],
             ),
         ]
@@ -271,19 +301,39 @@ class RecoveryFunctions(pulumi.ComponentResource):
         a = self._args
         path = a.parameter_path.strip("/")
         return [
-            iam.statement("ReadProdThroughReadOnlyRole", "sts:AssumeRole", [
-                self._arn("iam", "", a.prod_account_id, f"role/{prod_reader_role_name(a.name_prefix)}")]),
-            iam.statement("WriteParameterCopies", [
-                "ssm:GetParameter", "ssm:GetParametersByPath", "ssm:PutParameter", "ssm:AddTagsToResource",
-                "ssm:ListTagsForResource",
-            ], [self._arn("ssm", a.region, a.backup_account_id, f"parameter/{path}/*")]),
+            iam.statement(
+                "ReadProdThroughReadOnlyRole",
+                "sts:AssumeRole",
+                [self._arn("iam", "", a.prod_account_id, f"role/{prod_reader_role_name(a.name_prefix)}")],
+            ),
+            iam.statement(
+                "WriteParameterCopies",
+                [
+                    "ssm:GetParameter",
+                    "ssm:GetParametersByPath",
+                    "ssm:PutParameter",
+                    "ssm:AddTagsToResource",
+                    "ssm:ListTagsForResource",
+                ],
+                [self._arn("ssm", a.region, a.backup_account_id, f"parameter/{path}/*")],
+            ),
             iam.statement("DescribeParameters", "ssm:DescribeParameters", ["*"]),
-            iam.statement("WriteSecretCopies", [
-                "secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret",
-                "secretsmanager:TagResource", "secretsmanager:UpdateSecret",
-            ], [self._arn("secretsmanager", a.region, a.backup_account_id, f"secret:{a.secret_prefix}*")]),
-            iam.statement("EncryptCopies", ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                          [a.backup_kms_key_arn]),
+            iam.statement(
+                "WriteSecretCopies",
+                [
+                    "secretsmanager:CreateSecret",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:TagResource",
+                    "secretsmanager:UpdateSecret",
+                ],
+                [self._arn("secretsmanager", a.region, a.backup_account_id, f"secret:{a.secret_prefix}*")],
+            ),
+            iam.statement(
+                "EncryptCopies",
+                ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                [a.backup_kms_key_arn],
+            ),
         ]
 
 
@@ -312,29 +362,45 @@ class ProdReadAccess(pulumi.ComponentResource):
             f"{name}-role",
             name=prod_reader_role_name(args.name_prefix),
             max_session_duration=3600,
-            assume_role_policy=iam.to_json(iam.document(
-                iam.statement("BackupCopierOnly", "sts:AssumeRole", principal={"AWS": copier}),
-            )),
+            assume_role_policy=iam.to_json(
+                iam.document(
+                    iam.statement("BackupCopierOnly", "sts:AssumeRole", principal={"AWS": copier}),
+                )
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.iam.RolePolicy(
             f"{name}-read",
             role=role.id,
-            policy=iam.to_json(iam.document(
-                iam.statement("ReadParameters", ["ssm:GetParameter", "ssm:GetParametersByPath"],
-                              [f"arn:aws:ssm:{args.region}:{args.prod_account_id}:parameter/{path}/*"]),
-                iam.statement("DescribeParameters", "ssm:DescribeParameters", ["*"]),
-                iam.statement("ReadSecrets", ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                              [f"arn:aws:secretsmanager:{args.region}:{args.prod_account_id}"
-                               f":secret:{args.secret_prefix}*"]),
-                iam.statement("ListSecrets", "secretsmanager:ListSecrets", ["*"]),
-                iam.statement(
-                    "DecryptForTheseReadsOnly", "kms:Decrypt",
-                    [f"arn:aws:kms:{args.region}:{args.prod_account_id}:key/*"],
-                    condition={"StringLike": {"kms:ViaService": [f"ssm.{args.region}.amazonaws.com",
-                                                                 f"secretsmanager.{args.region}.amazonaws.com"]}},
-                ),
-            )),
+            policy=iam.to_json(
+                iam.document(
+                    iam.statement(
+                        "ReadParameters",
+                        ["ssm:GetParameter", "ssm:GetParametersByPath"],
+                        [f"arn:aws:ssm:{args.region}:{args.prod_account_id}:parameter/{path}/*"],
+                    ),
+                    iam.statement("DescribeParameters", "ssm:DescribeParameters", ["*"]),
+                    iam.statement(
+                        "ReadSecrets",
+                        ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                        [f"arn:aws:secretsmanager:{args.region}:{args.prod_account_id}:secret:{args.secret_prefix}*"],
+                    ),
+                    iam.statement("ListSecrets", "secretsmanager:ListSecrets", ["*"]),
+                    iam.statement(
+                        "DecryptForTheseReadsOnly",
+                        "kms:Decrypt",
+                        [f"arn:aws:kms:{args.region}:{args.prod_account_id}:key/*"],
+                        condition={
+                            "StringLike": {
+                                "kms:ViaService": [
+                                    f"ssm.{args.region}.amazonaws.com",
+                                    f"secretsmanager.{args.region}.amazonaws.com",
+                                ]
+                            }
+                        },
+                    ),
+                )
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.role_arn = role.arn

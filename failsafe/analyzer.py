@@ -58,18 +58,34 @@ def _drain(stream: IO[str] | None, keep: deque[str], first: queue.Queue[str] | N
 class Analyzer:
     """One running pack; use as a context manager. Start once per session: starting takes about a second."""
 
-    def __init__(self, project: str, stack: str, pack_dir: Path = PACK_DIR, dry_run: bool = True,
-                 config: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        project: str,
+        stack: str,
+        pack_dir: Path = PACK_DIR,
+        dry_run: bool = True,
+        config: Mapping[str, str] | None = None,
+    ) -> None:
         self.engine = _Engine()
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
         engine_pb2_grpc.add_EngineServicer_to_server(self.engine, self.server)
         port = self.server.add_insecure_port("127.0.0.1:0")
         self.server.start()
-        env = dict(os.environ, PULUMI_PROJECT=project, PULUMI_STACK=stack,
-                   PULUMI_DRY_RUN="true" if dry_run else "false", PULUMI_CONFIG=json.dumps(dict(config or {})))
+        env = dict(
+            os.environ,
+            PULUMI_PROJECT=project,
+            PULUMI_STACK=stack,
+            PULUMI_DRY_RUN="true" if dry_run else "false",
+            PULUMI_CONFIG=json.dumps(dict(config or {})),
+        )
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.policy", f"127.0.0.1:{port}", str(pack_dir)],
-            cwd=pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            cwd=pack_dir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         # Both pipes are drained for the pack's lifetime (a full pipe would block a pack that prints), keeping the
         # last lines for error messages; the first stdout line is the port, awaited with a deadline.
         self.output: deque[str] = deque(maxlen=200)
@@ -82,8 +98,10 @@ class Analyzer:
             line = ""
         if not line.isdigit():
             self.close()
-            raise RuntimeError(f"policy pack in {pack_dir} did not print its port within {START_TIMEOUT_SECONDS} s "
-                               f"(got {line!r}): {''.join(self.output)[-2000:]}")
+            raise RuntimeError(
+                f"policy pack in {pack_dir} did not print its port within {START_TIMEOUT_SECONDS} s "
+                f"(got {line!r}): {''.join(self.output)[-2000:]}"
+            )
         self.channel = grpc.insecure_channel(f"127.0.0.1:{line}")
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
 
@@ -111,8 +129,11 @@ class Analyzer:
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, entry in config.items():
             props = {k: v for k, v in entry.items() if k != "enforcementLevel"}
-            request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(
-                enforcementLevel=LEVELS[entry.get("enforcementLevel", "advisory")], properties=struct(props)))
+            request.policyConfig[name].CopyFrom(
+                analyzer_pb2.PolicyConfig(
+                    enforcementLevel=LEVELS[entry.get("enforcementLevel", "advisory")], properties=struct(props)
+                )
+            )
         self.stub.Configure(request)
 
     def analyze(self, request: analyzer_pb2.AnalyzeRequest) -> list[Any]:
@@ -130,18 +151,33 @@ def _provider(plan: harness.Plan, r: harness.PlannedResource) -> analyzer_pb2.An
 
 
 def analyze_request(plan: harness.Plan, r: harness.PlannedResource) -> analyzer_pb2.AnalyzeRequest:
-    return analyzer_pb2.AnalyzeRequest(type=r.type, properties=struct(r.inputs), urn=r.urn, name=r.name,
-                                       options=analyzer_pb2.AnalyzerResourceOptions(protect=r.protect),
-                                       provider=_provider(plan, r))
+    return analyzer_pb2.AnalyzeRequest(
+        type=r.type,
+        properties=struct(r.inputs),
+        urn=r.urn,
+        name=r.name,
+        options=analyzer_pb2.AnalyzerResourceOptions(protect=r.protect),
+        provider=_provider(plan, r),
+    )
 
 
 def stack_resources(plan: harness.Plan) -> list[analyzer_pb2.AnalyzerResource]:
     out = []
     for r in plan.resources:
-        out.append(analyzer_pb2.AnalyzerResource(
-            type=r.type, properties=struct(r.inputs), urn=r.urn, name=r.name,
-            options=analyzer_pb2.AnalyzerResourceOptions(protect=r.protect, parent=r.parent),
-            provider=_provider(plan, r), parent=r.parent, dependencies=list(r.dependencies),
-            propertyDependencies={k: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(v))
-                                  for k, v in r.property_dependencies.items()}))
+        out.append(
+            analyzer_pb2.AnalyzerResource(
+                type=r.type,
+                properties=struct(r.inputs),
+                urn=r.urn,
+                name=r.name,
+                options=analyzer_pb2.AnalyzerResourceOptions(protect=r.protect, parent=r.parent),
+                provider=_provider(plan, r),
+                parent=r.parent,
+                dependencies=list(r.dependencies),
+                propertyDependencies={
+                    k: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(v))
+                    for k, v in r.property_dependencies.items()
+                },
+            )
+        )
     return out

@@ -63,15 +63,22 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "pulumi:pulumi:StackReference": ("name",),
     "aws:s3/bucket:Bucket": ("bucket", "objectLockEnabled"),
     "aws:s3/bucketVersioning:BucketVersioning": ("versioningConfiguration.status",),
-    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": ("rules.0.deleteMarkerReplication.status",
-                                                               "rules.0.destination.storageClass"),
-    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": ("rule.defaultRetention.mode",
-                                                                           "rule.defaultRetention.days"),
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": (
+        "rules.0.deleteMarkerReplication.status",
+        "rules.0.destination.storageClass",
+    ),
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": (
+        "rule.defaultRetention.mode",
+        "rule.defaultRetention.days",
+    ),
     "aws:iam/role:Role": ("name", "maxSessionDuration"),
     "aws:kms/key:Key": ("enableKeyRotation", "deletionWindowInDays"),
     "aws:backup/vault:Vault": ("name",),
-    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": ("minRetentionDays", "maxRetentionDays",
-                                                                 "changeableForDays"),
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": (
+        "minRetentionDays",
+        "maxRetentionDays",
+        "changeableForDays",
+    ),
     "aws:lambda/function:Function": ("name", "packageType", "imageUri", "architectures"),
     "aws:lambda/functionUrl:FunctionUrl": ("authorizationType", "invokeMode"),
     "aws:route53/record:Record": ("name", "type", "setIdentifier", "failoverRoutingPolicies.0.type"),
@@ -203,8 +210,13 @@ def parser() -> argparse.ArgumentParser:
     plan.add_argument("stack", help="prod, dr or pr-<number>")
     plan.add_argument("--json", action="store_true", help="machine-readable document of every resource")
     plan.add_argument("--out", help="write to this file instead of stdout")
-    plan.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                      help="override a config value for this plan only (what-if), e.g. --set dnsTtl=30")
+    plan.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value for this plan only (what-if), e.g. --set dnsTtl=30",
+    )
     plan.set_defaults(func=cmd_plan)
     check = sub.add_parser("check", help="plan, then run the policy pack over the plan")
     check.add_argument("stack")

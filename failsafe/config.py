@@ -29,10 +29,37 @@ GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 
 STORAGE_CLASSES = (
-    "STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE",
+    "STANDARD",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER_IR",
+    "GLACIER",
+    "DEEP_ARCHIVE",
 )
 LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 MAX_BUCKET_NAME = 63
 
@@ -369,7 +396,8 @@ def _accounts(raw: _Raw) -> Accounts:
     dns = _account(raw, "dnsAccountId") if raw.opt_str("dnsAccountId") else prod
     if backup == prod:
         raise ConfigError(
-            "backupAccountId", backup,
+            "backupAccountId",
+            backup,
             "an account other than prodAccountId: a backup in the account it protects is lost with it",
         )
     if backup == preview:
@@ -400,7 +428,8 @@ def _lifecycle(raw: _Raw) -> Lifecycle:
     expiration = raw.int("noncurrentExpirationDays", 1, 36500)
     if expiration <= transition:
         raise ConfigError(
-            "noncurrentExpirationDays", expiration,
+            "noncurrentExpirationDays",
+            expiration,
             f"more days than noncurrentTransitionDays ({transition}), or versions expire before they transition",
         )
     return Lifecycle(transition, expiration, raw.int("abortIncompleteUploadDays", 1, 365))
@@ -488,7 +517,8 @@ def _preview(raw: _Raw, stack: str) -> Preview:
     number_raw = raw.opt_str("prNumber")
     if number_raw is None:
         raise ConfigError(
-            "prNumber", None,
+            "prNumber",
+            None,
             "the pull request number of this preview stack: generate its config with "
             "`python -m failsafe preview-config <pr-number>`",
         )
@@ -500,7 +530,8 @@ def _preview(raw: _Raw, stack: str) -> Preview:
     image_uri = raw.opt_str("previewImageUri")
     if image_uri is not None and not re.fullmatch(r"[\w.-]+(:\d+)?/[\w./-]+@sha256:[0-9a-f]{64}", image_uri):
         raise ConfigError(
-            "previewImageUri", image_uri,
+            "previewImageUri",
+            image_uri,
             "an image pinned by digest (<registry>/<repository>@sha256:<64 hex>), or empty to build app/",
         )
     commit = raw.opt_str("previewCommit") or ""
@@ -560,7 +591,8 @@ def load(stack: str, get: Getter) -> StackConfig:
         raise ConfigError("protectedBuckets", list(buckets), "each bucket listed once")
     if longest > MAX_BUCKET_NAME:
         raise ConfigError(
-            "bucketNamePrefix", bucket_prefix,
+            "bucketNamePrefix",
+            bucket_prefix,
             f"a shorter prefix: '<prefix>-<bucket>-replica-<region>' must fit S3's {MAX_BUCKET_NAME} characters",
         )
 

@@ -23,8 +23,9 @@ def run(stack: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     return analyze_plan(plan, policyconfig.generate(cfg), raw_config=raw)
 
 
-def analyze_plan(plan: Any, config: dict[str, Any], client: analyzer.Analyzer | None = None,
-                 raw_config: dict[str, str] | None = None) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def analyze_plan(
+    plan: Any, config: dict[str, Any], client: analyzer.Analyzer | None = None, raw_config: dict[str, str] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """``raw_config``: the stack's namespaced config, which the CLI hands the pack in PULUMI_CONFIG."""
     own = client is None
     client = client or analyzer.Analyzer(plan.project, plan.stack, config=raw_config)
@@ -38,16 +39,22 @@ def analyze_plan(plan: Any, config: dict[str, Any], client: analyzer.Analyzer | 
     finally:
         if own:
             client.close()
-    violations = [{"policy": d.policyName, "urn": urn, "message": _message(d),
-                   "enforcementLevel": LEVEL_NAMES.get(d.enforcementLevel, str(d.enforcementLevel))}
-                  for d, urn in diagnostics]
+    violations = [
+        {
+            "policy": d.policyName,
+            "urn": urn,
+            "message": _message(d),
+            "enforcementLevel": LEVEL_NAMES.get(d.enforcementLevel, str(d.enforcementLevel)),
+        }
+        for d, urn in diagnostics
+    ]
     return violations, remediation
 
 
 def _message(diagnostic: Any) -> str:
     """The violation's own message: the SDK prefixes it with the policy's description and a newline."""
     prefix = f"{diagnostic.description}\n"
-    return diagnostic.message[len(prefix):] if diagnostic.message.startswith(prefix) else diagnostic.message
+    return diagnostic.message[len(prefix) :] if diagnostic.message.startswith(prefix) else diagnostic.message
 
 
 def check(stack: str, json_output: bool) -> int:
@@ -62,9 +69,18 @@ def check(stack: str, json_output: bool) -> int:
         return 2
     mandatory = [v for v in violations if v["enforcementLevel"] == "mandatory"]
     if json_output:
-        print(json.dumps({"stack": stack, "mandatory": len(mandatory), "violations": violations,
-                          "remediation": {v["policy"]: remediation.get(v["policy"], "") for v in violations}},
-                         indent=2, sort_keys=True))
+        print(
+            json.dumps(
+                {
+                    "stack": stack,
+                    "mandatory": len(mandatory),
+                    "violations": violations,
+                    "remediation": {v["policy"]: remediation.get(v["policy"], "") for v in violations},
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
     else:
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for v in violations:
@@ -74,6 +90,8 @@ def check(stack: str, json_output: bool) -> int:
             for v in items:
                 print(f"  [{v['enforcementLevel']}] {v['policy']}: {v['message']}")
                 print(f"      remediation: {remediation.get(v['policy'], '')}")
-        print(f"{stack}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} advisory violation(s) "
-              f"({time.monotonic() - started:.1f} s)")
+        print(
+            f"{stack}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} advisory violation(s) "
+            f"({time.monotonic() - started:.1f} s)"
+        )
     return 1 if mandatory else 0

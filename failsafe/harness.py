@@ -108,12 +108,20 @@ class Plan:
     def from_dict(cls, data: Mapping[str, Any]) -> Plan:
         resources = [
             PlannedResource(
-                urn=r["urn"], type=r["type"], name=r["name"], parent=r["parent"], provider=r["provider"],
-                custom=r["custom"], inputs=r["inputs"], dependencies=r["dependencies"],
-                property_dependencies=r["propertyDependencies"], protect=r["options"]["protect"],
+                urn=r["urn"],
+                type=r["type"],
+                name=r["name"],
+                parent=r["parent"],
+                provider=r["provider"],
+                custom=r["custom"],
+                inputs=r["inputs"],
+                dependencies=r["dependencies"],
+                property_dependencies=r["propertyDependencies"],
+                protect=r["options"]["protect"],
                 retain_on_delete=r["options"]["retainOnDelete"],
                 delete_before_replace=r["options"]["deleteBeforeReplace"],
-                ignore_changes=r["options"]["ignoreChanges"], id=r.get("id", ""),
+                ignore_changes=r["options"]["ignoreChanges"],
+                id=r.get("id", ""),
             )
             for r in data["resources"]
         ]
@@ -184,8 +192,12 @@ class FailsafeMocks(mocks.Mocks):
         if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             registry = f"{account}.dkr.ecr.{region}.amazonaws.com"
             return {
-                "userName": "AWS", "password": "mock-token", "proxyEndpoint": f"https://{registry}",
-                "authorizationToken": "bW9jaw==", "expiresAt": "2099-01-01T00:00:00Z", "id": registry,
+                "userName": "AWS",
+                "password": "mock-token",
+                "proxyEndpoint": f"https://{registry}",
+                "authorizationToken": "bW9jaw==",
+                "expiresAt": "2099-01-01T00:00:00Z",
+                "id": registry,
             }, None
         raise Exception(f"the mock runtime has no answer for invoke {token}; add one in failsafe/harness.py")
 
@@ -217,11 +229,16 @@ def computed_state(typ: str, name: str, inputs: Mapping[str, Any], account: str,
         if kind:
             path = str(inputs.get("path") or "/")
             rid = physical if kind == "role" else f"arn:aws:iam::{account}:{kind}{path}{physical}"
-            out = {"arn": f"arn:aws:iam::{account}:{kind}{path}{physical}", "name": physical,
-                   "uniqueId": "AROA" + _digest(physical, length=16).upper()}
+            out = {
+                "arn": f"arn:aws:iam::{account}:{kind}{path}{physical}",
+                "name": physical,
+                "uniqueId": "AROA" + _digest(physical, length=16).upper(),
+            }
     elif typ == "aws:kms/key:Key":
-        key_id = f"{_digest(name, length=8)}-{_digest(name, 'a', length=4)}-4{_digest(name, 'b', length=3)}-8" \
-                 f"{_digest(name, 'c', length=3)}-{_digest(name, 'd', length=12)}"
+        key_id = (
+            f"{_digest(name, length=8)}-{_digest(name, 'a', length=4)}-4{_digest(name, 'b', length=3)}-8"
+            f"{_digest(name, 'c', length=3)}-{_digest(name, 'd', length=12)}"
+        )
         rid = key_id
         out = {"keyId": key_id, "arn": f"arn:aws:kms:{region}:{account}:key/{key_id}"}
     elif typ == "aws:kms/alias:Alias":
@@ -230,29 +247,46 @@ def computed_state(typ: str, name: str, inputs: Mapping[str, Any], account: str,
         rid = f"arn:aws:sns:{region}:{account}:{physical}"
         out = {"arn": rid, "name": physical}
     elif typ == "aws:sqs/queue:Queue":
-        out = {"arn": f"arn:aws:sqs:{region}:{account}:{physical}", "name": physical,
-               "url": f"https://sqs.{region}.amazonaws.com/{account}/{physical}"}
+        out = {
+            "arn": f"arn:aws:sqs:{region}:{account}:{physical}",
+            "name": physical,
+            "url": f"https://sqs.{region}.amazonaws.com/{account}/{physical}",
+        }
         rid = out["url"]
     elif typ == "aws:backup/vault:Vault":
         rid = physical
-        out = {"arn": f"arn:aws:backup:{region}:{account}:backup-vault:{physical}", "name": physical,
-               "recoveryPoints": 0}
+        out = {
+            "arn": f"arn:aws:backup:{region}:{account}:backup-vault:{physical}",
+            "name": physical,
+            "recoveryPoints": 0,
+        }
     elif typ == "aws:backup/plan:Plan":
         rid = _digest(physical, length=36)
         out = {"arn": f"arn:aws:backup:{region}:{account}:backup-plan:{rid}", "version": "1"}
     elif typ == "aws:lambda/function:Function":
         rid = physical
         arn = f"arn:aws:lambda:{region}:{account}:function:{physical}"
-        out = {"arn": arn, "name": physical, "qualifiedArn": f"{arn}:1", "version": "1",
-               "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+        out = {
+            "arn": arn,
+            "name": physical,
+            "qualifiedArn": f"{arn}:1",
+            "version": "1",
+            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+        }
     elif typ == "aws:lambda/functionUrl:FunctionUrl":
         url_id = _digest(name, length=32)
-        out = {"functionUrl": f"https://{url_id}.lambda-url.{region}.on.aws/", "urlId": url_id,
-               "functionArn": f"arn:aws:lambda:{region}:{account}:function:{inputs.get('functionName', name)}"}
+        out = {
+            "functionUrl": f"https://{url_id}.lambda-url.{region}.on.aws/",
+            "urlId": url_id,
+            "functionArn": f"arn:aws:lambda:{region}:{account}:function:{inputs.get('functionName', name)}",
+        }
     elif typ == "aws:ecr/repository:Repository":
         rid = physical
-        out = {"arn": f"arn:aws:ecr:{region}:{account}:repository/{physical}", "registryId": account,
-               "repositoryUrl": f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}"}
+        out = {
+            "arn": f"arn:aws:ecr:{region}:{account}:repository/{physical}",
+            "registryId": account,
+            "repositoryUrl": f"{account}.dkr.ecr.{region}.amazonaws.com/{physical}",
+        }
     elif typ == "docker-build:index:Image":
         digest = "sha256:" + _digest(name, json.dumps(inputs.get("context"), sort_keys=True, default=str))
         tags = _json_list(inputs.get("tags"))

@@ -35,8 +35,11 @@ def generate(cfg: StackConfig, exemptions: Mapping[str, Sequence[str]] | None = 
     merged: dict[str, set[str]] = {policy: set(names) for policy, names in (exemptions or {}).items()}
     for policy, resource in cfg.policy_exemptions:  # the stack config's reviewed exemptions
         if policy not in LEVELS:
-            raise ConfigError("policyExemptions", f"{policy}:{resource}",
-                              f"a policy of failsafe-guardrails ({', '.join(sorted(LEVELS))})")
+            raise ConfigError(
+                "policyExemptions",
+                f"{policy}:{resource}",
+                f"a policy of failsafe-guardrails ({', '.join(sorted(LEVELS))})",
+            )
         merged.setdefault(policy, set()).add(resource)
     exemptions = merged
     config: dict[str, Any] = {}

@@ -135,4 +135,4 @@ def raw_config(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None =
 
 def unnamespaced(raw: dict[str, str]) -> dict[str, str]:
     prefix = f"{NAMESPACE}:"
-    return {k[len(prefix):]: v for k, v in raw.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in raw.items() if k.startswith(prefix)}

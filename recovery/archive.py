@@ -60,8 +60,10 @@ def resource_count(data: bytes, source: str = "export") -> int:
     if not isinstance(resources, list):
         raise ArchiveError(f"{source}: has no deployment.resources list; expected `pulumi stack export` output")
     if not resources:
-        raise ArchiveError(f"{source}: deployment.resources is empty; an empty stack is not worth archiving "
-                           "(and restoring it would forget every resource)")
+        raise ArchiveError(
+            f"{source}: deployment.resources is empty; an empty stack is not worth archiving "
+            "(and restoring it would forget every resource)"
+        )
     return len(resources)
 
 
@@ -86,8 +88,10 @@ class Archive:
             return retry.call(fn, sleep=self.sleep, **kwargs)
         except Exception as exc:
             if retry.error_code(exc) == "NoSuchBucket":
-                raise ArchiveError(f"bucket {self.bucket} does not exist: pass the dr stack's archive bucket "
-                                   "name (pulumi stack output -s dr)") from None
+                raise ArchiveError(
+                    f"bucket {self.bucket} does not exist: pass the dr stack's archive bucket "
+                    "name (pulumi stack output -s dr)"
+                ) from None
             raise
 
     def keys(self, stack: str) -> list[str]:
@@ -95,10 +99,17 @@ class Archive:
         keys: list[str] = []
         token = None
         while True:
-            page = self._call(self.s3.list_objects_v2, Bucket=self.bucket, Prefix=f"{stack}/",
-                              **({"ContinuationToken": token} if token else {}))
-            keys.extend(o["Key"] for o in page.get("Contents") or () if KEY.match(o["Key"])
-                        and KEY.match(o["Key"]).group("stack") == stack)
+            page = self._call(
+                self.s3.list_objects_v2,
+                Bucket=self.bucket,
+                Prefix=f"{stack}/",
+                **({"ContinuationToken": token} if token else {}),
+            )
+            keys.extend(
+                o["Key"]
+                for o in page.get("Contents") or ()
+                if KEY.match(o["Key"]) and KEY.match(o["Key"]).group("stack") == stack
+            )
             token = page.get("NextContinuationToken")
             if not token:
                 return sorted(keys, reverse=True)
@@ -119,27 +130,39 @@ class Archive:
     def read(self, key: str) -> bytes:
         return self._call(self.s3.get_object, Bucket=self.bucket, Key=key)["Body"].read()
 
-    def store(self, stack: str, data: bytes, max_shrink_percent: int, now: datetime | None = None,
-              allow_shrink: bool = False) -> Stored:
+    def store(
+        self, stack: str, data: bytes, max_shrink_percent: int, now: datetime | None = None, allow_shrink: bool = False
+    ) -> Stored:
         count = resource_count(data)
         previous = self.previous(stack)
         if not allow_shrink:
-            check_shrink(count, previous[1] if previous else None, max_shrink_percent,
-                         previous[0] if previous else None)
+            check_shrink(
+                count, previous[1] if previous else None, max_shrink_percent, previous[0] if previous else None
+            )
         key = f"{stack}/{(now or datetime.now(UTC)).astimezone(UTC).strftime(KEY_TIME)}.json"
         digest = hashlib.sha256(data)
         try:
-            self._call(self.s3.put_object, Bucket=self.bucket, Key=key, Body=data, ContentType="application/json",
-                       ChecksumSHA256=base64.b64encode(digest.digest()).decode(), IfNoneMatch="*",
-                       Metadata={"sha256": digest.hexdigest(), "resources": str(count), "stack": stack})
+            self._call(
+                self.s3.put_object,
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType="application/json",
+                ChecksumSHA256=base64.b64encode(digest.digest()).decode(),
+                IfNoneMatch="*",
+                Metadata={"sha256": digest.hexdigest(), "resources": str(count), "stack": stack},
+            )
         except Exception as exc:
             code = retry.error_code(exc)
             if code in ("PreconditionFailed", "ConditionalRequestConflict"):
-                raise ArchiveError(f"s3://{self.bucket}/{key} already exists; archives are never overwritten "
-                                   "(run again in a second for a new timestamp)") from None
+                raise ArchiveError(
+                    f"s3://{self.bucket}/{key} already exists; archives are never overwritten "
+                    "(run again in a second for a new timestamp)"
+                ) from None
             raise
-        return Stored(key, digest.hexdigest(), count, previous[0] if previous else None,
-                      previous[1] if previous else None)
+        return Stored(
+            key, digest.hexdigest(), count, previous[0] if previous else None, previous[1] if previous else None
+        )
 
     def newest_valid(self, stack: str) -> tuple[str, bytes]:
         """The newest archive whose checksum matches and which parses as an export (older ones as fallback)."""

@@ -37,8 +37,10 @@ def _outputs(paths: Sequence[str] | None) -> dict[str, Any]:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise CliError(f"--outputs {path}: cannot read JSON ({exc}); create it with "
-                           "`pulumi stack output --json -s dr > dr-outputs.json`") from None
+            raise CliError(
+                f"--outputs {path}: cannot read JSON ({exc}); create it with "
+                "`pulumi stack output --json -s dr > dr-outputs.json`"
+            ) from None
         if not isinstance(data, dict):
             raise CliError(f"--outputs {path}: expected a JSON object (pulumi stack output --json)")
         merged.update(data)
@@ -57,11 +59,16 @@ def _session(profile: str | None, region: str) -> Any:
 
 # --- verify ----------------------------------------------------------------------------------------------
 
+
 def cmd_verify(args: argparse.Namespace) -> int:
     cfg = load_config(args.stack)
     targets = verify.Targets.from_config(
-        cfg, _outputs(args.outputs), vault_name=args.vault, archive_bucket=args.archive_bucket,
-        health_check_id=args.health_check_id, drills_dir=args.drills,
+        cfg,
+        _outputs(args.outputs),
+        vault_name=args.vault,
+        archive_bucket=args.archive_bucket,
+        health_check_id=args.health_check_id,
+        drills_dir=args.drills,
         archive_max_age=None if args.archive_max_age_hours is None else timedelta(hours=args.archive_max_age_hours),
     )
     given: list[tuple[str | None, Any]] = []
@@ -72,13 +79,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if not given:
         given.append((None, _session(None, cfg.dr_region)))
     sides = verify.assign_sides(targets, given)
-    checks = verify.run(verify.Sides(sides.get("prod"), sides.get("backup"), cfg.primary_region, cfg.dr_region),
-                        targets)
+    checks = verify.run(
+        verify.Sides(sides.get("prod"), sides.get("backup"), cfg.primary_region, cfg.dr_region), targets
+    )
     print(verify.as_json(checks) if args.json else verify.table(checks))
     return EXIT_FAILED if any(c.ok is False for c in checks) else 0
 
 
 # --- archive / fetch -------------------------------------------------------------------------------------
+
 
 def cmd_archive(args: argparse.Namespace) -> int:
     cfg = load_config(args.config_stack or ("dr" if args.stack == "dr" else "prod"))
@@ -101,12 +110,23 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     s3 = _session(args.profile, args.region or cfg.dr_region).client("s3")
     key, data = archive.Archive(s3, args.bucket).newest_valid(args.stack)
     Path(args.out).write_bytes(data)
-    print(json.dumps({"bucket": args.bucket, "key": key, "sha256": archive.sha256_hex(data),
-                      "resources": archive.resource_count(data), "out": args.out}, indent=2))
+    print(
+        json.dumps(
+            {
+                "bucket": args.bucket,
+                "key": key,
+                "sha256": archive.sha256_hex(data),
+                "resources": archive.resource_count(data),
+                "out": args.out,
+            },
+            indent=2,
+        )
+    )
     return 0
 
 
 # --- drill -----------------------------------------------------------------------------------------------
+
 
 def cmd_drill(args: argparse.Namespace) -> int:
     log = drill.Drill(Path(args.dir))
@@ -139,6 +159,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
 
 # --- parser ----------------------------------------------------------------------------------------------
 
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="failsafe-dr", description="failsafe recovery operations")
     sub = root.add_subparsers(dest="command", required=True)
@@ -156,8 +177,10 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.set_defaults(func=cmd_verify)
 
-    for name, func, text in (("archive", cmd_archive, "validate a stack export and store it in the archive"),
-                             ("fetch", cmd_fetch, "download the newest valid archive of a stack")):
+    for name, func, text in (
+        ("archive", cmd_archive, "validate a stack export and store it in the archive"),
+        ("fetch", cmd_fetch, "download the newest valid archive of a stack"),
+    ):
         a = sub.add_parser(name, help=text)
         a.add_argument("--stack", required=True, help="stack name, e.g. prod or dr")
         a.add_argument("--bucket", required=True, help="the dr stack's archive bucket")
@@ -215,8 +238,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except NoCredentialsError:
         message = "no AWS credentials: log in (aws sso login) or pass --profile"
-    except (CliError, verify.VerifyError, archive.ArchiveError, drill.DrillError, retry.ThrottledError,
-            ConfigError, StackFileError) as exc:
+    except (
+        CliError,
+        verify.VerifyError,
+        archive.ArchiveError,
+        drill.DrillError,
+        retry.ThrottledError,
+        ConfigError,
+        StackFileError,
+    ) as exc:
         message = str(exc)
     except ClientError as exc:
         message = f"AWS refused {exc.operation_name}: {retry.error_code(exc)}: {exc.response['Error'].get('Message')}"

@@ -91,8 +91,14 @@ class Settings:
         if not re.fullmatch(r"\d{12}", account):
             raise SettingsError(f"SOURCE_ACCOUNT_ID={account!r}: expected a 12-digit account ID")
         region = need("AWS_REGION") if env.get("AWS_REGION") else need("AWS_DEFAULT_REGION")
-        return cls(need("BACKUP_KMS_KEY_ARN"), int(days_text), (env.get("NOTIFY_TOPIC_ARN") or None),
-                   account, region, (env.get("SOURCE_REGION") or "").strip())
+        return cls(
+            need("BACKUP_KMS_KEY_ARN"),
+            int(days_text),
+            (env.get("NOTIFY_TOPIC_ARN") or None),
+            account,
+            region,
+            (env.get("SOURCE_REGION") or "").strip(),
+        )
 
 
 @dataclass(frozen=True)
@@ -179,10 +185,18 @@ def notice_ids(event: Mapping[str, Any]) -> set[str] | None:
 
 
 class Copier:
-    def __init__(self, settings: Settings, rds: Any, ec2: Any, sns: Any | None = None,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 sleep: Callable[[float], None] | None = None, rds_shared_type: str | None = None,
-                 source_rds: Any | None = None, source_ec2: Any | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        rds: Any,
+        ec2: Any,
+        sns: Any | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] | None = None,
+        rds_shared_type: str | None = None,
+        source_rds: Any | None = None,
+        source_ec2: Any | None = None,
+    ) -> None:
         self.settings = settings
         self.rds, self.ec2, self.sns = rds, ec2, sns
         # Shared snapshots are listed where they live (prod's region); copies are made and kept here.
@@ -213,36 +227,61 @@ class Copier:
     def shared_sources(self) -> list[Source]:
         account = self.settings.source_account_id
         sources: list[Source] = []
-        for snap in self._pages(self.source_rds.describe_db_snapshots, "DBSnapshots", "Marker",
-                                SnapshotType=self.rds_shared_type, IncludeShared=True):
+        for snap in self._pages(
+            self.source_rds.describe_db_snapshots,
+            "DBSnapshots",
+            "Marker",
+            SnapshotType=self.rds_shared_type,
+            IncludeShared=True,
+        ):
             arn = snap["DBSnapshotArn"]
             if snap.get("Status") == "available" and self._is_source(arn.split(":")[4], _tags(snap.get("TagList"))):
                 sources.append(Source("rds-snapshot", snap["DBSnapshotIdentifier"], arn))
-        for snap in self._pages(self.source_rds.describe_db_cluster_snapshots, "DBClusterSnapshots", "Marker",
-                                SnapshotType=self.rds_shared_type, IncludeShared=True):
+        for snap in self._pages(
+            self.source_rds.describe_db_cluster_snapshots,
+            "DBClusterSnapshots",
+            "Marker",
+            SnapshotType=self.rds_shared_type,
+            IncludeShared=True,
+        ):
             arn = snap["DBClusterSnapshotArn"]
             if snap.get("Status") == "available" and self._is_source(arn.split(":")[4], _tags(snap.get("TagList"))):
                 sources.append(Source("rds-cluster-snapshot", snap["DBClusterSnapshotIdentifier"], arn))
         backing = self._our_ami_snapshots()
         for snap in self._pages(self.source_ec2.describe_snapshots, "Snapshots", "NextToken", OwnerIds=[account]):
-            if (snap.get("State") == "completed" and snap["SnapshotId"] not in backing
-                    and self._is_source(snap.get("OwnerId"), _tags(snap.get("Tags")))):
+            if (
+                snap.get("State") == "completed"
+                and snap["SnapshotId"] not in backing
+                and self._is_source(snap.get("OwnerId"), _tags(snap.get("Tags")))
+            ):
                 sources.append(Source("ebs-snapshot", snap["SnapshotId"], snap["SnapshotId"]))
         images = self._pages(self.source_ec2.describe_images, "Images", "NextToken", Owners=[account])
         for image in images:
             tags = _tags(image.get("Tags"))
             name = image.get("Name") or ""
-            if (image.get("State") == "available" and self._is_source(image.get("OwnerId"), tags)
-                    and not name.startswith("failsafe-copy-")):
+            if (
+                image.get("State") == "available"
+                and self._is_source(image.get("OwnerId"), tags)
+                and not name.startswith("failsafe-copy-")
+            ):
                 sources.append(Source("ami", image["ImageId"], image["ImageId"], name))
         return sources
 
     def _our_ami_snapshots(self) -> set[str]:
         """Snapshots behind our AMI copies: made by CopyImage, never a source (matters where prod == backup)."""
-        images = self._pages(self.ec2.describe_images, "Images", "NextToken", Owners=["self"],
-                             Filters=[{"Name": "name", "Values": ["failsafe-copy-*"]}])
-        return {m["Ebs"]["SnapshotId"] for i in images for m in i.get("BlockDeviceMappings") or ()
-                if (m.get("Ebs") or {}).get("SnapshotId")}
+        images = self._pages(
+            self.ec2.describe_images,
+            "Images",
+            "NextToken",
+            Owners=["self"],
+            Filters=[{"Name": "name", "Values": ["failsafe-copy-*"]}],
+        )
+        return {
+            m["Ebs"]["SnapshotId"]
+            for i in images
+            for m in i.get("BlockDeviceMappings") or ()
+            if (m.get("Ebs") or {}).get("SnapshotId")
+        }
 
     def our_copies(self) -> list[Copy]:
         """Everything this account owns that is a copy (tagged as ours, or named as an AMI copy of ours)."""
@@ -250,29 +289,64 @@ class Copier:
         for snap in self._pages(self.rds.describe_db_snapshots, "DBSnapshots", "Marker", SnapshotType="manual"):
             tags = _tags(snap.get("TagList"))
             if tags.get(COPIED_BY_TAG) == COPIED_BY_VALUE or snap["DBSnapshotIdentifier"].startswith("failsafe-"):
-                copies.append(Copy("rds-snapshot", snap["DBSnapshotIdentifier"], tags.get(SOURCE_TAG), tags,
-                                   snap.get("Status", ""), snap.get("SnapshotCreateTime")))
-        for snap in self._pages(self.rds.describe_db_cluster_snapshots, "DBClusterSnapshots", "Marker",
-                                SnapshotType="manual"):
+                copies.append(
+                    Copy(
+                        "rds-snapshot",
+                        snap["DBSnapshotIdentifier"],
+                        tags.get(SOURCE_TAG),
+                        tags,
+                        snap.get("Status", ""),
+                        snap.get("SnapshotCreateTime"),
+                    )
+                )
+        for snap in self._pages(
+            self.rds.describe_db_cluster_snapshots, "DBClusterSnapshots", "Marker", SnapshotType="manual"
+        ):
             tags = _tags(snap.get("TagList"))
-            if (tags.get(COPIED_BY_TAG) == COPIED_BY_VALUE
-                    or snap["DBClusterSnapshotIdentifier"].startswith("failsafe-")):
-                copies.append(Copy("rds-cluster-snapshot", snap["DBClusterSnapshotIdentifier"], tags.get(SOURCE_TAG),
-                                   tags, snap.get("Status", ""), snap.get("SnapshotCreateTime")))
+            if tags.get(COPIED_BY_TAG) == COPIED_BY_VALUE or snap["DBClusterSnapshotIdentifier"].startswith(
+                "failsafe-"
+            ):
+                copies.append(
+                    Copy(
+                        "rds-cluster-snapshot",
+                        snap["DBClusterSnapshotIdentifier"],
+                        tags.get(SOURCE_TAG),
+                        tags,
+                        snap.get("Status", ""),
+                        snap.get("SnapshotCreateTime"),
+                    )
+                )
         tag_filter = [{"Name": f"tag:{COPIED_BY_TAG}", "Values": [COPIED_BY_VALUE]}]
-        for snap in self._pages(self.ec2.describe_snapshots, "Snapshots", "NextToken", OwnerIds=["self"],
-                                Filters=tag_filter):
+        for snap in self._pages(
+            self.ec2.describe_snapshots, "Snapshots", "NextToken", OwnerIds=["self"], Filters=tag_filter
+        ):
             tags = _tags(snap.get("Tags"))
-            copies.append(Copy("ebs-snapshot", snap["SnapshotId"], tags.get(SOURCE_TAG), tags, snap.get("State", ""),
-                               snap.get("StartTime")))
+            copies.append(
+                Copy(
+                    "ebs-snapshot",
+                    snap["SnapshotId"],
+                    tags.get(SOURCE_TAG),
+                    tags,
+                    snap.get("State", ""),
+                    snap.get("StartTime"),
+                )
+            )
         images = self._pages(self.ec2.describe_images, "Images", "NextToken", Owners=["self"])
         for image in images:
             tags = _tags(image.get("Tags"))
             name = image.get("Name") or ""
             if tags.get(COPIED_BY_TAG) == COPIED_BY_VALUE or name.startswith("failsafe-copy-"):
                 source = tags.get(SOURCE_TAG) or (name.removeprefix("failsafe-copy-") if name else None)
-                copies.append(Copy("ami", image["ImageId"], source, tags, image.get("State", ""),
-                                   parse_time(image.get("CreationDate"))))
+                copies.append(
+                    Copy(
+                        "ami",
+                        image["ImageId"],
+                        source,
+                        tags,
+                        image.get("State", ""),
+                        parse_time(image.get("CreationDate")),
+                    )
+                )
         return copies
 
     # --- copying --------------------------------------------------------------------------------------
@@ -293,28 +367,50 @@ class Copier:
         cross_region = {"SourceRegion": s.shared_region} if s.shared_region != s.region else {}
         if source.kind == "rds-snapshot":
             target = rds_copy_identifier(source.arn, 255)
-            self._call(self.rds.copy_db_snapshot, SourceDBSnapshotIdentifier=source.arn,
-                       TargetDBSnapshotIdentifier=target, KmsKeyId=s.kms_key_arn, Tags=tags, CopyTags=False,
-                       **cross_region)
+            self._call(
+                self.rds.copy_db_snapshot,
+                SourceDBSnapshotIdentifier=source.arn,
+                TargetDBSnapshotIdentifier=target,
+                KmsKeyId=s.kms_key_arn,
+                Tags=tags,
+                CopyTags=False,
+                **cross_region,
+            )
             return target
         if source.kind == "rds-cluster-snapshot":
             target = rds_copy_identifier(source.arn, 63)
-            self._call(self.rds.copy_db_cluster_snapshot, SourceDBClusterSnapshotIdentifier=source.arn,
-                       TargetDBClusterSnapshotIdentifier=target, KmsKeyId=s.kms_key_arn, Tags=tags, CopyTags=False,
-                       **cross_region)
+            self._call(
+                self.rds.copy_db_cluster_snapshot,
+                SourceDBClusterSnapshotIdentifier=source.arn,
+                TargetDBClusterSnapshotIdentifier=target,
+                KmsKeyId=s.kms_key_arn,
+                Tags=tags,
+                CopyTags=False,
+                **cross_region,
+            )
             return target
         if source.kind == "ebs-snapshot":
-            result = self._call(self.ec2.copy_snapshot, SourceSnapshotId=source.id, SourceRegion=s.shared_region,
-                                Encrypted=True, KmsKeyId=s.kms_key_arn,
-                                Description=f"failsafe copy of {source.id}",
-                                TagSpecifications=[{"ResourceType": "snapshot", "Tags": tags}])
+            result = self._call(
+                self.ec2.copy_snapshot,
+                SourceSnapshotId=source.id,
+                SourceRegion=s.shared_region,
+                Encrypted=True,
+                KmsKeyId=s.kms_key_arn,
+                Description=f"failsafe copy of {source.id}",
+                TagSpecifications=[{"ResourceType": "snapshot", "Tags": tags}],
+            )
             return result["SnapshotId"]
         if source.kind == "ami":
-            result = self._call(self.ec2.copy_image, SourceImageId=source.id, SourceRegion=s.shared_region,
-                                Name=ami_copy_name(source.id), Encrypted=True, KmsKeyId=s.kms_key_arn,
-                                Description=f"failsafe copy of {source.id} ({source.name})"[:255],
-                                TagSpecifications=[{"ResourceType": "image", "Tags": tags},
-                                                   {"ResourceType": "snapshot", "Tags": tags}])
+            result = self._call(
+                self.ec2.copy_image,
+                SourceImageId=source.id,
+                SourceRegion=s.shared_region,
+                Name=ami_copy_name(source.id),
+                Encrypted=True,
+                KmsKeyId=s.kms_key_arn,
+                Description=f"failsafe copy of {source.id} ({source.name})"[:255],
+                TagSpecifications=[{"ResourceType": "image", "Tags": tags}, {"ResourceType": "snapshot", "Tags": tags}],
+            )
             return result["ImageId"]
         raise ValueError(f"unknown kind {source.kind!r}: expected one of {', '.join(KINDS)}")
 
@@ -334,8 +430,11 @@ class Copier:
             try:
                 entry["copy"] = self.copy(source)
             except Exception as exc:  # one failed copy must not stop the others
-                if retry.error_code(exc) in ("DBSnapshotAlreadyExists", "DBClusterSnapshotAlreadyExistsFault",
-                                             "InvalidAMIName.Duplicate"):
+                if retry.error_code(exc) in (
+                    "DBSnapshotAlreadyExists",
+                    "DBClusterSnapshotAlreadyExistsFault",
+                    "InvalidAMIName.Duplicate",
+                ):
                     report.existing.append(entry)
                     continue
                 LOG.exception("copy of %s failed", source.arn)
@@ -398,18 +497,22 @@ class Copier:
             self.expire_pass(report)
         if report.failures:
             self.notify(report)
-            raise CopyFailed(f"{len(report.failures)} snapshot copy/expiry failure(s): "
-                             + "; ".join(f"{f.get('source') or f.get('copy')}: {f['error']}"
-                                         for f in report.failures[:5]))
+            raise CopyFailed(
+                f"{len(report.failures)} snapshot copy/expiry failure(s): "
+                + "; ".join(f"{f.get('source') or f.get('copy')}: {f['error']}" for f in report.failures[:5])
+            )
         return report
 
     def notify(self, report: Report) -> None:
         if not (self.sns and self.settings.notify_topic_arn):
             return
         try:
-            self._call(self.sns.publish, TopicArn=self.settings.notify_topic_arn,
-                       Subject="failsafe snapshot copier: failures",
-                       Message=json.dumps({"copier": "snapshots", **report.as_dict()}, indent=1, default=str))
+            self._call(
+                self.sns.publish,
+                TopicArn=self.settings.notify_topic_arn,
+                Subject="failsafe snapshot copier: failures",
+                Message=json.dumps({"copier": "snapshots", **report.as_dict()}, indent=1, default=str),
+            )
         except Exception:  # the raise that follows still reaches the DLQ
             LOG.exception("failure notice could not be published")
 
@@ -417,9 +520,14 @@ class Copier:
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     settings = Settings.from_env()
     sess = aws.session(settings.region)
-    copier = Copier(settings, aws.client(sess, "rds"), aws.client(sess, "ec2"), aws.client(sess, "sns"),
-                    source_rds=aws.client(sess, "rds", settings.shared_region),
-                    source_ec2=aws.client(sess, "ec2", settings.shared_region))
+    copier = Copier(
+        settings,
+        aws.client(sess, "rds"),
+        aws.client(sess, "ec2"),
+        aws.client(sess, "sns"),
+        source_rds=aws.client(sess, "rds", settings.shared_region),
+        source_ec2=aws.client(sess, "ec2", settings.shared_region),
+    )
     report = copier.run(event or {})
     LOG.info("copier report %s", json.dumps(report.as_dict(), default=str))
     return report.as_dict()

@@ -80,8 +80,14 @@ class Drill:
     def start(self, title: str, rto_minutes: int, operator: str | None = None, stack: str | None = None) -> dict:
         if self.path.exists():
             raise DrillError(f"a drill is already in progress ({self.path}); finish it first")
-        log = {"title": title, "started": _iso(self.now()), "operator": operator or operator_name(),
-               "rto_minutes": rto_minutes, "stack": stack, "steps": []}
+        log = {
+            "title": title,
+            "started": _iso(self.now()),
+            "operator": operator or operator_name(),
+            "rto_minutes": rto_minutes,
+            "stack": stack,
+            "steps": [],
+        }
         self.save(log)
         return log
 
@@ -90,8 +96,14 @@ class Drill:
         running = [s for s in log["steps"] if s.get("ended") is None]
         if running:
             raise DrillError(f"step {running[0]['name']!r} is still running; end it first (drill step end)")
-        step = {"name": name, "started": _iso(self.now()), "ended": None, "operator": operator or operator_name(),
-                "outcome": None, "notes": notes}
+        step = {
+            "name": name,
+            "started": _iso(self.now()),
+            "ended": None,
+            "operator": operator or operator_name(),
+            "outcome": None,
+            "notes": notes,
+        }
         log["steps"].append(step)
         self.save(log)
         return step
@@ -104,13 +116,15 @@ class Drill:
         if not running:
             raise DrillError("no step is running (drill step begin NAME)")
         step = running[0]
-        step.update(ended=_iso(self.now()), outcome=outcome,
-                    notes="; ".join(n for n in (step.get("notes"), notes) if n))
+        step.update(
+            ended=_iso(self.now()), outcome=outcome, notes="; ".join(n for n in (step.get("notes"), notes) if n)
+        )
         self.save(log)
         return step
 
-    def add(self, name: str, started: str, ended: str, outcome: str, operator: str | None = None,
-            notes: str = "") -> dict:
+    def add(
+        self, name: str, started: str, ended: str, outcome: str, operator: str | None = None, notes: str = ""
+    ) -> dict:
         """Record a step done elsewhere (times in ISO 8601, UTC if no offset)."""
         if outcome not in OUTCOMES:
             raise DrillError(f"outcome {outcome!r}: expected one of {', '.join(OUTCOMES)}")
@@ -121,14 +135,21 @@ class Drill:
         if finish < begin:
             raise DrillError(f"step {name!r} ends ({ended}) before it starts ({started})")
         log = self.load()
-        step = {"name": name, "started": _iso(begin), "ended": _iso(finish), "operator": operator or operator_name(),
-                "outcome": outcome, "notes": notes}
+        step = {
+            "name": name,
+            "started": _iso(begin),
+            "ended": _iso(finish),
+            "operator": operator or operator_name(),
+            "outcome": outcome,
+            "notes": notes,
+        }
         log["steps"].append(step)
         self.save(log)
         return step
 
-    def interactive(self, steps: tuple[str, ...], ask: Callable[[str], str] = input,
-                    say: Callable[[str], None] = print) -> None:
+    def interactive(
+        self, steps: tuple[str, ...], ask: Callable[[str], str] = input, say: Callable[[str], None] = print
+    ) -> None:
         """Walk through steps: Enter starts a step, then an outcome (ok/failed/skipped) and notes end it."""
         for name in steps:
             say(f"\nNext step: {name}")
@@ -152,8 +173,9 @@ class Drill:
         report = summarise(log)
         previous = compare or newest_report(self.directory)
         if previous is not None:
-            report["previous"] = compare_reports(report, json.loads(previous.read_text(encoding="utf-8")),
-                                                 previous.name)
+            report["previous"] = compare_reports(
+                report, json.loads(previous.read_text(encoding="utf-8")), previous.name
+            )
         stamp = _parse(log["started"]).strftime(STAMP)
         json_path = self.directory / f"drill-{stamp}.json"
         md_path = json_path.with_suffix(".md")
@@ -174,9 +196,14 @@ def summarise(log: dict[str, Any]) -> dict[str, Any]:
     last = max(_parse(s["ended"]) for s in log["steps"])
     measured = int((last - first).total_seconds())
     target = int(log["rto_minutes"]) * 60
-    return {**log, "steps": steps, "measured_rto_seconds": measured, "target_rto_seconds": target,
-            "met_rto": measured <= target and all(s["outcome"] != "failed" for s in steps),
-            "failed_steps": [s["name"] for s in steps if s["outcome"] == "failed"]}
+    return {
+        **log,
+        "steps": steps,
+        "measured_rto_seconds": measured,
+        "target_rto_seconds": target,
+        "met_rto": measured <= target and all(s["outcome"] != "failed" for s in steps),
+        "failed_steps": [s["name"] for s in steps if s["outcome"] == "failed"],
+    }
 
 
 def newest_report(directory: Path) -> Path | None:
@@ -190,8 +217,9 @@ def compare_reports(report: dict[str, Any], previous: dict[str, Any], name: str)
         "report": name,
         "measured_rto_seconds": previous.get("measured_rto_seconds"),
         "rto_delta_seconds": report["measured_rto_seconds"] - int(previous.get("measured_rto_seconds") or 0),
-        "steps": {s["name"]: (s["seconds"] - before[s["name"]]) if s["name"] in before else None
-                  for s in report["steps"]},
+        "steps": {
+            s["name"]: (s["seconds"] - before[s["name"]]) if s["name"] in before else None for s in report["steps"]
+        },
     }
 
 
@@ -206,7 +234,8 @@ def markdown(report: dict[str, Any]) -> str:
     verdict = "MET" if report["met_rto"] else "MISSED"
     previous = report.get("previous")
     lines = [
-        f"# DR drill: {report['title']}", "",
+        f"# DR drill: {report['title']}",
+        "",
         f"- Started {report['started']} by {report['operator']}; finished {report['finished']}",
         f"- Measured RTO **{_duration(report['measured_rto_seconds'])}** against target "
         f"{_duration(report['target_rto_seconds'])}: **{verdict}**",
@@ -214,13 +243,20 @@ def markdown(report: dict[str, Any]) -> str:
     if report["failed_steps"]:
         lines.append(f"- Failed steps: {', '.join(report['failed_steps'])}")
     if previous:
-        lines.append(f"- Previous drill {previous['report']}: RTO {_duration(previous['measured_rto_seconds'])} "
-                     f"(change {_duration(previous['rto_delta_seconds'])})")
-    lines += ["", "| # | Step | Operator | Started | Ended | Duration | Outcome | vs previous | Notes |",
-              "|---|------|----------|---------|-------|----------|---------|-------------|-------|"]
+        lines.append(
+            f"- Previous drill {previous['report']}: RTO {_duration(previous['measured_rto_seconds'])} "
+            f"(change {_duration(previous['rto_delta_seconds'])})"
+        )
+    lines += [
+        "",
+        "| # | Step | Operator | Started | Ended | Duration | Outcome | vs previous | Notes |",
+        "|---|------|----------|---------|-------|----------|---------|-------------|-------|",
+    ]
     for n, s in enumerate(report["steps"], 1):
         delta = _duration(previous["steps"].get(s["name"])) if previous else "-"
         notes = (s.get("notes") or "").replace("|", "\\|")
-        lines.append(f"| {n} | {s['name']} | {s['operator']} | {s['started']} | {s['ended']} | "
-                     f"{_duration(s['seconds'])} | {s['outcome']} | {delta} | {notes} |")
+        lines.append(
+            f"| {n} | {s['name']} | {s['operator']} | {s['started']} | {s['ended']} | "
+            f"{_duration(s['seconds'])} | {s['outcome']} | {delta} | {notes} |"
+        )
     return "\n".join(lines) + "\n"

@@ -61,8 +61,9 @@ class Settings:
         if not (path.startswith("/") and path.endswith("/")):
             raise SettingsError(f"PARAMETER_PATH={path!r}: expected a path that starts and ends with '/'")
         region = env.get("AWS_REGION") or need("AWS_DEFAULT_REGION")
-        return cls(role, path, need("SECRET_PREFIX"), need("BACKUP_KMS_KEY_ARN"),
-                   env.get("NOTIFY_TOPIC_ARN") or None, region)
+        return cls(
+            role, path, need("SECRET_PREFIX"), need("BACKUP_KMS_KEY_ARN"), env.get("NOTIFY_TOPIC_ARN") or None, region
+        )
 
 
 @dataclass
@@ -81,10 +82,18 @@ def source_version(description: str | None) -> str | None:
 
 
 class ParamsCopier:
-    def __init__(self, settings: Settings, prod_ssm: Any, prod_secrets: Any, ssm: Any, secrets: Any,
-                 sns: Any | None = None, source_account: str = "prod",
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 sleep: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        prod_ssm: Any,
+        prod_secrets: Any,
+        ssm: Any,
+        secrets: Any,
+        sns: Any | None = None,
+        source_account: str = "prod",
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
         self.s = settings
         self.prod_ssm, self.prod_secrets, self.ssm, self.secrets, self.sns = prod_ssm, prod_secrets, ssm, secrets, sns
         self.source_account = source_account
@@ -106,8 +115,11 @@ class ParamsCopier:
 
     def _describe(self, client: Any) -> dict[str, dict[str, Any]]:
         path = self.s.parameter_path.rstrip("/") or "/"
-        found = self._pages(client.describe_parameters, "Parameters",
-                            ParameterFilters=[{"Key": "Path", "Option": "Recursive", "Values": [path]}])
+        found = self._pages(
+            client.describe_parameters,
+            "Parameters",
+            ParameterFilters=[{"Key": "Path", "Option": "Recursive", "Values": [path]}],
+        )
         return {p["Name"]: p for p in found}
 
     # --- SSM ------------------------------------------------------------------------------------------
@@ -132,25 +144,40 @@ class ParamsCopier:
         version = str(param["Version"])
         kind = param["Type"]
         extra = {"KeyId": self.s.kms_key_arn} if kind == "SecureString" else {}
-        self._call(self.ssm.put_parameter, Name=name, Value=param["Value"], Type=kind, Overwrite=True,
-                   Tier="Intelligent-Tiering",
-                   Description=f"failsafe copy from account {self.source_account} (source version {version})",
-                   **extra)
-        self._call(self.ssm.add_tags_to_resource, ResourceType="Parameter", ResourceId=name, Tags=[
-            {"Key": COPIED_BY_TAG, "Value": "failsafe"}, {"Key": SOURCE_VERSION_TAG, "Value": version},
-            {"Key": COPIED_AT_TAG, "Value": self.now().strftime("%Y-%m-%dT%H:%M:%SZ")}])
+        self._call(
+            self.ssm.put_parameter,
+            Name=name,
+            Value=param["Value"],
+            Type=kind,
+            Overwrite=True,
+            Tier="Intelligent-Tiering",
+            Description=f"failsafe copy from account {self.source_account} (source version {version})",
+            **extra,
+        )
+        self._call(
+            self.ssm.add_tags_to_resource,
+            ResourceType="Parameter",
+            ResourceId=name,
+            Tags=[
+                {"Key": COPIED_BY_TAG, "Value": "failsafe"},
+                {"Key": SOURCE_VERSION_TAG, "Value": version},
+                {"Key": COPIED_AT_TAG, "Value": self.now().strftime("%Y-%m-%dT%H:%M:%SZ")},
+            ],
+        )
 
     # --- Secrets Manager ------------------------------------------------------------------------------
 
     def copy_secrets(self, report: Report) -> None:
-        sources = self._pages(self.prod_secrets.list_secrets, "SecretList",
-                              Filters=[{"Key": "name", "Values": [self.s.secret_prefix]}])
+        sources = self._pages(
+            self.prod_secrets.list_secrets, "SecretList", Filters=[{"Key": "name", "Values": [self.s.secret_prefix]}]
+        )
         for meta in sorted(sources, key=lambda m: m["Name"]):
             name = meta["Name"]
             if not name.startswith(self.s.secret_prefix):  # the name filter is a prefix match; be exact anyway
                 continue
-            current = next((v for v, stages in (meta.get("SecretVersionsToStages") or {}).items()
-                            if "AWSCURRENT" in stages), None)
+            current = next(
+                (v for v, stages in (meta.get("SecretVersionsToStages") or {}).items() if "AWSCURRENT" in stages), None
+            )
             try:
                 copy = self._call(self.secrets.describe_secret, SecretId=name)
             except Exception as exc:
@@ -173,18 +200,30 @@ class ParamsCopier:
     def _copy_secret(self, source_arn: str, name: str, exists: bool) -> None:
         value = self._call(self.prod_secrets.get_secret_value, SecretId=source_arn, VersionStage="AWSCURRENT")
         version = value["VersionId"]
-        payload = {"SecretString": value["SecretString"]} if "SecretString" in value else {
-            "SecretBinary": value["SecretBinary"]}
-        tags = [{"Key": COPIED_BY_TAG, "Value": "failsafe"}, {"Key": SOURCE_VERSION_TAG, "Value": version},
-                {"Key": COPIED_AT_TAG, "Value": self.now().strftime("%Y-%m-%dT%H:%M:%SZ")}]
+        payload = (
+            {"SecretString": value["SecretString"]}
+            if "SecretString" in value
+            else {"SecretBinary": value["SecretBinary"]}
+        )
+        tags = [
+            {"Key": COPIED_BY_TAG, "Value": "failsafe"},
+            {"Key": SOURCE_VERSION_TAG, "Value": version},
+            {"Key": COPIED_AT_TAG, "Value": self.now().strftime("%Y-%m-%dT%H:%M:%SZ")},
+        ]
         description = f"failsafe copy from account {self.source_account} (source version {version})"
         if exists:
             self._call(self.secrets.put_secret_value, SecretId=name, **payload)
             self._call(self.secrets.update_secret, SecretId=name, Description=description, KmsKeyId=self.s.kms_key_arn)
             self._call(self.secrets.tag_resource, SecretId=name, Tags=tags)
         else:
-            self._call(self.secrets.create_secret, Name=name, KmsKeyId=self.s.kms_key_arn, Description=description,
-                       Tags=tags, **payload)
+            self._call(
+                self.secrets.create_secret,
+                Name=name,
+                KmsKeyId=self.s.kms_key_arn,
+                Description=description,
+                Tags=tags,
+                **payload,
+            )
 
     # --- one invocation -------------------------------------------------------------------------------
 
@@ -198,17 +237,22 @@ class ParamsCopier:
                 report.failures.append({"item": step.__name__, "error": f"{type(exc).__name__}: {exc}"})
         if report.failures:
             self.notify(report)
-            raise ParamsCopyFailed(f"{len(report.failures)} parameter/secret copy failure(s): "
-                                   + "; ".join(f"{f['item']}: {f['error']}" for f in report.failures[:5]))
+            raise ParamsCopyFailed(
+                f"{len(report.failures)} parameter/secret copy failure(s): "
+                + "; ".join(f"{f['item']}: {f['error']}" for f in report.failures[:5])
+            )
         return report
 
     def notify(self, report: Report) -> None:
         if not (self.sns and self.s.notify_topic_arn):
             return
         try:
-            self._call(self.sns.publish, TopicArn=self.s.notify_topic_arn,
-                       Subject="failsafe parameter copier: failures",
-                       Message=json.dumps({"copier": "parameters", **report.as_dict()}, indent=1))
+            self._call(
+                self.sns.publish,
+                TopicArn=self.s.notify_topic_arn,
+                Subject="failsafe parameter copier: failures",
+                Message=json.dumps({"copier": "parameters", **report.as_dict()}, indent=1),
+            )
         except Exception:
             LOG.exception("failure notice could not be published")
 
@@ -216,10 +260,15 @@ class ParamsCopier:
 def prod_session(sess: boto3.Session, role_arn: str, region: str) -> boto3.Session:
     """A session in prod through the read-only role (15 minutes: one run)."""
     sts = aws.client(sess, "sts")
-    creds = retry.call(sts.assume_role, RoleArn=role_arn, RoleSessionName=SESSION_NAME,
-                       DurationSeconds=900)["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"], region_name=region)
+    creds = retry.call(sts.assume_role, RoleArn=role_arn, RoleSessionName=SESSION_NAME, DurationSeconds=900)[
+        "Credentials"
+    ]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=region,
+    )
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
@@ -227,9 +276,15 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     sess = aws.session(settings.region)
     prod = prod_session(sess, settings.prod_read_role_arn, settings.region)
     account = settings.prod_read_role_arn.split(":")[4]
-    copier = ParamsCopier(settings, aws.client(prod, "ssm"), aws.client(prod, "secretsmanager"),
-                          aws.client(sess, "ssm"), aws.client(sess, "secretsmanager"), aws.client(sess, "sns"),
-                          source_account=account)
+    copier = ParamsCopier(
+        settings,
+        aws.client(prod, "ssm"),
+        aws.client(prod, "secretsmanager"),
+        aws.client(sess, "ssm"),
+        aws.client(sess, "secretsmanager"),
+        aws.client(sess, "sns"),
+        source_account=account,
+    )
     report = copier.run()
     LOG.info("params report %s", json.dumps(report.as_dict()))
     return report.as_dict()

@@ -15,11 +15,22 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-THROTTLING_CODES = frozenset({
-    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottled", "RequestThrottledException",
-    "TooManyRequestsException", "RequestLimitExceeded", "SlowDown", "ProvisionedThroughputExceededException",
-    "RequestLimitExceededException", "PriorRequestNotComplete", "SnapshotCreationPerVolumeRateExceeded",
-})
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceededException",
+        "PriorRequestNotComplete",
+        "SnapshotCreationPerVolumeRateExceeded",
+    }
+)
 ATTEMPTS = 5
 BASE_SECONDS = 0.5
 CAP_SECONDS = 20.0
@@ -40,15 +51,26 @@ def is_throttling(exc: BaseException) -> bool:
     return error_code(exc) in THROTTLING_CODES
 
 
-def delays(attempts: int = ATTEMPTS, base: float = BASE_SECONDS, cap: float = CAP_SECONDS,
-           uniform: Callable[[float, float], float] = random.uniform) -> list[float]:
+def delays(
+    attempts: int = ATTEMPTS,
+    base: float = BASE_SECONDS,
+    cap: float = CAP_SECONDS,
+    uniform: Callable[[float, float], float] = random.uniform,
+) -> list[float]:
     """The sleeps between ``attempts`` tries (one fewer than the attempts)."""
-    return [uniform(0.0, min(cap, base * 2 ** n)) for n in range(attempts - 1)]
+    return [uniform(0.0, min(cap, base * 2**n)) for n in range(attempts - 1)]
 
 
-def call(fn: Callable[..., T], *args: Any, attempts: int = ATTEMPTS, base: float = BASE_SECONDS,
-         cap: float = CAP_SECONDS, sleep: Callable[[float], None] | None = None,
-         uniform: Callable[[float, float], float] = random.uniform, **kwargs: Any) -> T:
+def call(
+    fn: Callable[..., T],
+    *args: Any,
+    attempts: int = ATTEMPTS,
+    base: float = BASE_SECONDS,
+    cap: float = CAP_SECONDS,
+    sleep: Callable[[float], None] | None = None,
+    uniform: Callable[[float, float], float] = random.uniform,
+    **kwargs: Any,
+) -> T:
     """``fn(*args, **kwargs)``, retried on throttling only, at most ``attempts`` tries in all."""
     if attempts < 1:
         raise ValueError(f"attempts {attempts}: expected at least 1")
@@ -65,5 +87,5 @@ def call(fn: Callable[..., T], *args: Any, attempts: int = ATTEMPTS, base: float
                     f"{name}: still throttled ({error_code(exc)}) after {attempts} attempts with jittered backoff; "
                     "try again later or lower the request rate"
                 ) from exc
-            pause(uniform(0.0, min(cap, base * 2 ** n)))
+            pause(uniform(0.0, min(cap, base * 2**n)))
     raise AssertionError("unreachable")

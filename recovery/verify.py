@@ -117,8 +117,11 @@ def _call(fn: Callable[..., Any], **kwargs: Any) -> Any:
 
 def _age(now: datetime, moment: datetime) -> str:
     minutes = int((now - moment).total_seconds() // 60)
-    return f"{minutes // 1440}d{minutes % 1440 // 60}h{minutes % 60}m" if minutes >= 1440 else (
-        f"{minutes // 60}h{minutes % 60}m" if minutes >= 60 else f"{minutes}m")
+    return (
+        f"{minutes // 1440}d{minutes % 1440 // 60}h{minutes % 60}m"
+        if minutes >= 1440
+        else (f"{minutes // 60}h{minutes % 60}m" if minutes >= 60 else f"{minutes}m")
+    )
 
 
 def _error(exc: Exception) -> str:
@@ -126,6 +129,7 @@ def _error(exc: Exception) -> str:
 
 
 # --- the checks ------------------------------------------------------------------------------------------
+
 
 def check_replication(sides: Sides, t: Targets, replica: str) -> Check:
     """Source bucket replicates to the replica in the backup account, delete markers NOT replicated."""
@@ -145,8 +149,12 @@ def check_replication(sides: Sides, t: Targets, replica: str) -> Check:
         if "Filter" not in rule and "Prefix" in rule:
             return Check(name, False, f"rule {rule_id} is a V1 (prefix) rule, which replicates delete markers")
         if marker != "Disabled":
-            return Check(name, False, f"rule {rule_id}: DeleteMarkerReplication={marker!r}; expected 'Disabled' "
-                                      "(a delete in prod would hide the replica)")
+            return Check(
+                name,
+                False,
+                f"rule {rule_id}: DeleteMarkerReplication={marker!r}; expected 'Disabled' "
+                "(a delete in prod would hide the replica)",
+            )
         account = (rule.get("Destination") or {}).get("Account")
         if account and account != t.backup_account:
             return Check(name, False, f"rule {rule_id} replicates to account {account}, not {t.backup_account}")
@@ -196,8 +204,9 @@ def check_replica_freshness(sides: Sides, t: Targets, replica: str, now: datetim
         if source_newest is None:
             return Check(name, True, f"source {source} is empty; replica newest {_age(now, newest)} old")
         lag = source_newest - newest
-        return Check(name, lag <= t.rpo, f"replica newest is {max(lag, timedelta(0))} behind the source "
-                                         f"(RPO {t.rpo}); {scanned}")
+        return Check(
+            name, lag <= t.rpo, f"replica newest is {max(lag, timedelta(0))} behind the source (RPO {t.rpo}); {scanned}"
+        )
     age = now - newest
     return Check(name, age <= t.rpo, f"newest replica object {_age(now, newest)} old (RPO {t.rpo}); {scanned}")
 
@@ -211,8 +220,11 @@ def check_recovery_points(sides: Sides, t: Targets, now: datetime) -> Check:
         points: list[dict[str, Any]] = []
         token = None
         while True:
-            page = _call(backup.list_recovery_points_by_backup_vault, BackupVaultName=t.vault_name,
-                         **({"NextToken": token} if token else {}))
+            page = _call(
+                backup.list_recovery_points_by_backup_vault,
+                BackupVaultName=t.vault_name,
+                **({"NextToken": token} if token else {}),
+            )
             points.extend(page.get("RecoveryPoints") or ())
             token = page.get("NextToken")
             if not token:
@@ -223,8 +235,9 @@ def check_recovery_points(sides: Sides, t: Targets, now: datetime) -> Check:
     if not done:
         return Check(name, False, f"no completed recovery point ({len(points)} in other states)")
     newest = max(p["CreationDate"] for p in done)
-    return Check(name, now - newest <= t.rpo, f"newest of {len(done)} completed is {_age(now, newest)} old "
-                                              f"(RPO {t.rpo})")
+    return Check(
+        name, now - newest <= t.rpo, f"newest of {len(done)} completed is {_age(now, newest)} old (RPO {t.rpo})"
+    )
 
 
 def check_snapshot_copies(sides: Sides, t: Targets, now: datetime) -> Check:
@@ -233,12 +246,17 @@ def check_snapshot_copies(sides: Sides, t: Targets, now: datetime) -> Check:
     times: list[datetime] = []
     try:
         ec2, rds = sides.client("backup", "ec2"), sides.client("backup", "rds")
-        snaps = _call(ec2.describe_snapshots, OwnerIds=["self"],
-                      Filters=[{"Name": f"tag:{COPIED_BY_TAG}", "Values": [COPIED_BY_VALUE]}])["Snapshots"]
+        snaps = _call(
+            ec2.describe_snapshots,
+            OwnerIds=["self"],
+            Filters=[{"Name": f"tag:{COPIED_BY_TAG}", "Values": [COPIED_BY_VALUE]}],
+        )["Snapshots"]
         tag_sets = [s.get("Tags") for s in snaps]
         tag_sets += [s.get("TagList") for s in _call(rds.describe_db_snapshots, SnapshotType="manual")["DBSnapshots"]]
-        tag_sets += [s.get("TagList") for s in
-                     _call(rds.describe_db_cluster_snapshots, SnapshotType="manual")["DBClusterSnapshots"]]
+        tag_sets += [
+            s.get("TagList")
+            for s in _call(rds.describe_db_cluster_snapshots, SnapshotType="manual")["DBClusterSnapshots"]
+        ]
     except Exception as exc:
         return Check(name, False, f"cannot list copies: {_error(exc)}")
     for tags in tag_sets:
@@ -249,8 +267,9 @@ def check_snapshot_copies(sides: Sides, t: Targets, now: datetime) -> Check:
     if not times:
         return Check(name, False, "no copies tagged failsafe:copied-by=failsafe: is the copier running?")
     newest = max(times)
-    return Check(name, now - newest <= t.rpo, f"newest of {len(times)} copies made {_age(now, newest)} ago "
-                                              f"(RPO {t.rpo})")
+    return Check(
+        name, now - newest <= t.rpo, f"newest of {len(times)} copies made {_age(now, newest)} ago (RPO {t.rpo})"
+    )
 
 
 def check_archive(sides: Sides, t: Targets, stack: str, now: datetime) -> Check:
@@ -263,8 +282,12 @@ def check_archive(sides: Sides, t: Targets, stack: str, now: datetime) -> Check:
         keys = sorted((o["Key"] for o in page.get("Contents") or () if KEY.match(o["Key"])), reverse=True)
         # keys sort by time; a listing is at most 1000 keys, so look at the last page too
         while page.get("IsTruncated"):
-            page = _call(s3.list_objects_v2, Bucket=t.archive_bucket, Prefix=f"{stack}/",
-                         ContinuationToken=page["NextContinuationToken"])
+            page = _call(
+                s3.list_objects_v2,
+                Bucket=t.archive_bucket,
+                Prefix=f"{stack}/",
+                ContinuationToken=page["NextContinuationToken"],
+            )
             keys = sorted(keys + [o["Key"] for o in page.get("Contents") or () if KEY.match(o["Key"])], reverse=True)
         if not keys:
             return Check(name, False, f"no archives under s3://{t.archive_bucket}/{stack}/")
@@ -274,15 +297,20 @@ def check_archive(sides: Sides, t: Targets, stack: str, now: datetime) -> Check:
     stamp = datetime.strptime(KEY.match(keys[0]).group("time"), KEY_TIME).replace(tzinfo=UTC)
     has_sum = bool((head.get("Metadata") or {}).get("sha256"))
     ok = now - stamp <= t.archive_max_age and has_sum
-    return Check(name, ok, f"newest {keys[0]} is {_age(now, stamp)} old (limit {t.archive_max_age}); "
-                           f"{'sha256 recorded' if has_sum else 'NO sha256 metadata'}; {len(keys)} archives")
+    return Check(
+        name,
+        ok,
+        f"newest {keys[0]} is {_age(now, stamp)} old (limit {t.archive_max_age}); "
+        f"{'sha256 recorded' if has_sum else 'NO sha256 metadata'}; {len(keys)} archives",
+    )
 
 
 def check_health(sides: Sides, t: Targets) -> Check:
     name = f"health check {t.health_check_id or '(id?)'}"
     if not t.health_check_id:
-        return Check(name, False, "no health check id: pass --outputs (prod outputs with healthCheckId) or "
-                                  "--health-check-id")
+        return Check(
+            name, False, "no health check id: pass --outputs (prod outputs with healthCheckId) or --health-check-id"
+        )
     try:
         status = _call(sides.client("prod", "route53").get_health_check_status, HealthCheckId=t.health_check_id)
     except Exception as exc:
@@ -292,9 +320,11 @@ def check_health(sides: Sides, t: Targets) -> Check:
     if not observations:
         return Check(name, False, "no checker observations")
     fraction = len(healthy) / len(observations)
-    return Check(name, fraction > HEALTHY_FRACTION,
-                 f"{len(healthy)}/{len(observations)} checkers report success (healthy above "
-                 f"{HEALTHY_FRACTION:.0%})")
+    return Check(
+        name,
+        fraction > HEALTHY_FRACTION,
+        f"{len(healthy)}/{len(observations)} checkers report success (healthy above {HEALTHY_FRACTION:.0%})",
+    )
 
 
 def _statements(document: Any) -> list[dict[str, Any]]:
@@ -315,8 +345,11 @@ def requires_mfa(statement: Mapping[str, Any]) -> bool:
     for operator, tests in condition.items():
         for key, value in (tests or {}).items():
             values = [value] if not isinstance(value, list) else value
-            if key.lower() == "aws:multifactorauthpresent" and operator.startswith("Bool") and \
-                    [str(v).lower() for v in values] == ["true"]:
+            if (
+                key.lower() == "aws:multifactorauthpresent"
+                and operator.startswith("Bool")
+                and [str(v).lower() for v in values] == ["true"]
+            ):
                 return True
             if key.lower() == "aws:multifactorauthage" and operator.startswith("NumericLessThan"):
                 return True
@@ -339,17 +372,31 @@ def check_mfa(sides: Sides, t: Targets) -> list[Check]:
         return [Check("MFA on human roles", False, f"cannot list roles: {_error(exc)}")]
     checks: list[Check] = []
     for role in roles:
-        human = [s for s in _statements(role["AssumeRolePolicyDocument"])
-                 if s.get("Effect") == "Allow" and any(f":{t.identity_account}:" in p or p == t.identity_account
-                                                        for p in _principals(s))]
+        human = [
+            s
+            for s in _statements(role["AssumeRolePolicyDocument"])
+            if s.get("Effect") == "Allow"
+            and any(f":{t.identity_account}:" in p or p == t.identity_account for p in _principals(s))
+        ]
         if not human:
             continue
         missing = [s.get("Sid", "(no Sid)") for s in human if not requires_mfa(s)]
-        checks.append(Check(f"MFA {role['RoleName']}", not missing,
-                            f"statement(s) {', '.join(missing)} let {t.identity_account} in without MFA" if missing
-                            else f"{len(human)} statement(s) trusting {t.identity_account} require MFA"))
-    return checks or [Check("MFA on human roles", False,
-                            f"no role in {t.backup_account} trusts the identity account {t.identity_account}")]
+        checks.append(
+            Check(
+                f"MFA {role['RoleName']}",
+                not missing,
+                f"statement(s) {', '.join(missing)} let {t.identity_account} in without MFA"
+                if missing
+                else f"{len(human)} statement(s) trusting {t.identity_account} require MFA",
+            )
+        )
+    return checks or [
+        Check(
+            "MFA on human roles",
+            False,
+            f"no role in {t.backup_account} trusts the identity account {t.identity_account}",
+        )
+    ]
 
 
 def check_last_drill(t: Targets, now: datetime) -> Check:
@@ -370,11 +417,16 @@ def check_last_drill(t: Targets, now: datetime) -> Check:
     failed = report.get("failed_steps") or []
     age = f", {_age(now, finished)} ago" if finished else ""
     ok = measured <= rto and not failed
-    return Check(name, ok, f"{reports[-1].name}{age}: measured RTO {measured} vs target {rto}"
-                           + (f"; failed steps: {', '.join(failed)}" if failed else ""))
+    return Check(
+        name,
+        ok,
+        f"{reports[-1].name}{age}: measured RTO {measured} vs target {rto}"
+        + (f"; failed steps: {', '.join(failed)}" if failed else ""),
+    )
 
 
 # --- running them ----------------------------------------------------------------------------------------
+
 
 def account_of(sess: Any, side: str) -> str:
     """The session's account, or a one-line VerifyError for missing credentials or throttling."""
@@ -385,8 +437,9 @@ def account_of(sess: Any, side: str) -> str:
     try:
         return _call(aws.client(sess, "sts").get_caller_identity)["Account"]
     except (NoCredentialsError, PartialCredentialsError):
-        raise VerifyError(f"no AWS credentials for the {side} side: log in (aws sso login) or pass "
-                          f"--{side}-profile") from None
+        raise VerifyError(
+            f"no AWS credentials for the {side} side: log in (aws sso login) or pass --{side}-profile"
+        ) from None
     except NoRegionError:
         raise VerifyError(f"no AWS region for the {side} side") from None
     except retry.ThrottledError as exc:
@@ -403,14 +456,18 @@ def assign_sides(t: Targets, sessions: Iterable[tuple[str | None, Any]]) -> dict
         expected = {"prod": t.prod_account, "backup": t.backup_account}
         if declared is not None:
             if account != expected[declared]:
-                raise VerifyError(f"wrong account: the {declared} credentials are account {account}, config says "
-                                  f"{expected[declared]} (failsafe:{declared}AccountId)")
+                raise VerifyError(
+                    f"wrong account: the {declared} credentials are account {account}, config says "
+                    f"{expected[declared]} (failsafe:{declared}AccountId)"
+                )
             sides[declared] = sess
             continue
         match = [side for side, want in expected.items() if want == account]
         if not match:
-            raise VerifyError(f"wrong account: credentials are account {account}, config says prod "
-                              f"{t.prod_account} or backup {t.backup_account}")
+            raise VerifyError(
+                f"wrong account: credentials are account {account}, config says prod "
+                f"{t.prod_account} or backup {t.backup_account}"
+            )
         sides[match[0]] = sess
     return sides
 
@@ -425,11 +482,17 @@ def run(sides: Sides, t: Targets, now: datetime | None = None) -> list[Check]:
         return Check(name, None, f"no credentials for the {side} account (--{side}-profile)")
 
     for replica in t.source_buckets:
-        checks.append(check_replication(sides, t, replica) if has_prod else
-                      skipped(f"replication {t.source_buckets[replica]} -> {replica}", "prod"))
+        checks.append(
+            check_replication(sides, t, replica)
+            if has_prod
+            else skipped(f"replication {t.source_buckets[replica]} -> {replica}", "prod")
+        )
         checks.append(check_versioning(sides, t, replica) if has_backup else skipped(f"versioning {replica}", "backup"))
-        checks.append(check_replica_freshness(sides, t, replica, now) if has_backup else
-                      skipped(f"replica freshness {replica}", "backup"))
+        checks.append(
+            check_replica_freshness(sides, t, replica, now)
+            if has_backup
+            else skipped(f"replica freshness {replica}", "backup")
+        )
     if has_backup:
         checks.append(check_recovery_points(sides, t, now))
         checks.append(check_snapshot_copies(sides, t, now))
@@ -453,6 +516,10 @@ def table(checks: list[Check]) -> str:
 
 
 def as_json(checks: list[Check]) -> str:
-    return json.dumps({"ok": all(c.ok is not False for c in checks),
-                       "checks": [{"name": c.name, "status": c.status, "ok": c.ok, "evidence": c.evidence}
-                                  for c in checks]}, indent=2)
+    return json.dumps(
+        {
+            "ok": all(c.ok is not False for c in checks),
+            "checks": [{"name": c.name, "status": c.status, "ok": c.ok, "evidence": c.evidence} for c in checks],
+        },
+        indent=2,
+    )

@@ -15,6 +15,7 @@ if str(ROOT) not in sys.path:
 
 from failsafe import harness  # noqa: E402
 from failsafe.cli import plan_stack  # noqa: E402
+from tests.recovery_moto import moto  # noqa: E402, F401  (the moto server fixture, for every test module)
 
 PREVIEW_STACK = "pr-42"
 REAL_STACKS = ("prod", "dr", PREVIEW_STACK)

@@ -29,10 +29,16 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     port = free_port()
-    env = os.environ | {"PORT": str(port), "HOST": "127.0.0.1", "PREVIEW_PR": "42",
-                        "PREVIEW_COMMIT": "0123abc", "PREVIEW_BRANCH": "feature/<b>"}
-    proc = subprocess.Popen([sys.executable, str(APP / "server.py")], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = os.environ | {
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "PREVIEW_PR": "42",
+        "PREVIEW_COMMIT": "0123abc",
+        "PREVIEW_BRANCH": "feature/<b>",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(APP / "server.py")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 10

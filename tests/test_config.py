@@ -155,7 +155,10 @@ def test_program_stops_with_run_error_before_creating_anything(key, bad):
 def test_plan_command_prints_one_clear_line_and_exits_2_on_bad_config():
     result = subprocess.run(
         [sys.executable, "-m", "failsafe", "plan", "prod", "--set", "drRegion=eu-west-1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
@@ -167,7 +170,10 @@ def test_plan_command_prints_one_clear_line_and_exits_2_on_bad_config():
 def test_preview_config_writes_nothing_when_the_commit_is_bad(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "failsafe", "preview-config", "7", "--commit", "not-a-sha", "--dir", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2 and "failsafe:previewCommit" in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -176,9 +182,23 @@ def test_preview_config_writes_nothing_when_the_commit_is_bad(tmp_path):
 def test_preview_config_keeps_hostile_branch_names_as_data(tmp_path):
     branch = 'x"\n  failsafe:previewPublicUrl: true\n#'
     result = subprocess.run(
-        [sys.executable, "-m", "failsafe", "preview-config", "7", "--branch", branch, "--commit", "abc1234",
-         "--dir", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "failsafe",
+            "preview-config",
+            "7",
+            "--branch",
+            branch,
+            "--commit",
+            "abc1234",
+            "--dir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     import yaml

@@ -57,6 +57,7 @@ def provider_of(plan: harness.Plan, resource: harness.PlannedResource) -> harnes
 
 # --- the real prod plan ---------------------------------------------------------------------------------
 
+
 def test_prod_has_a_primary_and_a_secondary_record_for_the_configured_name(prod: harness.Plan, dns: Any) -> None:
     found = records(prod)
     assert set(found) == {"PRIMARY", "SECONDARY"}, f"failover types: {sorted(found)}"
@@ -154,10 +155,13 @@ def test_dr_exports_its_endpoint_as_a_plain_dict(plan_for: Callable[[str], harne
 
 
 def test_alias_targets_evaluate_target_health_and_carry_no_ttl() -> None:
-    plan = plan_stack("prod", {
-        "failsafe:dnsPrimaryTarget": "alias:Z2FDTNDATAQYW2:d111111abcdef8.cloudfront.net",
-        "failsafe:drEndpoint": "alias:Z35SXDOTRQ7X7K:dr-alb-1.eu-west-1.elb.amazonaws.com",
-    })
+    plan = plan_stack(
+        "prod",
+        {
+            "failsafe:dnsPrimaryTarget": "alias:Z2FDTNDATAQYW2:d111111abcdef8.cloudfront.net",
+            "failsafe:drEndpoint": "alias:Z35SXDOTRQ7X7K:dr-alb-1.eu-west-1.elb.amazonaws.com",
+        },
+    )
     for kind, record in records(plan).items():
         assert record.inputs["type"] == "A", f"{kind}: {record.inputs['type']}"
         assert "ttl" not in record.inputs and "records" not in record.inputs, f"{kind}: {record.inputs}"
@@ -167,8 +171,9 @@ def test_alias_targets_evaluate_target_health_and_carry_no_ttl() -> None:
 
 
 def test_ip_targets_make_a_records_and_every_primary_address_is_checked() -> None:
-    plan = plan_stack("prod", {"failsafe:dnsPrimaryTarget": "ip:192.0.2.10,192.0.2.11",
-                               "failsafe:dnsSecondaryHealthCheck": True})
+    plan = plan_stack(
+        "prod", {"failsafe:dnsPrimaryTarget": "ip:192.0.2.10,192.0.2.11", "failsafe:dnsSecondaryHealthCheck": True}
+    )
     primary = records(plan)["PRIMARY"]
     assert primary.inputs["type"] == "A" and primary.inputs["records"] == ["192.0.2.10", "192.0.2.11"]
     checks = {c.name: c for c in plan.by_type(HEALTH_CHECK)}
@@ -193,11 +198,17 @@ def test_zone_is_looked_up_by_name_when_no_id_is_given() -> None:
 
 # --- invalid combinations ---------------------------------------------------------------------------------
 
+
 def good_args(**changes: Any) -> DnsFailoverArgs:
     args = DnsFailoverArgs(
-        record_name="app.example.com", zone_id="Z0000000EXAMPLE0000",
-        primary=DnsTarget("cname", "primary.app.example.com"), secondary=DnsTarget("cname", "dr.app.example.com"),
-        rto_budget_seconds=120, interval_seconds=10, failure_threshold=3, ttl_seconds=60,
+        record_name="app.example.com",
+        zone_id="Z0000000EXAMPLE0000",
+        primary=DnsTarget("cname", "primary.app.example.com"),
+        secondary=DnsTarget("cname", "dr.app.example.com"),
+        rto_budget_seconds=120,
+        interval_seconds=10,
+        failure_threshold=3,
+        ttl_seconds=60,
     )
     return dataclasses.replace(args, **changes)
 
@@ -206,19 +217,34 @@ def test_good_args_pass_validation() -> None:
     validate(good_args())
 
 
-@pytest.mark.parametrize(("changes", "names"), [
-    ({"interval_seconds": 20}, ("interval_seconds", "20", "10 or 30")),
-    ({"failure_threshold": 0}, ("failure_threshold", "0", "1 to 10")),
-    ({"failure_threshold": 11}, ("failure_threshold", "11", "1 to 10")),
-    ({"ttl_seconds": 61, "rto_budget_seconds": 1000}, ("ttl_seconds", "61", "0 to 60")),
-    ({"secondary": DnsTarget("cname", "primary.app.example.com")}, ("secondary", "primary.app.example.com",
-                                                                    "different from the primary")),
-    ({"protocol": "TCP"}, ("protocol", "TCP", "HTTPS or HTTP")),
-    ({"zone_id": None}, ("zone_id", "None", "zone_name")),
-    ({"regions": ("us-east-1",)}, ("regions", "us-east-1", "at least 3")),
-    ({"primary": DnsTarget("alias", "d1.cloudfront.net")}, ("primary", "d1.cloudfront.net", "hosted zone ID")),
-], ids=["interval", "threshold-low", "threshold-high", "ttl", "identical-targets", "protocol", "no-zone", "regions",
-        "alias-without-zone"])
+@pytest.mark.parametrize(
+    ("changes", "names"),
+    [
+        ({"interval_seconds": 20}, ("interval_seconds", "20", "10 or 30")),
+        ({"failure_threshold": 0}, ("failure_threshold", "0", "1 to 10")),
+        ({"failure_threshold": 11}, ("failure_threshold", "11", "1 to 10")),
+        ({"ttl_seconds": 61, "rto_budget_seconds": 1000}, ("ttl_seconds", "61", "0 to 60")),
+        (
+            {"secondary": DnsTarget("cname", "primary.app.example.com")},
+            ("secondary", "primary.app.example.com", "different from the primary"),
+        ),
+        ({"protocol": "TCP"}, ("protocol", "TCP", "HTTPS or HTTP")),
+        ({"zone_id": None}, ("zone_id", "None", "zone_name")),
+        ({"regions": ("us-east-1",)}, ("regions", "us-east-1", "at least 3")),
+        ({"primary": DnsTarget("alias", "d1.cloudfront.net")}, ("primary", "d1.cloudfront.net", "hosted zone ID")),
+    ],
+    ids=[
+        "interval",
+        "threshold-low",
+        "threshold-high",
+        "ttl",
+        "identical-targets",
+        "protocol",
+        "no-zone",
+        "regions",
+        "alias-without-zone",
+    ],
+)
 def test_invalid_combination_fails_with_a_message_naming_it(changes: dict[str, Any], names: tuple[str, ...]) -> None:
     with pytest.raises(ComponentArgsError) as raised:
         validate(good_args(**changes))
@@ -230,8 +256,13 @@ def test_budget_too_small_names_every_setting_and_the_worst_case() -> None:
     with pytest.raises(ComponentArgsError) as raised:
         validate(good_args(interval_seconds=30, failure_threshold=3, ttl_seconds=60, rto_budget_seconds=120))
     message = str(raised.value)
-    for part in ("worst case 150 s", "interval_seconds 30", "failure_threshold 3", "ttl_seconds 60",
-                 "rto_budget_seconds 120"):
+    for part in (
+        "worst case 150 s",
+        "interval_seconds 30",
+        "failure_threshold 3",
+        "ttl_seconds 60",
+        "rto_budget_seconds 120",
+    ):
         assert part in message, f"{message!r} lacks {part!r}"
 
 

@@ -23,13 +23,29 @@ def seeded(plan: harness.Plan) -> harness.Plan:
     """``plan`` plus a role that lets an account root assume it without MFA and names an unlisted account."""
     plan = copy.deepcopy(plan)
     provider = next((r.provider for r in plan.resources if r.provider), "")
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": f"arn:aws:iam::{OUTSIDER}:root"}}]}
-    plan.resources.append(harness.PlannedResource(
-        urn=f"urn:pulumi:{plan.stack}::{plan.project}::aws:iam/role:Role::seeded-admin", type="aws:iam/role:Role",
-        name="seeded-admin", parent="", provider=provider, custom=True,
-        inputs={"assumeRolePolicy": json.dumps(trust)}, dependencies=[], property_dependencies={}, protect=False,
-        retain_on_delete=False, delete_before_replace=False, ignore_changes=[]))
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": f"arn:aws:iam::{OUTSIDER}:root"}}
+        ],
+    }
+    plan.resources.append(
+        harness.PlannedResource(
+            urn=f"urn:pulumi:{plan.stack}::{plan.project}::aws:iam/role:Role::seeded-admin",
+            type="aws:iam/role:Role",
+            name="seeded-admin",
+            parent="",
+            provider=provider,
+            custom=True,
+            inputs={"assumeRolePolicy": json.dumps(trust)},
+            dependencies=[],
+            property_dependencies={},
+            protect=False,
+            retain_on_delete=False,
+            delete_before_replace=False,
+            ignore_changes=[],
+        )
+    )
     return plan
 
 
@@ -40,13 +56,14 @@ def seeded_dr(monkeypatch: pytest.MonkeyPatch, plan_for: Callable[[str], harness
 
 
 def test_check_exits_1_and_groups_violations_by_resource_with_remediation(
-        seeded_dr: None, capsys: pytest.CaptureFixture[str]) -> None:
+    seeded_dr: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert gate.check("dr", json_output=False) == 1
     out = capsys.readouterr().out
     lines = out.splitlines()
     header = next((i for i, line in enumerate(lines) if line.strip() == "seeded-admin"), None)
     assert header is not None, f"no group header for the seeded role in:\n{out}"
-    group = "\n".join(lines[header:header + 6])
+    group = "\n".join(lines[header : header + 6])
     for policy in ("iam-role-trust-requires-mfa", "no-hardcoded-account-ids"):
         assert f"[mandatory] {policy}" in group, f"{policy} not listed under seeded-admin:\n{out}"
     assert group.count("remediation:") >= 2 and "human_trust" in group, f"remediation missing:\n{out}"
@@ -54,7 +71,8 @@ def test_check_exits_1_and_groups_violations_by_resource_with_remediation(
 
 
 def test_check_json_is_machine_readable_and_names_policy_urn_level_and_remediation(
-        seeded_dr: None, capsys: pytest.CaptureFixture[str]) -> None:
+    seeded_dr: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert gate.check("dr", json_output=True) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["stack"] == "dr" and report["mandatory"] == 2, report
@@ -72,8 +90,13 @@ def test_check_of_an_unknown_stack_exits_2_with_a_message(capsys: pytest.Capture
 @pytest.mark.parametrize("stack", ["dr", "prod"])
 def test_cli_check_of_a_real_stack_passes_well_under_ten_seconds(stack: str) -> None:
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "failsafe", "check", stack, "--json"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "failsafe", "check", stack, "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     elapsed = time.monotonic() - started
     assert result.returncode == 0, f"{stack}: exit {result.returncode}\n{result.stdout}\n{result.stderr}"
     assert json.loads(result.stdout)["mandatory"] == 0
@@ -103,67 +126,148 @@ def test_a_pack_that_prints_a_lot_does_not_block_on_a_full_pipe(tmp_path: Path) 
 # --- every further guardrail, seeded into every real stack, is reported at the stack's generated level ---------
 
 
-def _add(plan: harness.Plan, type_: str, name: str, inputs: dict, protect: bool = True,
-         deps: dict[str, list[str]] | None = None) -> str:
+def _add(
+    plan: harness.Plan,
+    type_: str,
+    name: str,
+    inputs: dict,
+    protect: bool = True,
+    deps: dict[str, list[str]] | None = None,
+) -> str:
     urn = f"urn:pulumi:{plan.stack}::{plan.project}::{type_}::{name}"
     provider = next((r.provider for r in plan.resources if r.provider), "")
-    plan.resources.append(harness.PlannedResource(
-        urn=urn, type=type_, name=name, parent="", provider="" if type_.startswith("pulumi:providers:") else provider,
-        custom=True, inputs=inputs, dependencies=[u for v in (deps or {}).values() for u in v],
-        property_dependencies=deps or {}, protect=protect, retain_on_delete=False, delete_before_replace=False,
-        ignore_changes=[]))
+    plan.resources.append(
+        harness.PlannedResource(
+            urn=urn,
+            type=type_,
+            name=name,
+            parent="",
+            provider="" if type_.startswith("pulumi:providers:") else provider,
+            custom=True,
+            inputs=inputs,
+            dependencies=[u for v in (deps or {}).values() for u in v],
+            property_dependencies=deps or {},
+            protect=protect,
+            retain_on_delete=False,
+            delete_before_replace=False,
+            ignore_changes=[],
+        )
+    )
     return urn
 
 
-def _seed_bucket(plan: harness.Plan, name: str, versioned: bool = True, pab: bool = True, sse: bool = True,
-                 lifecycle: bool = True) -> str:
+def _seed_bucket(
+    plan: harness.Plan, name: str, versioned: bool = True, pab: bool = True, sse: bool = True, lifecycle: bool = True
+) -> str:
     bucket = _add(plan, "aws:s3/bucket:Bucket", name, {"bucket": name})
     link = {"bucket": [bucket]}
     if versioned:
-        _add(plan, "aws:s3/bucketVersioning:BucketVersioning", f"{name}-v",
-             {"bucket": name, "versioningConfiguration": {"status": "Enabled"}}, deps=link)
+        _add(
+            plan,
+            "aws:s3/bucketVersioning:BucketVersioning",
+            f"{name}-v",
+            {"bucket": name, "versioningConfiguration": {"status": "Enabled"}},
+            deps=link,
+        )
     if pab:
-        _add(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{name}-pab",
-             {"bucket": name, "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,
-              "restrictPublicBuckets": True}, deps=link)
+        _add(
+            plan,
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            f"{name}-pab",
+            {
+                "bucket": name,
+                "blockPublicAcls": True,
+                "blockPublicPolicy": True,
+                "ignorePublicAcls": True,
+                "restrictPublicBuckets": True,
+            },
+            deps=link,
+        )
     if sse:
-        _add(plan, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-             f"{name}-sse", {"bucket": name, "rules": [{"applyServerSideEncryptionByDefault": {
-                 "sseAlgorithm": "aws:kms"}}]}, deps=link)
+        _add(
+            plan,
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            f"{name}-sse",
+            {"bucket": name, "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]},
+            deps=link,
+        )
     if lifecycle:
-        _add(plan, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", f"{name}-lc",
-             {"bucket": name, "rules": [{"id": "n", "status": "Enabled", "noncurrentVersionExpiration": {
-                 "noncurrentDays": 30}}]}, deps=link)
+        _add(
+            plan,
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            f"{name}-lc",
+            {
+                "bucket": name,
+                "rules": [{"id": "n", "status": "Enabled", "noncurrentVersionExpiration": {"noncurrentDays": 30}}],
+            },
+            deps=link,
+        )
     return bucket
 
 
 def _seed_replication(plan: harness.Plan, delete_markers: str = "Enabled", source_sse: bool = True) -> None:
     source = _seed_bucket(plan, "seeded-source", sse=source_sse)
     _seed_bucket(plan, "seeded-target")
-    _add(plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "seeded-replication", {
-        "bucket": "seeded-source", "role": "r", "rules": [{"id": "all", "status": "Enabled", "filter": {},
-                                                          "deleteMarkerReplication": {"status": delete_markers},
-                                                          "destination": {"bucket": "arn:aws:s3:::seeded-target"}}]},
-         deps={"bucket": [source]})
+    _add(
+        plan,
+        "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+        "seeded-replication",
+        {
+            "bucket": "seeded-source",
+            "role": "r",
+            "rules": [
+                {
+                    "id": "all",
+                    "status": "Enabled",
+                    "filter": {},
+                    "deleteMarkerReplication": {"status": delete_markers},
+                    "destination": {"bucket": "arn:aws:s3:::seeded-target"},
+                }
+            ],
+        },
+        deps={"bucket": [source]},
+    )
 
 
 FURTHER_SEEDS: dict[str, Callable[[harness.Plan], object]] = {
     "s3-bucket-public-access-blocked": lambda p: _seed_bucket(p, "seeded-open", pab=False),
-    "lambda-function-url-requires-auth": lambda p: _add(p, "aws:lambda/functionUrl:FunctionUrl", "seeded-url",
-                                                        {"functionName": "f", "authorizationType": "NONE"}),
-    "resource-policy-no-star-principal": lambda p: _add(p, "aws:s3/bucketPolicy:BucketPolicy", "seeded-policy", {
-        "bucket": "b", "policy": json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*",
-                                                            "Action": "s3:GetObject", "Resource": "*"}]})}),
-    "aws-provider-allowed-account-ids": lambda p: _add(p, "pulumi:providers:aws", "seeded-provider",
-                                                       {"region": "eu-west-1"}),
+    "lambda-function-url-requires-auth": lambda p: _add(
+        p, "aws:lambda/functionUrl:FunctionUrl", "seeded-url", {"functionName": "f", "authorizationType": "NONE"}
+    ),
+    "resource-policy-no-star-principal": lambda p: _add(
+        p,
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "seeded-policy",
+        {
+            "bucket": "b",
+            "policy": json.dumps(
+                {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]}
+            ),
+        },
+    ),
+    "aws-provider-allowed-account-ids": lambda p: _add(
+        p, "pulumi:providers:aws", "seeded-provider", {"region": "eu-west-1"}
+    ),
     "stateful-resources-protected": lambda p: _add(p, "aws:kms/key:Key", "seeded-key", {}, protect=False),
-    "route53-primary-failover-health-check": lambda p: _add(p, "aws:route53/record:Record", "seeded-record", {
-        "name": "app", "type": "A", "setIdentifier": "primary", "records": ["192.0.2.1"],
-        "failoverRoutingPolicies": [{"type": "PRIMARY"}]}),
+    "route53-primary-failover-health-check": lambda p: _add(
+        p,
+        "aws:route53/record:Record",
+        "seeded-record",
+        {
+            "name": "app",
+            "type": "A",
+            "setIdentifier": "primary",
+            "records": ["192.0.2.1"],
+            "failoverRoutingPolicies": [{"type": "PRIMARY"}],
+        },
+    ),
     "s3-replication-safe": _seed_replication,
     # a replication source without SSE-KMS; on dr (which holds no replication rules) any bucket is the backup
-    "s3-replicated-bucket-sse-kms": lambda p: (_seed_replication(p, "Disabled", source_sse=False) if p.stack != "dr"
-                                               else _seed_bucket(p, "seeded-plain", sse=False)),
+    "s3-replicated-bucket-sse-kms": lambda p: (
+        _seed_replication(p, "Disabled", source_sse=False)
+        if p.stack != "dr"
+        else _seed_bucket(p, "seeded-plain", sse=False)
+    ),
     "s3-noncurrent-version-lifecycle": lambda p: _seed_bucket(p, "seeded-costly", lifecycle=False),
 }
 
@@ -183,7 +287,8 @@ def shared_pack() -> Iterator[object]:
 @pytest.mark.parametrize("stack", ["prod", "dr", "pr-42"])
 @pytest.mark.parametrize("policy", list(FURTHER_SEEDS))
 def test_seeded_further_guardrail_is_reported_at_the_generated_level(
-        shared_pack: object, plan_for: Callable[[str], harness.Plan], stack: str, policy: str) -> None:
+    shared_pack: object, plan_for: Callable[[str], harness.Plan], stack: str, policy: str
+) -> None:
     from failsafe import policyconfig
 
     plan = copy.deepcopy(plan_for(stack))
@@ -199,7 +304,8 @@ def test_seeded_further_guardrail_is_reported_at_the_generated_level(
         assert mine == [], f"{stack}: {policy} is disabled here but reported {mine}"
     else:
         assert mine and all(v["enforcementLevel"] == level for v in mine), (
-            f"{stack}: seeded {policy} violation not reported at level {level}: {mine}")
+            f"{stack}: seeded {policy} violation not reported at level {level}: {mine}"
+        )
 
 
 # --- exemptions come from the stack config (policyExemptions) -------------------------------------------------
@@ -208,17 +314,29 @@ def test_seeded_further_guardrail_is_reported_at_the_generated_level(
 def test_policy_exemptions_from_stack_config_reach_the_generated_config() -> None:
     from failsafe import policyconfig
 
-    _, cfg = cli.stack_config("dr", overrides={"failsafe:policyExemptions": [
-        "s3-bucket-versioning-enabled:scratch", "s3-bucket-versioning-enabled:urn:pulumi:dr::failsafe::x::y"]})
+    _, cfg = cli.stack_config(
+        "dr",
+        overrides={
+            "failsafe:policyExemptions": [
+                "s3-bucket-versioning-enabled:scratch",
+                "s3-bucket-versioning-enabled:urn:pulumi:dr::failsafe::x::y",
+            ]
+        },
+    )
     config = policyconfig.generate(cfg, exemptions={"no-hardcoded-account-ids": ["legacy"]})
     assert config["s3-bucket-versioning-enabled"]["exemptions"] == ["scratch", "urn:pulumi:dr::failsafe::x::y"]
     assert config["no-hardcoded-account-ids"]["exemptions"] == ["legacy"]
     assert config["iam-role-trust-requires-mfa"]["exemptions"] == []
 
 
-@pytest.mark.parametrize("entry,expected", [
-    ("no-colon", "<policy-name>:<resource name or URN>"), ("Bad_Name:x", "<policy-name>:<resource name or URN>"),
-    ("s3-bucket-versioning-enabled:", "<policy-name>:<resource name or URN>")])
+@pytest.mark.parametrize(
+    "entry,expected",
+    [
+        ("no-colon", "<policy-name>:<resource name or URN>"),
+        ("Bad_Name:x", "<policy-name>:<resource name or URN>"),
+        ("s3-bucket-versioning-enabled:", "<policy-name>:<resource name or URN>"),
+    ],
+)
 def test_malformed_policy_exemption_is_a_config_error_naming_key_and_value(entry: str, expected: str) -> None:
     with pytest.raises(cli.PlanError) as error:
         cli.stack_config("dr", overrides={"failsafe:policyExemptions": [entry]})
@@ -231,10 +349,14 @@ def test_duplicate_policy_exemption_is_a_config_error() -> None:
 
 
 def test_exemption_for_a_policy_the_pack_lacks_fails_policy_config_and_check(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     real = cli.stack_config
-    monkeypatch.setattr(cli, "stack_config", lambda stack, overrides=None: real(
-        stack, overrides={"failsafe:policyExemptions": ["no-such-policy:x"]}))
+    monkeypatch.setattr(
+        cli,
+        "stack_config",
+        lambda stack, overrides=None: real(stack, overrides={"failsafe:policyExemptions": ["no-such-policy:x"]}),
+    )
     assert gate.check("dr", json_output=False) == 2
     assert "no-such-policy" in capsys.readouterr().err
     assert cli.main(["policy-config", "dr"]) == cli.EXIT_USAGE
@@ -242,14 +364,19 @@ def test_exemption_for_a_policy_the_pack_lacks_fails_policy_config_and_check(
 
 
 def test_exempted_seeded_resource_is_not_reported(
-        monkeypatch: pytest.MonkeyPatch, plan_for: Callable[[str], harness.Plan],
-        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, plan_for: Callable[[str], harness.Plan], capsys: pytest.CaptureFixture[str]
+) -> None:
     plan = copy.deepcopy(plan_for("dr"))
     _seed_bucket(plan, "seeded-scratch", versioned=False)
     real = cli.stack_config
     monkeypatch.setattr(cli, "plan_stack", lambda stack, overrides=None: plan)
-    monkeypatch.setattr(cli, "stack_config", lambda stack, overrides=None: real(
-        stack, overrides={"failsafe:policyExemptions": ["s3-bucket-versioning-enabled:seeded-scratch"]}))
+    monkeypatch.setattr(
+        cli,
+        "stack_config",
+        lambda stack, overrides=None: real(
+            stack, overrides={"failsafe:policyExemptions": ["s3-bucket-versioning-enabled:seeded-scratch"]}
+        ),
+    )
     assert gate.check("dr", json_output=True) == 0
     report = json.loads(capsys.readouterr().out)
     assert not [v for v in report["violations"] if v["policy"] == "s3-bucket-versioning-enabled"], report
@@ -266,16 +393,23 @@ def _break_providers(plan: harness.Plan) -> list[str]:
 
 
 def _break_primary_records(plan: harness.Plan) -> list[str]:
-    found = [r for r in plan.resources if r.type == "aws:route53/record:Record" and any(
-        str(p.get("type", "")).upper() == "PRIMARY" for p in r.inputs.get("failoverRoutingPolicies") or [])]
+    found = [
+        r
+        for r in plan.resources
+        if r.type == "aws:route53/record:Record"
+        and any(str(p.get("type", "")).upper() == "PRIMARY" for p in r.inputs.get("failoverRoutingPolicies") or [])
+    ]
     for r in found:
         r.inputs.pop("healthCheckId", None)
     return [r.urn for r in found]
 
 
 def _break_versioning(plan: harness.Plan) -> list[str]:
-    found = [r for r in plan.resources if r.type in (
-        "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")]
+    found = [
+        r
+        for r in plan.resources
+        if r.type in ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
+    ]
     for r in found:
         r.inputs["versioningConfiguration"] = {**r.inputs.get("versioningConfiguration", {}), "status": "Suspended"}
     broken = {u for r in found for u in r.property_dependencies.get("bucket", [])}
@@ -298,10 +432,12 @@ def _break_human_trust(plan: harness.Plan) -> list[str]:
     return found
 
 
-BREAKS = {"aws-provider-allowed-account-ids": _break_providers,
-          "route53-primary-failover-health-check": _break_primary_records,
-          "s3-bucket-versioning-enabled": _break_versioning,
-          "iam-role-trust-requires-mfa": _break_human_trust}
+BREAKS = {
+    "aws-provider-allowed-account-ids": _break_providers,
+    "route53-primary-failover-health-check": _break_primary_records,
+    "s3-bucket-versioning-enabled": _break_versioning,
+    "iam-role-trust-requires-mfa": _break_human_trust,
+}
 
 
 # Which stack holds resources each break can reach (previews have no buckets and no human roles; only prod
@@ -320,7 +456,8 @@ GUARDED = [
 
 @pytest.mark.parametrize(("stack", "policy"), GUARDED)
 def test_each_real_guarded_resource_broken_in_place_is_caught(
-        shared_pack: object, plan_for: Callable[[str], harness.Plan], stack: str, policy: str) -> None:
+    shared_pack: object, plan_for: Callable[[str], harness.Plan], stack: str, policy: str
+) -> None:
     from failsafe import policyconfig
 
     plan = copy.deepcopy(plan_for(stack))
@@ -343,7 +480,8 @@ def test_generated_config_sets_a_level_for_every_policy_of_the_pack_on_every_rol
 
     assert set(policyconfig.LEVELS) == set(rules.NAMES), (
         f"policies without a generated level: {sorted(set(rules.NAMES) - set(policyconfig.LEVELS))}; "
-        f"levels for no policy: {sorted(set(policyconfig.LEVELS) - set(rules.NAMES))}")
+        f"levels for no policy: {sorted(set(policyconfig.LEVELS) - set(rules.NAMES))}"
+    )
     for policy, levels in policyconfig.LEVELS.items():
         assert set(levels) == {"prod", "dr", "preview"}, f"{policy}: {levels}"
         assert set(levels.values()) <= {"advisory", "mandatory", "disabled"}, f"{policy}: {levels}"
@@ -356,11 +494,18 @@ def test_numeric_account_id_is_caught_over_the_protocol_where_numbers_are_double
 
     from failsafe.analyzer import struct
 
-    shared_pack.configure({"no-hardcoded-account-ids": {"enforcementLevel": "mandatory",
-                                                        "allowedAccountIds": ["111111111111"]}})
-    found = shared_pack.analyze(analyzer_pb2.AnalyzeRequest(
-        type="aws:s3/bucketPolicy:BucketPolicy", properties=struct({"owner": 333333333333, "port": 443,
-                                                                     "big": 1700000000000}), urn="urn:x", name="p"))
+    shared_pack.configure(
+        {"no-hardcoded-account-ids": {"enforcementLevel": "mandatory", "allowedAccountIds": ["111111111111"]}}
+    )
+    found = shared_pack.analyze(
+        analyzer_pb2.AnalyzeRequest(
+            type="aws:s3/bucketPolicy:BucketPolicy",
+            properties=struct({"owner": 333333333333, "port": 443, "big": 1700000000000}),
+            urn="urn:x",
+            name="p",
+        )
+    )
     messages = [d.message for d in found if d.policyName == "no-hardcoded-account-ids"]
     assert len(messages) == 1 and "333333333333 at owner" in messages[0] and "1700000000000" not in messages[0], (
-        messages)
+        messages
+    )

@@ -45,8 +45,9 @@ def role_request(condition: dict | None) -> analyzer_pb2.AnalyzeRequest:
     if condition:
         statement["Condition"] = condition
     props = {"assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})}
-    return analyzer_pb2.AnalyzeRequest(type="aws:iam/role:Role", properties=struct(props),
-                                       urn=urn("aws:iam/role:Role", "admin"), name="admin")
+    return analyzer_pb2.AnalyzeRequest(
+        type="aws:iam/role:Role", properties=struct(props), urn=urn("aws:iam/role:Role", "admin"), name="admin"
+    )
 
 
 def test_analyze_reports_a_role_without_mfa_as_mandatory(pack: analyzer.Analyzer) -> None:
@@ -60,29 +61,38 @@ def test_analyze_passes_a_role_with_mfa(pack: analyzer.Analyzer) -> None:
 
 def test_configure_reaches_the_account_policy(pack: analyzer.Analyzer) -> None:
     props = {"policy": "arn:aws:iam::999999999999:root", "bucket": f"data-{PROD}"}
-    found = pack.analyze(analyzer_pb2.AnalyzeRequest(type="aws:s3/bucketPolicy:BucketPolicy",
-                                                     properties=struct(props), urn=urn("p", "p"), name="p"))
+    found = pack.analyze(
+        analyzer_pb2.AnalyzeRequest(
+            type="aws:s3/bucketPolicy:BucketPolicy", properties=struct(props), urn=urn("p", "p"), name="p"
+        )
+    )
     assert [d.policyName for d in found] == ["no-hardcoded-account-ids"]
     assert "account ID 999999999999" in found[0].message and f"account ID {PROD}" not in found[0].message
 
 
 def stack(status: str, link_by_dependency: bool) -> list[analyzer_pb2.AnalyzerResource]:
     bucket_urn = urn("aws:s3/bucketV2:BucketV2", "data")
-    bucket = analyzer_pb2.AnalyzerResource(type="aws:s3/bucketV2:BucketV2", urn=bucket_urn, name="data",
-                                           properties=struct({"bucket": "data-bucket"}))
+    bucket = analyzer_pb2.AnalyzerResource(
+        type="aws:s3/bucketV2:BucketV2", urn=bucket_urn, name="data", properties=struct({"bucket": "data-bucket"})
+    )
     versioning = analyzer_pb2.AnalyzerResource(
-        type="aws:s3/bucketVersioning:BucketVersioning", urn=urn("aws:s3/bucketVersioning:BucketVersioning", "v"),
-        name="v", properties=struct({"bucket": "" if link_by_dependency else "data-bucket",
-                                     "versioningConfiguration": {"status": status}}),
+        type="aws:s3/bucketVersioning:BucketVersioning",
+        urn=urn("aws:s3/bucketVersioning:BucketVersioning", "v"),
+        name="v",
+        properties=struct(
+            {"bucket": "" if link_by_dependency else "data-bucket", "versioningConfiguration": {"status": status}}
+        ),
         dependencies=[bucket_urn],
-        propertyDependencies={"bucket": analyzer_pb2.AnalyzerPropertyDependencies(urns=[bucket_urn])})
+        propertyDependencies={"bucket": analyzer_pb2.AnalyzerPropertyDependencies(urns=[bucket_urn])},
+    )
     return [bucket, versioning]
 
 
 @pytest.mark.parametrize("by_dependency", [False, True])
 def test_analyze_stack_links_versioning_by_value_or_dependency(pack: analyzer.Analyzer, by_dependency: bool) -> None:
-    found = [d for d in pack.analyze_stack(stack("Enabled", by_dependency))
-             if d.policyName == "s3-bucket-versioning-enabled"]
+    found = [
+        d for d in pack.analyze_stack(stack("Enabled", by_dependency)) if d.policyName == "s3-bucket-versioning-enabled"
+    ]
     assert found == []
 
 
@@ -92,6 +102,7 @@ def test_analyze_stack_reports_suspended_versioning_on_the_bucket(pack: analyzer
 
 
 def test_advisory_level_from_config_is_applied(pack: analyzer.Analyzer) -> None:
-    found = [d for d in pack.analyze_stack(stack("Enabled", False))
-             if d.policyName == "s3-bucket-public-access-blocked"]
+    found = [
+        d for d in pack.analyze_stack(stack("Enabled", False)) if d.policyName == "s3-bucket-public-access-blocked"
+    ]
     assert found and all(d.enforcementLevel == 0 for d in found)

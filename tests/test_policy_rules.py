@@ -26,11 +26,13 @@ def opts(protect: bool = True) -> PolicyResourceOptions:
     return PolicyResourceOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 
 
-def run_resource(policy_name: str, type_: str, props: dict[str, Any],
-                 config: dict[str, Any] | None = None) -> list[str]:
+def run_resource(
+    policy_name: str, type_: str, props: dict[str, Any], config: dict[str, Any] | None = None
+) -> list[str]:
     policy = next(p for p in rules.POLICIES if p.name == policy_name)
-    args = ResourceValidationArgs(type_, unknown_checking_proxy(props), f"urn:pulumi:s::p::{type_}::r", "r", opts(),
-                                  None, config or {})
+    args = ResourceValidationArgs(
+        type_, unknown_checking_proxy(props), f"urn:pulumi:s::p::{type_}::r", "r", opts(), None, config or {}
+    )
     found: list[str] = []
     try:
         policy.validate(args, lambda message, urn=None: found.append(message))
@@ -39,10 +41,24 @@ def run_resource(policy_name: str, type_: str, props: dict[str, Any],
     return found
 
 
-def res(type_: str, name: str, props: dict[str, Any], protect: bool = True,
-        prop_deps: dict[str, list[PolicyResource]] | None = None) -> PolicyResource:
-    return PolicyResource(type_, unknown_checking_proxy(props), f"urn:pulumi:s::p::{type_}::{name}", name,
-                          opts(protect), None, None, [], prop_deps or {})
+def res(
+    type_: str,
+    name: str,
+    props: dict[str, Any],
+    protect: bool = True,
+    prop_deps: dict[str, list[PolicyResource]] | None = None,
+) -> PolicyResource:
+    return PolicyResource(
+        type_,
+        unknown_checking_proxy(props),
+        f"urn:pulumi:s::p::{type_}::{name}",
+        name,
+        opts(protect),
+        None,
+        None,
+        [],
+        prop_deps or {},
+    )
 
 
 def run_stack(policy_name: str, resources: list[PolicyResource], config: dict[str, Any] | None = None) -> list[str]:
@@ -58,8 +74,12 @@ MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 
 
 def trust(**statement: Any) -> dict[str, Any]:
-    base = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PROD}:root"}, "Action": "sts:AssumeRole",
-            "Condition": MFA}
+    base = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{PROD}:root"},
+        "Action": "sts:AssumeRole",
+        "Condition": MFA,
+    }
     base.update(statement)
     return {"Version": "2012-10-17", "Statement": [{k: v for k, v in base.items() if v is not None}]}
 
@@ -74,21 +94,32 @@ def test_trust_with_mfa_passes_as_string_or_object(as_string: bool) -> None:
     assert trust_findings(json.dumps(doc) if as_string else doc) == []
 
 
-@pytest.mark.parametrize("condition", [
-    {"Bool": {"aws:MultiFactorAuthPresent": True}},
-    {"bool": {"AWS:multifactorauthpresent": ["true"]}},
-    {"BOOL": {"aws:MultiFactorAuthPresent": "TRUE"}},
-])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"Bool": {"aws:MultiFactorAuthPresent": True}},
+        {"bool": {"AWS:multifactorauthpresent": ["true"]}},
+        {"BOOL": {"aws:MultiFactorAuthPresent": "TRUE"}},
+    ],
+)
 def test_trust_accepts_every_spelling_of_mfa_true(condition: dict[str, Any]) -> None:
     assert trust_findings(trust(Condition=condition)) == []
 
 
-@pytest.mark.parametrize("condition", [None, {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}},
-                                       {"Bool": {"aws:MultiFactorAuthPresent": "false"}}])
-@pytest.mark.parametrize("principal", [
-    {"AWS": f"arn:aws:iam::{PROD}:root"}, {"AWS": PROD}, {"AWS": [f"arn:aws:iam::{PROD}:user/alice"]}, "*",
-    {"AWS": "*"},
-])
+@pytest.mark.parametrize(
+    "condition",
+    [None, {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}, {"Bool": {"aws:MultiFactorAuthPresent": "false"}}],
+)
+@pytest.mark.parametrize(
+    "principal",
+    [
+        {"AWS": f"arn:aws:iam::{PROD}:root"},
+        {"AWS": PROD},
+        {"AWS": [f"arn:aws:iam::{PROD}:user/alice"]},
+        "*",
+        {"AWS": "*"},
+    ],
+)
 def test_trust_without_mfa_for_human_principal_is_a_violation(condition: Any, principal: Any) -> None:
     findings = trust_findings(json.dumps(trust(Condition=condition, Principal=principal)))
     assert len(findings) == 1, f"{principal} with condition {condition}: {findings}"
@@ -99,14 +130,19 @@ def test_trust_checks_every_assume_action_spelling(action: Any) -> None:
     assert trust_findings(trust(Action=action, Condition=None)), action
 
 
-@pytest.mark.parametrize("statement", [
-    {"Principal": {"Service": "lambda.amazonaws.com"}},
-    {"Principal": {"Federated": "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"},
-     "Action": "sts:AssumeRoleWithWebIdentity"},
-    {"Principal": {"AWS": f"arn:aws:iam::{PROD}:role/replication"}},
-    {"Effect": "Deny"},
-    {"Action": "sts:TagSession"},
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"Principal": {"Service": "lambda.amazonaws.com"}},
+        {
+            "Principal": {"Federated": "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+        },
+        {"Principal": {"AWS": f"arn:aws:iam::{PROD}:role/replication"}},
+        {"Effect": "Deny"},
+        {"Action": "sts:TagSession"},
+    ],
+)
 def test_trust_ignores_machine_service_federated_deny_and_other_actions(statement: dict[str, Any]) -> None:
     assert trust_findings(trust(Condition=None, **statement)) == []
 
@@ -125,32 +161,42 @@ def account_findings(props: dict[str, Any], config: dict[str, Any] | None = ALLO
 
 
 def test_allowed_accounts_pass_everywhere() -> None:
-    props = {"bucket": f"failsafe-{PROD}", "policy": json.dumps(trust(Principal={"AWS": BACKUP})),
-             "nested": [{"arn": f"arn:aws:iam::{BACKUP}:role/x"}], "image": f"{PROD}.dkr.ecr.eu-west-1.amazonaws.com/a"}
+    props = {
+        "bucket": f"failsafe-{PROD}",
+        "policy": json.dumps(trust(Principal={"AWS": BACKUP})),
+        "nested": [{"arn": f"arn:aws:iam::{BACKUP}:role/x"}],
+        "image": f"{PROD}.dkr.ecr.eu-west-1.amazonaws.com/a",
+    }
     assert account_findings(props) == []
 
 
-@pytest.mark.parametrize("props", [
-    {"arn": "arn:aws:iam::333333333333:role/x"},
-    {"policy": json.dumps({"Statement": [{"Principal": {"AWS": "333333333333"}}]})},
-    {"image": "333333333333.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:" + "a" * 64},
-    {"bucket": "logs-333333333333"},
-    {"deep": {"list": [{"x": ["arn:aws:sns:eu-west-1:333333333333:topic"]}]}},
-    {"allowedAccountIds": ["333333333333"]},
-])
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"arn": "arn:aws:iam::333333333333:role/x"},
+        {"policy": json.dumps({"Statement": [{"Principal": {"AWS": "333333333333"}}]})},
+        {"image": "333333333333.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:" + "a" * 64},
+        {"bucket": "logs-333333333333"},
+        {"deep": {"list": [{"x": ["arn:aws:sns:eu-west-1:333333333333:topic"]}]}},
+        {"allowedAccountIds": ["333333333333"]},
+    ],
+)
 def test_unlisted_account_anywhere_is_a_violation(props: dict[str, Any]) -> None:
     findings = account_findings(props)
     assert findings and "333333333333" in findings[0], props
 
 
-@pytest.mark.parametrize("value", [
-    "1234567890123",  # 13 digits
-    "sha256:" + "0123456789ab" * 5 + "cdef",  # hex digest
-    "123e4567-e89b-12d3-a456-426614174000",  # UUID
-    "a1b2c3d4e5f6123456789012beef",  # hex with a 12-digit run
-    "1732323232123.5",
-    "build-1700000000000",  # 13-digit millisecond timestamp
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1234567890123",  # 13 digits
+        "sha256:" + "0123456789ab" * 5 + "cdef",  # hex digest
+        "123e4567-e89b-12d3-a456-426614174000",  # UUID
+        "a1b2c3d4e5f6123456789012beef",  # hex with a 12-digit run
+        "1732323232123.5",
+        "build-1700000000000",  # 13-digit millisecond timestamp
+    ],
+)
 def test_numbers_that_merely_contain_twelve_digits_are_not_accounts(value: str) -> None:
     assert account_findings({"v": value}) == [], value
 
@@ -169,12 +215,21 @@ def test_without_allowed_accounts_every_account_is_a_violation_naming_the_fix() 
 BUCKET = "aws:s3/bucket:Bucket"
 
 
-def versioned(bucket_type: str = BUCKET, versioning_type: str = rules.VERSIONING_TYPES[0], status: str = "Enabled",
-              target: Any = "data", by_dependency: bool = False) -> list[PolicyResource]:
+def versioned(
+    bucket_type: str = BUCKET,
+    versioning_type: str = rules.VERSIONING_TYPES[0],
+    status: str = "Enabled",
+    target: Any = "data",
+    by_dependency: bool = False,
+) -> list[PolicyResource]:
     bucket = res(bucket_type, "data", {"bucket": "data"})
     deps = {"bucket": [bucket]} if by_dependency else {}
-    v = res(versioning_type, "data-versioning", {"bucket": target, "versioningConfiguration": {"status": status}},
-            prop_deps=deps)
+    v = res(
+        versioning_type,
+        "data-versioning",
+        {"bucket": target, "versioningConfiguration": {"status": status}},
+        prop_deps=deps,
+    )
     return [bucket, v]
 
 
@@ -222,21 +277,34 @@ def test_public_access_block_needs_all_four_settings(broken: str | None) -> None
     assert bool(run_stack("s3-bucket-public-access-blocked", resources)) == bool(broken)
 
 
-@pytest.mark.parametrize(("auth", "role", "violates"), [
-    ("AWS_IAM", "prod", False), ("NONE", "prod", True), ("none", "dr", True), ("NONE", "preview", False)])
+@pytest.mark.parametrize(
+    ("auth", "role", "violates"),
+    [("AWS_IAM", "prod", False), ("NONE", "prod", True), ("none", "dr", True), ("NONE", "preview", False)],
+)
 def test_function_url_auth(auth: str, role: str, violates: bool) -> None:
-    findings = run_resource("lambda-function-url-requires-auth", "aws:lambda/functionUrl:FunctionUrl",
-                            {"authorizationType": auth}, {"stackRole": role})
+    findings = run_resource(
+        "lambda-function-url-requires-auth",
+        "aws:lambda/functionUrl:FunctionUrl",
+        {"authorizationType": auth},
+        {"stackRole": role},
+    )
     assert bool(findings) == violates
 
 
-@pytest.mark.parametrize(("statement", "violates"), [
-    ({"Principal": "*", "Condition": None}, True), ({"Principal": {"AWS": ["*"]}, "Condition": None}, True),
-    ({"Principal": "*"}, False), ({}, False)])
+@pytest.mark.parametrize(
+    ("statement", "violates"),
+    [
+        ({"Principal": "*", "Condition": None}, True),
+        ({"Principal": {"AWS": ["*"]}, "Condition": None}, True),
+        ({"Principal": "*"}, False),
+        ({}, False),
+    ],
+)
 def test_star_principal_in_resource_policy(statement: dict[str, Any], violates: bool) -> None:
     doc = trust(**statement)
-    findings = run_resource("resource-policy-no-star-principal", "aws:s3/bucketPolicy:BucketPolicy",
-                            {"policy": json.dumps(doc)})
+    findings = run_resource(
+        "resource-policy-no-star-principal", "aws:s3/bucketPolicy:BucketPolicy", {"policy": json.dumps(doc)}
+    )
     assert bool(findings) == violates
 
 
@@ -245,8 +313,10 @@ def test_provider_needs_allowed_account_ids(props: dict[str, Any], violates: boo
     assert bool(run_resource("aws-provider-allowed-account-ids", "pulumi:providers:aws", props)) == violates
 
 
-@pytest.mark.parametrize(("role", "protect", "violates"), [
-    ("prod", True, False), ("prod", False, True), ("dr", False, True), ("preview", False, False)])
+@pytest.mark.parametrize(
+    ("role", "protect", "violates"),
+    [("prod", True, False), ("prod", False, True), ("dr", False, True), ("preview", False, False)],
+)
 def test_stateful_resources_protected_on_prod_and_dr(role: str, protect: bool, violates: bool) -> None:
     resources = [res("aws:kms/key:Key", "key", {}, protect=protect)]
     assert bool(run_stack("stateful-resources-protected", resources, {"stackRole": role})) == violates
@@ -279,8 +349,9 @@ def test_account_id_given_as_an_integer_is_found() -> None:
     assert account_findings({"owner": 333333333333}), "a 12-digit integer input is an account ID"
 
 
-@pytest.mark.parametrize("principal", [{"aws": PROD}, {"AWS": [f"arn:aws:iam::{PROD}:role/ci",
-                                                               f"arn:aws:iam::{PROD}:user/alice"]}])
+@pytest.mark.parametrize(
+    "principal", [{"aws": PROD}, {"AWS": [f"arn:aws:iam::{PROD}:role/ci", f"arn:aws:iam::{PROD}:user/alice"]}]
+)
 def test_trust_principal_key_case_and_mixed_role_user_lists(principal: Any) -> None:
     assert trust_findings(trust(Condition=None, Principal=principal)), principal
 
@@ -293,8 +364,12 @@ def test_trust_single_statement_object_instead_of_a_list_is_checked() -> None:
 
 def test_versioning_aimed_at_another_bucket_by_property_dependency_is_a_violation() -> None:
     data, other = res(BUCKET, "data", {"bucket": UNKNOWN}), res(BUCKET, "other", {"versioning": {"enabled": True}})
-    v = res(rules.VERSIONING_TYPES[1], "v", {"bucket": UNKNOWN, "versioningConfiguration": {"status": "Enabled"}},
-            prop_deps={"bucket": [other]})
+    v = res(
+        rules.VERSIONING_TYPES[1],
+        "v",
+        {"bucket": UNKNOWN, "versioningConfiguration": {"status": "Enabled"}},
+        prop_deps={"bucket": [other]},
+    )
     findings = run_stack("s3-bucket-versioning-enabled", [data, other, v])
     assert len(findings) == 1 and "Bucket data" in findings[0], findings
 
@@ -305,21 +380,43 @@ REPL = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 SSE = rules.SSE_TYPES[0]
 
 
-def replication(delete_markers: str = "Disabled", dest_versioned: bool = True, dest_kms: bool = True,
-                source_kms: bool = True) -> list[PolicyResource]:
+def replication(
+    delete_markers: str = "Disabled", dest_versioned: bool = True, dest_kms: bool = True, source_kms: bool = True
+) -> list[PolicyResource]:
     src, dst = res(BUCKET, "src", {"bucket": "src"}), res(BUCKET, "dst", {"bucket": "dst"})
-    out = [src, dst,
-           res(rules.VERSIONING_TYPES[0], "src-v", {"bucket": "src", "versioningConfiguration": {"status": "Enabled"}}),
-           res(REPL, "src-repl", {"bucket": "src", "rules": [{
-               "status": "Enabled", "filter": {}, "deleteMarkerReplication": {"status": delete_markers},
-               "destination": {"bucket": "arn:aws:s3:::dst"}}]})]
+    out = [
+        src,
+        dst,
+        res(rules.VERSIONING_TYPES[0], "src-v", {"bucket": "src", "versioningConfiguration": {"status": "Enabled"}}),
+        res(
+            REPL,
+            "src-repl",
+            {
+                "bucket": "src",
+                "rules": [
+                    {
+                        "status": "Enabled",
+                        "filter": {},
+                        "deleteMarkerReplication": {"status": delete_markers},
+                        "destination": {"bucket": "arn:aws:s3:::dst"},
+                    }
+                ],
+            },
+        ),
+    ]
     if dest_versioned:
-        out.append(res(rules.VERSIONING_TYPES[0], "dst-v",
-                       {"bucket": "dst", "versioningConfiguration": {"status": "Enabled"}}))
+        out.append(
+            res(rules.VERSIONING_TYPES[0], "dst-v", {"bucket": "dst", "versioningConfiguration": {"status": "Enabled"}})
+        )
     for name, on in (("src", source_kms), ("dst", dest_kms)):
         algorithm = "aws:kms" if on else "AES256"
-        out.append(res(SSE, f"{name}-sse", {"bucket": name, "rules": [
-            {"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm}}]}))
+        out.append(
+            res(
+                SSE,
+                f"{name}-sse",
+                {"bucket": name, "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm}}]},
+            )
+        )
     return out
 
 
@@ -344,24 +441,33 @@ def test_replicated_buckets_without_sse_kms_are_violations(kwargs: dict[str, boo
     assert len(found) == 1 and f"Bucket {bucket}" in found[0], found
 
 
-@pytest.mark.parametrize(("rule", "violates"), [
-    ({"status": "Enabled", "noncurrentVersionExpiration": {"noncurrentDays": 90}}, False),
-    ({"status": "Enabled", "noncurrentVersionTransitions": [{"noncurrentDays": 30, "storageClass": "GLACIER"}]}, False),
-    ({"status": "Disabled", "noncurrentVersionExpiration": {"noncurrentDays": 90}}, True),
-    ({"status": "Enabled", "expiration": {"days": 30}}, True),
-])
+@pytest.mark.parametrize(
+    ("rule", "violates"),
+    [
+        ({"status": "Enabled", "noncurrentVersionExpiration": {"noncurrentDays": 90}}, False),
+        (
+            {"status": "Enabled", "noncurrentVersionTransitions": [{"noncurrentDays": 30, "storageClass": "GLACIER"}]},
+            False,
+        ),
+        ({"status": "Disabled", "noncurrentVersionExpiration": {"noncurrentDays": 90}}, True),
+        ({"status": "Enabled", "expiration": {"days": 30}}, True),
+    ],
+)
 def test_versioned_bucket_needs_noncurrent_lifecycle(rule: dict[str, Any], violates: bool) -> None:
     resources = [*versioned(), res(rules.LIFECYCLE_TYPES[0], "data-lc", {"bucket": "data", "rules": [rule]})]
     assert bool(run_stack("s3-noncurrent-version-lifecycle", resources)) == violates
 
 
-@pytest.mark.parametrize(("props", "violates"), [
-    ({"failoverRoutingPolicies": [{"type": "PRIMARY"}], "healthCheckId": "hc-1"}, False),
-    ({"failoverRoutingPolicies": [{"type": "PRIMARY"}]}, True),
-    ({"failoverRoutingPolicies": [{"type": "primary"}], "healthCheckId": ""}, True),
-    ({"failoverRoutingPolicies": [{"type": "SECONDARY"}]}, False),
-    ({"type": "A"}, False),
-])
+@pytest.mark.parametrize(
+    ("props", "violates"),
+    [
+        ({"failoverRoutingPolicies": [{"type": "PRIMARY"}], "healthCheckId": "hc-1"}, False),
+        ({"failoverRoutingPolicies": [{"type": "PRIMARY"}]}, True),
+        ({"failoverRoutingPolicies": [{"type": "primary"}], "healthCheckId": ""}, True),
+        ({"failoverRoutingPolicies": [{"type": "SECONDARY"}]}, False),
+        ({"type": "A"}, False),
+    ],
+)
 def test_primary_failover_record_needs_a_health_check(props: dict[str, Any], violates: bool) -> None:
     assert bool(run_resource("route53-primary-failover-health-check", rules.RECORD_TYPE, props)) == violates
 

@@ -36,29 +36,58 @@ def provider_of(plan: harness.Plan) -> str:
     return next((r.provider for r in plan.resources if r.provider), "")
 
 
-def resource(plan: harness.Plan, type_: str, name: str, inputs: dict, protect: bool = True,
-             deps: dict[str, list[str]] | None = None) -> harness.PlannedResource:
+def resource(
+    plan: harness.Plan,
+    type_: str,
+    name: str,
+    inputs: dict,
+    protect: bool = True,
+    deps: dict[str, list[str]] | None = None,
+) -> harness.PlannedResource:
     return harness.PlannedResource(
-        urn=f"urn:pulumi:{plan.stack}::{plan.project}::{type_}::{name}", type=type_, name=name, parent="",
-        provider=provider_of(plan), custom=True, inputs=inputs,
+        urn=f"urn:pulumi:{plan.stack}::{plan.project}::{type_}::{name}",
+        type=type_,
+        name=name,
+        parent="",
+        provider=provider_of(plan),
+        custom=True,
+        inputs=inputs,
         dependencies=[u for urns in (deps or {}).values() for u in urns],
-        property_dependencies=deps or {}, protect=protect, retain_on_delete=False, delete_before_replace=False,
-        ignore_changes=[])
+        property_dependencies=deps or {},
+        protect=protect,
+        retain_on_delete=False,
+        delete_before_replace=False,
+        ignore_changes=[],
+    )
 
 
 def seed_role(plan: harness.Plan) -> None:
     _, cfg = stack_config(plan.stack)
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"AWS": f"arn:aws:iam::{cfg.accounts.prod}:root"}}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"AWS": f"arn:aws:iam::{cfg.accounts.prod}:root"},
+            }
+        ],
+    }
     plan.resources.append(resource(plan, "aws:iam/role:Role", "seeded-admin", {"assumeRolePolicy": json.dumps(trust)}))
 
 
 def seed_bucket(plan: harness.Plan) -> None:
     bucket = resource(plan, "aws:s3/bucketV2:BucketV2", "seeded-bucket", {"bucket": "seeded-bucket"})
     plan.resources.append(bucket)
-    plan.resources.append(resource(plan, "aws:s3/bucketVersioning:BucketVersioning", "seeded-versioning",
-                                   {"bucket": "seeded-bucket", "versioningConfiguration": {"status": "Suspended"}},
-                                   deps={"bucket": [bucket.urn]}))
+    plan.resources.append(
+        resource(
+            plan,
+            "aws:s3/bucketVersioning:BucketVersioning",
+            "seeded-versioning",
+            {"bucket": "seeded-bucket", "versioningConfiguration": {"status": "Suspended"}},
+            deps={"bucket": [bucket.urn]},
+        )
+    )
 
 
 def seed_account(plan: harness.Plan) -> None:
@@ -66,8 +95,11 @@ def seed_account(plan: harness.Plan) -> None:
     target.inputs["seededArn"] = "arn:aws:iam::999999999999:root"
 
 
-SEEDS = {"iam-role-trust-requires-mfa": seed_role, "s3-bucket-versioning-enabled": seed_bucket,
-         "no-hardcoded-account-ids": seed_account}
+SEEDS = {
+    "iam-role-trust-requires-mfa": seed_role,
+    "s3-bucket-versioning-enabled": seed_bucket,
+    "no-hardcoded-account-ids": seed_account,
+}
 
 
 @pytest.mark.parametrize("stack", REAL_STACKS)
@@ -77,8 +109,7 @@ def test_seeded_violation_is_caught(pack: analyzer.Analyzer, plan_for: Callable,
     SEEDS[policy](plan)
     found = [v for v in violations(pack, stack, plan) if v["policy"] == policy and v["enforcementLevel"] == "mandatory"]
     text = " ".join(v["urn"] + " " + v["message"] for v in found)
-    assert "seeded" in text or "999999999999" in text, (
-        f"{stack}: seeded {policy} violation not reported: {found}")
+    assert "seeded" in text or "999999999999" in text, f"{stack}: seeded {policy} violation not reported: {found}"
 
 
 @pytest.mark.parametrize("stack", REAL_STACKS)
@@ -91,12 +122,18 @@ def test_generated_config_lists_the_stacks_own_accounts(stack: str) -> None:
 
 
 @pytest.mark.parametrize(("level", "code"), [("mandatory", 1), ("advisory", 0)])
-def test_gate_exit_code_and_output_grouped_by_resource(monkeypatch: pytest.MonkeyPatch,
-                                                       capsys: pytest.CaptureFixture[str], level: str,
-                                                       code: int) -> None:
+def test_gate_exit_code_and_output_grouped_by_resource(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], level: str, code: int
+) -> None:
     urn = "urn:pulumi:prod::failsafe::aws:s3/bucketV2:BucketV2::data"
-    found = [{"policy": "s3-bucket-versioning-enabled", "urn": urn,
-              "message": "Bucket data: versioning is not Enabled.", "enforcementLevel": level}]
+    found = [
+        {
+            "policy": "s3-bucket-versioning-enabled",
+            "urn": urn,
+            "message": "Bucket data: versioning is not Enabled.",
+            "enforcementLevel": level,
+        }
+    ]
     monkeypatch.setattr(gate, "run", lambda stack: (found, {"s3-bucket-versioning-enabled": "Add BucketVersioning."}))
     assert gate.check("prod", json_output=False) == code
     out = capsys.readouterr().out

@@ -123,7 +123,7 @@ def test_execution_role_may_only_write_its_own_logs(pr42: harness.Plan) -> None:
     log_group = only(pr42, LOG_GROUP)
     assert '"Action": ["logs:CreateLogStream", "logs:PutLogEvents"]' in policy, policy
     assert f'"Resource": ["{log_group.outputs["arn"]}:*"]' in policy, policy
-    assert "*\"" not in policy.replace(f'{log_group.outputs["arn"]}:*"', ""), f"wildcard beyond own logs: {policy}"
+    assert '*"' not in policy.replace(f'{log_group.outputs["arn"]}:*"', ""), f"wildcard beyond own logs: {policy}"
     assert "lambda.amazonaws.com" in only(pr42, ROLE).inputs["assumeRolePolicy"]
 
 
@@ -173,8 +173,9 @@ def test_nothing_outside_the_prs_own_names_and_nothing_protected_goes_with_the_s
         assert not resource.protect and not resource.retain_on_delete, f"{resource.urn} is protected/retained"
         if not resource.custom or resource.type.startswith(harness.PROVIDER_PREFIX):
             continue
-        identity = [str(resource.inputs.get(k, "")) for k in ("name", "repository", "role", "function",
-                                                                "functionName", "tags")]
+        identity = [
+            str(resource.inputs.get(k, "")) for k in ("name", "repository", "role", "function", "functionName", "tags")
+        ]
         assert any(own in value for value in identity), f"{resource.urn} is not one of {own}'s own resources"
     accounts = [json.loads(p.inputs["allowedAccountIds"]) for p in pr42.by_type("pulumi:providers:aws")]
     assert accounts == [[PREVIEW_ACCOUNT]], f"a preview stack may only act in the preview account: {accounts}"
@@ -200,8 +201,9 @@ def test_outputs_are_url_function_name_and_digest(pr42: harness.Plan) -> None:
 
 
 def valid_args(**changes: Any) -> PreviewFunctionArgs:
-    base = PreviewFunctionArgs(name_prefix="failsafe", pr_number=7, branch="b", commit="0123abc",
-                               expires_at="2026-01-01T00:00:00Z")
+    base = PreviewFunctionArgs(
+        name_prefix="failsafe", pr_number=7, branch="b", commit="0123abc", expires_at="2026-01-01T00:00:00Z"
+    )
     return PreviewFunctionArgs(**(base.__dict__ | changes))
 
 
@@ -248,8 +250,12 @@ def account_of(p: harness.Plan, resource: harness.PlannedResource) -> str:
     [
         ("prod", "failsafe-ci-prod", "111111111111", [f"repo:{REPO}:environment:prod"]),
         ("dr", "failsafe-ci-dr", "222222222222", [f"repo:{REPO}:environment:dr"]),
-        ("prod", "failsafe-ci-preview", PREVIEW_ACCOUNT,
-         [f"repo:{REPO}:pull_request", f"repo:{REPO}:environment:preview-reaper"]),
+        (
+            "prod",
+            "failsafe-ci-preview",
+            PREVIEW_ACCOUNT,
+            [f"repo:{REPO}:pull_request", f"repo:{REPO}:environment:preview-reaper"],
+        ),
     ],
 )
 def test_ci_entry_roles_trust_only_this_repository_and_its_environment(
@@ -286,8 +292,9 @@ def test_ci_entry_roles_can_only_assume_their_accounts_deploy_role(plan_for: Cal
             if policy.inputs["role"] in expected:
                 seen[policy.inputs["role"]] = json.loads(policy.inputs["policy"])["Statement"]
     for role, target in expected.items():
-        assert seen.get(role) == [{"Sid": "AssumeTheDeployRole", "Effect": "Allow", "Action": "sts:AssumeRole",
-                                   "Resource": target}], f"{role}: {seen.get(role)}"
+        assert seen.get(role) == [
+            {"Sid": "AssumeTheDeployRole", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": target}
+        ], f"{role}: {seen.get(role)}"
 
 
 def test_preview_stacks_deploy_with_the_scoped_role_prod_creates(plan_for: Callable[[str], harness.Plan]) -> None:
@@ -313,9 +320,9 @@ def test_preview_deploy_role_reaches_only_preview_named_resources(plan_for: Call
             if resource == "*":
                 assert set(actions) <= account_wide, f"{statement['Sid']}: {actions} on every resource"
             else:
-                assert f":{PREVIEW_ACCOUNT}:" in resource and (
-                    "failsafe-pr-*" in resource
-                ), f"{statement['Sid']}: {resource} is not a preview-named resource of the preview account"
+                assert f":{PREVIEW_ACCOUNT}:" in resource and ("failsafe-pr-*" in resource), (
+                    f"{statement['Sid']}: {resource} is not a preview-named resource of the preview account"
+                )
 
 
 def test_preview_deploy_role_covers_every_service_a_preview_stack_uses(
@@ -323,24 +330,33 @@ def test_preview_deploy_role_covers_every_service_a_preview_stack_uses(
 ) -> None:
     p = plan_for("prod")
     (scope,) = [r for r in p.by_type("aws:iam/rolePolicy:RolePolicy") if r.inputs["role"] == "failsafe-preview-deploy"]
-    services = {a.split(":")[0] for s in json.loads(scope.inputs["policy"])["Statement"]
-                for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])}
+    services = {
+        a.split(":")[0]
+        for s in json.loads(scope.inputs["policy"])["Statement"]
+        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
     aws_types = {r.type for r in plan_for("pr-42").resources if r.type.startswith("aws:") and r.custom}
-    needed = {{"cloudwatch": "logs"}.get(t.split(":")[1].split("/")[0], t.split(":")[1].split("/")[0])
-              for t in aws_types}
+    needed = {
+        {"cloudwatch": "logs"}.get(t.split(":")[1].split("/")[0], t.split(":")[1].split("/")[0]) for t in aws_types
+    }
     assert needed <= services, f"the preview deploy role lacks {needed - services}"
 
 
 @pytest.mark.parametrize(
     ("arg", "value"),
-    [("github_repository", "example-org/*"), ("account_id", "1234"), ("environment", "Prod"),
-     ("deploy_role_name", "failsafe-deploy")],
+    [
+        ("github_repository", "example-org/*"),
+        ("account_id", "1234"),
+        ("environment", "Prod"),
+        ("deploy_role_name", "failsafe-deploy"),
+    ],
 )
 def test_ci_access_args_are_validated_with_a_message_naming_the_arg(arg: str, value: str) -> None:
     from components.ci_access import CiAccessArgs
 
-    good = CiAccessArgs("failsafe", REPO, PREVIEW_ACCOUNT, "eu-west-1", "preview", "failsafe-preview-deploy",
-                        preview=True)
+    good = CiAccessArgs(
+        "failsafe", REPO, PREVIEW_ACCOUNT, "eu-west-1", "preview", "failsafe-preview-deploy", preview=True
+    )
     good.validate()
     with pytest.raises(ComponentArgsError, match=rf"CiAccessArgs\.{arg}="):
         CiAccessArgs(**(good.__dict__ | {arg: value})).validate()

@@ -27,8 +27,11 @@ def test_every_stack_plans_without_error(any_plan: Plan):
 def test_every_custom_resource_names_an_explicit_provider_from_the_plan(any_plan: Plan):
     providers = providers_of(any_plan)
     missing = [
-        r.urn for r in any_plan.resources
-        if r.custom and not r.type.startswith(PROVIDER_PREFIX) and r.type != STACK_REFERENCE
+        r.urn
+        for r in any_plan.resources
+        if r.custom
+        and not r.type.startswith(PROVIDER_PREFIX)
+        and r.type != STACK_REFERENCE
         and r.provider_urn not in providers
     ]
     assert not missing, f"{any_plan.stack}: resources without an explicit provider: {missing}"

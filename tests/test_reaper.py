@@ -31,14 +31,18 @@ def run_reaper(stacks: list[dict], states: dict[int, str], fail: set[str] = froz
             raise RuntimeError("pulumi destroy exited 255")
         destroyed.append(stack)
 
-    verdicts, failed = reaper.reap(lambda: stacks, lambda n: states.get(n, "missing"), destroy, NOW, TTL,
-                                   dry_run=dry_run, log=lines.append)
+    verdicts, failed = reaper.reap(
+        lambda: stacks, lambda n: states.get(n, "missing"), destroy, NOW, TTL, dry_run=dry_run, log=lines.append
+    )
     return destroyed, failed, {v.stack: v for v in verdicts}, lines
 
 
 def test_closed_and_missing_prs_are_destroyed_open_recent_ones_kept() -> None:
-    stacks = [{"name": "pr-1", "lastUpdate": ago(1)}, {"name": "pr-2", "lastUpdate": ago(1)},
-              {"name": "pr-3", "lastUpdate": ago(1)}]
+    stacks = [
+        {"name": "pr-1", "lastUpdate": ago(1)},
+        {"name": "pr-2", "lastUpdate": ago(1)},
+        {"name": "pr-3", "lastUpdate": ago(1)},
+    ]
     destroyed, failed, verdicts, _ = run_reaper(stacks, {1: "closed", 2: "open"})
     assert destroyed == ["pr-1", "pr-3"], f"destroyed {destroyed}: {verdicts}"
     assert not failed and not verdicts["pr-2"].destroy
@@ -62,14 +66,16 @@ def test_stacks_that_are_not_previews_are_never_touched(name: str) -> None:
 
 
 def test_a_stack_being_updated_is_left_alone_even_when_its_pr_is_closed() -> None:
-    destroyed, _, verdicts, _ = run_reaper([{"name": "pr-7", "updateInProgress": True, "lastUpdate": ago(500)}],
-                                           {7: "closed"})
+    destroyed, _, verdicts, _ = run_reaper(
+        [{"name": "pr-7", "updateInProgress": True, "lastUpdate": ago(500)}], {7: "closed"}
+    )
     assert destroyed == [] and "update is running" in verdicts["pr-7"].reason
 
 
 def test_unknown_pr_state_keeps_the_stack_within_ttl_but_not_beyond() -> None:
-    destroyed, _, _, _ = run_reaper([{"name": "pr-8", "lastUpdate": ago(2)}, {"name": "pr-9", "lastUpdate": ago(80)}],
-                                    {8: "unknown", 9: "unknown"})
+    destroyed, _, _, _ = run_reaper(
+        [{"name": "pr-8", "lastUpdate": ago(2)}, {"name": "pr-9", "lastUpdate": ago(80)}], {8: "unknown", 9: "unknown"}
+    )
     assert destroyed == ["pr-9"]
 
 

@@ -12,20 +12,29 @@ from typing import Any
 import pytest
 
 from recovery import archive
-from tests.recovery_moto import BACKUP, REGION, account_session, moto  # noqa: F401
+from tests.recovery_moto import BACKUP, REGION, account_session
 
 BUCKET = "example-failsafe-archive-eu-central-1"
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 def export(resources: int) -> bytes:
-    return json.dumps({"version": 3, "deployment": {"manifest": {"time": "t"}, "resources": [
-        {"urn": f"urn:pulumi:prod::failsafe::aws:s3/bucket:Bucket::b{i}", "type": "aws:s3/bucket:Bucket"}
-        for i in range(resources)]}}).encode()
+    return json.dumps(
+        {
+            "version": 3,
+            "deployment": {
+                "manifest": {"time": "t"},
+                "resources": [
+                    {"urn": f"urn:pulumi:prod::failsafe::aws:s3/bucket:Bucket::b{i}", "type": "aws:s3/bucket:Bucket"}
+                    for i in range(resources)
+                ],
+            },
+        }
+    ).encode()
 
 
 @pytest.fixture
-def s3(moto: str) -> Any:  # noqa: F811
+def s3(moto: str) -> Any:
     client = account_session(BACKUP).client("s3")
     client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     return client
@@ -63,14 +72,16 @@ def test_an_existing_archive_is_never_overwritten(s3: Any, store: archive.Archiv
     assert s3.head_object(Bucket=BUCKET, Key="prod/20261123T020000Z.json")["Metadata"]["resources"] == "10"
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"{not json", "not valid JSON"),
-    (b'{"version": 3, "deployment": {}}', "no deployment.resources"),
-    (b'{"version": 3, "deployment": {"resources": []}}', "is empty"),
-    (b'["a list"]', "no deployment.resources"),
-])
-def test_an_invalid_export_is_refused_before_upload(s3: Any, store: archive.Archive, data: bytes,
-                                                     message: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"version": 3, "deployment": {}}', "no deployment.resources"),
+        (b'{"version": 3, "deployment": {"resources": []}}', "is empty"),
+        (b'["a list"]', "no deployment.resources"),
+    ],
+)
+def test_an_invalid_export_is_refused_before_upload(s3: Any, store: archive.Archive, data: bytes, message: str) -> None:
     with pytest.raises(archive.ArchiveError, match=message):
         store.store("prod", data, 20, now=T0)
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET), "a refused export was uploaded"
@@ -90,8 +101,12 @@ def test_a_shrunken_export_is_refused_and_one_within_the_limit_accepted(store: a
 
 def test_restore_skips_a_newest_archive_whose_checksum_does_not_match(s3: Any, store: archive.Archive) -> None:
     good = store.store("prod", export(10), 20, now=T0)
-    s3.put_object(Bucket=BUCKET, Key="prod/20261124T000000Z.json", Body=export(2),
-                  Metadata={"sha256": "0" * 64, "resources": "10"})
+    s3.put_object(
+        Bucket=BUCKET,
+        Key="prod/20261124T000000Z.json",
+        Body=export(2),
+        Metadata={"sha256": "0" * 64, "resources": "10"},
+    )
 
     key, data = store.newest_valid("prod")
 
@@ -106,7 +121,7 @@ def test_restore_with_nothing_valid_says_what_it_found(s3: Any, store: archive.A
         store.newest_valid("dr")
 
 
-def test_missing_bucket_is_a_clear_error(moto: str) -> None:  # noqa: F811
+def test_missing_bucket_is_a_clear_error(moto: str) -> None:
     store = archive.Archive(account_session(BACKUP).client("s3"), "no-such-bucket", sleep=lambda _: None)
     with pytest.raises(archive.ArchiveError, match="bucket no-such-bucket does not exist"):
         store.store("prod", export(1), 20, now=T0)

@@ -16,13 +16,13 @@ from botocore.exceptions import ClientError
 
 from components.recovery_functions import COPIER_TAG
 from recovery import aws, copier, retry
-from tests.recovery_moto import BACKUP, REGION, account_session, moto  # noqa: F401
+from tests.recovery_moto import BACKUP, REGION, account_session
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def backup(moto: str) -> Any:  # noqa: F811
+def backup(moto: str) -> Any:
     return account_session(BACKUP)
 
 
@@ -37,8 +37,16 @@ def settings(key_arn: str) -> copier.Settings:
 
 
 def make_copier(backup: Any, settings: copier.Settings, now: datetime = T0, **kw: Any) -> copier.Copier:
-    return copier.Copier(settings, backup.client("rds"), backup.client("ec2"), backup.client("sns"),
-                         now=lambda: now, sleep=lambda _: None, rds_shared_type="manual", **kw)
+    return copier.Copier(
+        settings,
+        backup.client("rds"),
+        backup.client("ec2"),
+        backup.client("sns"),
+        now=lambda: now,
+        sleep=lambda _: None,
+        rds_shared_type="manual",
+        **kw,
+    )
 
 
 def ebs_source(backup: Any) -> str:
@@ -49,19 +57,32 @@ def ebs_source(backup: Any) -> str:
 
 def rds_sources(backup: Any) -> tuple[str, str]:
     rds = backup.client("rds")
-    rds.create_db_instance(DBInstanceIdentifier="appdb", DBInstanceClass="db.t3.micro", Engine="postgres",
-                           MasterUsername="admin", MasterUserPassword="password123", AllocatedStorage=20)
+    rds.create_db_instance(
+        DBInstanceIdentifier="appdb",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="admin",
+        MasterUserPassword="password123",
+        AllocatedStorage=20,
+    )
     instance = rds.create_db_snapshot(DBInstanceIdentifier="appdb", DBSnapshotIdentifier="appdb-nightly")
-    rds.create_db_cluster(DBClusterIdentifier="appcluster", Engine="aurora-postgresql", MasterUsername="admin",
-                          MasterUserPassword="password123")
-    cluster = rds.create_db_cluster_snapshot(DBClusterIdentifier="appcluster",
-                                             DBClusterSnapshotIdentifier="appcluster-nightly")
+    rds.create_db_cluster(
+        DBClusterIdentifier="appcluster",
+        Engine="aurora-postgresql",
+        MasterUsername="admin",
+        MasterUserPassword="password123",
+    )
+    cluster = rds.create_db_cluster_snapshot(
+        DBClusterIdentifier="appcluster", DBClusterSnapshotIdentifier="appcluster-nightly"
+    )
     return instance["DBSnapshot"]["DBSnapshotArn"], cluster["DBClusterSnapshot"]["DBClusterSnapshotArn"]
 
 
 def ami_source(backup: Any) -> str:
     return backup.client("ec2").register_image(
-        Name="app-server", RootDeviceName="/dev/xvda", Architecture="arm64",
+        Name="app-server",
+        RootDeviceName="/dev/xvda",
+        Architecture="arm64",
         BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
     )["ImageId"]
 
@@ -72,7 +93,8 @@ def tags_of(items: list[dict[str, str]] | None) -> dict[str, str]:
 
 def ebs_copies(backup: Any) -> list[dict[str, Any]]:
     snaps = backup.client("ec2").describe_snapshots(
-        Filters=[{"Name": f"tag:{copier.COPIED_BY_TAG}", "Values": ["failsafe"]}])["Snapshots"]
+        Filters=[{"Name": f"tag:{copier.COPIED_BY_TAG}", "Values": ["failsafe"]}]
+    )["Snapshots"]
     return snaps
 
 
@@ -81,14 +103,19 @@ def test_copier_tag_is_the_tag_the_iam_policy_allows_to_expire() -> None:
 
 
 def test_handler_copies_every_kind_once_encrypted_with_the_backup_key_and_tagged(
-        backup: Any, key_arn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    backup: Any, key_arn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     snap = ebs_source(backup)
     instance_arn, cluster_arn = rds_sources(backup)
     image = ami_source(backup)
     monkeypatch.setattr(aws, "session", lambda region=None: account_session(BACKUP))
     monkeypatch.setattr(copier, "RDS_SHARED_TYPE", "manual")
-    for name, value in {"BACKUP_KMS_KEY_ARN": key_arn, "RETENTION_DAYS": "35", "SOURCE_ACCOUNT_ID": BACKUP,
-                        "NOTIFY_TOPIC_ARN": ""}.items():
+    for name, value in {
+        "BACKUP_KMS_KEY_ARN": key_arn,
+        "RETENTION_DAYS": "35",
+        "SOURCE_ACCOUNT_ID": BACKUP,
+        "NOTIFY_TOPIC_ARN": "",
+    }.items():
         monkeypatch.setenv(name, value)
 
     first = copier.handler({}, None)
@@ -96,15 +123,21 @@ def test_handler_copies_every_kind_once_encrypted_with_the_backup_key_and_tagged
     copied = {(c["kind"], c["source"]) for c in first["copied"]}
     [ami] = backup.client("ec2").describe_images(ImageIds=[image])["Images"]
     ami_snapshot = ami["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]  # shared too; copied like any snapshot
-    assert copied == {("ebs-snapshot", snap), ("ebs-snapshot", ami_snapshot), ("rds-snapshot", instance_arn),
-                      ("rds-cluster-snapshot", cluster_arn), ("ami", image)}, f"first run copied {copied}"
+    assert copied == {
+        ("ebs-snapshot", snap),
+        ("ebs-snapshot", ami_snapshot),
+        ("rds-snapshot", instance_arn),
+        ("rds-cluster-snapshot", cluster_arn),
+        ("ami", image),
+    }, f"first run copied {copied}"
     [ebs] = [s for s in ebs_copies(backup) if tags_of(s["Tags"])[copier.SOURCE_TAG] == snap]
     tags = tags_of(ebs["Tags"])
     assert ebs["Encrypted"] and ebs["KmsKeyId"] == key_arn, f"EBS copy not encrypted with the backup key: {ebs}"
     assert tags[copier.SOURCE_TAG] == snap and copier.COPIED_AT_TAG in tags and copier.RETAIN_UNTIL_TAG in tags
     rds = backup.client("rds")
-    [rds_copy] = [s for s in rds.describe_db_snapshots()["DBSnapshots"]
-                  if s["DBSnapshotIdentifier"].startswith("failsafe-")]
+    [rds_copy] = [
+        s for s in rds.describe_db_snapshots()["DBSnapshots"] if s["DBSnapshotIdentifier"].startswith("failsafe-")
+    ]
     assert rds_copy["KmsKeyId"] == key_arn and tags_of(rds_copy["TagList"])[copier.SOURCE_TAG] == instance_arn
 
     second = copier.handler({}, None)
@@ -118,8 +151,15 @@ def test_copy_in_progress_found_by_source_tag_is_not_copied_again(backup: Any, s
     snap = ebs_source(backup)
     ec2 = backup.client("ec2")
     volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8)["VolumeId"]
-    ec2.create_snapshot(VolumeId=volume, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [
-        {"Key": copier.COPIED_BY_TAG, "Value": "failsafe"}, {"Key": copier.SOURCE_TAG, "Value": snap}]}])
+    ec2.create_snapshot(
+        VolumeId=volume,
+        TagSpecifications=[
+            {
+                "ResourceType": "snapshot",
+                "Tags": [{"Key": copier.COPIED_BY_TAG, "Value": "failsafe"}, {"Key": copier.SOURCE_TAG, "Value": snap}],
+            }
+        ],
+    )
 
     report = make_copier(backup, settings).run({})
 
@@ -128,8 +168,12 @@ def test_copy_in_progress_found_by_source_tag_is_not_copied_again(backup: Any, s
 
 def test_notice_copies_only_the_snapshots_it_names(backup: Any, settings: copier.Settings) -> None:
     named, other = ebs_source(backup), ebs_source(backup)
-    message = json.dumps({"detail-type": "EBS Snapshot Notification",
-                          "detail": {"snapshot_id": f"arn:aws:ec2::{BACKUP}:snapshot/{named}", "result": "succeeded"}})
+    message = json.dumps(
+        {
+            "detail-type": "EBS Snapshot Notification",
+            "detail": {"snapshot_id": f"arn:aws:ec2::{BACKUP}:snapshot/{named}", "result": "succeeded"},
+        }
+    )
     event = {"Records": [{"EventSource": "aws:sns", "Sns": {"Message": message}}]}
 
     report = make_copier(backup, settings).run(event)
@@ -139,7 +183,8 @@ def test_notice_copies_only_the_snapshots_it_names(backup: Any, settings: copier
 
 
 def test_expiry_deletes_only_own_copies_past_retention_and_keeps_the_newest(
-        backup: Any, settings: copier.Settings) -> None:
+    backup: Any, settings: copier.Settings
+) -> None:
     old_source = ebs_source(backup)
     make_copier(backup, settings, now=T0).run({})
     make_copier(backup, settings, now=T0 + timedelta(days=10)).run({})  # nothing new: old stays single
@@ -147,8 +192,12 @@ def test_expiry_deletes_only_own_copies_past_retention_and_keeps_the_newest(
     make_copier(backup, settings, now=T0 + timedelta(days=10)).run({})
     ec2 = backup.client("ec2")
     volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8)["VolumeId"]
-    foreign = ec2.create_snapshot(VolumeId=volume, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [
-        {"Key": copier.RETAIN_UNTIL_TAG, "Value": "2000-01-01T00:00:00Z"}]}])["SnapshotId"]
+    foreign = ec2.create_snapshot(
+        VolumeId=volume,
+        TagSpecifications=[
+            {"ResourceType": "snapshot", "Tags": [{"Key": copier.RETAIN_UNTIL_TAG, "Value": "2000-01-01T00:00:00Z"}]}
+        ],
+    )["SnapshotId"]
     by_source = {tags_of(s["Tags"])[copier.SOURCE_TAG]: s["SnapshotId"] for s in ebs_copies(backup)}
 
     inside = make_copier(backup, settings, now=T0 + timedelta(days=34)).run({})
@@ -171,7 +220,8 @@ def test_expiry_deletes_only_own_copies_past_retention_and_keeps_the_newest(
 
 
 def test_lengthened_retention_protects_copies_tagged_with_the_shorter_one(
-        backup: Any, settings: copier.Settings) -> None:
+    backup: Any, settings: copier.Settings
+) -> None:
     ebs_source(backup)
     short = copier.Settings(settings.kms_key_arn, 5, None, BACKUP, REGION)
     make_copier(backup, short, now=T0).run({})
@@ -184,27 +234,38 @@ def test_lengthened_retention_protects_copies_tagged_with_the_shorter_one(
 
 
 def test_ami_copies_are_found_by_name_and_expired_only_when_tagged_as_ours(
-        backup: Any, settings: copier.Settings) -> None:
+    backup: Any, settings: copier.Settings
+) -> None:
     image = ami_source(backup)
     make_copier(backup, settings, now=T0).run({})
     again = make_copier(backup, settings, now=T0).run({})
     ec2 = backup.client("ec2")
-    [copy] = ec2.describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [f"failsafe-copy-{image}"]}]
-                                 )["Images"]
+    [copy] = ec2.describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [f"failsafe-copy-{image}"]}])[
+        "Images"
+    ]
     assert again.copied == [], "AMI copied twice"
 
     untagged = make_copier(backup, settings, now=T0 + timedelta(days=400)).run({})
     assert untagged.expired == [], "moto drops copy-time tags on AMIs; an untagged copy must never be deleted"
 
     # What CopyImage's TagSpecifications does in AWS, done by hand because moto ignores it:
-    ec2.create_tags(Resources=[copy["ImageId"]], Tags=[
-        {"Key": copier.COPIED_BY_TAG, "Value": "failsafe"}, {"Key": copier.SOURCE_TAG, "Value": image},
-        {"Key": copier.COPIED_AT_TAG, "Value": "2026-01-01T00:00:00Z"},
-        {"Key": copier.RETAIN_UNTIL_TAG, "Value": "2026-02-05T00:00:00Z"}])
-    ec2.create_tags(Resources=[ami_source_copy(backup, settings)], Tags=[
-        {"Key": copier.COPIED_BY_TAG, "Value": "failsafe"},
-        {"Key": copier.COPIED_AT_TAG, "Value": "2026-03-01T00:00:00Z"},
-        {"Key": copier.RETAIN_UNTIL_TAG, "Value": "2026-04-05T00:00:00Z"}])
+    ec2.create_tags(
+        Resources=[copy["ImageId"]],
+        Tags=[
+            {"Key": copier.COPIED_BY_TAG, "Value": "failsafe"},
+            {"Key": copier.SOURCE_TAG, "Value": image},
+            {"Key": copier.COPIED_AT_TAG, "Value": "2026-01-01T00:00:00Z"},
+            {"Key": copier.RETAIN_UNTIL_TAG, "Value": "2026-02-05T00:00:00Z"},
+        ],
+    )
+    ec2.create_tags(
+        Resources=[ami_source_copy(backup, settings)],
+        Tags=[
+            {"Key": copier.COPIED_BY_TAG, "Value": "failsafe"},
+            {"Key": copier.COPIED_AT_TAG, "Value": "2026-03-01T00:00:00Z"},
+            {"Key": copier.RETAIN_UNTIL_TAG, "Value": "2026-04-05T00:00:00Z"},
+        ],
+    )
 
     report = make_copier(backup, settings, now=T0 + timedelta(days=45)).run({})
 
@@ -213,11 +274,14 @@ def test_ami_copies_are_found_by_name_and_expired_only_when_tagged_as_ours(
 
 def ami_source_copy(backup: Any, settings: copier.Settings) -> str:
     image = backup.client("ec2").register_image(
-        Name="app-server-2", RootDeviceName="/dev/xvda",
-        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}])["ImageId"]
+        Name="app-server-2",
+        RootDeviceName="/dev/xvda",
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
+    )["ImageId"]
     make_copier(backup, settings, now=T0).run({})
     return backup.client("ec2").describe_images(
-        Owners=["self"], Filters=[{"Name": "name", "Values": [f"failsafe-copy-{image}"]}])["Images"][0]["ImageId"]
+        Owners=["self"], Filters=[{"Name": "name", "Values": [f"failsafe-copy-{image}"]}]
+    )["Images"][0]["ImageId"]
 
 
 class Throttled:
@@ -245,18 +309,21 @@ def test_throttled_copy_is_retried_with_bounded_jittered_backoff(backup: Any, se
     ebs_source(backup)
     sleeps: list[float] = []
     ec2 = Throttled(backup.client("ec2"), "copy_snapshot", times=3)
-    run = copier.Copier(settings, backup.client("rds"), ec2, None, now=lambda: T0, sleep=sleeps.append,
-                        rds_shared_type="manual")
+    run = copier.Copier(
+        settings, backup.client("rds"), ec2, None, now=lambda: T0, sleep=sleeps.append, rds_shared_type="manual"
+    )
 
     report = run.run({})
 
     assert len(report.copied) == 1 and ec2.calls == 4, f"calls={ec2.calls}, report={report}"
-    assert len(sleeps) == 3 and all(0 <= s <= min(retry.CAP_SECONDS, retry.BASE_SECONDS * 2 ** n)
-                                    for n, s in enumerate(sleeps)), f"sleeps out of bounds: {sleeps}"
+    assert len(sleeps) == 3 and all(
+        0 <= s <= min(retry.CAP_SECONDS, retry.BASE_SECONDS * 2**n) for n, s in enumerate(sleeps)
+    ), f"sleeps out of bounds: {sleeps}"
 
 
 def test_persistent_throttling_notifies_the_topic_and_raises_for_the_dlq(
-        backup: Any, settings: copier.Settings) -> None:
+    backup: Any, settings: copier.Settings
+) -> None:
     ebs_source(backup)
     sns, sqs = backup.client("sns"), backup.client("sqs")
     topic = sns.create_topic(Name="notices")["TopicArn"]
@@ -265,8 +332,9 @@ def test_persistent_throttling_notifies_the_topic_and_raises_for_the_dlq(
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     ec2 = Throttled(backup.client("ec2"), "copy_snapshot", times=100)
     notify = copier.Settings(settings.kms_key_arn, 35, topic, BACKUP, REGION)
-    run = copier.Copier(notify, backup.client("rds"), ec2, sns, now=lambda: T0, sleep=lambda _: None,
-                        rds_shared_type="manual")
+    run = copier.Copier(
+        notify, backup.client("rds"), ec2, sns, now=lambda: T0, sleep=lambda _: None, rds_shared_type="manual"
+    )
 
     with pytest.raises(copier.CopyFailed, match="still throttled"):
         run.run({})
@@ -278,8 +346,12 @@ def test_persistent_throttling_notifies_the_topic_and_raises_for_the_dlq(
 
 
 def test_settings_name_the_missing_or_malformed_variable() -> None:
-    env = {"BACKUP_KMS_KEY_ARN": "k", "RETENTION_DAYS": "35", "SOURCE_ACCOUNT_ID": "111111111111",
-           "AWS_REGION": "eu-central-1"}
+    env = {
+        "BACKUP_KMS_KEY_ARN": "k",
+        "RETENTION_DAYS": "35",
+        "SOURCE_ACCOUNT_ID": "111111111111",
+        "AWS_REGION": "eu-central-1",
+    }
     assert copier.Settings.from_env(env).retention_days == 35
     with pytest.raises(copier.SettingsError, match="BACKUP_KMS_KEY_ARN"):
         copier.Settings.from_env({**env, "BACKUP_KMS_KEY_ARN": ""})
@@ -311,15 +383,24 @@ def test_retry_raises_other_errors_at_once_and_bounds_attempts() -> None:
     assert all(0 <= d <= retry.CAP_SECONDS for d in retry.delays(attempts=12))
 
 
-def test_snapshots_in_the_source_region_are_listed_there_and_copied_into_this_region(moto: str) -> None:  # noqa: F811
+def test_snapshots_in_the_source_region_are_listed_there_and_copied_into_this_region(moto: str) -> None:
     source_region = "eu-west-1"
     here, there = account_session(BACKUP, REGION), account_session(BACKUP, source_region)
     key = here.client("kms").create_key()["KeyMetadata"]["Arn"]
     volume = there.client("ec2").create_volume(AvailabilityZone=f"{source_region}a", Size=8)["VolumeId"]
     snap = there.client("ec2").create_snapshot(VolumeId=volume)["SnapshotId"]
     settings = copier.Settings(key, 35, None, BACKUP, REGION, source_region)
-    run = copier.Copier(settings, here.client("rds"), here.client("ec2"), None, now=lambda: T0, sleep=lambda _: None,
-                        rds_shared_type="manual", source_rds=there.client("rds"), source_ec2=there.client("ec2"))
+    run = copier.Copier(
+        settings,
+        here.client("rds"),
+        here.client("ec2"),
+        None,
+        now=lambda: T0,
+        sleep=lambda _: None,
+        rds_shared_type="manual",
+        source_rds=there.client("rds"),
+        source_ec2=there.client("ec2"),
+    )
 
     report = run.run({})
 
@@ -333,7 +414,12 @@ def test_the_component_passes_the_copier_its_source_region() -> None:
     from components.recovery_functions import RecoveryFunctionsArgs
 
     assert "source_region" in RecoveryFunctionsArgs.__dataclass_fields__
-    env = {"BACKUP_KMS_KEY_ARN": "k", "RETENTION_DAYS": "35", "SOURCE_ACCOUNT_ID": "111111111111",
-           "AWS_REGION": REGION, "SOURCE_REGION": "eu-west-1"}
+    env = {
+        "BACKUP_KMS_KEY_ARN": "k",
+        "RETENTION_DAYS": "35",
+        "SOURCE_ACCOUNT_ID": "111111111111",
+        "AWS_REGION": REGION,
+        "SOURCE_REGION": "eu-west-1",
+    }
     assert copier.Settings.from_env(env).shared_region == "eu-west-1"
     assert copier.Settings.from_env({**env, "SOURCE_REGION": ""}).shared_region == REGION

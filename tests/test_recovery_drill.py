@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from recovery import cli, drill
-from tests.recovery_moto import BACKUP, account_session, moto  # noqa: F401
+from tests.recovery_moto import BACKUP, account_session
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -48,8 +48,10 @@ def test_a_drill_records_each_step_and_reports_the_measured_rto_against_the_targ
     assert report["measured_rto_seconds"] == 105 * 60 and report["target_rto_seconds"] == 120 * 60
     assert report["met_rto"] is False and report["failed_steps"] == ["pulumi up -s prod"], "a failed step misses RTO"
     assert [(s["name"], s["operator"], s["seconds"], s["outcome"]) for s in report["steps"]] == [
-        ("pulumi up -s dr", "alice", 1800, "ok"), ("pulumi up -s prod", "bob", 3600, "failed"),
-        ("DNS failover", "carol", 900, "ok")]
+        ("pulumi up -s dr", "alice", 1800, "ok"),
+        ("pulumi up -s prod", "bob", 3600, "failed"),
+        ("DNS failover", "carol", 900, "ok"),
+    ]
     text = md_path.read_text()
     assert "Measured RTO **1:45:00** against target 2:00:00: **MISSED**" in text
     assert "| 2 | pulumi up -s prod | bob | 2026-11-23T01:30:00Z | 2026-11-23T02:30:00Z | 1:00:00 | failed |" in text
@@ -71,7 +73,8 @@ def test_the_next_drill_compares_with_the_previous_report(tmp_path: Path) -> Non
     assert report["met_rto"] is True
     assert report["previous"]["report"] == "drill-20261123T010000Z.json"
     assert report["previous"]["rto_delta_seconds"] == -15 * 60 and report["previous"]["steps"] == {
-        "pulumi up -s dr": -900}
+        "pulumi up -s dr": -900
+    }
     assert "change -0:15:00" in md_path.read_text()
 
 
@@ -107,15 +110,21 @@ def test_interactive_drill_walks_the_steps(tmp_path: Path) -> None:
 
     steps = d.load()["steps"]
     assert [(s["name"], s["outcome"], s["notes"]) for s in steps] == [
-        ("one", "ok", "fine"), ("two", "skipped", ""), ("three", "failed", "broke")], steps
+        ("one", "ok", "fine"),
+        ("two", "skipped", ""),
+        ("three", "failed", "broke"),
+    ], steps
 
 
-def test_drill_cli_start_step_finish_uses_the_configured_rto(tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_drill_cli_start_step_finish_uses_the_configured_rto(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     base = ["drill", "--dir", str(tmp_path)]
     assert cli.main([*base, "start", "--operator", "alice"]) == 0
-    assert json.loads((tmp_path / "current.json").read_text())["rto_minutes"] == cli.load_config(
-        "prod").recovery.rto_minutes
+    assert (
+        json.loads((tmp_path / "current.json").read_text())["rto_minutes"]
+        == cli.load_config("prod").recovery.rto_minutes
+    )
     assert cli.main([*base, "step", "begin", "verify"]) == 0
     assert cli.main([*base, "step", "end", "--outcome", "ok"]) == 0
     assert cli.main([*base, "finish"]) == 0
@@ -132,11 +141,15 @@ def export(resources: int) -> str:
 
 
 def test_archive_and_fetch_cli_round_trip_and_refuse_a_shrunken_export(
-        moto: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
-        capsys: pytest.CaptureFixture[str]) -> None:
+    moto: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setenv("MOTO_ACCOUNT_ID", BACKUP)
     account_session(BACKUP).client("s3").create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+    )
     full, truncated = tmp_path / "full.json", tmp_path / "truncated.json"
     full.write_text(export(50))
     truncated.write_text(export(5))
@@ -163,11 +176,14 @@ def test_python_dash_m_recovery_and_the_wrapper_script_run_the_cli() -> None:
 
 def test_lambda_code_imports_only_boto3_and_the_standard_library() -> None:
     """The handlers ship as a zip of recovery/ alone: no failsafe/, pulumi or yaml at import time."""
-    code = ("import sys; import recovery.copier, recovery.params; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('failsafe', 'pulumi', 'yaml', 'components')]; "
-            "print(bad); sys.exit(1 if bad else 0)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                            check=False)
+    code = (
+        "import sys; import recovery.copier, recovery.params; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('failsafe', 'pulumi', 'yaml', 'components')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, f"Lambda modules import project-only packages: {result.stdout}{result.stderr}"
 
 
@@ -189,11 +205,21 @@ def test_the_lambda_package_is_the_recovery_py_files_and_nothing_else() -> None:
             return {}
 
     pulumi.runtime.set_mocks(Mocks(), preview=False)
-    rf.RecoveryFunctions("recovery", rf.RecoveryFunctionsArgs(
-        name_prefix="failsafe", backup_account_id="222222222222", prod_account_id="111111111111",
-        region="eu-central-1", backup_kms_key_arn="arn:aws:kms:eu-central-1:222222222222:key/k",
-        notifications_topic_arn="arn:aws:sns:eu-central-1:222222222222:t", snapshot_retention_days=35,
-        parameter_path="/app/", secret_prefix="app/", source_region="eu-west-1"))
+    rf.RecoveryFunctions(
+        "recovery",
+        rf.RecoveryFunctionsArgs(
+            name_prefix="failsafe",
+            backup_account_id="222222222222",
+            prod_account_id="111111111111",
+            region="eu-central-1",
+            backup_kms_key_arn="arn:aws:kms:eu-central-1:222222222222:key/k",
+            notifications_topic_arn="arn:aws:sns:eu-central-1:222222222222:t",
+            snapshot_retention_days=35,
+            parameter_path="/app/",
+            secret_prefix="app/",
+            source_region="eu-west-1",
+        ),
+    )
 
     @pulumi.runtime.test
     def packaged() -> None:

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from recovery import aws, params
-from tests.recovery_moto import BACKUP, PROD, REGION, account_session, moto  # noqa: F401
+from tests.recovery_moto import BACKUP, PROD, REGION, account_session
 
 ROLE = f"arn:aws:iam::{PROD}:role/failsafe-dr-reader"
 
@@ -35,7 +35,7 @@ class Counting:
 
 
 @pytest.fixture
-def accounts(moto: str) -> tuple[Any, Any]:  # noqa: F811
+def accounts(moto: str) -> tuple[Any, Any]:
     return account_session(PROD), account_session(BACKUP)
 
 
@@ -60,18 +60,32 @@ def seed_prod(prod: Any) -> None:
 
 def make(settings: params.Settings, prod: Any, backup: Any) -> tuple[params.ParamsCopier, Counting, Counting]:
     prod_ssm, prod_secrets = Counting(prod.client("ssm")), Counting(prod.client("secretsmanager"))
-    copier = params.ParamsCopier(settings, prod_ssm, prod_secrets, backup.client("ssm"),
-                                 backup.client("secretsmanager"), None, source_account=PROD, sleep=lambda _: None)
+    copier = params.ParamsCopier(
+        settings,
+        prod_ssm,
+        prod_secrets,
+        backup.client("ssm"),
+        backup.client("secretsmanager"),
+        None,
+        source_account=PROD,
+        sleep=lambda _: None,
+    )
     return copier, prod_ssm, prod_secrets
 
 
 def test_handler_assumes_the_prod_read_role_and_copies_path_and_prefix_only(
-        accounts: tuple[Any, Any], key_arn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    accounts: tuple[Any, Any], key_arn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     prod, backup = accounts
     seed_prod(prod)
     monkeypatch.setattr(aws, "session", lambda region=None: account_session(BACKUP))
-    for name, value in {"PROD_READ_ROLE_ARN": ROLE, "PARAMETER_PATH": "/app/", "SECRET_PREFIX": "app/",
-                        "BACKUP_KMS_KEY_ARN": key_arn, "NOTIFY_TOPIC_ARN": ""}.items():
+    for name, value in {
+        "PROD_READ_ROLE_ARN": ROLE,
+        "PARAMETER_PATH": "/app/",
+        "SECRET_PREFIX": "app/",
+        "BACKUP_KMS_KEY_ARN": key_arn,
+        "NOTIFY_TOPIC_ARN": "",
+    }.items():
         monkeypatch.setenv(name, value)
 
     report = params.handler({}, None)
@@ -86,13 +100,16 @@ def test_handler_assumes_the_prod_read_role_and_copies_path_and_prefix_only(
     with pytest.raises(ClientError):
         ssm.get_parameter(Name="/other/flag")
     secret = backup.client("secretsmanager").describe_secret(SecretId="app/api-key")
-    assert secret["KmsKeyId"] == key_arn and backup.client("secretsmanager").get_secret_value(
-        SecretId="app/api-key")["SecretString"] == "k-1"
+    assert (
+        secret["KmsKeyId"] == key_arn
+        and backup.client("secretsmanager").get_secret_value(SecretId="app/api-key")["SecretString"] == "k-1"
+    )
     assert "billing/token" not in {s["Name"] for s in backup.client("secretsmanager").list_secrets()["SecretList"]}
 
 
 def test_unchanged_values_are_not_read_again_and_changed_ones_are(
-        accounts: tuple[Any, Any], settings: params.Settings) -> None:
+    accounts: tuple[Any, Any], settings: params.Settings
+) -> None:
     prod, backup = accounts
     seed_prod(prod)
     make(settings, prod, backup)[0].run()
@@ -101,7 +118,8 @@ def test_unchanged_values_are_not_read_again_and_changed_ones_are(
     quiet = copier.run()
     assert quiet.copied == [] and len(quiet.unchanged) == 3, quiet
     assert "get_parameter" not in prod_ssm.calls and "get_secret_value" not in prod_secrets.calls, (
-        f"unchanged values were read: {prod_ssm.calls} {prod_secrets.calls}")
+        f"unchanged values were read: {prod_ssm.calls} {prod_secrets.calls}"
+    )
 
     prod.client("ssm").put_parameter(Name="/app/db/host", Value="db2.internal", Type="String", Overwrite=True)
     prod.client("secretsmanager").put_secret_value(SecretId="app/api-key", SecretString="k-2")
@@ -115,7 +133,8 @@ def test_unchanged_values_are_not_read_again_and_changed_ones_are(
 
 
 def test_a_failed_copy_notifies_and_raises_but_the_rest_is_copied(
-        accounts: tuple[Any, Any], settings: params.Settings) -> None:
+    accounts: tuple[Any, Any], settings: params.Settings
+) -> None:
     prod, backup = accounts
     seed_prod(prod)
     published: list[dict[str, Any]] = []
@@ -131,14 +150,23 @@ def test_a_failed_copy_notifies_and_raises_but_the_rest_is_copied(
 
         def __getattr__(self, name: str) -> Any:
             if name == "create_secret":
+
                 def denied(**_: Any) -> None:
                     raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "kms"}}, name)
+
                 return denied
             return getattr(self._client, name)
 
     notify = params.Settings(ROLE, "/app/", "app/", settings.kms_key_arn, "arn:aws:sns:x:1:t", REGION)
-    copier = params.ParamsCopier(notify, prod.client("ssm"), prod.client("secretsmanager"), backup.client("ssm"),
-                                 Broken(backup.client("secretsmanager")), Sns(), sleep=lambda _: None)
+    copier = params.ParamsCopier(
+        notify,
+        prod.client("ssm"),
+        prod.client("secretsmanager"),
+        backup.client("ssm"),
+        Broken(backup.client("secretsmanager")),
+        Sns(),
+        sleep=lambda _: None,
+    )
 
     with pytest.raises(params.ParamsCopyFailed, match="secret:app/api-key"):
         copier.run()
@@ -149,8 +177,13 @@ def test_a_failed_copy_notifies_and_raises_but_the_rest_is_copied(
 
 
 def test_settings_name_the_bad_variable() -> None:
-    env = {"PROD_READ_ROLE_ARN": ROLE, "PARAMETER_PATH": "/app/", "SECRET_PREFIX": "app/",
-           "BACKUP_KMS_KEY_ARN": "k", "AWS_REGION": REGION}
+    env = {
+        "PROD_READ_ROLE_ARN": ROLE,
+        "PARAMETER_PATH": "/app/",
+        "SECRET_PREFIX": "app/",
+        "BACKUP_KMS_KEY_ARN": "k",
+        "AWS_REGION": REGION,
+    }
     assert params.Settings.from_env(env).parameter_path == "/app/"
     with pytest.raises(params.SettingsError, match="PARAMETER_PATH='app'"):
         params.Settings.from_env({**env, "PARAMETER_PATH": "app"})
@@ -159,7 +192,8 @@ def test_settings_name_the_bad_variable() -> None:
 
 
 def test_throttled_reads_are_retried_with_backoff_then_succeed(
-        accounts: tuple[Any, Any], settings: params.Settings) -> None:
+    accounts: tuple[Any, Any], settings: params.Settings
+) -> None:
     prod, backup = accounts
     seed_prod(prod)
     real = prod.client("ssm")
@@ -180,7 +214,14 @@ def test_throttled_reads_are_retried_with_backoff_then_succeed(
 
             return flaky
 
-    copier = params.ParamsCopier(settings, Throttling(), prod.client("secretsmanager"), backup.client("ssm"),
-                                 backup.client("secretsmanager"), None, sleep=sleeps.append)
+    copier = params.ParamsCopier(
+        settings,
+        Throttling(),
+        prod.client("secretsmanager"),
+        backup.client("ssm"),
+        backup.client("secretsmanager"),
+        None,
+        sleep=sleeps.append,
+    )
 
     assert len(copier.run().copied) == 3 and len(sleeps) == 2, sleeps

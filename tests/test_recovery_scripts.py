@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from recovery import archive
-from tests.recovery_moto import BACKUP, account_session, moto  # noqa: F401
+from tests.recovery_moto import BACKUP, account_session
 
 ROOT = Path(__file__).resolve().parent.parent
 RESTORE = ROOT / "scripts" / "restore-stack-state.sh"
@@ -42,12 +42,16 @@ def fake_pulumi(tmp_path: Path) -> dict[str, str]:
     pulumi.write_text(FAKE_PULUMI)
     pulumi.chmod(pulumi.stat().st_mode | stat.S_IEXEC)
     log = tmp_path / "pulumi.log"
-    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_PULUMI_LOG": str(log),
-            "MOTO_ACCOUNT_ID": BACKUP}
+    return {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "FAKE_PULUMI_LOG": str(log),
+        "MOTO_ACCOUNT_ID": BACKUP,
+    }
 
 
 @pytest.fixture
-def archived(moto: str) -> Any:  # noqa: F811
+def archived(moto: str) -> Any:
     s3 = account_session(BACKUP).client("s3")
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
     store = archive.Archive(s3, BUCKET)
@@ -62,12 +66,14 @@ def run_restore(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[
 
 
 def test_restore_imports_the_newest_valid_archive_after_checking_its_sha256(
-        archived: Any, fake_pulumi: dict[str, str]) -> None:
+    archived: Any, fake_pulumi: dict[str, str]
+) -> None:
     tampered = "prod/29990101T000000Z.json"  # newest, but its checksum does not match: must be skipped
     archived.put_object(Bucket=BUCKET, Key=tampered, Body=export(42), Metadata={"sha256": "0" * 64})
 
-    result = run_restore(fake_pulumi, "--stack", "prod", "--bucket", BUCKET, "--pulumi-stack", "org/failsafe/prod",
-                         "--yes")
+    result = run_restore(
+        fake_pulumi, "--stack", "prod", "--bucket", BUCKET, "--pulumi-stack", "org/failsafe/prod", "--yes"
+    )
 
     assert result.returncode == 0, result.stderr + result.stdout
     log = Path(fake_pulumi["FAKE_PULUMI_LOG"])
@@ -80,16 +86,24 @@ def test_restore_imports_the_newest_valid_archive_after_checking_its_sha256(
 
 
 def test_restore_without_confirmation_imports_nothing(archived: Any, fake_pulumi: dict[str, str]) -> None:
-    result = subprocess.run([str(RESTORE), "--stack", "prod", "--bucket", BUCKET], env=fake_pulumi, input="n\n",
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [str(RESTORE), "--stack", "prod", "--bucket", BUCKET],
+        env=fake_pulumi,
+        input="n\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     assert result.returncode == 2 and "not confirmed; nothing imported" in result.stderr
     assert not Path(fake_pulumi["FAKE_PULUMI_LOG"]).exists(), "pulumi was called without confirmation"
 
 
-def test_restore_with_no_valid_archive_fails_clearly(moto: str, fake_pulumi: dict[str, str]) -> None:  # noqa: F811
+def test_restore_with_no_valid_archive_fails_clearly(moto: str, fake_pulumi: dict[str, str]) -> None:
     account_session(BACKUP).client("s3").create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+    )
 
     result = run_restore(fake_pulumi, "--stack", "dr", "--bucket", BUCKET, "--yes")
 
@@ -99,8 +113,7 @@ def test_restore_with_no_valid_archive_fails_clearly(moto: str, fake_pulumi: dic
 
 
 def test_restore_requires_stack_and_bucket() -> None:
-    result = subprocess.run([str(RESTORE), "--bucket", BUCKET], capture_output=True, text=True, timeout=30,
-                            check=False)
+    result = subprocess.run([str(RESTORE), "--bucket", BUCKET], capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 2 and "--stack is required" in result.stderr
 
 

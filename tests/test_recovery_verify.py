@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from recovery import archive, cli, copier, verify
-from tests.recovery_moto import BACKUP, PROD, account_session, moto  # noqa: F401
+from tests.recovery_moto import BACKUP, PROD, account_session
 
 CFG = cli.load_config("prod")
 NOW = datetime.now(UTC)
@@ -24,8 +24,9 @@ class Points:
     """AWS Backup stub: moto cannot run backup jobs, so recovery points are given."""
 
     def __init__(self, *created: datetime) -> None:
-        self.points = [{"RecoveryPointArn": f"rp-{n}", "Status": "COMPLETED", "CreationDate": c}
-                       for n, c in enumerate(created)]
+        self.points = [
+            {"RecoveryPointArn": f"rp-{n}", "Status": "COMPLETED", "CreationDate": c} for n, c in enumerate(created)
+        ]
 
     def list_recovery_points_by_backup_vault(self, **kwargs: Any) -> dict[str, Any]:
         assert kwargs["BackupVaultName"] == VAULT, kwargs
@@ -44,28 +45,44 @@ class AlwaysThrottled:
     def __getattr__(self, name: str) -> Any:
         def throttled(**_: Any) -> None:
             raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, name)
+
         throttled.__name__ = name  # as botocore names its methods
         return throttled
 
 
 def trust(mfa: bool) -> str:
-    statement: dict[str, Any] = {"Sid": "People", "Effect": "Allow", "Action": "sts:AssumeRole",
-                                 "Principal": {"AWS": f"arn:aws:iam::{CFG.accounts.identity}:root"}}
+    statement: dict[str, Any] = {
+        "Sid": "People",
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Principal": {"AWS": f"arn:aws:iam::{CFG.accounts.identity}:root"},
+    }
     if mfa:
-        statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"},
-                                  "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
+        statement["Condition"] = {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+        }
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def replication(replica: str, delete_markers: str = "Disabled") -> dict[str, Any]:
-    return {"Role": f"arn:aws:iam::{PROD}:role/failsafe-s3-replication", "Rules": [{
-        "ID": "to-backup", "Status": "Enabled", "Priority": 1, "Filter": {},
-        "DeleteMarkerReplication": {"Status": delete_markers},
-        "Destination": {"Bucket": f"arn:aws:s3:::{replica}", "Account": BACKUP}}]}
+    return {
+        "Role": f"arn:aws:iam::{PROD}:role/failsafe-s3-replication",
+        "Rules": [
+            {
+                "ID": "to-backup",
+                "Status": "Enabled",
+                "Priority": 1,
+                "Filter": {},
+                "DeleteMarkerReplication": {"Status": delete_markers},
+                "Destination": {"Bucket": f"arn:aws:s3:::{replica}", "Account": BACKUP},
+            }
+        ],
+    }
 
 
 @pytest.fixture
-def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:  # noqa: F811
+def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """A compliant estate: every check passes."""
     monkeypatch.setattr(verify, "SLEEP", lambda _: None)
     prod, backup = account_session(PROD, CFG.primary_region), account_session(BACKUP, CFG.dr_region)
@@ -81,25 +98,54 @@ def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:  # noq
         backup_s3.put_object(Bucket=replica, Key="a.txt", Body=b"a")
     ec2 = backup.client("ec2")
     volume = ec2.create_volume(AvailabilityZone=f"{CFG.dr_region}a", Size=8)["VolumeId"]
-    ec2.create_snapshot(VolumeId=volume, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [
-        {"Key": copier.COPIED_BY_TAG, "Value": "failsafe"},
-        {"Key": copier.COPIED_AT_TAG, "Value": (NOW - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")}]}])
+    ec2.create_snapshot(
+        VolumeId=volume,
+        TagSpecifications=[
+            {
+                "ResourceType": "snapshot",
+                "Tags": [
+                    {"Key": copier.COPIED_BY_TAG, "Value": "failsafe"},
+                    {"Key": copier.COPIED_AT_TAG, "Value": (NOW - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")},
+                ],
+            }
+        ],
+    )
     backup_s3.create_bucket(Bucket=ARCHIVE_BUCKET, CreateBucketConfiguration={"LocationConstraint": CFG.dr_region})
     store = archive.Archive(backup_s3, ARCHIVE_BUCKET)
     export = json.dumps({"deployment": {"resources": [{"urn": "u"}]}}).encode()
     for stack in ("dr", "prod"):
         store.store(stack, export, 20, now=NOW - timedelta(hours=1))
     backup.client("iam").create_role(RoleName="failsafe-breakglass", AssumeRolePolicyDocument=trust(mfa=True))
-    backup.client("iam").create_role(RoleName="failsafe-copier", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                "Principal": {"Service": "lambda.amazonaws.com"}}]}))
-    health = prod.client("route53").create_health_check(CallerReference="x", HealthCheckConfig={
-        "Type": "HTTPS", "FullyQualifiedDomainName": "primary.app.example.com", "Port": 443,
-        "ResourcePath": "/health"})["HealthCheck"]["Id"]
-    sides = verify.Sides(prod, backup, CFG.primary_region, CFG.dr_region,
-                         overrides={("backup", "backup"): Points(NOW - timedelta(minutes=10))})
-    targets = verify.Targets.from_config(CFG, {"vaultName": VAULT, "archiveBucketName": ARCHIVE_BUCKET,
-                                               "healthCheckId": health})
+    backup.client("iam").create_role(
+        RoleName="failsafe-copier",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
+                ],
+            }
+        ),
+    )
+    health = prod.client("route53").create_health_check(
+        CallerReference="x",
+        HealthCheckConfig={
+            "Type": "HTTPS",
+            "FullyQualifiedDomainName": "primary.app.example.com",
+            "Port": 443,
+            "ResourcePath": "/health",
+        },
+    )["HealthCheck"]["Id"]
+    sides = verify.Sides(
+        prod,
+        backup,
+        CFG.primary_region,
+        CFG.dr_region,
+        overrides={("backup", "backup"): Points(NOW - timedelta(minutes=10))},
+    )
+    targets = verify.Targets.from_config(
+        CFG, {"vaultName": VAULT, "archiveBucketName": ARCHIVE_BUCKET, "healthCheckId": health}
+    )
     return {"prod": prod, "backup": backup, "sides": sides, "targets": targets}
 
 
@@ -118,21 +164,29 @@ def test_a_compliant_estate_passes_every_check(estate: dict[str, Any]) -> None:
     names = set(by_name(checks))
     for bucket in CFG.protected_buckets:
         replica = CFG.replica_bucket_name(bucket)
-        assert {f"versioning {replica}", f"replica freshness {replica}",
-                f"replication {CFG.source_bucket_name(bucket)} -> {replica}"} <= names
-    assert {f"recovery points {VAULT}", "snapshot copies", "archive dr", "archive prod",
-            "MFA failsafe-breakglass"} <= names, names
+        assert {
+            f"versioning {replica}",
+            f"replica freshness {replica}",
+            f"replication {CFG.source_bucket_name(bucket)} -> {replica}",
+        } <= names
+    assert {
+        f"recovery points {VAULT}",
+        "snapshot copies",
+        "archive dr",
+        "archive prod",
+        "MFA failsafe-breakglass",
+    } <= names, names
     assert "MFA failsafe-copier" not in names, "a service role is not a human role"
     assert json.loads(verify.as_json(checks))["ok"] is True
 
 
 def test_missing_destination_versioning_fails(estate: dict[str, Any]) -> None:
     replica = CFG.replica_bucket_name("assets")
-    estate["backup"].client("s3").put_bucket_versioning(Bucket=replica,
-                                                         VersioningConfiguration={"Status": "Suspended"})
+    estate["backup"].client("s3").put_bucket_versioning(Bucket=replica, VersioningConfiguration={"Status": "Suspended"})
 
     assert failing(verify.run(estate["sides"], estate["targets"], now=NOW)) == {
-        f"versioning {replica}": "Status=Suspended"}
+        f"versioning {replica}": "Status=Suspended"
+    }
 
 
 class DeleteMarkersOn:
@@ -161,8 +215,9 @@ def test_delete_marker_replication_on_fails(estate: dict[str, Any]) -> None:
 
     failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
 
-    expected = {f"replication {CFG.source_bucket_name(b)} -> {CFG.replica_bucket_name(b)}"
-                for b in CFG.protected_buckets}
+    expected = {
+        f"replication {CFG.source_bucket_name(b)} -> {CFG.replica_bucket_name(b)}" for b in CFG.protected_buckets
+    }
     assert set(failed) == expected, failed
     assert all("DeleteMarkerReplication='Enabled'" in e for e in failed.values()), failed
 
@@ -184,11 +239,15 @@ def test_replication_to_another_bucket_or_none_fails(estate: dict[str, Any]) -> 
     source, replica = CFG.source_bucket_name("assets"), CFG.replica_bucket_name("assets")
     s3 = estate["prod"].client("s3")
     s3.put_bucket_replication(Bucket=source, ReplicationConfiguration=replication("somewhere-else"))
-    assert "no enabled rule has destination" in failing(verify.run(estate["sides"], estate["targets"], now=NOW))[
-        f"replication {source} -> {replica}"]
+    assert (
+        "no enabled rule has destination"
+        in failing(verify.run(estate["sides"], estate["targets"], now=NOW))[f"replication {source} -> {replica}"]
+    )
     s3.delete_bucket_replication(Bucket=source)
-    assert "no replication configuration" in failing(verify.run(estate["sides"], estate["targets"], now=NOW))[
-        f"replication {source} -> {replica}"]
+    assert (
+        "no replication configuration"
+        in failing(verify.run(estate["sides"], estate["targets"], now=NOW))[f"replication {source} -> {replica}"]
+    )
 
 
 def test_stale_backups_fail_against_the_rpo(estate: dict[str, Any]) -> None:
@@ -210,15 +269,18 @@ def test_replica_lagging_behind_the_source_fails(estate: dict[str, Any], monkeyp
 
     monkeypatch.setattr(verify, "_newest_object", newest)
     failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
-    assert list(failed) == [f"replica freshness {replica}"] and "behind the source" in failed[
-        f"replica freshness {replica}"], failed
+    assert (
+        list(failed) == [f"replica freshness {replica}"]
+        and "behind the source" in failed[f"replica freshness {replica}"]
+    ), failed
 
 
 def test_empty_replica_and_missing_vault_fail(estate: dict[str, Any]) -> None:
     replica = CFG.replica_bucket_name("uploads")
     estate["backup"].client("s3").delete_object(Bucket=replica, Key="a.txt")
-    targets = verify.Targets.from_config(CFG, {"archiveBucketName": ARCHIVE_BUCKET,
-                                               "healthCheckId": estate["targets"].health_check_id})
+    targets = verify.Targets.from_config(
+        CFG, {"archiveBucketName": ARCHIVE_BUCKET, "healthCheckId": estate["targets"].health_check_id}
+    )
 
     failed = failing(verify.run(estate["sides"], targets, now=NOW))
 
@@ -230,8 +292,11 @@ def test_stale_or_missing_archive_fails(estate: dict[str, Any]) -> None:
     failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW + timedelta(hours=30)))
     assert {"archive dr", "archive prod"} <= set(failed) and "limit 1 day, 2:00:00" in failed["archive prod"]
 
-    targets = verify.Targets.from_config(CFG, {"vaultName": VAULT, "archiveBucketName": ARCHIVE_BUCKET,
-                                               "healthCheckId": estate["targets"].health_check_id}, stacks=("qa",))
+    targets = verify.Targets.from_config(
+        CFG,
+        {"vaultName": VAULT, "archiveBucketName": ARCHIVE_BUCKET, "healthCheckId": estate["targets"].health_check_id},
+        stacks=("qa",),
+    )
     assert "no archives under" in failing(verify.run(estate["sides"], targets, now=NOW))["archive qa"]
 
 
@@ -248,8 +313,9 @@ def test_failing_health_check_fails(estate: dict[str, Any]) -> None:
 
     failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
 
-    assert failed == {f"health check {estate['targets'].health_check_id}":
-                      "1/8 checkers report success (healthy above 18%)"}
+    assert failed == {
+        f"health check {estate['targets'].health_check_id}": "1/8 checkers report success (healthy above 18%)"
+    }
 
 
 def test_throttling_is_retried_then_reported_as_a_failed_check(estate: dict[str, Any]) -> None:
@@ -257,13 +323,16 @@ def test_throttling_is_retried_then_reported_as_a_failed_check(estate: dict[str,
 
     failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
 
-    assert list(failed) == ["MFA on human roles"] and "still throttled (ThrottlingException) after 5 attempts" in \
-        failed["MFA on human roles"], failed
+    assert (
+        list(failed) == ["MFA on human roles"]
+        and "still throttled (ThrottlingException) after 5 attempts" in failed["MFA on human roles"]
+    ), failed
 
 
 def test_a_side_without_credentials_is_skipped_not_passed(estate: dict[str, Any]) -> None:
-    sides = verify.Sides(None, estate["backup"], CFG.primary_region, CFG.dr_region,
-                         overrides={("backup", "backup"): Points(NOW)})
+    sides = verify.Sides(
+        None, estate["backup"], CFG.primary_region, CFG.dr_region, overrides={("backup", "backup"): Points(NOW)}
+    )
 
     checks = verify.run(sides, estate["targets"], now=NOW)
 
@@ -276,14 +345,16 @@ def test_a_side_without_credentials_is_skipped_not_passed(estate: dict[str, Any]
 def test_sessions_are_matched_to_accounts_and_a_wrong_account_is_refused(estate: dict[str, Any]) -> None:
     t = estate["targets"]
     assert verify.assign_sides(t, [(None, estate["prod"]), (None, estate["backup"])]) == {
-        "prod": estate["prod"], "backup": estate["backup"]}
+        "prod": estate["prod"],
+        "backup": estate["backup"],
+    }
     with pytest.raises(verify.VerifyError, match=f"the backup credentials are account {PROD}, config says {BACKUP}"):
         verify.assign_sides(t, [("backup", estate["prod"])])
     with pytest.raises(verify.VerifyError, match="wrong account: credentials are account 999999999999"):
         verify.assign_sides(t, [(None, account_session("999999999999"))])
 
 
-def test_missing_credentials_are_one_clear_line(moto: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_missing_credentials_are_one_clear_line(moto: str, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
@@ -296,12 +367,14 @@ def test_missing_credentials_are_one_clear_line(moto: str, monkeypatch: pytest.M
 
 
 def test_verify_cli_exits_1_with_json_on_failures_and_2_on_a_wrong_account(
-        moto: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    moto: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(verify, "SLEEP", lambda _: None)
     assert cli.main(["verify", "--json"]) == cli.EXIT_ERROR  # ambient moto credentials: account 123456789012
     assert capsys.readouterr().err.strip() == (
         f"failsafe-dr: error: wrong account: credentials are account 123456789012, config says prod {PROD} "
-        f"or backup {BACKUP}")
+        f"or backup {BACKUP}"
+    )
 
     monkeypatch.setenv("MOTO_ACCOUNT_ID", BACKUP)  # ambient credentials now land in the (empty) backup account
     assert cli.main(["verify", "--json", "--vault", VAULT]) == cli.EXIT_FAILED
@@ -330,10 +403,16 @@ def test_last_drill_must_have_met_the_configured_rto(tmp_path: Any) -> None:
     clock = iter([NOW - timedelta(days=3), NOW - timedelta(days=3), NOW - timedelta(days=3) + timedelta(hours=5)])
     log = drill.Drill(tmp_path, now=lambda: next(clock))
     log.start("game day", rto_minutes=600)  # the drill's own target was looser than the config's
-    log.add("pulumi up -s prod", (NOW - timedelta(days=3)).isoformat(),
-            (NOW - timedelta(days=3) + timedelta(hours=5)).isoformat(), "ok")
+    log.add(
+        "pulumi up -s prod",
+        (NOW - timedelta(days=3)).isoformat(),
+        (NOW - timedelta(days=3) + timedelta(hours=5)).isoformat(),
+        "ok",
+    )
     log.finish()
 
     check = verify.check_last_drill(targets, NOW)
-    assert check.ok is False and f"measured RTO 5:00:00 vs target {timedelta(minutes=CFG.recovery.rto_minutes)}" in \
-        check.evidence, check
+    assert (
+        check.ok is False
+        and f"measured RTO 5:00:00 vs target {timedelta(minutes=CFG.recovery.rto_minutes)}" in check.evidence
+    ), check

@@ -44,15 +44,23 @@ def test_there_are_workflows_to_check() -> None:
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_matches_githubs_schema(path: Path) -> None:
-    result = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, f"{path.name}: schema errors:\n{result.stdout}{result.stderr}"
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_has_no_zizmor_findings_even_for_the_auditor_persona(path: Path) -> None:
-    result = subprocess.run([tool("zizmor"), "--offline", "--persona=auditor", "--no-progress", str(path)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "--persona=auditor", "--no-progress", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, f"{path.name}: zizmor findings:\n{result.stdout}\n{result.stderr}"
 
 
@@ -126,7 +134,7 @@ def test_destroy_on_close_succeeds_when_the_stack_never_existed(preview: dict[st
     assert "github.event.action == 'closed'" in destroy["if"]
     script = "\n".join(s.get("run", "") for s in destroy["steps"])
     assert re.search(r"if ! pulumi stack select \"\$STACK\".*\n.*\n\s*exit 0", script), script
-    assert "pulumi destroy --stack \"$STACK\" --yes" in script and "pulumi stack rm \"$STACK\" --yes" in script
+    assert 'pulumi destroy --stack "$STACK" --yes' in script and 'pulumi stack rm "$STACK" --yes' in script
     checkout = destroy["steps"][0]
     assert checkout["with"]["ref"] == "${{ github.event.pull_request.base.sha }}", "destroy runs trusted base code"
 
@@ -160,10 +168,14 @@ if [ "$1" = api ] && [ "$2" = --paginate ]; then jq -r "$5" "$COMMENTS"; fi
 @pytest.mark.parametrize(
     ("comments", "expected"),
     [
-        ([{"id": 7, "user": {"login": "github-actions[bot]"}, "body": "<!-- failsafe-preview -->\nold"}],
-         "api --method PATCH repos/o/r/issues/comments/7"),
-        ([{"id": 8, "user": {"login": "mallory"}, "body": "<!-- failsafe-preview -->\nspoof"}],
-         "api --method POST repos/o/r/issues/42/comments"),
+        (
+            [{"id": 7, "user": {"login": "github-actions[bot]"}, "body": "<!-- failsafe-preview -->\nold"}],
+            "api --method PATCH repos/o/r/issues/comments/7",
+        ),
+        (
+            [{"id": 8, "user": {"login": "mallory"}, "body": "<!-- failsafe-preview -->\nspoof"}],
+            "api --method POST repos/o/r/issues/42/comments",
+        ),
         ([], "api --method POST repos/o/r/issues/42/comments"),
     ],
     ids=["updates-own-comment", "ignores-others-marker", "creates-first"],
@@ -181,11 +193,23 @@ def test_comment_step_updates_its_own_comment_or_creates_one(
     gh.chmod(0o755)
     (tmp_path / "comments.json").write_text(json.dumps(comments))
     (tmp_path / "outputs.json").write_text(json.dumps({"url": "https://x.lambda-url.eu-west-1.on.aws/"}))
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "GH_LOG": str(tmp_path / "log"),
-           "COMMENTS": str(tmp_path / "comments.json"), "COMMENT_MARKER": preview["env"]["COMMENT_MARKER"],
-           "REPO": "o/r", "PR_NUMBER": "42", "HEAD_SHA": "0123abc"}
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, check=False)
+    env = {
+        "PATH": f"{tmp_path}:/usr/bin:/bin",
+        "GH_LOG": str(tmp_path / "log"),
+        "COMMENTS": str(tmp_path / "comments.json"),
+        "COMMENT_MARKER": preview["env"]["COMMENT_MARKER"],
+        "REPO": "o/r",
+        "PR_NUMBER": "42",
+        "HEAD_SHA": "0123abc",
+    }
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     calls = (tmp_path / "log").read_text().splitlines()
     assert len(calls) == 2 and calls[1].startswith(expected), f"gh calls: {calls}"
@@ -207,16 +231,24 @@ def test_destroy_step_destroys_and_removes_or_succeeds_when_there_is_nothing(
         path = tmp_path / fake
         path.write_text(FAKE_PULUMI)
         path.chmod(0o755)
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "CALLS": str(tmp_path / "calls"), "PR_NUMBER": "42",
-           "STACK": "pr-42", "STACK_EXISTS": "yes" if exists else "no"}
-    result = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, check=False)
+    env = {
+        "PATH": f"{tmp_path}:/usr/bin:/bin",
+        "CALLS": str(tmp_path / "calls"),
+        "PR_NUMBER": "42",
+        "STACK": "pr-42",
+        "STACK_EXISTS": "yes" if exists else "no",
+    }
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, f"destroy step failed: {result.stdout}{result.stderr}"
     calls = (tmp_path / "calls").read_text().splitlines()
     assert calls[0] == "-m failsafe preview-config 42", calls
     destroyed = [c for c in calls if c.startswith(("destroy", "stack rm"))]
     if exists:
-        assert destroyed == ["destroy --stack pr-42 --yes --non-interactive --skip-preview",
-                             "stack rm pr-42 --yes --non-interactive"], calls
+        assert destroyed == [
+            "destroy --stack pr-42 --yes --non-interactive --skip-preview",
+            "stack rm pr-42 --yes --non-interactive",
+        ], calls
     else:
         assert destroyed == [] and "nothing to destroy" in result.stdout, calls

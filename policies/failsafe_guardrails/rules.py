@@ -54,8 +54,12 @@ ACCOUNT_ID = re.compile(r"(?<![0-9A-Za-z.])(\d{12})(?![0-9A-Za-z]|\.\d)")
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 VERSIONING_TYPES = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
 PAB_TYPE = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-STATEFUL_TYPES = (*BUCKET_TYPES, "aws:kms/key:Key", "aws:backup/vault:Vault",
-                  "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault")
+STATEFUL_TYPES = (
+    *BUCKET_TYPES,
+    "aws:kms/key:Key",
+    "aws:backup/vault:Vault",
+    "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault",
+)
 HUMAN_ACTIONS = ("sts:assumerole", "sts:*", "*")
 
 
@@ -145,8 +149,10 @@ def trust_violations(policy: Any) -> list[str]:
             continue
         humans = human_principals(statement)
         if humans and not requires_mfa(statement):
-            problems.append(f"statement {index} lets {', '.join(humans)} assume the role without "
-                            "Bool aws:MultiFactorAuthPresent true")
+            problems.append(
+                f"statement {index} lets {', '.join(humans)} assume the role without "
+                "Bool aws:MultiFactorAuthPresent true"
+            )
     return problems
 
 
@@ -169,8 +175,12 @@ def account_ids(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     elif isinstance(value, Sequence) and not isinstance(value, bytes):
         for index in range(len(value)):
             yield from account_ids(_item(value, index), f"{path}[{index}]")
-    elif isinstance(value, (int, float)) and not isinstance(value, bool) and 10**11 <= value < 10**12 \
-            and value == int(value):  # range first: NaN and infinities never reach int()
+    elif (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and 10**11 <= value < 10**12
+        and value == int(value)
+    ):  # range first: NaN and infinities never reach int()
         # A number with 12 digits. Over the analyzer protocol numbers arrive as doubles (protobuf Struct), so
         # 333333333333 is 333333333333.0 here. (An ID with a leading zero cannot be told apart once it is a number.)
         yield str(int(value)), path or "(value)"
@@ -220,8 +230,10 @@ def _validate_accounts(args: Any, report: Any) -> None:
     allowed = list(_config(args).get("allowedAccountIds") or [])
     problems = unlisted_accounts(args.props, allowed)
     if problems and not allowed:
-        report(f"{args.name}: {'; '.join(problems)}; no allowedAccountIds configured: generate the pack's config "
-               "with `python -m failsafe policy-config <stack>` and pass it with --policy-pack-config.")
+        report(
+            f"{args.name}: {'; '.join(problems)}; no allowedAccountIds configured: generate the pack's config "
+            "with `python -m failsafe policy-config <stack>` and pass it with --policy-pack-config."
+        )
     elif problems:
         report(f"{args.name}: {'; '.join(problems)} is not in allowedAccountIds {allowed}.")
 
@@ -276,8 +288,9 @@ def _linked_buckets(r: Any, prop: str, index: Mapping[str, list[Any]], by_urn: M
     if isinstance(value, str) and index.get(value):
         return index[value]
     deps = (r.property_dependencies or {}).get(prop) or []
-    return [by_urn[d.urn] for d in deps if getattr(d, "urn", None) in by_urn
-            and by_urn[d.urn].resource_type in BUCKET_TYPES]
+    return [
+        by_urn[d.urn] for d in deps if getattr(d, "urn", None) in by_urn and by_urn[d.urn].resource_type in BUCKET_TYPES
+    ]
 
 
 def _validate_public_access(args: Any, report: Any) -> None:
@@ -286,8 +299,10 @@ def _validate_public_access(args: Any, report: Any) -> None:
     index = _bucket_index(resources)
     blocked = set()
     for r in resources:
-        if r.resource_type == PAB_TYPE and all(r.props.get(k) is True for k in (
-                "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")):
+        if r.resource_type == PAB_TYPE and all(
+            r.props.get(k) is True
+            for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+        ):
             blocked.update(b.urn for b in _linked_buckets(r, "bucket", index, by_urn))
     for r in resources:
         if r.resource_type in BUCKET_TYPES and r.urn not in blocked and not exempt(args, r.name, r.urn):
@@ -314,9 +329,12 @@ def _validate_star_principals(args: Any, report: Any) -> None:
         # a public function URL on a preview stack is allowed by design (lambda-function-url-requires-auth)
         public_url = str(safe_get(args.props, "functionUrlAuthType") or "").upper() == "NONE"
         if not (public_url and _config(args).get("stackRole") == "preview") and not any(
-                _present(args.props, k) for k in ("sourceArn", "sourceAccount", "principalOrgId")):
-            report(f"{args.name}: lambda Permission for principal '*' without sourceArn, sourceAccount or "
-                   "principalOrgId lets any AWS account invoke the function.")
+            _present(args.props, k) for k in ("sourceArn", "sourceAccount", "principalOrgId")
+        ):
+            report(
+                f"{args.name}: lambda Permission for principal '*' without sourceArn, sourceAccount or "
+                "principalOrgId lets any AWS account invoke the function."
+            )
 
 
 def _present(props: Any, key: str) -> bool:
@@ -331,8 +349,10 @@ def _validate_provider_accounts(args: Any, report: Any) -> None:
     if args.resource_type != "pulumi:providers:aws" or exempt(args, args.name, args.urn):
         return
     if not args.props.get("allowedAccountIds"):
-        report(f"Provider {args.name}: no allowedAccountIds, so it would deploy into whatever account the "
-               "credentials reach.")
+        report(
+            f"Provider {args.name}: no allowedAccountIds, so it would deploy into whatever account the "
+            "credentials reach."
+        )
 
 
 def _validate_protect(args: Any, report: Any) -> None:
@@ -340,15 +360,22 @@ def _validate_protect(args: Any, report: Any) -> None:
         return
     for r in args.resources:
         if r.resource_type in STATEFUL_TYPES and not r.opts.protect and not exempt(args, r.name, r.urn):
-            report(f"{r.resource_type.rsplit(':', 1)[-1]} {r.name}: stateful resource without protect on a "
-                   f"{_config(args).get('stackRole')} stack.", r.urn)
+            report(
+                f"{r.resource_type.rsplit(':', 1)[-1]} {r.name}: stateful resource without protect on a "
+                f"{_config(args).get('stackRole')} stack.",
+                r.urn,
+            )
 
 
 REPLICATION_TYPE = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
-SSE_TYPES = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-             "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
-LIFECYCLE_TYPES = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-                   "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+SSE_TYPES = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+)
+LIFECYCLE_TYPES = (
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+)
 RECORD_TYPE = "aws:route53/record:Record"
 
 
@@ -358,8 +385,9 @@ def _bucket_from_arn(value: Any) -> str | None:
     return None
 
 
-def _targets(resources: Sequence[Any], types: Sequence[str], index: Mapping[str, list[Any]],
-             by_urn: Mapping[str, Any]) -> Iterator[tuple[Any, Any]]:
+def _targets(
+    resources: Sequence[Any], types: Sequence[str], index: Mapping[str, list[Any]], by_urn: Mapping[str, Any]
+) -> Iterator[tuple[Any, Any]]:
     for r in resources:
         if r.resource_type in types:
             for b in _linked_buckets(r, "bucket", index, by_urn):
@@ -367,8 +395,11 @@ def _targets(resources: Sequence[Any], types: Sequence[str], index: Mapping[str,
 
 
 def _versioned(resources: Sequence[Any], index: Mapping[str, list[Any]], by_urn: Mapping[str, Any]) -> set[str]:
-    enabled = {b.urn for r, b in _targets(resources, VERSIONING_TYPES, index, by_urn)
-               if (safe_get(r.props, "versioningConfiguration") or {}).get("status") == "Enabled"}
+    enabled = {
+        b.urn
+        for r, b in _targets(resources, VERSIONING_TYPES, index, by_urn)
+        if (safe_get(r.props, "versioningConfiguration") or {}).get("status") == "Enabled"
+    }
     for b in resources:
         inline = safe_get(b.props, "versioning") if b.resource_type in BUCKET_TYPES else None
         if isinstance(inline, Mapping) and inline.get("enabled") is True:
@@ -387,8 +418,10 @@ def _validate_replication(args: Any, report: Any) -> None:
         for i, rule in enumerate(_as_list(safe_get(r.props, "rules"))):
             rule = rule if isinstance(rule, Mapping) else {}
             if str((safe_get(rule, "deleteMarkerReplication") or {}).get("status", "")).lower() == "enabled":
-                report(f"{r.name}: rule {i} replicates delete markers, so a delete in production reaches the "
-                       "backup.", r.urn)
+                report(
+                    f"{r.name}: rule {i} replicates delete markers, so a delete in production reaches the backup.",
+                    r.urn,
+                )
             name = _bucket_from_arn(safe_get(safe_get(rule, "destination") or {}, "bucket"))
             for target in index.get(name or "", []):
                 if target.urn not in versioned:
@@ -438,14 +471,20 @@ def _validate_noncurrent_lifecycle(args: Any, report: Any) -> None:
     covered = set()
     for r, b in _targets(resources, LIFECYCLE_TYPES, index, by_urn):
         for rule in _as_list(safe_get(r.props, "rules")):
-            if isinstance(rule, Mapping) and str(safe_get(rule, "status")) == "Enabled" and (
-                    safe_get(rule, "noncurrentVersionExpiration") or safe_get(rule, "noncurrentVersionTransitions")):
+            if (
+                isinstance(rule, Mapping)
+                and str(safe_get(rule, "status")) == "Enabled"
+                and (safe_get(rule, "noncurrentVersionExpiration") or safe_get(rule, "noncurrentVersionTransitions"))
+            ):
                 covered.add(b.urn)
     for urn in sorted(_versioned(resources, index, by_urn) - covered):
         b = by_urn[urn]
         if not exempt(args, b.name, urn):
-            report(f"Bucket {b.name}: versioned without a noncurrent-version lifecycle rule, so old versions "
-                   "accumulate cost forever.", urn)
+            report(
+                f"Bucket {b.name}: versioned without a noncurrent-version lifecycle rule, so old versions "
+                "accumulate cost forever.",
+                urn,
+            )
 
 
 def _validate_failover_health_check(args: Any, report: Any) -> None:
@@ -468,90 +507,128 @@ POLICIES = [
     ResourceValidationPolicy(
         name="iam-role-trust-requires-mfa",
         description="Every Allow statement of an IAM role's trust policy that lets a human-usable AWS principal "
-                    "(an account ID, an account root, an IAM user or '*') assume the role must require "
-                    "Bool aws:MultiFactorAuthPresent true; role ARNs are machine identities and service and "
-                    "federated principals are out of scope.",
-        validate=_validate_trust, enforcement_level=MANDATORY, severity=Severity.CRITICAL, config_schema=_schema(),
+        "(an account ID, an account root, an IAM user or '*') assume the role must require "
+        "Bool aws:MultiFactorAuthPresent true; role ARNs are machine identities and service and "
+        "federated principals are out of scope.",
+        validate=_validate_trust,
+        enforcement_level=MANDATORY,
+        severity=Severity.CRITICAL,
+        config_schema=_schema(),
         remediation_steps="Build the trust policy with failsafe.iam.human_trust(account, mfa_age), or add "
-                          "Condition {\"Bool\": {\"aws:MultiFactorAuthPresent\": \"true\"}} to the statement; "
-                          "BoolIfExists does not count."),
+        'Condition {"Bool": {"aws:MultiFactorAuthPresent": "true"}} to the statement; '
+        "BoolIfExists does not count.",
+    ),
     StackValidationPolicy(
         name="s3-bucket-versioning-enabled",
         description="Every S3 bucket must have versioning Enabled, so that overwritten and deleted objects can "
-                    "be recovered.",
-        validate=_validate_versioning, enforcement_level=MANDATORY, severity=Severity.CRITICAL,
+        "be recovered.",
+        validate=_validate_versioning,
+        enforcement_level=MANDATORY,
+        severity=Severity.CRITICAL,
         config_schema=_schema(),
         remediation_steps="Add an aws.s3.BucketVersioning targeting the bucket with "
-                          "versioning_configuration.status 'Enabled'; exempt a bucket only by naming it in the "
-                          "policy's exemptions."),
+        "versioning_configuration.status 'Enabled'; exempt a bucket only by naming it in the "
+        "policy's exemptions.",
+    ),
     ResourceValidationPolicy(
         name="no-hardcoded-account-ids",
         description="Every AWS account ID in a resource's inputs must be one of the stack's own accounts "
-                    "(allowedAccountIds, generated from the stack config) or a documented AWS service account.",
-        validate=_validate_accounts, enforcement_level=MANDATORY, severity=Severity.HIGH,
+        "(allowedAccountIds, generated from the stack config) or a documented AWS service account.",
+        validate=_validate_accounts,
+        enforcement_level=MANDATORY,
+        severity=Severity.HIGH,
         config_schema=_schema(allowedAccountIds={"type": "array", "items": {"type": "string"}}),
         remediation_steps="Take account IDs from the stack config (cfg.accounts) or from resources' outputs, "
-                          "never literals; regenerate the config with `python -m failsafe policy-config <stack>`."),
+        "never literals; regenerate the config with `python -m failsafe policy-config <stack>`.",
+    ),
     StackValidationPolicy(
         name="s3-bucket-public-access-blocked",
         description="Every S3 bucket must have a public access block with all four settings true.",
-        validate=_validate_public_access, enforcement_level=MANDATORY, severity=Severity.HIGH,
+        validate=_validate_public_access,
+        enforcement_level=MANDATORY,
+        severity=Severity.HIGH,
         config_schema=_schema(),
         remediation_steps="Add an aws.s3.BucketPublicAccessBlock for the bucket with block_public_acls, "
-                          "block_public_policy, ignore_public_acls and restrict_public_buckets true."),
+        "block_public_policy, ignore_public_acls and restrict_public_buckets true.",
+    ),
     ResourceValidationPolicy(
         name="lambda-function-url-requires-auth",
         description="Lambda function URLs must use AWS_IAM authorization outside preview stacks.",
-        validate=_validate_function_url, enforcement_level=MANDATORY, severity=Severity.HIGH,
+        validate=_validate_function_url,
+        enforcement_level=MANDATORY,
+        severity=Severity.HIGH,
         config_schema=_schema(),
         remediation_steps="Set authorization_type='AWS_IAM' on the FunctionUrl and grant callers "
-                          "lambda:InvokeFunctionUrl."),
+        "lambda:InvokeFunctionUrl.",
+    ),
     ResourceValidationPolicy(
         name="resource-policy-no-star-principal",
         description="Resource policies must not allow Principal '*' without a condition that narrows it.",
-        validate=_validate_star_principals, enforcement_level=ADVISORY, severity=Severity.HIGH,
+        validate=_validate_star_principals,
+        enforcement_level=ADVISORY,
+        severity=Severity.HIGH,
         config_schema=_schema(),
-        remediation_steps="Name the principals, or add a condition such as aws:PrincipalOrgID or "
-                          "aws:SourceAccount."),
+        remediation_steps="Name the principals, or add a condition such as aws:PrincipalOrgID or aws:SourceAccount.",
+    ),
     ResourceValidationPolicy(
         name="aws-provider-allowed-account-ids",
         description="Every aws provider must set allowed_account_ids so it cannot deploy into the wrong account.",
-        validate=_validate_provider_accounts, enforcement_level=ADVISORY, severity=Severity.MEDIUM,
+        validate=_validate_provider_accounts,
+        enforcement_level=ADVISORY,
+        severity=Severity.MEDIUM,
         config_schema=_schema(),
-        remediation_steps="Build providers with failsafe.providers.build(cfg), which sets allowed_account_ids."),
+        remediation_steps="Build providers with failsafe.providers.build(cfg), which sets allowed_account_ids.",
+    ),
     StackValidationPolicy(
         name="stateful-resources-protected",
         description="Stateful resources (buckets, KMS keys, backup vaults) must be protected on prod and dr "
-                    "stacks so that a mistaken change cannot delete them.",
-        validate=_validate_protect, enforcement_level=ADVISORY, severity=Severity.HIGH, config_schema=_schema(),
-        remediation_steps="Pass protect=cfg.protect in the resource options (failsafe.providers.child_opts)."),
+        "stacks so that a mistaken change cannot delete them.",
+        validate=_validate_protect,
+        enforcement_level=ADVISORY,
+        severity=Severity.HIGH,
+        config_schema=_schema(),
+        remediation_steps="Pass protect=cfg.protect in the resource options (failsafe.providers.child_opts).",
+    ),
     ResourceValidationPolicy(
         name="route53-primary-failover-health-check",
         description="A PRIMARY failover record must have a health check, or Route 53 never fails over.",
-        validate=_validate_failover_health_check, enforcement_level=MANDATORY, severity=Severity.HIGH,
+        validate=_validate_failover_health_check,
+        enforcement_level=MANDATORY,
+        severity=Severity.HIGH,
         config_schema=_schema(),
-        remediation_steps="Create an aws.route53.HealthCheck for the primary endpoint and set health_check_id."),
+        remediation_steps="Create an aws.route53.HealthCheck for the primary endpoint and set health_check_id.",
+    ),
     StackValidationPolicy(
         name="s3-replication-safe",
         description="Replication rules must not replicate delete markers and must target a versioned bucket, so "
-                    "that a deletion in production cannot erase the backup.",
-        validate=_validate_replication, enforcement_level=MANDATORY, severity=Severity.CRITICAL,
+        "that a deletion in production cannot erase the backup.",
+        validate=_validate_replication,
+        enforcement_level=MANDATORY,
+        severity=Severity.CRITICAL,
         config_schema=_schema(),
         remediation_steps="Set delete_marker_replication.status 'Disabled' with a filter on every rule and "
-                          "enable versioning on the destination bucket."),
+        "enable versioning on the destination bucket.",
+    ),
     StackValidationPolicy(
         name="s3-replicated-bucket-sse-kms",
         description="Buckets that replicate or receive replicas must default to SSE-KMS with a customer key.",
-        validate=_validate_sse_kms, enforcement_level=MANDATORY, severity=Severity.HIGH, config_schema=_schema(),
+        validate=_validate_sse_kms,
+        enforcement_level=MANDATORY,
+        severity=Severity.HIGH,
+        config_schema=_schema(),
         remediation_steps="Add an aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm 'aws:kms' and "
-                          "the stack's KMS key."),
+        "the stack's KMS key.",
+    ),
     StackValidationPolicy(
         name="s3-noncurrent-version-lifecycle",
         description="Versioned buckets should expire or transition noncurrent versions so that cost stays bounded.",
-        validate=_validate_noncurrent_lifecycle, enforcement_level=ADVISORY, severity=Severity.LOW,
+        validate=_validate_noncurrent_lifecycle,
+        enforcement_level=ADVISORY,
+        severity=Severity.LOW,
         config_schema=_schema(),
         remediation_steps="Add an aws.s3.BucketLifecycleConfiguration rule with noncurrent_version_expiration "
-                          "or noncurrent_version_transitions."),
+        "or noncurrent_version_transitions.",
+    ),
 ]
 
 NAMES = [p.name for p in POLICIES]
