@@ -2,14 +2,14 @@
 
 Deploy order is dr, then prod: prod reads dr's outputs through a StackReference; dr never reads prod
 (it trusts prod's replication roles by their deterministic names and the prod account ID from config).
-How config becomes each component's args: failsafe/wiring.py.
+How config becomes each component's args: failsafe/program/wiring.py.
 """
 
 import pulumi
 
-from failsafe import providers, wiring
-from failsafe.config import ConfigError, Role, load_from_pulumi
-from failsafe.wiring import export
+from failsafe.program import providers, wiring
+from failsafe.program.config import ConfigError, Role, load_from_pulumi
+from failsafe.program.wiring import export
 
 try:
     cfg = load_from_pulumi()
@@ -20,10 +20,10 @@ aws = providers.build(cfg)
 home = pulumi.ResourceOptions(provider=aws.home)
 
 if cfg.role is Role.DR:
-    from components.backup_account import BackupAccount
-    from components.ci_access import CiAccess
-    from components.dns_failover import target_to_export
-    from components.recovery_functions import RecoveryFunctions
+    from failsafe_components.backup_account import BackupAccount
+    from failsafe_components.ci_access import CiAccess
+    from failsafe_components.dns_failover import target_to_export
+    from failsafe_components.recovery_functions import RecoveryFunctions
 
     backup = BackupAccount("backup", wiring.backup_account(cfg), opts=home)
     export(
@@ -47,10 +47,10 @@ if cfg.role is Role.DR:
     RecoveryFunctions("recovery", wiring.recovery_functions(cfg, backup.kms_key_arn, backup.topic_arn), opts=home)
 
 elif cfg.role is Role.PROD:
-    from components.ci_access import CiAccess
-    from components.dns_failover import DnsFailover
-    from components.recovery_functions import ProdReadAccess
-    from components.replicated_bucket import ReplicatedBucket
+    from failsafe_components.ci_access import CiAccess
+    from failsafe_components.dns_failover import DnsFailover
+    from failsafe_components.recovery_functions import ProdReadAccess
+    from failsafe_components.replicated_bucket import ReplicatedBucket
 
     dr = pulumi.StackReference("dr", stack_name=cfg.dr_stack_name)
     protected = {b: ReplicatedBucket(b, wiring.replicated_bucket(cfg, b, dr), opts=home) for b in cfg.protected_buckets}
@@ -80,7 +80,7 @@ elif cfg.role is Role.PROD:
     ProdReadAccess("dr-reader", wiring.prod_read_access(cfg), opts=home)  # the parameter copier's way in
 
 else:
-    from components.preview_function import PreviewFunction
+    from failsafe_components.preview_function import PreviewFunction
 
     app = PreviewFunction("app", wiring.preview_function(cfg), opts=home)
     export(

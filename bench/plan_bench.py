@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from failsafe.cli import plan_stack
+from failsafe.tooling.cli import plan_stack
 
 
 def measure(buckets: int, repeat: int) -> tuple[float, int]:

@@ -17,8 +17,8 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from failsafe import analyzer
-from failsafe.analyzer import struct
+from failsafe.tooling import analyzer
+from failsafe.tooling.analyzer import struct
 
 ACCOUNT = "111111111111"
 CONFIG = {

@@ -1,4 +1,4 @@
-"""Entry point of ``python -m failsafe`` (see failsafe/cli.py).
+"""Entry point of ``python -m failsafe`` (see failsafe/tooling/cli.py).
 
 ``os._exit`` after flushing: the mock runtime leaves asyncio transports whose finalisers print "Exception
 ignored ... Invalid file descriptor" during interpreter shutdown, noise a user would read as a failure.
@@ -7,7 +7,7 @@ ignored ... Invalid file descriptor" during interpreter shutdown, noise a user w
 import os
 import sys
 
-from failsafe.cli import main
+from failsafe.tooling.cli import main
 
 code = main()
 sys.stdout.flush()

@@ -2,8 +2,9 @@
 
 import gc
 
-from failsafe_guardrails.rules import POLICIES
 from pulumi_policy import PolicyPack
+
+from failsafe_guardrails.rules import POLICIES
 
 # AnalyzeStack builds every resource's property proxies once per stack policy. With CPython's default collector
 # thresholds the growing heap is rescanned so often that time per resource rises with stack size; fewer, larger

@@ -4,7 +4,7 @@
 #   scripts/restore-stack-state.sh --stack prod --bucket <archiveBucketName> [--pulumi-stack org/failsafe/prod]
 #                                  [--profile <backup-account profile>] [--keep <file>] [--yes]
 #
-# 1. downloads the newest VALID archive of the stack (`python -m recovery fetch`: newest first, skipping any
+# 1. downloads the newest VALID archive of the stack (`python -m failsafe.ops fetch`: newest first, skipping any
 #    whose SHA-256 does not match its recorded checksum or that is not a usable export),
 # 2. checks the SHA-256 again here with sha256sum, independently of the Python code,
 # 3. selects (or creates) the stack and runs `pulumi stack import --file`, after a confirmation.
@@ -52,7 +52,7 @@ workdir="$(mktemp -d)"
 trap 'rm -rf "$workdir"' EXIT
 export_file="${workdir}/${stack}.json"
 
-fetch=("$python" -m recovery fetch --stack "$stack" --bucket "$bucket" --out "$export_file")
+fetch=("$python" -m failsafe.ops fetch --stack "$stack" --bucket "$bucket" --out "$export_file")
 [[ -n "$profile" ]] && fetch+=(--profile "$profile")
 echo "== fetching the newest valid archive of ${stack} from s3://${bucket}/${stack}/"
 summary="$(cd "$root" && PYTHONPATH="$root" "${fetch[@]}")" || die "fetch failed (see above)"

@@ -1,32 +1,14 @@
-"""Shared fixtures: each stack is planned once per test session (the program is deterministic), so the
-suite stays fast as stacks grow. Tests that need a variant plan call ``plan_stack`` with overrides."""
+"""Fixtures only; what tests share lives in :mod:`tests.support`."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from failsafe import harness  # noqa: E402
-from failsafe.cli import plan_stack  # noqa: E402
-from tests.recovery_moto import moto  # noqa: E402, F401  (the moto server fixture, for every test module)
-
-PREVIEW_STACK = "pr-42"
-REAL_STACKS = ("prod", "dr", PREVIEW_STACK)
-
-_CACHE: dict[str, harness.Plan] = {}
-
-
-def cached_plan(stack: str) -> harness.Plan:
-    if stack not in _CACHE:
-        _CACHE[stack] = plan_stack(stack)
-    return _CACHE[stack]
+from failsafe.tooling import harness
+from tests.support.moto import moto_environment
+from tests.support.plans import REAL_STACKS, cached_plan
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +20,9 @@ def plan_for() -> Callable[[str], harness.Plan]:
 @pytest.fixture(scope="session", params=REAL_STACKS)
 def any_plan(request: pytest.FixtureRequest) -> harness.Plan:
     return cached_plan(request.param)
+
+
+@pytest.fixture
+def moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A clean moto server; boto3 in this process talks to it (AWS_ENDPOINT_URL) with dummy credentials."""
+    yield moto_environment(monkeypatch)

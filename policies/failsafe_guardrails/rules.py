@@ -514,7 +514,7 @@ POLICIES = [
         enforcement_level=MANDATORY,
         severity=Severity.CRITICAL,
         config_schema=_schema(),
-        remediation_steps="Build the trust policy with failsafe.iam.human_trust(account, mfa_age), or add "
+        remediation_steps="Build the trust policy with failsafe_components.iam.human_trust(account, mfa_age), or add "
         'Condition {"Bool": {"aws:MultiFactorAuthPresent": "true"}} to the statement; '
         "BoolIfExists does not count.",
     ),
@@ -577,7 +577,7 @@ POLICIES = [
         enforcement_level=ADVISORY,
         severity=Severity.MEDIUM,
         config_schema=_schema(),
-        remediation_steps="Build providers with failsafe.providers.build(cfg), which sets allowed_account_ids.",
+        remediation_steps="Build providers with failsafe.program.providers.build(cfg), which sets allowed_account_ids.",
     ),
     StackValidationPolicy(
         name="stateful-resources-protected",
@@ -587,7 +587,7 @@ POLICIES = [
         enforcement_level=ADVISORY,
         severity=Severity.HIGH,
         config_schema=_schema(),
-        remediation_steps="Pass protect=cfg.protect in the resource options (failsafe.providers.child_opts).",
+        remediation_steps="Pass protect=cfg.protect in the resource options (failsafe.program.providers.child_opts).",
     ),
     ResourceValidationPolicy(
         name="route53-primary-failover-health-check",

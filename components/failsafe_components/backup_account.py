@@ -1,0 +1,376 @@
+"""BackupAccount: the locked-down backup account that survives losing (or losing control of) production.
+
+Protects against: a compromised prod account deleting its own backups (the copies live in another account
+whose policies refuse deletes), ransomware overwriting objects (versioning + Object Lock), a careless human
+(MFA-only roles, a break-glass role for the few destructive actions), and losing the means to rebuild (the
+archive bucket holds exported Pulumi state).
+
+dr deploys before prod, so prod's replication roles do not exist yet when these policies are written, and
+AWS rejects a policy whose principal is a role that does not exist. Every grant to prod is therefore made
+to the prod *account* with an ``ArnEquals aws:PrincipalArn`` condition naming the exact role ARNs, built from
+their deterministic names and the prod account ID in config (dr never reads prod's state).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from failsafe_components import iam
+from failsafe_components.buckets import bucket_arn, hardened_bucket
+from failsafe_components.errors import ComponentArgsError
+
+LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
+
+
+@dataclass(frozen=True)
+class BackupAccountArgs:
+    name_prefix: str
+    backup_account_id: str
+    prod_account_id: str
+    identity_account_id: str
+    replica_buckets: dict[str, str]  # protected bucket key -> replica bucket name
+    replication_role_arns: dict[str, str]  # protected bucket key -> prod replication role ARN (deterministic)
+    archive_bucket_name: str
+    object_lock_mode: str = "GOVERNANCE"
+    object_lock_days: int = 30
+    vault_min_retention_days: int = 7
+    vault_max_retention_days: int = 365
+    vault_changeable_for_days: int | None = None  # None: governance vault lock; set: compliance after grace
+    noncurrent_transition_days: int = 30
+    noncurrent_expiration_days: int = 365
+    abort_incomplete_upload_days: int = 7
+    archive_retention_days: int = 365
+    mfa_max_age_seconds: int = 3600
+    session_seconds: int = 3600
+    protect: bool = True
+
+    def validate(self) -> None:
+        def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
+            return ComponentArgsError(f"BackupAccount {arg}={value!r}: expected {expected}")
+
+        if not self.replica_buckets:
+            raise bad("replica_buckets", self.replica_buckets, "at least one protected bucket")
+        if set(self.replica_buckets) != set(self.replication_role_arns):
+            raise bad(
+                "replication_role_arns",
+                sorted(self.replication_role_arns),
+                f"one role per replica bucket: {sorted(self.replica_buckets)}",
+            )
+        if self.backup_account_id == self.prod_account_id:
+            raise bad("backup_account_id", self.backup_account_id, "an account other than prod_account_id")
+        if self.object_lock_mode not in LOCK_MODES:
+            raise bad("object_lock_mode", self.object_lock_mode, "GOVERNANCE or COMPLIANCE")
+        if not 1 <= self.object_lock_days <= 36500:
+            raise bad("object_lock_days", self.object_lock_days, "1-36500 days")
+        if self.vault_min_retention_days < 1:
+            raise bad("vault_min_retention_days", self.vault_min_retention_days, "at least 1 day")
+        if self.vault_max_retention_days < self.vault_min_retention_days:
+            raise bad(
+                "vault_max_retention_days",
+                self.vault_max_retention_days,
+                f"at least vault_min_retention_days ({self.vault_min_retention_days})",
+            )
+        if self.vault_changeable_for_days is not None and self.vault_changeable_for_days < 3:
+            raise bad(
+                "vault_changeable_for_days",
+                self.vault_changeable_for_days,
+                "None (governance) or at least 3 days (AWS's minimum grace before compliance)",
+            )
+        if not 900 <= self.mfa_max_age_seconds <= 43200:
+            raise bad("mfa_max_age_seconds", self.mfa_max_age_seconds, "900-43200 seconds")
+        if not 3600 <= self.session_seconds <= 43200:
+            raise bad("session_seconds", self.session_seconds, "3600-43200 seconds (IAM's max session range)")
+
+    def role_arn(self, role: str) -> str:
+        return f"arn:aws:iam::{self.backup_account_id}:role/{self.name_prefix}-{role}"
+
+
+class BackupAccount(pulumi.ComponentResource):
+    """Keys, replica and archive buckets, a locked Backup vault, notices and MFA-only human roles."""
+
+    def __init__(self, name: str, args: BackupAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args.validate()
+        super().__init__("failsafe:index:BackupAccount", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        prod_root = f"arn:aws:iam::{args.prod_account_id}:root"
+        backup_root = f"arn:aws:iam::{args.backup_account_id}:root"
+        break_glass_arn = args.role_arn("break-glass")
+        replication_arns = sorted(args.replication_role_arns.values())
+
+        # --- human access: MFA-only, trusted by the identity account alone ---------------------------------
+        roles: dict[str, aws.iam.Role] = {}
+        # break-glass holds AdministratorAccess: it is the one principal the deny statements below exempt, used
+        # (with MFA, for an hour) to fix what nothing else may touch; every use is visible in CloudTrail.
+        for role, managed in (
+            ("restore-operator", None),
+            ("auditor", "ReadOnlyAccess"),
+            ("break-glass", "AdministratorAccess"),
+        ):
+            roles[role] = aws.iam.Role(
+                f"{name}-{role}",
+                name=f"{args.name_prefix}-{role}",
+                assume_role_policy=iam.to_json(iam.human_trust(args.identity_account_id, args.mfa_max_age_seconds)),
+                max_session_duration=args.session_seconds,
+                opts=child,
+            )
+            if managed:
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-{role}-{managed.lower()}",
+                    role=roles[role].name,
+                    policy_arn=f"arn:aws:iam::aws:policy/{managed}",
+                    opts=child,
+                )
+
+        # --- key: rotation, 30-day deletion window, narrow grants to prod ----------------------------------
+        key = aws.kms.Key(
+            f"{name}-key",
+            description="failsafe backup account: replicas, vault, archive and notices",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=iam.to_json(
+                iam.document(
+                    iam.statement("BackupAccountAdministers", "kms:*", "*", principal={"AWS": backup_root}),
+                    iam.statement(
+                        "ProdReplicationRolesEncryptReplicas",
+                        ["kms:Encrypt", "kms:GenerateDataKey"],
+                        "*",
+                        principal={"AWS": prod_root},
+                        condition={"ArnEquals": {"aws:PrincipalArn": replication_arns}},
+                    ),
+                    iam.statement(
+                        "ProdPublishesEncryptedNotices",
+                        ["kms:GenerateDataKey", "kms:Decrypt"],
+                        "*",
+                        principal={"AWS": prod_root},
+                        condition={"StringLike": {"kms:ViaService": "sns.*.amazonaws.com"}},
+                    ),
+                    iam.statement(
+                        "ServicesUseKey",
+                        ["kms:GenerateDataKey", "kms:Decrypt"],
+                        "*",
+                        principal={"Service": ["sns.amazonaws.com", "backup.amazonaws.com"]},
+                        condition={"StringEquals": {"aws:SourceAccount": args.backup_account_id}},
+                    ),
+                )
+            ),
+            opts=stateful,
+        )
+        aws.kms.Alias(
+            f"{name}-key-alias", name=f"alias/{args.name_prefix}-backup", target_key_id=key.key_id, opts=child
+        )
+
+        # --- replica buckets: versioned, locked, only prod's replication role may write ---------------------
+        destructive = [
+            "s3:DeleteObjectVersion",
+            "s3:PutBucketPolicy",
+            "s3:DeleteBucketPolicy",
+            "s3:PutBucketVersioning",
+            "s3:PutBucketObjectLockConfiguration",
+            "s3:PutLifecycleConfiguration",
+            "s3:BypassGovernanceRetention",
+        ]
+
+        def guard(arn: str) -> list[dict[str, object]]:
+            # Two statements because conditions within one are ANDed: deny unless it is break-glass, and deny
+            # even break-glass without MFA (defence in depth should its trust policy ever be loosened).
+            resources = [arn, f"{arn}/*"]
+            return [
+                iam.statement(
+                    "DenyVersionDeletesAndPolicyChangesExceptBreakGlass",
+                    destructive,
+                    resources,
+                    effect="Deny",
+                    principal="*",
+                    condition={"ArnNotEquals": {"aws:PrincipalArn": break_glass_arn}},
+                ),
+                iam.statement(
+                    "DenyVersionDeletesAndPolicyChangesWithoutMfa",
+                    destructive,
+                    resources,
+                    effect="Deny",
+                    principal="*",
+                    condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+                ),
+            ]
+
+        replicas: dict[str, aws.s3.Bucket] = {}
+        for key_name, bucket_name in sorted(args.replica_buckets.items()):
+            arn = bucket_arn(bucket_name)
+            role_arn = args.replication_role_arns[key_name]
+            parts = hardened_bucket(
+                f"{name}-replica-{key_name}",
+                bucket_name,
+                kms_key_arn=key.arn,
+                noncurrent_transition_days=args.noncurrent_transition_days,
+                noncurrent_expiration_days=args.noncurrent_expiration_days,
+                abort_incomplete_upload_days=args.abort_incomplete_upload_days,
+                parent=self,
+                protect=args.protect,
+                object_lock=True,
+                extra_statements=[
+                    iam.statement(
+                        "ProdReplicationRoleWritesReplicas",
+                        ["s3:ReplicateObject", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"],
+                        f"{arn}/*",
+                        principal={"AWS": prod_root},
+                        condition={"ArnEquals": {"aws:PrincipalArn": role_arn}},
+                    ),
+                    iam.statement(
+                        "ProdReplicationRoleReadsVersioning",
+                        ["s3:GetBucketVersioning", "s3:ListBucket"],
+                        arn,
+                        principal={"AWS": prod_root},
+                        condition={"ArnEquals": {"aws:PrincipalArn": role_arn}},
+                    ),
+                    *guard(arn),
+                ],
+            )
+            aws.s3.BucketObjectLockConfiguration(
+                f"{name}-replica-{key_name}-lock",
+                bucket=parts.versioning.bucket,
+                rule={"default_retention": {"mode": args.object_lock_mode, "days": args.object_lock_days}},
+                opts=child,
+            )
+            replicas[key_name] = parts.bucket
+
+        # --- archive bucket: exported Pulumi state, locked like the replicas --------------------------------
+        archive_arn = bucket_arn(args.archive_bucket_name)
+        archive = hardened_bucket(
+            f"{name}-archive",
+            args.archive_bucket_name,
+            kms_key_arn=key.arn,
+            noncurrent_transition_days=args.noncurrent_transition_days,
+            noncurrent_expiration_days=max(args.archive_retention_days, args.noncurrent_transition_days + 1),
+            abort_incomplete_upload_days=args.abort_incomplete_upload_days,
+            parent=self,
+            protect=args.protect,
+            object_lock=True,
+            extra_statements=guard(archive_arn),
+        )
+        aws.s3.BucketObjectLockConfiguration(
+            f"{name}-archive-lock",
+            bucket=archive.versioning.bucket,
+            rule={"default_retention": {"mode": args.object_lock_mode, "days": args.object_lock_days}},
+            opts=child,
+        )
+
+        # --- notices: KMS-encrypted topic prod may publish new-snapshot notices to --------------------------
+        topic = aws.sns.Topic(
+            f"{name}-notices", name=f"{args.name_prefix}-backup-notices", kms_master_key_id=key.arn, opts=stateful
+        )
+        aws.sns.TopicPolicy(
+            f"{name}-notices-policy",
+            arn=topic.arn,
+            policy=iam.to_json(
+                iam.document(
+                    iam.statement("ProdPublishesNotices", "sns:Publish", topic.arn, principal={"AWS": prod_root}),
+                    iam.statement(
+                        "BackupServicePublishes",
+                        "sns:Publish",
+                        topic.arn,
+                        principal={"Service": "backup.amazonaws.com"},
+                        condition={"StringEquals": {"aws:SourceAccount": args.backup_account_id}},
+                    ),
+                )
+            ),
+            opts=child,
+        )
+
+        # --- vault: customer-managed key, lock, copies in from prod, no deletes ------------------------------
+        vault = aws.backup.Vault(f"{name}-vault", name=f"{args.name_prefix}-vault", kms_key_arn=key.arn, opts=stateful)
+        lock: dict[str, object] = {
+            "backup_vault_name": vault.name,
+            "min_retention_days": args.vault_min_retention_days,
+            "max_retention_days": args.vault_max_retention_days,
+        }
+        if args.vault_changeable_for_days is not None:
+            lock["changeable_for_days"] = args.vault_changeable_for_days
+        aws.backup.VaultLockConfiguration(f"{name}-vault-lock", **lock, opts=stateful)
+        aws.backup.VaultPolicy(
+            f"{name}-vault-policy",
+            backup_vault_name=vault.name,
+            policy=iam.to_json(
+                iam.document(
+                    iam.statement("ProdCopiesIn", "backup:CopyIntoBackupVault", "*", principal={"AWS": prod_root}),
+                    iam.statement(
+                        "NoRecoveryPointDeletes",
+                        ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
+                        "*",
+                        effect="Deny",
+                        principal="*",
+                        condition={"ArnNotEquals": {"aws:PrincipalArn": break_glass_arn}},
+                    ),
+                )
+            ),
+            opts=child,
+        )
+        aws.backup.VaultNotifications(
+            f"{name}-vault-notices",
+            backup_vault_name=vault.name,
+            sns_topic_arn=topic.arn,
+            backup_vault_events=[
+                "COPY_JOB_SUCCESSFUL",
+                "COPY_JOB_FAILED",
+                "BACKUP_JOB_COMPLETED",
+                "RESTORE_JOB_COMPLETED",
+                "RECOVERY_POINT_MODIFIED",
+            ],
+            opts=child,
+        )
+
+        # --- the restore operator may read replicas and decrypt them; nothing destructive -------------------
+        aws.iam.RolePolicy(
+            f"{name}-restore-operator-policy",
+            role=roles["restore-operator"].id,
+            policy=iam.to_json(
+                iam.document(
+                    iam.statement(
+                        "ReadReplicasAndArchive",
+                        ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"],
+                        [
+                            a
+                            for n in sorted(args.replica_buckets.values())
+                            for a in (bucket_arn(n), f"{bucket_arn(n)}/*")
+                        ]
+                        + [archive_arn, f"{archive_arn}/*"],
+                    ),
+                    iam.statement("DecryptBackups", ["kms:Decrypt", "kms:DescribeKey"], [key.arn]),
+                    iam.statement(
+                        "StartRestores",
+                        ["backup:StartRestoreJob", "backup:ListRecoveryPointsByBackupVault"],
+                        [
+                            vault.arn,
+                            pulumi.Output.concat("arn:aws:backup:*:", args.backup_account_id, ":recovery-point:*"),
+                        ],
+                    ),
+                    # DescribeRestoreJob has no resource type: "*" is the only form IAM accepts.
+                    iam.statement("FollowRestores", "backup:DescribeRestoreJob", "*"),
+                )
+            ),
+            opts=child,
+        )
+
+        self.kms_key_arn = key.arn
+        self.replica_buckets = pulumi.Output.all(
+            **{k: pulumi.Output.all(name=b.bucket, arn=b.arn) for k, b in replicas.items()}
+        )
+        self.archive_bucket_name = archive.bucket.bucket
+        self.vault_name = vault.name
+        self.vault_arn = vault.arn
+        self.topic_arn = topic.arn
+        self.restore_role_arn = roles["restore-operator"].arn
+        self.auditor_role_arn = roles["auditor"].arn
+        self.break_glass_role_arn = roles["break-glass"].arn
+        self.register_outputs(
+            {
+                "kmsKeyArn": self.kms_key_arn,
+                "replicaBuckets": self.replica_buckets,
+                "archiveBucketName": self.archive_bucket_name,
+                "vaultArn": self.vault_arn,
+                "topicArn": self.topic_arn,
+            }
+        )

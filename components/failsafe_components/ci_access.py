@@ -1,0 +1,321 @@
+"""CiAccess: how GitHub Actions reaches one AWS account, through OIDC and never with stored keys.
+
+Per account: the GitHub OIDC identity provider and one *entry* role that only a workflow of the configured
+repository can assume (audience ``sts.amazonaws.com``, subject pinned to a GitHub environment or to
+pull-request events). The entry role can do exactly one thing: assume the role the stack's aws providers
+assume. For prod and dr that is the bootstrap deploy role (``deployRoleName``, whose trust must name the
+entry role: see docs/previews.md); for the preview account this component also creates that role, scoped to
+resources named ``<prefix>-pr-*``, so a pull request can never touch anything else in the account.
+
+The roles are machine identities (federated principal): the MFA rule for people does not apply to them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from failsafe_components import iam, names
+from failsafe_components.errors import ComponentArgsError
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+AUDIENCE = "sts.amazonaws.com"
+REAPER_ENVIRONMENT = "preview-reaper"
+
+
+def github_trust(provider_arn: pulumi.Input[str], subjects: list[str]) -> dict[str, Any]:
+    """Trust for GitHub workflows of one repository: the audience and the exact subjects, nothing wider."""
+    return iam.document(
+        iam.statement(
+            "GitHubActionsOidc",
+            "sts:AssumeRoleWithWebIdentity",
+            principal={"Federated": provider_arn},
+            condition={"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": subjects}},
+        )
+    )
+
+
+def preview_deploy_statements(prefix: str, account: str, region: str) -> list[dict[str, Any]]:
+    """What deploying and destroying ``<prefix>-pr-*`` stacks needs (PreviewFunction's resources), nothing more."""
+    own = f"{prefix}-pr-*"
+    return [
+        iam.statement(
+            "PreviewFunctions",
+            [
+                "lambda:CreateFunction",
+                "lambda:DeleteFunction",
+                "lambda:GetFunction",
+                "lambda:GetFunctionConfiguration",
+                "lambda:UpdateFunctionCode",
+                "lambda:UpdateFunctionConfiguration",
+                "lambda:PutFunctionConcurrency",
+                "lambda:DeleteFunctionConcurrency",
+                "lambda:GetFunctionConcurrency",
+                "lambda:GetFunctionCodeSigningConfig",
+                "lambda:ListVersionsByFunction",
+                "lambda:TagResource",
+                "lambda:UntagResource",
+                "lambda:ListTags",
+                "lambda:CreateFunctionUrlConfig",
+                "lambda:UpdateFunctionUrlConfig",
+                "lambda:DeleteFunctionUrlConfig",
+                "lambda:GetFunctionUrlConfig",
+                "lambda:AddPermission",
+                "lambda:RemovePermission",
+                "lambda:GetPolicy",
+            ],
+            [f"arn:aws:lambda:{region}:{account}:function:{own}"],
+        ),
+        iam.statement(
+            "PreviewRepositories",
+            [
+                "ecr:CreateRepository",
+                "ecr:DeleteRepository",
+                "ecr:DescribeRepositories",
+                "ecr:DescribeImages",
+                "ecr:ListImages",
+                "ecr:BatchGetImage",
+                "ecr:BatchDeleteImage",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:InitiateLayerUpload",
+                "ecr:UploadLayerPart",
+                "ecr:CompleteLayerUpload",
+                "ecr:PutImage",
+                "ecr:PutLifecyclePolicy",
+                "ecr:GetLifecyclePolicy",
+                "ecr:DeleteLifecyclePolicy",
+                "ecr:PutImageScanningConfiguration",
+                "ecr:PutImageTagMutability",
+                "ecr:SetRepositoryPolicy",
+                "ecr:GetRepositoryPolicy",
+                "ecr:TagResource",
+                "ecr:UntagResource",
+                "ecr:ListTagsForResource",
+            ],
+            [f"arn:aws:ecr:{region}:{account}:repository/{own}"],
+        ),
+        iam.statement("RegistryLogin", "ecr:GetAuthorizationToken", "*"),  # an account-level action
+        iam.statement(
+            "PreviewLogGroups",
+            [
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:PutRetentionPolicy",
+                "logs:DeleteRetentionPolicy",
+                "logs:TagResource",
+                "logs:UntagResource",
+                "logs:ListTagsForResource",
+                "logs:TagLogGroup",
+                "logs:ListTagsLogGroup",
+            ],
+            [f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{own}"],
+        ),
+        iam.statement("DescribeLogGroups", "logs:DescribeLogGroups", "*"),  # a list action: no resource scope
+        iam.statement(
+            # A role created (or given an inline policy) here always carries the boundary, so code in a PR
+            # can never grant its function more than writing preview logs.
+            "PreviewExecutionRolesWithBoundary",
+            ["iam:CreateRole", "iam:PutRolePolicy"],
+            [f"arn:aws:iam::{account}:role/{own}"],
+            condition={"StringEquals": {"iam:PermissionsBoundary": preview_boundary_arn(prefix, account)}},
+        ),
+        iam.statement(
+            "PreviewExecutionRoles",
+            [
+                "iam:DeleteRole",
+                "iam:GetRole",
+                "iam:UpdateRole",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:ListRoleTags",
+                "iam:GetRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:ListRolePolicies",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListInstanceProfilesForRole",
+            ],
+            [f"arn:aws:iam::{account}:role/{own}"],
+        ),
+        iam.statement(
+            "PassPreviewRolesToLambdaOnly",
+            "iam:PassRole",
+            [f"arn:aws:iam::{account}:role/{own}"],
+            condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class CiAccessArgs:
+    name_prefix: str
+    github_repository: str  # owner/repo
+    account_id: str
+    region: str
+    environment: str  # prod, dr or preview: the GitHub environment (or PR events) allowed in
+    deploy_role_name: str  # the role the stack's providers assume in this account
+    preview: bool = False  # create the scoped preview deploy role (named deploy_role_name) too
+    # dr only: the archive workflow's role, which may list, read and add objects in this bucket and nothing else
+    archive_bucket_name: str | None = None
+    archive_kms_key_arn: pulumi.Input[str] | None = None
+
+    def validate(self) -> None:
+        def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
+            return ComponentArgsError(f"CiAccessArgs.{arg}={value!r}: expected {expected}")
+
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", self.github_repository):
+            raise bad("github_repository", self.github_repository, "owner/repo, without wildcards")
+        if not re.fullmatch(r"\d{12}", self.account_id):
+            raise bad("account_id", self.account_id, "a 12-digit AWS account ID")
+        if not re.fullmatch(r"[a-z0-9-]+", self.environment):
+            raise bad("environment", self.environment, "a GitHub environment name (lowercase, digits, hyphens)")
+        if not re.fullmatch(r"[\w+=,.@-]{1,64}", self.deploy_role_name):
+            raise bad("deploy_role_name", self.deploy_role_name, "an IAM role name")
+        if (self.archive_bucket_name is None) != (self.archive_kms_key_arn is None):
+            raise bad("archive_kms_key_arn", self.archive_kms_key_arn, "set exactly when archive_bucket_name is set")
+        if self.preview and not self.deploy_role_name.startswith(f"{self.name_prefix}-preview"):
+            raise bad(
+                "deploy_role_name",
+                self.deploy_role_name,
+                f"a name starting {self.name_prefix}-preview: "
+                "the preview deploy role must never be the account's bootstrap deploy role",
+            )
+
+    def subjects(self) -> list[str]:
+        repo = f"repo:{self.github_repository}"
+        if self.preview:
+            # PR events of this repository (forks get no OIDC token), and the scheduled reaper's environment.
+            return [f"{repo}:pull_request", f"{repo}:environment:{REAPER_ENVIRONMENT}"]
+        return [f"{repo}:environment:{self.environment}"]
+
+
+class CiAccess(pulumi.ComponentResource):
+    entry_role_arn: pulumi.Output[str]
+    deploy_role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: CiAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args.validate()
+        super().__init__("failsafe:index:CiAccess", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        provider = aws.iam.OpenIdConnectProvider(
+            f"{name}-github",
+            url=f"https://{GITHUB_OIDC_HOST}",
+            client_id_lists=[AUDIENCE],
+            opts=child,
+        )
+        entry = aws.iam.Role(
+            f"{name}-entry",
+            name=names.fit(f"{args.name_prefix}-ci-{args.environment}", names.IAM_ROLE_NAME_MAX),
+            description=f"GitHub Actions of {args.github_repository} ({', '.join(args.subjects())})",
+            assume_role_policy=iam.to_json(github_trust(provider.arn, args.subjects())),
+            max_session_duration=3600,
+            opts=child,
+        )
+        deploy_role_arn: pulumi.Output[str] = pulumi.Output.from_input(
+            f"arn:aws:iam::{args.account_id}:role/{args.deploy_role_name}"
+        )
+        if args.preview:
+            deploy = aws.iam.Role(
+                f"{name}-deploy",
+                name=args.deploy_role_name,
+                description=f"Deploys and destroys {args.name_prefix}-pr-* preview stacks, nothing else",
+                assume_role_policy=iam.to_json(
+                    iam.document(iam.statement("CiEntryRole", "sts:AssumeRole", principal={"AWS": entry.arn}))
+                ),
+                max_session_duration=3600,
+                opts=child,
+            )
+            aws.iam.Policy(
+                f"{name}-boundary",
+                name=preview_boundary_name(args.name_prefix),
+                description="Permissions boundary of every preview execution role: write preview logs, nothing else",
+                policy=iam.to_json(
+                    iam.document(*preview_boundary_statements(args.name_prefix, args.account_id, args.region))
+                ),
+                opts=child,
+            )
+            aws.iam.RolePolicy(
+                f"{name}-deploy-scope",
+                role=deploy.name,
+                policy=iam.to_json(
+                    iam.document(*preview_deploy_statements(args.name_prefix, args.account_id, args.region))
+                ),
+                opts=child,
+            )
+            deploy_role_arn = deploy.arn
+        aws.iam.RolePolicy(
+            f"{name}-entry-handover",
+            role=entry.name,
+            policy=iam.to_json(iam.document(iam.statement("AssumeTheDeployRole", "sts:AssumeRole", deploy_role_arn))),
+            opts=child,
+        )
+        self.archive_role_arn: pulumi.Output[str] | None = None
+        if args.archive_bucket_name is not None:
+            self.archive_role_arn = self._archive_writer(name, args, provider.arn)
+        self.entry_role_arn = entry.arn
+        self.deploy_role_arn = deploy_role_arn
+        self.register_outputs(
+            {
+                "entryRoleArn": self.entry_role_arn,
+                "deployRoleArn": self.deploy_role_arn,
+                "archiveRoleArn": self.archive_role_arn,
+            }
+        )
+
+    def _archive_writer(self, name: str, args: CiAccessArgs, provider_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+        """The role .github/workflows/archive.yml assumes: add state exports to the archive bucket, no more.
+
+        No delete, no overwrite protection needed from IAM: the bucket is versioned and object-locked, and the
+        archive tool never reuses a key. Same GitHub subject as the dr deploy job (environment ``dr``).
+        """
+        bucket = f"arn:aws:s3:::{args.archive_bucket_name}"
+        role = aws.iam.Role(
+            f"{name}-archive",
+            name=names.fit(f"{args.name_prefix}-ci-archive", names.IAM_ROLE_NAME_MAX),
+            description=f"GitHub Actions of {args.github_repository}: write Pulumi state exports to the archive",
+            assume_role_policy=iam.to_json(github_trust(provider_arn, args.subjects())),
+            max_session_duration=3600,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-archive-write",
+            role=role.name,
+            policy=iam.to_json(
+                iam.document(
+                    iam.statement("ListArchive", "s3:ListBucket", [bucket]),
+                    iam.statement("ReadAndAddExports", ["s3:GetObject", "s3:PutObject"], [f"{bucket}/*"]),
+                    iam.statement("UseArchiveKey", ["kms:GenerateDataKey", "kms:Decrypt"], [args.archive_kms_key_arn]),
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role.arn
+
+
+def preview_deploy_role_name(name_prefix: str) -> str:
+    """The role preview stacks' providers assume: ``Pulumi.pr.template.yaml`` sets deployRoleName to it."""
+    return f"{name_prefix}-preview-deploy"
+
+
+def preview_boundary_name(name_prefix: str) -> str:
+    return f"{name_prefix}-preview-boundary"
+
+
+def preview_boundary_arn(name_prefix: str, account_id: str) -> str:
+    """Deterministic, so the preview stacks name it without reading the prod stack."""
+    return f"arn:aws:iam::{account_id}:policy/{preview_boundary_name(name_prefix)}"
+
+
+def preview_boundary_statements(prefix: str, account: str, region: str) -> list[dict[str, Any]]:
+    return [
+        iam.statement(
+            "WritePreviewLogsOnly",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{prefix}-pr-*:*"],
+        )
+    ]

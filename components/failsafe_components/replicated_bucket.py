@@ -1,0 +1,192 @@
+"""ReplicatedBucket: a production bucket whose objects replicate to the backup account, deletes never.
+
+Protects against: loss of the prod account or region (a copy lives in another account and region), and a
+compromised or mistaken prod identity deleting data (delete markers are not replicated, the replica is
+versioned and object-locked by the dr stack, and the replication role has no delete permission at all).
+
+The replica side (bucket, key, bucket policy) belongs to the dr stack; this component only configures
+replication *from* prod, addressed by the ARNs dr exports. Production never holds a provider for the
+backup account.
+
+RPO: with Replication Time Control on (config ``replicationTimeControl``), S3 replicates 99.99% of
+objects within 15 minutes; without it, replication is asynchronous with no time promise (usually
+minutes). ``rpo_minutes`` reports 15 or ``None`` accordingly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from failsafe_components import iam
+from failsafe_components.buckets import hardened_bucket
+from failsafe_components.errors import ComponentArgsError
+from failsafe_components.spec import STORAGE_CLASSES
+
+RTC_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class ReplicatedBucketArgs:
+    bucket_name: str
+    destination_bucket_arn: pulumi.Input[str]
+    destination_account_id: str
+    replica_kms_key_arn: pulumi.Input[str]
+    replication_role_name: str
+    source_account_id: str
+    noncurrent_transition_days: int = 30
+    noncurrent_expiration_days: int = 365
+    abort_incomplete_upload_days: int = 7
+    storage_class: str = "STANDARD_IA"
+    time_control: bool = False
+    metrics: bool = False
+    protect: bool = True
+    kms_key_arn: pulumi.Input[str] | None = None  # None: the component creates a key for this bucket
+
+    def validate(self) -> None:
+        def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
+            return ComponentArgsError(f"ReplicatedBucket {arg}={value!r}: expected {expected}")
+
+        if not 3 <= len(self.bucket_name) <= 63:
+            raise bad("bucket_name", self.bucket_name, "an S3 bucket name of 3-63 characters")
+        if self.destination_account_id == self.source_account_id:
+            raise bad(
+                "destination_account_id",
+                self.destination_account_id,
+                "an account other than the source account (the copy must survive losing prod)",
+            )
+        if self.storage_class not in STORAGE_CLASSES:
+            raise bad("storage_class", self.storage_class, f"one of {', '.join(STORAGE_CLASSES)}")
+        if self.time_control and not self.metrics:
+            raise bad("metrics", self.metrics, "True when time_control is on (S3 requires metrics with RTC)")
+        if self.noncurrent_expiration_days <= self.noncurrent_transition_days:
+            raise bad(
+                "noncurrent_expiration_days",
+                self.noncurrent_expiration_days,
+                f"more than noncurrent_transition_days ({self.noncurrent_transition_days})",
+            )
+        if not 1 <= self.abort_incomplete_upload_days <= 365:
+            raise bad("abort_incomplete_upload_days", self.abort_incomplete_upload_days, "1-365")
+
+    @property
+    def rpo_minutes(self) -> int | None:
+        return RTC_MINUTES if self.time_control else None
+
+
+class ReplicatedBucket(pulumi.ComponentResource):
+    """A hardened prod bucket plus its one-way, delete-free replication to the backup account."""
+
+    def __init__(self, name: str, args: ReplicatedBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args.validate()  # before any child exists: nothing half-created
+        super().__init__("failsafe:index:ReplicatedBucket", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        key_arn = args.kms_key_arn
+        if key_arn is None:
+            key = aws.kms.Key(
+                f"{name}-key",
+                description=f"SSE-KMS for s3://{args.bucket_name}",
+                enable_key_rotation=True,
+                deletion_window_in_days=30,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            key_arn = key.arn
+
+        parts = hardened_bucket(
+            name,
+            args.bucket_name,
+            kms_key_arn=key_arn,
+            noncurrent_transition_days=args.noncurrent_transition_days,
+            noncurrent_expiration_days=args.noncurrent_expiration_days,
+            abort_incomplete_upload_days=args.abort_incomplete_upload_days,
+            parent=self,
+            protect=args.protect,
+        )
+        bucket = parts.bucket
+
+        role = aws.iam.Role(
+            f"{name}-replication",
+            name=args.replication_role_name,
+            description=f"S3 replication of {args.bucket_name} to the backup account; cannot delete anything",
+            assume_role_policy=iam.to_json(
+                iam.service_trust(
+                    "s3.amazonaws.com",
+                    condition={"StringEquals": {"aws:SourceAccount": args.source_account_id}},
+                )
+            ),
+            opts=child,
+        )
+        # Least privilege: read versions from the source, write replicas to the destination, use the two keys.
+        # Deliberately absent: s3:ReplicateDelete and every s3:Delete* action.
+        aws.iam.RolePolicy(
+            f"{name}-replication-policy",
+            role=role.id,
+            policy=iam.to_json(
+                iam.document(
+                    iam.statement(
+                        "ReadSourceConfig", ["s3:GetReplicationConfiguration", "s3:ListBucket"], [bucket.arn]
+                    ),
+                    iam.statement(
+                        "ReadSourceVersions",
+                        ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+                        [pulumi.Output.concat(bucket.arn, "/*")],
+                    ),
+                    iam.statement(
+                        "WriteReplicas",
+                        ["s3:ReplicateObject", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"],
+                        [pulumi.Output.concat(args.destination_bucket_arn, "/*")],
+                    ),
+                    iam.statement("DecryptSource", ["kms:Decrypt"], [key_arn]),
+                    iam.statement(
+                        "EncryptReplicas", ["kms:Encrypt", "kms:GenerateDataKey"], [args.replica_kms_key_arn]
+                    ),
+                )
+            ),
+            opts=child,
+        )
+
+        destination: dict[str, object] = {
+            "bucket": args.destination_bucket_arn,
+            "account": args.destination_account_id,
+            "storage_class": args.storage_class,
+            "access_control_translation": {"owner": "Destination"},
+            "encryption_configuration": {"replica_kms_key_id": args.replica_kms_key_arn},
+        }
+        if args.time_control:
+            destination["replication_time"] = {"status": "Enabled", "time": {"minutes": RTC_MINUTES}}
+        if args.metrics:
+            destination["metrics"] = {"status": "Enabled", "event_threshold": {"minutes": RTC_MINUTES}}
+        replication = aws.s3.BucketReplicationConfig(
+            f"{name}-replication-config",
+            bucket=parts.versioning.bucket,  # data dependency: replication needs versioning on first
+            role=role.arn,
+            rules=[
+                {
+                    "id": "to-backup-account",
+                    "status": "Enabled",
+                    "priority": 1,
+                    "filter": {"prefix": ""},
+                    "delete_marker_replication": {"status": "Disabled"},  # deletes never reach the copy
+                    "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},
+                    "destination": destination,
+                }
+            ],
+            opts=child,
+        )
+
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+        self.kms_key_arn = pulumi.Output.from_input(key_arn)
+        self.replication_role_arn = role.arn
+        self.replication_id = replication.id
+        self.rpo_minutes = args.rpo_minutes
+        self.register_outputs(
+            {
+                "bucketName": self.bucket_name,
+                "bucketArn": self.bucket_arn,
+                "replicationRoleArn": self.replication_role_arn,
+                "rpoMinutes": self.rpo_minutes,
+            }
+        )

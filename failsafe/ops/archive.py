@@ -1,0 +1,195 @@
+"""Configuration archive: ``pulumi stack export`` documents kept in the backup account's archive bucket.
+
+A stack's state is the configuration of every resource in it; with the state, ``pulumi stack import`` plus
+``pulumi up`` rebuilds the estate. Each export is validated before upload (it parses, it has
+``deployment.resources``, its resource count has not fallen by more than the configured percentage from
+the previous archive: a truncated or half-empty export must never become "the newest archive") and stored
+as ``<stack>/<UTC timestamp>.json`` with its SHA-256 (S3 ``ChecksumSHA256`` and ``sha256`` metadata),
+never overwriting an existing object (``IfNoneMatch="*"``). Retention is the bucket's lifecycle rule.
+
+Secrets in an export stay encrypted: exports are taken without ``--show-secrets``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from failsafe.ops import retry
+
+KEY_TIME = "%Y%m%dT%H%M%SZ"
+KEY = re.compile(r"^(?P<stack>.+)/(?P<time>\d{8}T\d{6}Z)\.json$")
+
+
+class ArchiveError(RuntimeError):
+    """An export refused or an archive that cannot be stored or fetched; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    key: str
+    sha256: str
+    resources: int
+    previous_key: str | None
+    previous_resources: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def resource_count(data: bytes, source: str = "export") -> int:
+    """Validate a ``pulumi stack export`` document and return its resource count."""
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArchiveError(f"{source}: not valid JSON ({exc}); is it a `pulumi stack export` document?") from None
+    deployment = document.get("deployment") if isinstance(document, dict) else None
+    resources = deployment.get("resources") if isinstance(deployment, dict) else None
+    if not isinstance(resources, list):
+        raise ArchiveError(f"{source}: has no deployment.resources list; expected `pulumi stack export` output")
+    if not resources:
+        raise ArchiveError(
+            f"{source}: deployment.resources is empty; an empty stack is not worth archiving "
+            "(and restoring it would forget every resource)"
+        )
+    return len(resources)
+
+
+def check_shrink(count: int, previous: int | None, max_shrink_percent: int, previous_key: str | None) -> None:
+    if previous is None or previous <= 0:
+        return
+    fallen = (previous - count) * 100 / previous
+    if fallen > max_shrink_percent:
+        raise ArchiveError(
+            f"export has {count} resources, {fallen:.0f}% fewer than the {previous} of the previous archive "
+            f"{previous_key} (limit {max_shrink_percent}%, config failsafe:archiveMaxShrinkPercent). "
+            "A truncated export or a wrong stack? If the estate really shrank, archive with --allow-shrink."
+        )
+
+
+class Archive:
+    def __init__(self, s3: Any, bucket: str, sleep: Callable[[float], None] | None = None) -> None:
+        self.s3, self.bucket, self.sleep = s3, bucket, sleep
+
+    def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        try:
+            return retry.call(fn, sleep=self.sleep, **kwargs)
+        except Exception as exc:
+            if retry.error_code(exc) == "NoSuchBucket":
+                raise ArchiveError(
+                    f"bucket {self.bucket} does not exist: pass the dr stack's archive bucket "
+                    "name (pulumi stack output -s dr)"
+                ) from None
+            raise
+
+    def keys(self, stack: str) -> list[str]:
+        """The stack's archive keys, newest first (timestamps sort as text)."""
+        keys: list[str] = []
+        token = None
+        while True:
+            page = self._call(
+                self.s3.list_objects_v2,
+                Bucket=self.bucket,
+                Prefix=f"{stack}/",
+                **({"ContinuationToken": token} if token else {}),
+            )
+            keys.extend(
+                o["Key"]
+                for o in page.get("Contents") or ()
+                if KEY.match(o["Key"]) and KEY.match(o["Key"]).group("stack") == stack
+            )
+            token = page.get("NextContinuationToken")
+            if not token:
+                return sorted(keys, reverse=True)
+
+    def previous(self, stack: str) -> tuple[str, int] | None:
+        """The newest archive and its resource count (from metadata; downloaded and counted if missing)."""
+        for key in self.keys(stack):
+            head = self._call(self.s3.head_object, Bucket=self.bucket, Key=key)
+            recorded = (head.get("Metadata") or {}).get("resources", "")
+            if recorded.isdigit():
+                return key, int(recorded)
+            try:
+                return key, resource_count(self.read(key), key)
+            except ArchiveError:
+                continue  # an invalid archive is no baseline; look further back
+        return None
+
+    def read(self, key: str) -> bytes:
+        return self._call(self.s3.get_object, Bucket=self.bucket, Key=key)["Body"].read()
+
+    def store(
+        self, stack: str, data: bytes, max_shrink_percent: int, now: datetime | None = None, allow_shrink: bool = False
+    ) -> Stored:
+        count = resource_count(data)
+        previous = self.previous(stack)
+        if not allow_shrink:
+            check_shrink(
+                count, previous[1] if previous else None, max_shrink_percent, previous[0] if previous else None
+            )
+        key = f"{stack}/{(now or datetime.now(UTC)).astimezone(UTC).strftime(KEY_TIME)}.json"
+        digest = hashlib.sha256(data)
+        try:
+            self._call(
+                self.s3.put_object,
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType="application/json",
+                ChecksumSHA256=base64.b64encode(digest.digest()).decode(),
+                IfNoneMatch="*",
+                Metadata={"sha256": digest.hexdigest(), "resources": str(count), "stack": stack},
+            )
+        except Exception as exc:
+            code = retry.error_code(exc)
+            if code in ("PreconditionFailed", "ConditionalRequestConflict"):
+                raise ArchiveError(
+                    f"s3://{self.bucket}/{key} already exists; archives are never overwritten "
+                    "(run again in a second for a new timestamp)"
+                ) from None
+            raise
+        return Stored(
+            key, digest.hexdigest(), count, previous[0] if previous else None, previous[1] if previous else None
+        )
+
+    def newest_valid(self, stack: str) -> tuple[str, bytes]:
+        """The newest archive whose checksum matches and which parses as an export (older ones as fallback)."""
+        problems: list[str] = []
+        for key in self.keys(stack):
+            obj = self._call(self.s3.get_object, Bucket=self.bucket, Key=key)
+            data = obj["Body"].read()
+            expected = (obj.get("Metadata") or {}).get("sha256")
+            if expected != sha256_hex(data):
+                problems.append(f"{key}: checksum mismatch (recorded {expected}, actual {sha256_hex(data)})")
+                continue
+            try:
+                resource_count(data, key)
+            except ArchiveError as exc:
+                problems.append(str(exc))
+                continue
+            return key, data
+        detail = "; ".join(problems) if problems else "no archives at all"
+        raise ArchiveError(f"no valid archive of stack {stack} in s3://{self.bucket}/{stack}/: {detail}")
+
+
+def pulumi_export(stack: str, run: Callable[..., Any] = subprocess.run) -> bytes:
+    """``pulumi stack export --stack <stack>`` (secrets stay encrypted: no --show-secrets)."""
+    if run is subprocess.run and shutil.which("pulumi") is None:
+        raise ArchiveError("the pulumi CLI is not on PATH; install it or pass --file with an export")
+    result = run(["pulumi", "stack", "export", "--stack", stack], capture_output=True, check=False)
+    if result.returncode != 0:
+        message = (result.stderr or b"").decode(errors="replace").strip().splitlines()
+        raise ArchiveError(f"pulumi stack export --stack {stack} failed: {message[-1] if message else 'no output'}")
+    return result.stdout

@@ -1,0 +1,534 @@
+"""Snapshot copier (Lambda in the backup account): prod shares, the backup account copies.
+
+Finds RDS instance and cluster snapshots, EBS snapshots and AMIs that the production account
+(``SOURCE_ACCOUNT_ID``) has shared with this account, and copies each into a backup-owned copy encrypted
+with the backup key (``BACKUP_KMS_KEY_ARN``), tagged with its source, the copy time and the date until
+which it is kept (``RETENTION_DAYS``). Copies past retention are expired; failures are published to
+``NOTIFY_TOPIC_ARN`` and raised, so the Lambda's on-failure destination (the DLQ) sees them too.
+
+Prod's snapshots live in prod's region (``SOURCE_REGION``, default: this function's region): they are listed
+there and copied into this region (a cross-region copy) in one step.
+
+Invocation: from the schedule (``{}`` or an EventBridge scheduled event) a full pass, copy then expire;
+from an SNS notice (a new snapshot in prod) a copy pass restricted to the snapshots the notice names.
+
+Safety rules, each tested:
+- Idempotent: existing copies are found by their source tag (AMIs also by their deterministic name) before
+  copying, and a copy still in progress counts as existing. RDS copies have deterministic identifiers, so
+  even a lost tag cannot produce a second copy.
+- Expiry deletes only what carries ``failsafe:copied-by=failsafe`` and whose retention has passed, judged by
+  both its ``retain-until`` tag and ``copied-at`` + the current ``RETENTION_DAYS`` (a lengthened retention
+  protects old copies too). The newest copy of each kind is never expired, so a production account that
+  stops sharing cannot make the backup account delete its last copy. Untagged or unparseable: never deleted.
+- At most ``MAX_COPIES_PER_RUN`` copies are started per run (AWS limits concurrent copies); the rest are
+  picked up by the next run. Throttling is retried with jittered backoff (:mod:`failsafe.ops.retry`).
+
+IAM (granted in failsafe_components.recovery_functions):
+rds:Describe*/ListTagsForResource/CopyDB*Snapshot/
+AddTagsToResource/DeleteDB*Snapshot, ec2:DescribeSnapshots/DescribeImages/CopySnapshot/CopyImage/CreateTags
+(on copy only)/DeleteSnapshot/DeregisterImage (tagged copies only), kms on the backup key, sns:Publish.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from failsafe.ops import aws, retry
+from failsafe.ops.aws import SettingsError, required_env
+
+LOG = logging.getLogger(__name__)
+
+COPIED_BY_TAG = "failsafe:copied-by"  # = failsafe_components.recovery_functions.COPIER_TAG (a test keeps them equal)
+COPIED_BY_VALUE = "failsafe"
+SOURCE_TAG = "failsafe:source"
+COPIED_AT_TAG = "failsafe:copied-at"
+RETAIN_UNTIL_TAG = "failsafe:retain-until"
+MAX_COPIES_PER_RUN = 20
+KINDS = ("rds-snapshot", "rds-cluster-snapshot", "ebs-snapshot", "ami")
+# Real AWS lists snapshots shared with this account as type "shared". moto keeps one account per request
+# and cannot share across accounts, so the tests set this to "manual" and create prod's snapshots in the
+# same moto account (documented in docs/runbook.md); everything else runs unchanged.
+RDS_SHARED_TYPE = "shared"
+RDS_ID = re.compile(r"[^A-Za-z0-9]+")
+NOTICE_ID = re.compile(
+    r"arn:aws[\w-]*:rds:[\w-]*:\d{12}:(?:cluster-)?snapshot:[\w:.-]+|snap-[0-9a-f]{8,17}|ami-[0-9a-f]{8,17}"
+)
+
+
+class CopyFailed(RuntimeError):
+    """Some copies or expiries failed; raised after the failure notice so the DLQ sees the invocation."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    kms_key_arn: str
+    retention_days: int
+    notify_topic_arn: str | None
+    source_account_id: str
+    region: str
+    source_region: str = ""  # where prod's snapshots live; empty = this region
+
+    @property
+    def shared_region(self) -> str:
+        return self.source_region or self.region
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        def need(name: str) -> str:
+            return required_env(env, name)
+
+        days_text = need("RETENTION_DAYS")
+        if not days_text.isdigit() or int(days_text) < 1:
+            raise SettingsError(f"RETENTION_DAYS={days_text!r}: expected a whole number of days >= 1")
+        account = need("SOURCE_ACCOUNT_ID")
+        if not re.fullmatch(r"\d{12}", account):
+            raise SettingsError(f"SOURCE_ACCOUNT_ID={account!r}: expected a 12-digit account ID")
+        region = need("AWS_REGION") if env.get("AWS_REGION") else need("AWS_DEFAULT_REGION")
+        return cls(
+            need("BACKUP_KMS_KEY_ARN"),
+            int(days_text),
+            (env.get("NOTIFY_TOPIC_ARN") or None),
+            account,
+            region,
+            (env.get("SOURCE_REGION") or "").strip(),
+        )
+
+
+@dataclass(frozen=True)
+class Source:
+    """A snapshot or image that prod shares with us."""
+
+    kind: str
+    id: str
+    arn: str  # the key that links a copy to its source (an ARN for RDS, the ID for EC2)
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Copy:
+    kind: str
+    id: str
+    source: str | None
+    tags: Mapping[str, str]
+    state: str
+    created: datetime | None = None
+
+    @property
+    def ours(self) -> bool:
+        return self.tags.get(COPIED_BY_TAG) == COPIED_BY_VALUE
+
+
+@dataclass
+class Report:
+    copied: list[dict[str, str]] = field(default_factory=list)
+    existing: list[dict[str, str]] = field(default_factory=list)
+    deferred: list[dict[str, str]] = field(default_factory=list)
+    expired: list[dict[str, str]] = field(default_factory=list)
+    kept: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def _tags(items: Iterable[Mapping[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in items or () if "Key" in t}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def rds_copy_identifier(source_arn: str, limit: int) -> str:
+    """Deterministic copy name: RDS refuses a second copy under the same identifier (idempotency backstop)."""
+    source_id = source_arn.rsplit(":snapshot:", 1)[-1].rsplit(":cluster-snapshot:", 1)[-1]
+    base = "failsafe-" + RDS_ID.sub("-", source_id).strip("-").lower()
+    digest = hashlib.sha256(source_arn.encode()).hexdigest()[:8]
+    name = f"{base}-{digest}"
+    if len(name) > limit:
+        name = f"{base[: limit - 9].rstrip('-')}-{digest}"
+    return name
+
+
+def ami_copy_name(source_id: str) -> str:
+    return f"failsafe-copy-{source_id}"
+
+
+def notice_ids(event: Mapping[str, Any]) -> set[str] | None:
+    """IDs/ARNs named by SNS records (RDS event notices, EventBridge EBS/AMI events, or plain text).
+
+    None when the event is not an SNS notice (a schedule: full pass)."""
+    records = [r for r in event.get("Records") or () if isinstance(r, Mapping) and "Sns" in r]
+    if not records:
+        return None
+    found: set[str] = set()
+    for record in records:
+        found.update(NOTICE_ID.findall(str(record["Sns"].get("Message", ""))))
+    return found
+
+
+class Copier:
+    def __init__(
+        self,
+        settings: Settings,
+        rds: Any,
+        ec2: Any,
+        sns: Any | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] | None = None,
+        rds_shared_type: str | None = None,
+        source_rds: Any | None = None,
+        source_ec2: Any | None = None,
+    ) -> None:
+        self.settings = settings
+        self.rds, self.ec2, self.sns = rds, ec2, sns
+        # Shared snapshots are listed where they live (prod's region); copies are made and kept here.
+        self.source_rds, self.source_ec2 = source_rds or rds, source_ec2 or ec2
+        self.now = now
+        self.sleep = sleep
+        self.rds_shared_type = rds_shared_type or RDS_SHARED_TYPE
+
+    def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        return retry.call(fn, sleep=self.sleep, **kwargs)
+
+    def _pages(self, fn: Callable[..., Any], key: str, token: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """All pages, each page its own retried call (a generator-based paginator cannot resume after an error)."""
+        items: list[dict[str, Any]] = []
+        marker = None
+        while True:
+            page = self._call(fn, **kwargs, **({token: marker} if marker else {}))
+            items.extend(page.get(key) or ())
+            marker = page.get(token)
+            if not marker:
+                return items
+
+    # --- discovery ------------------------------------------------------------------------------------
+
+    def _is_source(self, owner_account: str | None, tags: Mapping[str, str]) -> bool:
+        return owner_account == self.settings.source_account_id and tags.get(COPIED_BY_TAG) != COPIED_BY_VALUE
+
+    def shared_sources(self) -> list[Source]:
+        account = self.settings.source_account_id
+        sources: list[Source] = []
+        for snap in self._pages(
+            self.source_rds.describe_db_snapshots,
+            "DBSnapshots",
+            "Marker",
+            SnapshotType=self.rds_shared_type,
+            IncludeShared=True,
+        ):
+            arn = snap["DBSnapshotArn"]
+            if snap.get("Status") == "available" and self._is_source(arn.split(":")[4], _tags(snap.get("TagList"))):
+                sources.append(Source("rds-snapshot", snap["DBSnapshotIdentifier"], arn))
+        for snap in self._pages(
+            self.source_rds.describe_db_cluster_snapshots,
+            "DBClusterSnapshots",
+            "Marker",
+            SnapshotType=self.rds_shared_type,
+            IncludeShared=True,
+        ):
+            arn = snap["DBClusterSnapshotArn"]
+            if snap.get("Status") == "available" and self._is_source(arn.split(":")[4], _tags(snap.get("TagList"))):
+                sources.append(Source("rds-cluster-snapshot", snap["DBClusterSnapshotIdentifier"], arn))
+        backing = self._our_ami_snapshots()
+        for snap in self._pages(self.source_ec2.describe_snapshots, "Snapshots", "NextToken", OwnerIds=[account]):
+            if (
+                snap.get("State") == "completed"
+                and snap["SnapshotId"] not in backing
+                and self._is_source(snap.get("OwnerId"), _tags(snap.get("Tags")))
+            ):
+                sources.append(Source("ebs-snapshot", snap["SnapshotId"], snap["SnapshotId"]))
+        images = self._pages(self.source_ec2.describe_images, "Images", "NextToken", Owners=[account])
+        for image in images:
+            tags = _tags(image.get("Tags"))
+            name = image.get("Name") or ""
+            if (
+                image.get("State") == "available"
+                and self._is_source(image.get("OwnerId"), tags)
+                and not name.startswith("failsafe-copy-")
+            ):
+                sources.append(Source("ami", image["ImageId"], image["ImageId"], name))
+        return sources
+
+    def _our_ami_snapshots(self) -> set[str]:
+        """Snapshots behind our AMI copies: made by CopyImage, never a source (matters where prod == backup)."""
+        images = self._pages(
+            self.ec2.describe_images,
+            "Images",
+            "NextToken",
+            Owners=["self"],
+            Filters=[{"Name": "name", "Values": ["failsafe-copy-*"]}],
+        )
+        return {
+            m["Ebs"]["SnapshotId"]
+            for i in images
+            for m in i.get("BlockDeviceMappings") or ()
+            if (m.get("Ebs") or {}).get("SnapshotId")
+        }
+
+    def our_copies(self) -> list[Copy]:
+        """Everything this account owns that is a copy (tagged as ours, or named as an AMI copy of ours)."""
+        copies: list[Copy] = []
+        for snap in self._pages(self.rds.describe_db_snapshots, "DBSnapshots", "Marker", SnapshotType="manual"):
+            tags = _tags(snap.get("TagList"))
+            if tags.get(COPIED_BY_TAG) == COPIED_BY_VALUE or snap["DBSnapshotIdentifier"].startswith("failsafe-"):
+                copies.append(
+                    Copy(
+                        "rds-snapshot",
+                        snap["DBSnapshotIdentifier"],
+                        tags.get(SOURCE_TAG),
+                        tags,
+                        snap.get("Status", ""),
+                        snap.get("SnapshotCreateTime"),
+                    )
+                )
+        for snap in self._pages(
+            self.rds.describe_db_cluster_snapshots, "DBClusterSnapshots", "Marker", SnapshotType="manual"
+        ):
+            tags = _tags(snap.get("TagList"))
+            if tags.get(COPIED_BY_TAG) == COPIED_BY_VALUE or snap["DBClusterSnapshotIdentifier"].startswith(
+                "failsafe-"
+            ):
+                copies.append(
+                    Copy(
+                        "rds-cluster-snapshot",
+                        snap["DBClusterSnapshotIdentifier"],
+                        tags.get(SOURCE_TAG),
+                        tags,
+                        snap.get("Status", ""),
+                        snap.get("SnapshotCreateTime"),
+                    )
+                )
+        tag_filter = [{"Name": f"tag:{COPIED_BY_TAG}", "Values": [COPIED_BY_VALUE]}]
+        for snap in self._pages(
+            self.ec2.describe_snapshots, "Snapshots", "NextToken", OwnerIds=["self"], Filters=tag_filter
+        ):
+            tags = _tags(snap.get("Tags"))
+            copies.append(
+                Copy(
+                    "ebs-snapshot",
+                    snap["SnapshotId"],
+                    tags.get(SOURCE_TAG),
+                    tags,
+                    snap.get("State", ""),
+                    snap.get("StartTime"),
+                )
+            )
+        images = self._pages(self.ec2.describe_images, "Images", "NextToken", Owners=["self"])
+        for image in images:
+            tags = _tags(image.get("Tags"))
+            name = image.get("Name") or ""
+            if tags.get(COPIED_BY_TAG) == COPIED_BY_VALUE or name.startswith("failsafe-copy-"):
+                source = tags.get(SOURCE_TAG) or (name.removeprefix("failsafe-copy-") if name else None)
+                copies.append(
+                    Copy(
+                        "ami",
+                        image["ImageId"],
+                        source,
+                        tags,
+                        image.get("State", ""),
+                        parse_time(image.get("CreationDate")),
+                    )
+                )
+        return copies
+
+    # --- copying --------------------------------------------------------------------------------------
+
+    def _tag_list(self, source: Source) -> list[dict[str, str]]:
+        moment = self.now()
+        until = moment + timedelta(days=self.settings.retention_days)
+        return [
+            {"Key": COPIED_BY_TAG, "Value": COPIED_BY_VALUE},
+            {"Key": SOURCE_TAG, "Value": source.arn},
+            {"Key": COPIED_AT_TAG, "Value": _iso(moment)},
+            {"Key": RETAIN_UNTIL_TAG, "Value": _iso(until)},
+        ]
+
+    def copy(self, source: Source) -> str:
+        s = self.settings
+        tags = self._tag_list(source)
+        cross_region = {"SourceRegion": s.shared_region} if s.shared_region != s.region else {}
+        if source.kind == "rds-snapshot":
+            target = rds_copy_identifier(source.arn, 255)
+            self._call(
+                self.rds.copy_db_snapshot,
+                SourceDBSnapshotIdentifier=source.arn,
+                TargetDBSnapshotIdentifier=target,
+                KmsKeyId=s.kms_key_arn,
+                Tags=tags,
+                CopyTags=False,
+                **cross_region,
+            )
+            return target
+        if source.kind == "rds-cluster-snapshot":
+            target = rds_copy_identifier(source.arn, 63)
+            self._call(
+                self.rds.copy_db_cluster_snapshot,
+                SourceDBClusterSnapshotIdentifier=source.arn,
+                TargetDBClusterSnapshotIdentifier=target,
+                KmsKeyId=s.kms_key_arn,
+                Tags=tags,
+                CopyTags=False,
+                **cross_region,
+            )
+            return target
+        if source.kind == "ebs-snapshot":
+            result = self._call(
+                self.ec2.copy_snapshot,
+                SourceSnapshotId=source.id,
+                SourceRegion=s.shared_region,
+                Encrypted=True,
+                KmsKeyId=s.kms_key_arn,
+                Description=f"failsafe copy of {source.id}",
+                TagSpecifications=[{"ResourceType": "snapshot", "Tags": tags}],
+            )
+            return result["SnapshotId"]
+        if source.kind == "ami":
+            result = self._call(
+                self.ec2.copy_image,
+                SourceImageId=source.id,
+                SourceRegion=s.shared_region,
+                Name=ami_copy_name(source.id),
+                Encrypted=True,
+                KmsKeyId=s.kms_key_arn,
+                Description=f"failsafe copy of {source.id} ({source.name})"[:255],
+                TagSpecifications=[{"ResourceType": "image", "Tags": tags}, {"ResourceType": "snapshot", "Tags": tags}],
+            )
+            return result["ImageId"]
+        raise ValueError(f"unknown kind {source.kind!r}: expected one of {', '.join(KINDS)}")
+
+    def copy_pass(self, report: Report, only: set[str] | None = None) -> None:
+        existing = {(c.kind, c.source) for c in self.our_copies() if c.source}
+        started = 0
+        for source in self.shared_sources():
+            if only is not None and not ({source.id, source.arn} & only):
+                continue
+            entry = {"kind": source.kind, "source": source.arn}
+            if (source.kind, source.arn) in existing or (source.kind, source.id) in existing:
+                report.existing.append(entry)
+                continue
+            if started >= MAX_COPIES_PER_RUN:
+                report.deferred.append(entry)
+                continue
+            try:
+                entry["copy"] = self.copy(source)
+            except Exception as exc:  # one failed copy must not stop the others
+                if retry.error_code(exc) in (
+                    "DBSnapshotAlreadyExists",
+                    "DBClusterSnapshotAlreadyExistsFault",
+                    "InvalidAMIName.Duplicate",
+                ):
+                    report.existing.append(entry)
+                    continue
+                LOG.exception("copy of %s failed", source.arn)
+                report.failures.append({**entry, "error": f"{type(exc).__name__}: {exc}"})
+                continue
+            started += 1
+            report.copied.append(entry)
+
+    # --- expiry ---------------------------------------------------------------------------------------
+
+    def expired(self, copy: Copy) -> bool:
+        """Past retention by both the tag written at copy time and the current RETENTION_DAYS."""
+        until = parse_time(copy.tags.get(RETAIN_UNTIL_TAG))
+        copied_at = parse_time(copy.tags.get(COPIED_AT_TAG))
+        if not copy.ours or until is None or copied_at is None:
+            return False
+        now = self.now()
+        return now > until and now > copied_at + timedelta(days=self.settings.retention_days)
+
+    def delete(self, copy: Copy) -> None:
+        if copy.kind == "rds-snapshot":
+            self._call(self.rds.delete_db_snapshot, DBSnapshotIdentifier=copy.id)
+        elif copy.kind == "rds-cluster-snapshot":
+            self._call(self.rds.delete_db_cluster_snapshot, DBClusterSnapshotIdentifier=copy.id)
+        elif copy.kind == "ebs-snapshot":
+            self._call(self.ec2.delete_snapshot, SnapshotId=copy.id)
+        elif copy.kind == "ami":
+            self._call(self.ec2.deregister_image, ImageId=copy.id)
+
+    def expire_pass(self, report: Report) -> None:
+        copies = [c for c in self.our_copies() if c.ours]
+        newest: dict[str, Copy] = {}
+        for c in copies:
+            at = parse_time(c.tags.get(COPIED_AT_TAG))
+            best = newest.get(c.kind)
+            if at and (best is None or at > (parse_time(best.tags.get(COPIED_AT_TAG)) or at)):
+                newest[c.kind] = c
+        for c in copies:
+            entry = {"kind": c.kind, "copy": c.id, "retain-until": c.tags.get(RETAIN_UNTIL_TAG, "")}
+            if not self.expired(c):
+                continue
+            if newest.get(c.kind) is c:
+                report.kept.append({**entry, "why": "newest copy of its kind is never expired"})
+                continue
+            try:
+                self.delete(c)
+            except Exception as exc:
+                LOG.exception("expiry of %s failed", c.id)
+                report.failures.append({**entry, "error": f"{type(exc).__name__}: {exc}"})
+                continue
+            report.expired.append(entry)
+
+    # --- one invocation -------------------------------------------------------------------------------
+
+    def run(self, event: Mapping[str, Any]) -> Report:
+        report = Report()
+        only = notice_ids(event)
+        self.copy_pass(report, only)
+        if only is None:
+            self.expire_pass(report)
+        if report.failures:
+            self.notify(report)
+            raise CopyFailed(
+                f"{len(report.failures)} snapshot copy/expiry failure(s): "
+                + "; ".join(f"{f.get('source') or f.get('copy')}: {f['error']}" for f in report.failures[:5])
+            )
+        return report
+
+    def notify(self, report: Report) -> None:
+        if not (self.sns and self.settings.notify_topic_arn):
+            return
+        try:
+            self._call(
+                self.sns.publish,
+                TopicArn=self.settings.notify_topic_arn,
+                Subject="failsafe snapshot copier: failures",
+                Message=json.dumps({"copier": "snapshots", **report.as_dict()}, indent=1, default=str),
+            )
+        except Exception:  # the raise that follows still reaches the DLQ
+            LOG.exception("failure notice could not be published")
+
+
+def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    settings = Settings.from_env()
+    sess = aws.session(settings.region)
+    copier = Copier(
+        settings,
+        aws.client(sess, "rds"),
+        aws.client(sess, "ec2"),
+        aws.client(sess, "sns"),
+        source_rds=aws.client(sess, "rds", settings.shared_region),
+        source_ec2=aws.client(sess, "ec2", settings.shared_region),
+    )
+    report = copier.run(event or {})
+    LOG.info("copier report %s", json.dumps(report.as_dict(), default=str))
+    return report.as_dict()

@@ -1,0 +1,290 @@
+"""Parameter copier (Lambda in the backup account): SSM parameters and secrets, pulled from prod.
+
+Assumes ``PROD_READ_ROLE_ARN`` (prod's one read-only role, failsafe_components.recovery_functions.ProdReadAccess),
+lists the parameters under ``PARAMETER_PATH`` and the secrets whose names start with ``SECRET_PREFIX``,
+and compares each one's version with the source version recorded on the backup copy. Only changed or new
+items are read (metadata first: an unchanged value is never fetched, so a quiet estate costs list calls
+only) and written into the backup account under the same name: SecureStrings and secrets encrypted with
+``BACKUP_KMS_KEY_ARN``. The source version is recorded in the copy's description and a tag
+(``failsafe:source-version``). Failures are published to ``NOTIFY_TOPIC_ARN`` and raised for the DLQ.
+
+Nothing is ever deleted here: a parameter removed in prod stays in the backup account (that is the point).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from failsafe.ops import aws, retry
+from failsafe.ops.aws import SettingsError, required_env
+
+LOG = logging.getLogger(__name__)
+
+COPIED_BY_TAG = "failsafe:copied-by"
+SOURCE_VERSION_TAG = "failsafe:source-version"
+COPIED_AT_TAG = "failsafe:copied-at"
+SOURCE_VERSION = re.compile(r"source version (\S+?)\)?$")
+SESSION_NAME = "failsafe-params-copier"
+
+
+class ParamsCopyFailed(RuntimeError):
+    """Some parameters or secrets could not be copied; raised after the failure notice."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    prod_read_role_arn: str
+    parameter_path: str
+    secret_prefix: str
+    kms_key_arn: str
+    notify_topic_arn: str | None
+    region: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        def need(name: str) -> str:
+            return required_env(env, name)
+
+        role = need("PROD_READ_ROLE_ARN")
+        if not re.fullmatch(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+", role):
+            raise SettingsError(f"PROD_READ_ROLE_ARN={role!r}: expected an IAM role ARN")
+        path = need("PARAMETER_PATH")
+        if not (path.startswith("/") and path.endswith("/")):
+            raise SettingsError(f"PARAMETER_PATH={path!r}: expected a path that starts and ends with '/'")
+        region = env.get("AWS_REGION") or need("AWS_DEFAULT_REGION")
+        return cls(
+            role, path, need("SECRET_PREFIX"), need("BACKUP_KMS_KEY_ARN"), env.get("NOTIFY_TOPIC_ARN") or None, region
+        )
+
+
+@dataclass
+class Report:
+    copied: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def source_version(description: str | None) -> str | None:
+    match = SOURCE_VERSION.search(description or "")
+    return match.group(1) if match else None
+
+
+class ParamsCopier:
+    def __init__(
+        self,
+        settings: Settings,
+        prod_ssm: Any,
+        prod_secrets: Any,
+        ssm: Any,
+        secrets: Any,
+        sns: Any | None = None,
+        source_account: str = "prod",
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.s = settings
+        self.prod_ssm, self.prod_secrets, self.ssm, self.secrets, self.sns = prod_ssm, prod_secrets, ssm, secrets, sns
+        self.source_account = source_account
+        self.now = now
+        self.sleep = sleep
+
+    def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        return retry.call(fn, sleep=self.sleep, **kwargs)
+
+    def _pages(self, fn: Callable[..., Any], key: str, **kwargs: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        token = None
+        while True:
+            page = self._call(fn, **kwargs, **({"NextToken": token} if token else {}))
+            items.extend(page.get(key) or ())
+            token = page.get("NextToken")
+            if not token:
+                return items
+
+    def _describe(self, client: Any) -> dict[str, dict[str, Any]]:
+        path = self.s.parameter_path.rstrip("/") or "/"
+        found = self._pages(
+            client.describe_parameters,
+            "Parameters",
+            ParameterFilters=[{"Key": "Path", "Option": "Recursive", "Values": [path]}],
+        )
+        return {p["Name"]: p for p in found}
+
+    # --- SSM ------------------------------------------------------------------------------------------
+
+    def copy_parameters(self, report: Report) -> None:
+        sources = self._describe(self.prod_ssm)
+        copies = self._describe(self.ssm)
+        for name, meta in sorted(sources.items()):
+            if source_version((copies.get(name) or {}).get("Description")) == str(meta["Version"]):
+                report.unchanged.append(f"ssm:{name}")
+                continue
+            try:
+                self._copy_parameter(name)
+            except Exception as exc:
+                LOG.exception("parameter %s failed", name)
+                report.failures.append({"item": f"ssm:{name}", "error": f"{type(exc).__name__}: {exc}"})
+                continue
+            report.copied.append(f"ssm:{name}")
+
+    def _copy_parameter(self, name: str) -> None:
+        param = self._call(self.prod_ssm.get_parameter, Name=name, WithDecryption=True)["Parameter"]
+        version = str(param["Version"])
+        kind = param["Type"]
+        extra = {"KeyId": self.s.kms_key_arn} if kind == "SecureString" else {}
+        self._call(
+            self.ssm.put_parameter,
+            Name=name,
+            Value=param["Value"],
+            Type=kind,
+            Overwrite=True,
+            Tier="Intelligent-Tiering",
+            Description=f"failsafe copy from account {self.source_account} (source version {version})",
+            **extra,
+        )
+        self._call(
+            self.ssm.add_tags_to_resource,
+            ResourceType="Parameter",
+            ResourceId=name,
+            Tags=[
+                {"Key": COPIED_BY_TAG, "Value": "failsafe"},
+                {"Key": SOURCE_VERSION_TAG, "Value": version},
+                {"Key": COPIED_AT_TAG, "Value": self.now().strftime("%Y-%m-%dT%H:%M:%SZ")},
+            ],
+        )
+
+    # --- Secrets Manager ------------------------------------------------------------------------------
+
+    def copy_secrets(self, report: Report) -> None:
+        sources = self._pages(
+            self.prod_secrets.list_secrets, "SecretList", Filters=[{"Key": "name", "Values": [self.s.secret_prefix]}]
+        )
+        for meta in sorted(sources, key=lambda m: m["Name"]):
+            name = meta["Name"]
+            if not name.startswith(self.s.secret_prefix):  # the name filter is a prefix match; be exact anyway
+                continue
+            current = next(
+                (v for v, stages in (meta.get("SecretVersionsToStages") or {}).items() if "AWSCURRENT" in stages), None
+            )
+            try:
+                copy = self._call(self.secrets.describe_secret, SecretId=name)
+            except Exception as exc:
+                if retry.error_code(exc) != "ResourceNotFoundException":
+                    report.failures.append({"item": f"secret:{name}", "error": f"{type(exc).__name__}: {exc}"})
+                    continue
+                copy = None
+            recorded = {t["Key"]: t["Value"] for t in (copy or {}).get("Tags") or ()}.get(SOURCE_VERSION_TAG)
+            if current is not None and recorded == current:
+                report.unchanged.append(f"secret:{name}")
+                continue
+            try:
+                self._copy_secret(meta["ARN"], name, exists=copy is not None)
+            except Exception as exc:
+                LOG.exception("secret %s failed", name)
+                report.failures.append({"item": f"secret:{name}", "error": f"{type(exc).__name__}: {exc}"})
+                continue
+            report.copied.append(f"secret:{name}")
+
+    def _copy_secret(self, source_arn: str, name: str, exists: bool) -> None:
+        value = self._call(self.prod_secrets.get_secret_value, SecretId=source_arn, VersionStage="AWSCURRENT")
+        version = value["VersionId"]
+        payload = (
+            {"SecretString": value["SecretString"]}
+            if "SecretString" in value
+            else {"SecretBinary": value["SecretBinary"]}
+        )
+        tags = [
+            {"Key": COPIED_BY_TAG, "Value": "failsafe"},
+            {"Key": SOURCE_VERSION_TAG, "Value": version},
+            {"Key": COPIED_AT_TAG, "Value": self.now().strftime("%Y-%m-%dT%H:%M:%SZ")},
+        ]
+        description = f"failsafe copy from account {self.source_account} (source version {version})"
+        if exists:
+            self._call(self.secrets.put_secret_value, SecretId=name, **payload)
+            self._call(self.secrets.update_secret, SecretId=name, Description=description, KmsKeyId=self.s.kms_key_arn)
+            self._call(self.secrets.tag_resource, SecretId=name, Tags=tags)
+        else:
+            self._call(
+                self.secrets.create_secret,
+                Name=name,
+                KmsKeyId=self.s.kms_key_arn,
+                Description=description,
+                Tags=tags,
+                **payload,
+            )
+
+    # --- one invocation -------------------------------------------------------------------------------
+
+    def run(self) -> Report:
+        report = Report()
+        for step in (self.copy_parameters, self.copy_secrets):
+            try:
+                step(report)
+            except Exception as exc:  # listing failed: the other half still runs
+                LOG.exception("%s failed", step.__name__)
+                report.failures.append({"item": step.__name__, "error": f"{type(exc).__name__}: {exc}"})
+        if report.failures:
+            self.notify(report)
+            raise ParamsCopyFailed(
+                f"{len(report.failures)} parameter/secret copy failure(s): "
+                + "; ".join(f"{f['item']}: {f['error']}" for f in report.failures[:5])
+            )
+        return report
+
+    def notify(self, report: Report) -> None:
+        if not (self.sns and self.s.notify_topic_arn):
+            return
+        try:
+            self._call(
+                self.sns.publish,
+                TopicArn=self.s.notify_topic_arn,
+                Subject="failsafe parameter copier: failures",
+                Message=json.dumps({"copier": "parameters", **report.as_dict()}, indent=1),
+            )
+        except Exception:
+            LOG.exception("failure notice could not be published")
+
+
+def prod_session(sess: boto3.Session, role_arn: str, region: str) -> boto3.Session:
+    """A session in prod through the read-only role (15 minutes: one run)."""
+    sts = aws.client(sess, "sts")
+    creds = retry.call(sts.assume_role, RoleArn=role_arn, RoleSessionName=SESSION_NAME, DurationSeconds=900)[
+        "Credentials"
+    ]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=region,
+    )
+
+
+def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    settings = Settings.from_env()
+    sess = aws.session(settings.region)
+    prod = prod_session(sess, settings.prod_read_role_arn, settings.region)
+    account = settings.prod_read_role_arn.split(":")[4]
+    copier = ParamsCopier(
+        settings,
+        aws.client(prod, "ssm"),
+        aws.client(prod, "secretsmanager"),
+        aws.client(sess, "ssm"),
+        aws.client(sess, "secretsmanager"),
+        aws.client(sess, "sns"),
+        source_account=account,
+    )
+    report = copier.run()
+    LOG.info("params report %s", json.dumps(report.as_dict()))
+    return report.as_dict()

@@ -1,0 +1,525 @@
+"""``failsafe-dr verify``: read-only checks of the live estate against the stacks' declared intent and RPO.
+
+Each check is a function returning :class:`Check` (name, ok, evidence): the evidence is what an operator
+needs to believe the verdict without re-running anything. Checks read only (Get/List/Describe), so they
+run with the read-only roles. Inputs come from the stack config (:func:`failsafe.program.config.load`) and the dr
+stack's outputs (``pulumi stack output --json -s dr``); flags override the outputs.
+
+Which account a check reads:
+- prod (``--prod-profile``): replication rules of the source buckets, the source side of replica lag,
+  the Route 53 health check (the DNS account is prod unless configured otherwise);
+- backup (``--backup-profile``): replica versioning and freshness, recovery points, snapshot copies,
+  the configuration archive, MFA on the human roles.
+A side without credentials is reported as SKIP (not a pass); at least one side must be present.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from failsafe.ops import retry
+from failsafe.ops.archive import KEY, KEY_TIME
+from failsafe.ops.copier import COPIED_AT_TAG, COPIED_BY_TAG, COPIED_BY_VALUE, parse_time
+
+ARCHIVE_MAX_AGE_HOURS = 26  # the archive workflow runs daily; two missed runs are a failure
+REPLICA_SCAN_LIMIT = 10_000  # objects listed per bucket to find the newest (evidence says when capped)
+HEALTHY_FRACTION = 0.18  # Route 53 calls an endpoint healthy when more than 18% of checkers do
+
+
+class VerifyError(RuntimeError):
+    """A problem that stops verify before any check (credentials, account, throttling): one line for a person."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool | None  # None: skipped (no credentials for that account)
+    evidence: str
+
+    @property
+    def status(self) -> str:
+        return {True: "PASS", False: "FAIL", None: "SKIP"}[self.ok]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What to check, from config + dr outputs (+ flags)."""
+
+    source_buckets: Mapping[str, str]  # replica bucket -> source bucket
+    prod_account: str
+    backup_account: str
+    identity_account: str
+    rpo: timedelta
+    stacks: tuple[str, ...] = ("dr", "prod")
+    vault_name: str | None = None
+    archive_bucket: str | None = None
+    health_check_id: str | None = None
+    archive_max_age: timedelta = timedelta(hours=ARCHIVE_MAX_AGE_HOURS)
+    rto: timedelta | None = None
+    drills_dir: str | None = None  # where `failsafe-dr drill finish` writes reports
+
+    @classmethod
+    def from_config(cls, cfg: Any, outputs: Mapping[str, Any] | None = None, **overrides: Any) -> Targets:
+        out = dict(outputs or {})
+
+        def first(*names: str) -> str | None:
+            for name in names:
+                value = out.get(name)
+                if isinstance(value, str) and value:
+                    return value
+            return None
+
+        values: dict[str, Any] = {
+            "source_buckets": {cfg.replica_bucket_name(b): cfg.source_bucket_name(b) for b in cfg.protected_buckets},
+            "prod_account": cfg.accounts.prod,
+            "backup_account": cfg.accounts.backup,
+            "identity_account": cfg.accounts.identity,
+            "rpo": timedelta(minutes=cfg.recovery.rpo_minutes),
+            "rto": timedelta(minutes=cfg.recovery.rto_minutes),
+            "vault_name": first("vaultName", "backupVaultName"),
+            "archive_bucket": first("archiveBucketName", "archiveBucket"),
+            "health_check_id": first("healthCheckId", "failoverHealthCheckId", "primaryHealthCheckId"),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+@dataclass
+class Sides:
+    """boto3 sessions per account side; ``None`` when that side was not given."""
+
+    prod: Any | None
+    backup: Any | None
+    prod_region: str
+    backup_region: str
+    overrides: dict[tuple[str, str], Any] = field(default_factory=dict)  # tests put stubs here
+
+    def client(self, side: str, service: str) -> Any:
+        if (side, service) in self.overrides:
+            return self.overrides[(side, service)]
+        from failsafe.ops import aws
+
+        sess = self.prod if side == "prod" else self.backup
+        region = self.prod_region if side == "prod" else self.backup_region
+        return aws.client(sess, service, region)
+
+
+SLEEP: Callable[[float], None] | None = None  # retry pause; tests make it instant
+
+
+def _call(fn: Callable[..., Any], **kwargs: Any) -> Any:
+    return retry.call(fn, sleep=SLEEP, **kwargs)
+
+
+def _age(now: datetime, moment: datetime) -> str:
+    minutes = int((now - moment).total_seconds() // 60)
+    return (
+        f"{minutes // 1440}d{minutes % 1440 // 60}h{minutes % 60}m"
+        if minutes >= 1440
+        else (f"{minutes // 60}h{minutes % 60}m" if minutes >= 60 else f"{minutes}m")
+    )
+
+
+def _error(exc: Exception) -> str:
+    return f"{retry.error_code(exc) or type(exc).__name__}: {exc}"
+
+
+# --- the checks ------------------------------------------------------------------------------------------
+
+
+def check_replication(sides: Sides, t: Targets, replica: str) -> Check:
+    """Source bucket replicates to the replica in the backup account, delete markers NOT replicated."""
+    source = t.source_buckets[replica]
+    name = f"replication {source} -> {replica}"
+    try:
+        config = _call(sides.client("prod", "s3").get_bucket_replication, Bucket=source)["ReplicationConfiguration"]
+    except Exception as exc:
+        return Check(name, False, f"no replication configuration readable on {source}: {_error(exc)}")
+    rules = [r for r in config.get("Rules") or () if r.get("Status") == "Enabled"]
+    to_replica = [r for r in rules if (r.get("Destination") or {}).get("Bucket") == f"arn:aws:s3:::{replica}"]
+    if not to_replica:
+        return Check(name, False, f"no enabled rule has destination arn:aws:s3:::{replica} ({len(rules)} enabled)")
+    for rule in to_replica:
+        marker = (rule.get("DeleteMarkerReplication") or {}).get("Status")
+        rule_id = rule.get("ID", "?")
+        if "Filter" not in rule and "Prefix" in rule:
+            return Check(name, False, f"rule {rule_id} is a V1 (prefix) rule, which replicates delete markers")
+        if marker != "Disabled":
+            return Check(
+                name,
+                False,
+                f"rule {rule_id}: DeleteMarkerReplication={marker!r}; expected 'Disabled' "
+                "(a delete in prod would hide the replica)",
+            )
+        account = (rule.get("Destination") or {}).get("Account")
+        if account and account != t.backup_account:
+            return Check(name, False, f"rule {rule_id} replicates to account {account}, not {t.backup_account}")
+    return Check(name, True, f"{len(to_replica)} enabled rule(s) to {replica}; delete markers not replicated")
+
+
+def check_versioning(sides: Sides, t: Targets, replica: str) -> Check:
+    name = f"versioning {replica}"
+    try:
+        status = _call(sides.client("backup", "s3").get_bucket_versioning, Bucket=replica).get("Status")
+    except Exception as exc:
+        return Check(name, False, f"cannot read versioning: {_error(exc)}")
+    return Check(name, status == "Enabled", f"Status={status or 'never enabled'}")
+
+
+def _newest_object(s3: Any, bucket: str) -> tuple[datetime | None, int, bool]:
+    newest: datetime | None = None
+    seen, token = 0, None
+    while seen < REPLICA_SCAN_LIMIT:
+        page = _call(s3.list_objects_v2, Bucket=bucket, **({"ContinuationToken": token} if token else {}))
+        for obj in page.get("Contents") or ():
+            seen += 1
+            if newest is None or obj["LastModified"] > newest:
+                newest = obj["LastModified"]
+        token = page.get("NextContinuationToken")
+        if not token:
+            return newest, seen, False
+    return newest, seen, True
+
+
+def check_replica_freshness(sides: Sides, t: Targets, replica: str, now: datetime) -> Check:
+    """Newest replica object within the RPO of the newest source object (or of now, without prod access)."""
+    name = f"replica freshness {replica}"
+    try:
+        newest, seen, capped = _newest_object(sides.client("backup", "s3"), replica)
+    except Exception as exc:
+        return Check(name, False, f"cannot list: {_error(exc)}")
+    scanned = f"{seen} objects scanned{' (capped)' if capped else ''}"
+    if newest is None:
+        return Check(name, False, f"replica is empty ({scanned})")
+    if sides.prod is not None or ("prod", "s3") in sides.overrides:
+        source = t.source_buckets[replica]
+        try:
+            source_newest, _, _ = _newest_object(sides.client("prod", "s3"), source)
+        except Exception as exc:
+            return Check(name, False, f"cannot list source {source}: {_error(exc)}")
+        if source_newest is None:
+            return Check(name, True, f"source {source} is empty; replica newest {_age(now, newest)} old")
+        lag = source_newest - newest
+        return Check(
+            name, lag <= t.rpo, f"replica newest is {max(lag, timedelta(0))} behind the source (RPO {t.rpo}); {scanned}"
+        )
+    age = now - newest
+    return Check(name, age <= t.rpo, f"newest replica object {_age(now, newest)} old (RPO {t.rpo}); {scanned}")
+
+
+def check_recovery_points(sides: Sides, t: Targets, now: datetime) -> Check:
+    name = f"recovery points {t.vault_name or '(vault?)'}"
+    if not t.vault_name:
+        return Check(name, False, "no vault name: pass --outputs (dr stack outputs with vaultName) or --vault")
+    backup = sides.client("backup", "backup")
+    try:
+        points: list[dict[str, Any]] = []
+        token = None
+        while True:
+            page = _call(
+                backup.list_recovery_points_by_backup_vault,
+                BackupVaultName=t.vault_name,
+                **({"NextToken": token} if token else {}),
+            )
+            points.extend(page.get("RecoveryPoints") or ())
+            token = page.get("NextToken")
+            if not token:
+                break
+    except Exception as exc:
+        return Check(name, False, f"cannot list recovery points: {_error(exc)}")
+    done = [p for p in points if p.get("Status") == "COMPLETED"]
+    if not done:
+        return Check(name, False, f"no completed recovery point ({len(points)} in other states)")
+    newest = max(p["CreationDate"] for p in done)
+    return Check(
+        name, now - newest <= t.rpo, f"newest of {len(done)} completed is {_age(now, newest)} old (RPO {t.rpo})"
+    )
+
+
+def check_snapshot_copies(sides: Sides, t: Targets, now: datetime) -> Check:
+    """The copier's newest copy (EBS or RDS, tagged as ours) is within the RPO."""
+    name = "snapshot copies"
+    times: list[datetime] = []
+    try:
+        ec2, rds = sides.client("backup", "ec2"), sides.client("backup", "rds")
+        snaps = _call(
+            ec2.describe_snapshots,
+            OwnerIds=["self"],
+            Filters=[{"Name": f"tag:{COPIED_BY_TAG}", "Values": [COPIED_BY_VALUE]}],
+        )["Snapshots"]
+        tag_sets = [s.get("Tags") for s in snaps]
+        tag_sets += [s.get("TagList") for s in _call(rds.describe_db_snapshots, SnapshotType="manual")["DBSnapshots"]]
+        tag_sets += [
+            s.get("TagList")
+            for s in _call(rds.describe_db_cluster_snapshots, SnapshotType="manual")["DBClusterSnapshots"]
+        ]
+    except Exception as exc:
+        return Check(name, False, f"cannot list copies: {_error(exc)}")
+    for tags in tag_sets:
+        values = {x["Key"]: x["Value"] for x in tags or ()}
+        moment = parse_time(values.get(COPIED_AT_TAG)) if values.get(COPIED_BY_TAG) == COPIED_BY_VALUE else None
+        if moment:
+            times.append(moment)
+    if not times:
+        return Check(name, False, "no copies tagged failsafe:copied-by=failsafe: is the copier running?")
+    newest = max(times)
+    return Check(
+        name, now - newest <= t.rpo, f"newest of {len(times)} copies made {_age(now, newest)} ago (RPO {t.rpo})"
+    )
+
+
+def check_archive(sides: Sides, t: Targets, stack: str, now: datetime) -> Check:
+    name = f"archive {stack}"
+    if not t.archive_bucket:
+        return Check(name, False, "no archive bucket: pass --outputs (archiveBucketName) or --archive-bucket")
+    s3 = sides.client("backup", "s3")
+    try:
+        page = _call(s3.list_objects_v2, Bucket=t.archive_bucket, Prefix=f"{stack}/")
+        keys = sorted((o["Key"] for o in page.get("Contents") or () if KEY.match(o["Key"])), reverse=True)
+        # keys sort by time; a listing is at most 1000 keys, so look at the last page too
+        while page.get("IsTruncated"):
+            page = _call(
+                s3.list_objects_v2,
+                Bucket=t.archive_bucket,
+                Prefix=f"{stack}/",
+                ContinuationToken=page["NextContinuationToken"],
+            )
+            keys = sorted(keys + [o["Key"] for o in page.get("Contents") or () if KEY.match(o["Key"])], reverse=True)
+        if not keys:
+            return Check(name, False, f"no archives under s3://{t.archive_bucket}/{stack}/")
+        head = _call(s3.head_object, Bucket=t.archive_bucket, Key=keys[0])
+    except Exception as exc:
+        return Check(name, False, f"cannot read archives: {_error(exc)}")
+    stamp = datetime.strptime(KEY.match(keys[0]).group("time"), KEY_TIME).replace(tzinfo=UTC)
+    has_sum = bool((head.get("Metadata") or {}).get("sha256"))
+    ok = now - stamp <= t.archive_max_age and has_sum
+    return Check(
+        name,
+        ok,
+        f"newest {keys[0]} is {_age(now, stamp)} old (limit {t.archive_max_age}); "
+        f"{'sha256 recorded' if has_sum else 'NO sha256 metadata'}; {len(keys)} archives",
+    )
+
+
+def check_health(sides: Sides, t: Targets) -> Check:
+    name = f"health check {t.health_check_id or '(id?)'}"
+    if not t.health_check_id:
+        return Check(
+            name, False, "no health check id: pass --outputs (prod outputs with healthCheckId) or --health-check-id"
+        )
+    try:
+        status = _call(sides.client("prod", "route53").get_health_check_status, HealthCheckId=t.health_check_id)
+    except Exception as exc:
+        return Check(name, False, f"cannot read status: {_error(exc)}")
+    observations = status.get("HealthCheckObservations") or []
+    healthy = [o for o in observations if str((o.get("StatusReport") or {}).get("Status", "")).startswith("Success")]
+    if not observations:
+        return Check(name, False, "no checker observations")
+    fraction = len(healthy) / len(observations)
+    return Check(
+        name,
+        fraction > HEALTHY_FRACTION,
+        f"{len(healthy)}/{len(observations)} checkers report success (healthy above {HEALTHY_FRACTION:.0%})",
+    )
+
+
+def _statements(document: Any) -> list[dict[str, Any]]:
+    if isinstance(document, str):
+        document = json.loads(document)
+    statements = document.get("Statement") or []
+    return [statements] if isinstance(statements, dict) else list(statements)
+
+
+def _principals(statement: Mapping[str, Any]) -> list[str]:
+    principal = statement.get("Principal") or {}
+    values = principal.get("AWS", []) if isinstance(principal, dict) else [principal]
+    return [values] if isinstance(values, str) else list(values)
+
+
+def requires_mfa(statement: Mapping[str, Any]) -> bool:
+    condition = statement.get("Condition") or {}
+    for operator, tests in condition.items():
+        for key, value in (tests or {}).items():
+            values = [value] if not isinstance(value, list) else value
+            if (
+                key.lower() == "aws:multifactorauthpresent"
+                and operator.startswith("Bool")
+                and [str(v).lower() for v in values] == ["true"]
+            ):
+                return True
+            if key.lower() == "aws:multifactorauthage" and operator.startswith("NumericLessThan"):
+                return True
+    return False
+
+
+def check_mfa(sides: Sides, t: Targets) -> list[Check]:
+    """Every backup-account role that people from the identity account may assume demands MFA."""
+    iam = sides.client("backup", "iam")
+    try:
+        roles: list[dict[str, Any]] = []
+        marker = None
+        while True:
+            page = _call(iam.list_roles, **({"Marker": marker} if marker else {}))
+            roles.extend(page.get("Roles") or ())
+            marker = page.get("Marker") if page.get("IsTruncated") else None
+            if not marker:
+                break
+    except Exception as exc:
+        return [Check("MFA on human roles", False, f"cannot list roles: {_error(exc)}")]
+    checks: list[Check] = []
+    for role in roles:
+        human = [
+            s
+            for s in _statements(role["AssumeRolePolicyDocument"])
+            if s.get("Effect") == "Allow"
+            and any(f":{t.identity_account}:" in p or p == t.identity_account for p in _principals(s))
+        ]
+        if not human:
+            continue
+        missing = [s.get("Sid", "(no Sid)") for s in human if not requires_mfa(s)]
+        checks.append(
+            Check(
+                f"MFA {role['RoleName']}",
+                not missing,
+                f"statement(s) {', '.join(missing)} let {t.identity_account} in without MFA"
+                if missing
+                else f"{len(human)} statement(s) trusting {t.identity_account} require MFA",
+            )
+        )
+    return checks or [
+        Check(
+            "MFA on human roles",
+            False,
+            f"no role in {t.backup_account} trusts the identity account {t.identity_account}",
+        )
+    ]
+
+
+def check_last_drill(t: Targets, now: datetime) -> Check:
+    """The newest game-day report met the RTO from config (its own target may have been different)."""
+    from pathlib import Path
+
+    name = "last drill"
+    reports = sorted(Path(t.drills_dir or "drills").glob("drill-*.json"))
+    if not reports:
+        return Check(name, False, f"no drill report in {t.drills_dir}/: run a game day (failsafe-dr drill start)")
+    try:
+        report = json.loads(reports[-1].read_text(encoding="utf-8"))
+        measured = timedelta(seconds=int(report["measured_rto_seconds"]))
+        finished = parse_time(report.get("finished"))
+    except (OSError, ValueError, KeyError) as exc:
+        return Check(name, False, f"{reports[-1].name} unreadable: {exc}")
+    rto = t.rto or timedelta(seconds=int(report.get("target_rto_seconds", 0)))
+    failed = report.get("failed_steps") or []
+    age = f", {_age(now, finished)} ago" if finished else ""
+    ok = measured <= rto and not failed
+    return Check(
+        name,
+        ok,
+        f"{reports[-1].name}{age}: measured RTO {measured} vs target {rto}"
+        + (f"; failed steps: {', '.join(failed)}" if failed else ""),
+    )
+
+
+# --- running them ----------------------------------------------------------------------------------------
+
+
+def account_of(sess: Any, side: str) -> str:
+    """The session's account, or a one-line VerifyError for missing credentials or throttling."""
+    from botocore.exceptions import NoCredentialsError, NoRegionError, PartialCredentialsError
+
+    from failsafe.ops import aws
+
+    try:
+        return _call(aws.client(sess, "sts").get_caller_identity)["Account"]
+    except (NoCredentialsError, PartialCredentialsError):
+        raise VerifyError(
+            f"no AWS credentials for the {side} side: log in (aws sso login) or pass --{side}-profile"
+        ) from None
+    except NoRegionError:
+        raise VerifyError(f"no AWS region for the {side} side") from None
+    except retry.ThrottledError as exc:
+        raise VerifyError(f"{side}: {exc}") from None
+    except Exception as exc:
+        raise VerifyError(f"cannot identify the {side} credentials: {_error(exc)}") from None
+
+
+def assign_sides(t: Targets, sessions: Iterable[tuple[str | None, Any]]) -> dict[str, Any]:
+    """Map sessions to prod/backup by their account; a session in any other account is an error."""
+    sides: dict[str, Any] = {}
+    for declared, sess in sessions:
+        account = account_of(sess, declared or "ambient")
+        expected = {"prod": t.prod_account, "backup": t.backup_account}
+        if declared is not None:
+            if account != expected[declared]:
+                raise VerifyError(
+                    f"wrong account: the {declared} credentials are account {account}, config says "
+                    f"{expected[declared]} (failsafe:{declared}AccountId)"
+                )
+            sides[declared] = sess
+            continue
+        match = [side for side, want in expected.items() if want == account]
+        if not match:
+            raise VerifyError(
+                f"wrong account: credentials are account {account}, config says prod "
+                f"{t.prod_account} or backup {t.backup_account}"
+            )
+        sides[match[0]] = sess
+    return sides
+
+
+def run(sides: Sides, t: Targets, now: datetime | None = None) -> list[Check]:
+    now = now or datetime.now(UTC)
+    has_prod = sides.prod is not None
+    has_backup = sides.backup is not None
+    checks: list[Check] = []
+
+    def skipped(name: str, side: str) -> Check:
+        return Check(name, None, f"no credentials for the {side} account (--{side}-profile)")
+
+    for replica in t.source_buckets:
+        checks.append(
+            check_replication(sides, t, replica)
+            if has_prod
+            else skipped(f"replication {t.source_buckets[replica]} -> {replica}", "prod")
+        )
+        checks.append(check_versioning(sides, t, replica) if has_backup else skipped(f"versioning {replica}", "backup"))
+        checks.append(
+            check_replica_freshness(sides, t, replica, now)
+            if has_backup
+            else skipped(f"replica freshness {replica}", "backup")
+        )
+    if has_backup:
+        checks.append(check_recovery_points(sides, t, now))
+        checks.append(check_snapshot_copies(sides, t, now))
+        checks.extend(check_archive(sides, t, stack, now) for stack in t.stacks)
+        checks.extend(check_mfa(sides, t))
+    else:
+        checks.extend(skipped(n, "backup") for n in ("recovery points", "snapshot copies", "archive", "MFA"))
+    checks.append(check_health(sides, t) if has_prod else skipped("health check", "prod"))
+    if t.drills_dir:
+        checks.append(check_last_drill(t, now))
+    return checks
+
+
+def table(checks: list[Check]) -> str:
+    width = max(len(c.name) for c in checks)
+    lines = [f"{'CHECK'.ljust(width)}  RESULT  EVIDENCE", f"{'-' * width}  ------  --------"]
+    lines += [f"{c.name.ljust(width)}  {c.status:<6}  {c.evidence}" for c in checks]
+    failed = sum(1 for c in checks if c.ok is False)
+    lines.append(f"\n{len(checks)} checks: {failed} failed, {sum(1 for c in checks if c.ok is None)} skipped")
+    return "\n".join(lines)
+
+
+def as_json(checks: list[Check]) -> str:
+    return json.dumps(
+        {
+            "ok": all(c.ok is not False for c in checks),
+            "checks": [{"name": c.name, "status": c.status, "ok": c.ok, "evidence": c.evidence} for c in checks],
+        },
+        indent=2,
+    )

@@ -1,0 +1,657 @@
+"""Stack configuration: read once, validated once, handed to components as frozen typed objects.
+
+Components never call ``pulumi.Config()``. ``__main__.py`` reads raw values through
+:func:`load_from_pulumi`; the credential-free plan and the tests call :func:`load` with the same raw
+strings the Pulumi engine would deliver, so the program, the plan and the tests share one validator.
+
+Every rejected value raises :class:`ConfigError` naming the key, the value and what is expected; the
+program turns it into ``pulumi.RunError`` (a clean message, no traceback) before any resource exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Any
+
+from failsafe_components.spec import HOSTED_ZONE_ID, STORAGE_CLASSES, DnsTarget
+
+NAMESPACE = "failsafe"
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,20}[a-z0-9]$")
+BUCKET_LABEL = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+PREVIEW_STACK = re.compile(r"^pr-(\d+)$")
+GITHUB_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+MAX_BUCKET_NAME = 63
+
+
+class ConfigError(ValueError):
+    """A configuration value that failsafe refuses; ``str()`` is the whole message for a person."""
+
+    def __init__(self, key: str, value: object, expected: str) -> None:
+        self.key = key
+        self.value = value
+        self.expected = expected
+        shown = "(not set)" if value is None else repr(value)
+        super().__init__(
+            f"invalid config {NAMESPACE}:{key} = {shown}: expected {expected}. "
+            f"Fix it in Pulumi.yaml or the stack's Pulumi.<stack>.yaml (pulumi config set {NAMESPACE}:{key} ...)."
+        )
+
+
+class Role(StrEnum):
+    PROD = "prod"
+    DR = "dr"
+    PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class Accounts:
+    prod: str
+    backup: str
+    identity: str
+    preview: str
+    dns: str
+
+    def all(self) -> tuple[str, ...]:
+        """Every account this estate uses; the allow-list of the no-hardcoded-account-ids policy."""
+        return tuple(dict.fromkeys((self.prod, self.backup, self.identity, self.preview, self.dns)))
+
+
+@dataclass(frozen=True)
+class Replication:
+    role_name: str
+    storage_class: str
+    time_control: bool
+    metrics: bool
+
+    @property
+    def rpo_minutes(self) -> int | None:
+        """15 with Replication Time Control (the SLA-backed figure); None: asynchronous, no SLA."""
+        return 15 if self.time_control else None
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    noncurrent_transition_days: int
+    noncurrent_expiration_days: int
+    abort_incomplete_upload_days: int
+
+
+@dataclass(frozen=True)
+class ObjectLock:
+    mode: str
+    retention_days: int
+
+
+@dataclass(frozen=True)
+class VaultLock:
+    min_retention_days: int
+    max_retention_days: int
+    changeable_for_days: int | None  # None: governance mode; set: compliance after the grace period
+
+
+@dataclass(frozen=True)
+class HumanAccess:
+    mfa_max_age_seconds: int
+    session_seconds: int
+
+
+@dataclass(frozen=True)
+class Recovery:
+    rpo_minutes: int
+    rto_minutes: int
+    snapshot_retention_days: int
+    archive_retention_days: int
+    archive_max_shrink_percent: int
+    parameter_path: str
+    secret_prefix: str
+
+
+@dataclass(frozen=True)
+class Dns:
+    record_name: str
+    zone_id: str | None
+    zone_name: str | None
+    primary: DnsTarget
+    secondary: DnsTarget | None  # None: the dr stack's drEndpoint output
+    protocol: str
+    port: int
+    path: str
+    search_string: str | None
+    interval_seconds: int
+    failure_threshold: int
+    regions: tuple[str, ...]
+    secondary_health_check: bool
+    ttl_seconds: int
+    rto_seconds: int
+    alarm_topic_arn: str | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    pr_number: int
+    branch: str
+    commit: str
+    image_uri: str | None
+    architecture: str
+    memory_mb: int
+    timeout_seconds: int
+    reserved_concurrency: int
+    public_url: bool
+    invoke_mode: str
+    ttl_hours: int
+    log_retention_days: int
+
+
+@dataclass(frozen=True)
+class Ci:
+    github_repository: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    stack: str
+    role: Role
+    accounts: Accounts
+    primary_region: str
+    dr_region: str
+    metrics_region: str
+    deploy_role_name: str
+    name_prefix: str
+    bucket_name_prefix: str
+    dr_stack_name: str | None
+    protected_buckets: tuple[str, ...]
+    replication: Replication
+    lifecycle: Lifecycle
+    object_lock: ObjectLock
+    vault_lock: VaultLock
+    human_access: HumanAccess
+    recovery: Recovery
+    dns: Dns | None
+    dr_endpoint: DnsTarget | None
+    preview: Preview | None
+    ci: Ci
+    policy_exemptions: tuple[tuple[str, str], ...] = ()  # (policy name, resource name or URN)
+
+    @property
+    def protect(self) -> bool:
+        """Stateful resources of prod and dr are protected; previews are disposable by design."""
+        return self.role in (Role.PROD, Role.DR)
+
+    def source_bucket_name(self, bucket: str) -> str:
+        return f"{self.bucket_name_prefix}-{bucket}-{self.primary_region}"
+
+    def replica_bucket_name(self, bucket: str) -> str:
+        return f"{self.bucket_name_prefix}-{bucket}-replica-{self.dr_region}"
+
+    @property
+    def archive_bucket_name(self) -> str:
+        """The backup account's bucket of exported Pulumi state (one name for dr, the archive job and verify)."""
+        return f"{self.bucket_name_prefix}-state-archive-{self.dr_region}"
+
+    def role_arn(self, account_id: str, role_name: str) -> str:
+        return f"arn:aws:iam::{account_id}:role/{role_name}"
+
+    @property
+    def replication_role_arn(self) -> str:
+        """Prefix of the prod replication roles' ARNs (see :meth:`replication_role_arn_for`)."""
+        return self.role_arn(self.accounts.prod, self.replication.role_name)
+
+    def replication_role_name_for(self, bucket: str) -> str:
+        """One replication role per protected bucket, so each replica bucket trusts exactly one role."""
+        return f"{self.replication.role_name}-{bucket}"
+
+    def replication_role_arn_for(self, bucket: str) -> str:
+        """The prod replication role of ``bucket``, addressed by name so dr never has to read prod's state."""
+        return self.role_arn(self.accounts.prod, self.replication_role_name_for(bucket))
+
+
+# --- raw value parsing ------------------------------------------------------------------------------
+
+Getter = Callable[[str], "str | None"]
+
+
+class _Raw:
+    """Typed access to raw config strings, each failure a ConfigError naming the key."""
+
+    def __init__(self, get: Getter) -> None:
+        self._get = get
+
+    def opt_str(self, key: str) -> str | None:
+        value = self._get(key)
+        if value is None:
+            return None
+        value = str(value).strip()
+        return value or None
+
+    def str(self, key: str, expected: str = "a non-empty string") -> str:
+        value = self.opt_str(key)
+        if value is None:
+            raise ConfigError(key, self._get(key), expected)
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...]) -> str:
+        value = self.str(key, f"one of {', '.join(choices)}")
+        if value not in choices:
+            raise ConfigError(key, value, f"one of {', '.join(choices)}")
+        return value
+
+    def int(self, key: str, low: int, high: int, extra: str = "") -> int:
+        expected = f"a whole number from {low} to {high}{extra}"
+        raw = self._get(key)
+        if raw is None or str(raw).strip() == "":
+            raise ConfigError(key, None, expected)
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise ConfigError(key, raw, expected) from None
+        if not low <= value <= high:
+            raise ConfigError(key, value, expected)
+        return value
+
+    def bool(self, key: str) -> bool:
+        raw = self._get(key)
+        if raw is None:
+            raise ConfigError(key, None, "true or false")
+        text = str(raw).strip().lower()
+        if text not in ("true", "false"):
+            raise ConfigError(key, raw, "true or false")
+        return text == "true"
+
+    def str_list(self, key: str) -> tuple[str, ...]:
+        raw = self._get(key)
+        if raw is None:
+            raise ConfigError(key, None, "a list of strings")
+        try:
+            value = json.loads(raw) if isinstance(raw, str) else raw
+        except json.JSONDecodeError:
+            raise ConfigError(key, raw, "a list of strings (a YAML list in the stack file)") from None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(key, raw, "a list of strings")
+        return tuple(v.strip() for v in value)
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Regions from botocore's endpoint data, so no region list is hand-kept in code."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        for service in ("ec2", "s3", "iam"):
+            regions.update(session.get_available_regions(service, partition_name=partition))
+    return frozenset(regions)
+
+
+def _account(raw: _Raw, key: str) -> str:
+    value = raw.str(key, "a 12-digit AWS account ID, e.g. 111111111111")
+    if not ACCOUNT_ID.match(value):
+        raise ConfigError(key, value, "a 12-digit AWS account ID, e.g. 111111111111")
+    return value
+
+
+def _region(raw: _Raw, key: str) -> str:
+    value = raw.str(key, "an AWS region name such as eu-west-1")
+    if value not in known_regions():
+        raise ConfigError(key, value, "an AWS region name known to botocore, such as eu-west-1")
+    return value
+
+
+def parse_dns_target(key: str, text: str) -> DnsTarget:
+    """Parse ``alias:<zoneId>:<dnsName>``, ``cname:<host>`` or ``ip:<addr>[,<addr>]``."""
+    expected = "'alias:<hostedZoneId>:<dnsName>', 'cname:<host>' or 'ip:<address>[,<address>...]'"
+    kind, _, rest = text.partition(":")
+    kind = kind.lower()
+    if kind == "alias":
+        zone_id, _, dns_name = rest.partition(":")
+        if not HOSTED_ZONE_ID.match(zone_id) or not _is_hostname(dns_name):
+            raise ConfigError(key, text, expected)
+        return DnsTarget("alias", dns_name.rstrip(".").lower(), zone_id)
+    if kind == "cname":
+        if not _is_hostname(rest):
+            raise ConfigError(key, text, expected)
+        return DnsTarget("cname", rest.rstrip(".").lower())
+    if kind == "ip":
+        import ipaddress
+
+        addresses = [a.strip() for a in rest.split(",") if a.strip()]
+        try:
+            parsed = [ipaddress.ip_address(a) for a in addresses]
+        except ValueError:
+            raise ConfigError(key, text, expected) from None
+        if not parsed or any(a.version != 4 for a in parsed):
+            raise ConfigError(key, text, "IPv4 addresses for an ip: target (" + expected + ")")
+        return DnsTarget("ip", ",".join(str(a) for a in parsed))
+    raise ConfigError(key, text, expected)
+
+
+def _is_hostname(text: str) -> bool:
+    labels = text.rstrip(".").split(".")
+    return len(labels) >= 2 and all(re.fullmatch(r"[A-Za-z0-9*]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?", x) for x in labels)
+
+
+# --- sections ---------------------------------------------------------------------------------------
+
+
+def _accounts(raw: _Raw) -> Accounts:
+    prod = _account(raw, "prodAccountId")
+    backup = _account(raw, "backupAccountId")
+    identity = _account(raw, "identityAccountId")
+    preview = _account(raw, "previewAccountId")
+    dns = _account(raw, "dnsAccountId") if raw.opt_str("dnsAccountId") else prod
+    if backup == prod:
+        raise ConfigError(
+            "backupAccountId",
+            backup,
+            "an account other than prodAccountId: a backup in the account it protects is lost with it",
+        )
+    if backup == preview:
+        raise ConfigError("backupAccountId", backup, "an account other than previewAccountId")
+    return Accounts(prod=prod, backup=backup, identity=identity, preview=preview, dns=dns)
+
+
+def _replication(raw: _Raw) -> Replication:
+    role_name = raw.str("replicationRoleName")
+    if not ROLE_NAME.match(role_name):
+        raise ConfigError("replicationRoleName", role_name, "an IAM role name (1-64 of letters, digits, +=,.@_-)")
+    time_control = raw.bool("replicationTimeControl")
+    metrics = raw.bool("replicationMetrics")
+    if time_control and not metrics:
+        raise ConfigError(
+            "replicationMetrics", "false", "true when replicationTimeControl is true (S3 requires metrics with RTC)"
+        )
+    return Replication(
+        role_name=role_name,
+        storage_class=raw.choice("replicationStorageClass", STORAGE_CLASSES),
+        time_control=time_control,
+        metrics=metrics,
+    )
+
+
+def _lifecycle(raw: _Raw) -> Lifecycle:
+    transition = raw.int("noncurrentTransitionDays", 30, 36500, " (S3 moves noncurrent versions to IA after 30+ days)")
+    expiration = raw.int("noncurrentExpirationDays", 1, 36500)
+    if expiration <= transition:
+        raise ConfigError(
+            "noncurrentExpirationDays",
+            expiration,
+            f"more days than noncurrentTransitionDays ({transition}), or versions expire before they transition",
+        )
+    return Lifecycle(transition, expiration, raw.int("abortIncompleteUploadDays", 1, 365))
+
+
+def _vault_lock(raw: _Raw) -> VaultLock:
+    low = raw.int("vaultMinRetentionDays", 1, 36500)
+    high = raw.int("vaultMaxRetentionDays", 1, 36500)
+    if high < low:
+        raise ConfigError("vaultMaxRetentionDays", high, f"at least vaultMinRetentionDays ({low})")
+    changeable = raw.int(
+        "vaultLockChangeableForDays", 0, 36500, " (0 = governance mode; 3 or more = compliance after that many days)"
+    )
+    if changeable in (1, 2):
+        raise ConfigError("vaultLockChangeableForDays", changeable, "0 (governance) or at least 3 (AWS's minimum)")
+    return VaultLock(low, high, changeable or None)
+
+
+def _parameter_path(raw: _Raw) -> str:
+    path = raw.str("copyParameterPath")
+    if not re.fullmatch(r"/([\w.-]+/)+", path):
+        raise ConfigError("copyParameterPath", path, "an SSM path that starts and ends with '/', e.g. /app/")
+    return path
+
+
+def _secret_prefix(raw: _Raw) -> str:
+    prefix = raw.str("copySecretPrefix")
+    if not re.fullmatch(r"[\w/+=.@-]+", prefix) or prefix.startswith("/"):
+        raise ConfigError("copySecretPrefix", prefix, "a Secrets Manager name prefix such as app/")
+    return prefix
+
+
+def _dns(raw: _Raw) -> Dns | None:
+    record = raw.opt_str("dnsRecordName")
+    if record is None:
+        return None
+    if not _is_hostname(record):
+        raise ConfigError("dnsRecordName", record, "a fully qualified record name such as app.example.com")
+    zone_id = raw.opt_str("dnsZoneId")
+    zone_name = raw.opt_str("dnsZoneName")
+    if zone_id is None and zone_name is None:
+        raise ConfigError("dnsZoneId", None, "a hosted zone ID, or set dnsZoneName to look the zone up by name")
+    if zone_id is not None and not HOSTED_ZONE_ID.match(zone_id):
+        raise ConfigError("dnsZoneId", zone_id, "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
+    primary = parse_dns_target("dnsPrimaryTarget", raw.str("dnsPrimaryTarget", "the production endpoint"))
+    secondary_text = raw.opt_str("dnsSecondaryTarget")
+    secondary = parse_dns_target("dnsSecondaryTarget", secondary_text) if secondary_text else None
+    if secondary is not None and secondary == primary:
+        raise ConfigError("dnsSecondaryTarget", secondary_text, "a target different from dnsPrimaryTarget")
+    protocol = raw.choice("dnsHealthCheckProtocol", ("HTTPS", "HTTP"))
+    interval = raw.int("dnsHealthCheckInterval", 10, 30, " and exactly 10 or 30 (Route 53's two intervals)")
+    if interval not in (10, 30):
+        raise ConfigError("dnsHealthCheckInterval", interval, "10 or 30 (Route 53's only request intervals)")
+    regions = raw.str_list("dnsHealthCheckRegions")
+    if regions and len(regions) < 3:
+        raise ConfigError("dnsHealthCheckRegions", list(regions), "empty (Route 53 defaults) or at least 3 regions")
+    path = raw.str("dnsHealthCheckPath")
+    if not path.startswith("/"):
+        raise ConfigError("dnsHealthCheckPath", path, "a path starting with /")
+    topic = raw.opt_str("dnsAlarmTopicArn")
+    if topic is not None and not re.fullmatch(r"arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}", topic):
+        raise ConfigError("dnsAlarmTopicArn", topic, "an SNS topic ARN, or empty to create a topic")
+    return Dns(
+        record_name=record.rstrip(".").lower(),
+        zone_id=zone_id,
+        zone_name=zone_name,
+        primary=primary,
+        secondary=secondary,
+        protocol=protocol,
+        port=raw.int("dnsHealthCheckPort", 1, 65535),
+        path=path,
+        search_string=raw.opt_str("dnsHealthCheckSearchString"),
+        interval_seconds=interval,
+        failure_threshold=raw.int("dnsHealthCheckThreshold", 1, 10),
+        regions=regions,
+        secondary_health_check=raw.bool("dnsSecondaryHealthCheck"),
+        ttl_seconds=raw.int("dnsTtl", 0, 60, " (failover records must be short-lived)"),
+        rto_seconds=raw.int("dnsRtoSeconds", 1, 86400),
+        alarm_topic_arn=topic,
+    )
+
+
+def _preview(raw: _Raw, stack: str) -> Preview:
+    match = PREVIEW_STACK.match(stack)
+    number_raw = raw.opt_str("prNumber")
+    if number_raw is None:
+        raise ConfigError(
+            "prNumber",
+            None,
+            "the pull request number of this preview stack: generate its config with "
+            "`python -m failsafe preview-config <pr-number>`",
+        )
+    number = raw.int("prNumber", 1, 10**9)
+    if match and int(match.group(1)) != number:
+        raise ConfigError("prNumber", number, f"{match.group(1)}, the number in the stack name {stack!r}")
+    if not match:
+        raise ConfigError("role", "preview", f"role preview only on stacks named pr-<number>, not {stack!r}")
+    image_uri = raw.opt_str("previewImageUri")
+    if image_uri is not None and not re.fullmatch(r"[\w.-]+(:\d+)?/[\w./-]+@sha256:[0-9a-f]{64}", image_uri):
+        raise ConfigError(
+            "previewImageUri",
+            image_uri,
+            "an image pinned by digest (<registry>/<repository>@sha256:<64 hex>), or empty to build app/",
+        )
+    commit = raw.opt_str("previewCommit") or ""
+    if commit and not re.fullmatch(r"[0-9a-f]{7,40}", commit):
+        raise ConfigError("previewCommit", commit, "a git commit SHA (7-40 lowercase hex characters)")
+    retention = raw.int("previewLogRetentionDays", 1, 3653)
+    if retention not in LOG_RETENTION_DAYS:
+        raise ConfigError("previewLogRetentionDays", retention, f"one of CloudWatch's values {LOG_RETENTION_DAYS}")
+    return Preview(
+        pr_number=number,
+        branch=raw.opt_str("previewBranch") or "",
+        commit=commit,
+        image_uri=image_uri,
+        architecture=raw.choice("previewArchitecture", ("arm64", "x86_64")),
+        memory_mb=raw.int("previewMemoryMb", 128, 10240),
+        timeout_seconds=raw.int("previewTimeoutSeconds", 1, 900),
+        reserved_concurrency=raw.int("previewReservedConcurrency", 1, 100),
+        public_url=raw.bool("previewPublicUrl"),
+        invoke_mode=raw.choice("previewInvokeMode", ("BUFFERED", "RESPONSE_STREAM")),
+        ttl_hours=raw.int("previewTtlHours", 1, 720),
+        log_retention_days=retention,
+    )
+
+
+def load(stack: str, get: Getter) -> StackConfig:
+    """Validate a stack's raw config (``get(key)`` returns the engine's string or None)."""
+    raw = _Raw(get)
+    role_text = raw.choice("role", tuple(r.value for r in Role))
+    role = Role(role_text)
+    accounts = _accounts(raw)
+    primary = _region(raw, "primaryRegion")
+    dr_region = _region(raw, "drRegion")
+    if dr_region == primary:
+        raise ConfigError(
+            "drRegion", dr_region, f"a region other than primaryRegion ({primary}): a regional outage takes both"
+        )
+    name_prefix = raw.str("namePrefix")
+    if not NAME_PREFIX.match(name_prefix):
+        raise ConfigError(
+            "namePrefix", name_prefix, "3-22 lowercase letters, digits or hyphens, starting with a letter"
+        )
+    bucket_prefix = raw.str("bucketNamePrefix")
+    if not BUCKET_LABEL.match(bucket_prefix):
+        raise ConfigError("bucketNamePrefix", bucket_prefix, "lowercase letters, digits and hyphens (an S3 name part)")
+    deploy_role = raw.str("deployRoleName")
+    if not ROLE_NAME.match(deploy_role):
+        raise ConfigError("deployRoleName", deploy_role, "an IAM role name (1-64 of letters, digits, +=,.@_-)")
+
+    buckets = raw.str_list("protectedBuckets")
+    if not buckets:
+        raise ConfigError("protectedBuckets", [], "at least one bucket name: failsafe exists to protect data")
+    longest = max(len(f"{bucket_prefix}-{b}-replica-{dr_region}") for b in buckets)
+    for bucket in buckets:
+        if not BUCKET_LABEL.match(bucket):
+            raise ConfigError("protectedBuckets", list(buckets), f"lowercase S3 name parts; {bucket!r} is not one")
+    if len(set(buckets)) != len(buckets):
+        raise ConfigError("protectedBuckets", list(buckets), "each bucket listed once")
+    if longest > MAX_BUCKET_NAME:
+        raise ConfigError(
+            "bucketNamePrefix",
+            bucket_prefix,
+            f"a shorter prefix: '<prefix>-<bucket>-replica-<region>' must fit S3's {MAX_BUCKET_NAME} characters",
+        )
+
+    dr_stack = raw.opt_str("drStackName")
+    if role is Role.PROD and (dr_stack is None or not re.fullmatch(r"[\w.-]+/[\w.-]+/[\w.-]+", dr_stack)):
+        raise ConfigError(
+            "drStackName", dr_stack, "the dr stack's fully qualified name <org>/<project>/<stack> (prod reads it)"
+        )
+
+    endpoint_text = raw.opt_str("drEndpoint")
+    dr_endpoint = parse_dns_target("drEndpoint", endpoint_text) if endpoint_text else None
+
+    mfa_age = raw.int("mfaMaxAgeSeconds", 900, 43200)
+    session = raw.int("humanSessionSeconds", 3600, 43200, " (IAM's MaxSessionDuration range)")
+
+    repo = raw.str("githubRepository")
+    if not GITHUB_REPO.match(repo):
+        raise ConfigError("githubRepository", repo, "owner/repository")
+
+    object_lock = ObjectLock(
+        mode=raw.choice("objectLockMode", ("GOVERNANCE", "COMPLIANCE")),
+        retention_days=raw.int("objectLockRetentionDays", 1, 36500),
+    )
+    return StackConfig(
+        stack=stack,
+        role=role,
+        accounts=accounts,
+        primary_region=primary,
+        dr_region=dr_region,
+        metrics_region=_region(raw, "metricsRegion"),
+        deploy_role_name=deploy_role,
+        name_prefix=name_prefix,
+        bucket_name_prefix=bucket_prefix,
+        dr_stack_name=dr_stack,
+        protected_buckets=buckets,
+        replication=_replication(raw),
+        lifecycle=_lifecycle(raw),
+        object_lock=object_lock,
+        vault_lock=_vault_lock(raw),
+        human_access=HumanAccess(mfa_age, session),
+        recovery=Recovery(
+            rpo_minutes=raw.int("rpoMinutes", 1, 10080),
+            rto_minutes=raw.int("rtoMinutes", 1, 10080),
+            snapshot_retention_days=raw.int("snapshotRetentionDays", 1, 36500),
+            archive_retention_days=raw.int("archiveRetentionDays", 1, 36500),
+            archive_max_shrink_percent=raw.int("archiveMaxShrinkPercent", 0, 100),
+            parameter_path=_parameter_path(raw),
+            secret_prefix=_secret_prefix(raw),
+        ),
+        dns=_dns(raw) if role is Role.PROD else None,
+        dr_endpoint=dr_endpoint,
+        preview=_preview(raw, stack) if role is Role.PREVIEW else None,
+        ci=Ci(github_repository=repo, enabled=raw.bool("ciAccess")),
+        policy_exemptions=_policy_exemptions(raw),
+    )
+
+
+def _policy_exemptions(raw: _Raw) -> tuple[tuple[str, str], ...]:
+    """``policyExemptions`` entries ``<policy-name>:<resource name or URN>`` (policy names are checked against the
+    pack by failsafe.tooling.policyconfig, which knows them)."""
+    expected = "entries '<policy-name>:<resource name or URN>', e.g. 's3-bucket-versioning-enabled:scratch'"
+    found: list[tuple[str, str]] = []
+    for entry in raw.str_list("policyExemptions"):
+        policy, _, resource = entry.partition(":")
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", policy) or not resource.strip():
+            raise ConfigError("policyExemptions", entry, expected)
+        if (policy, resource) in found:
+            raise ConfigError("policyExemptions", entry, "each exemption listed once")
+        found.append((policy, resource))
+    return tuple(found)
+
+
+def load_mapping(stack: str, values: Mapping[str, Any]) -> StackConfig:
+    """:func:`load` over a mapping of un-namespaced keys (what the plan and tests build)."""
+    return load(stack, lambda key: values.get(key))
+
+
+def load_from_pulumi() -> StackConfig:
+    """Read the running stack's config through the Pulumi SDK (the program's only config read)."""
+    import pulumi
+
+    config = pulumi.Config(NAMESPACE)
+    return load(pulumi.get_stack(), config.get)

@@ -1,0 +1,68 @@
+"""One explicit aws.Provider per account and region a stack touches.
+
+Default providers are disabled in every stack file (``pulumi:disable-default-providers``), so a resource
+without one of these providers fails instead of deploying with whatever credentials happen to be ambient.
+Each provider assumes the deploy role named in config and is pinned with ``allowed_account_ids``, so a
+mistyped role ARN or a stale profile can never deploy into the wrong account.
+
+The prod stack never holds a provider for the backup account: the backup account pulls, production
+never pushes into it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from failsafe.program.config import Role, StackConfig
+
+
+@dataclass(frozen=True)
+class Providers:
+    home: aws.Provider  # the stack's own account and region
+    metrics: aws.Provider | None = None  # home account in the Route 53 metrics region (prod with DNS)
+    dns: aws.Provider | None = None  # the hosted zone's account (prod with DNS)
+    preview_ci: aws.Provider | None = None  # preview account, for its CI roles (prod with ciAccess)
+
+
+def base_tags(cfg: StackConfig) -> dict[str, str]:
+    return {"failsafe:stack": cfg.stack, "failsafe:role": cfg.role.value, "managed-by": "pulumi"}
+
+
+def aws_provider(name: str, cfg: StackConfig, account_id: str, region: str) -> aws.Provider:
+    """A provider that can only act in ``account_id``, through the configured deploy role."""
+    return aws.Provider(
+        name,
+        region=region,
+        allowed_account_ids=[account_id],
+        assume_roles=[
+            aws.ProviderAssumeRoleArgs(
+                role_arn=cfg.role_arn(account_id, cfg.deploy_role_name),
+                session_name=f"failsafe-{cfg.stack}",
+            )
+        ],
+        default_tags=aws.ProviderDefaultTagsArgs(tags=base_tags(cfg)),
+    )
+
+
+def build(cfg: StackConfig) -> Providers:
+    if cfg.role is Role.DR:
+        return Providers(home=aws_provider("backup", cfg, cfg.accounts.backup, cfg.dr_region))
+    if cfg.role is Role.PREVIEW:
+        return Providers(home=aws_provider("preview", cfg, cfg.accounts.preview, cfg.primary_region))
+    home = aws_provider("prod", cfg, cfg.accounts.prod, cfg.primary_region)
+    metrics = dns = preview_ci = None
+    if cfg.dns is not None:
+        metrics = aws_provider("prod-metrics", cfg, cfg.accounts.prod, cfg.metrics_region)
+        dns = aws_provider("dns", cfg, cfg.accounts.dns, cfg.primary_region)
+    if cfg.ci.enabled:
+        preview_ci = aws_provider("preview-ci", cfg, cfg.accounts.preview, cfg.primary_region)
+    return Providers(home=home, metrics=metrics, dns=dns, preview_ci=preview_ci)
+
+
+def child_opts(parent: pulumi.Resource, protect: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
+    """Options of a component's child: parented (so it inherits the component's provider) and protected
+    when it holds state in prod or dr."""
+    return pulumi.ResourceOptions(parent=parent, protect=protect, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,197 @@
+"""Stack config -> component args: the one place that maps validated config onto component arguments.
+
+Components never read config (they take plain, validated args, so they can be reused and tested alone);
+``__main__.py`` never spells out argument lists (so it shows the whole estate on one screen). Names that
+another stack must be able to derive without reading state (prod's replication roles, which dr trusts;
+the archive bucket, which the archive job and ``failsafe-dr verify`` address) come from
+:class:`~failsafe.program.config.StackConfig`, never from string formatting here.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pulumi
+
+from failsafe import ops
+from failsafe.program.config import StackConfig
+from failsafe.program.stackfiles import ROOT
+from failsafe_components.backup_account import BackupAccountArgs
+from failsafe_components.ci_access import CiAccessArgs, preview_boundary_arn, preview_deploy_role_name
+from failsafe_components.dns_failover import DnsFailoverArgs
+from failsafe_components.preview_function import PreviewFunctionArgs
+from failsafe_components.recovery_functions import ProdReadAccessArgs, RecoveryFunctionsArgs
+from failsafe_components.replicated_bucket import ReplicatedBucketArgs
+
+APP_DIR = ROOT / "app"  # the preview web app's build context, independent of the working directory
+
+
+def backup_account(cfg: StackConfig) -> BackupAccountArgs:
+    return BackupAccountArgs(
+        name_prefix=cfg.name_prefix,
+        backup_account_id=cfg.accounts.backup,
+        prod_account_id=cfg.accounts.prod,
+        identity_account_id=cfg.accounts.identity,
+        replica_buckets={b: cfg.replica_bucket_name(b) for b in cfg.protected_buckets},
+        replication_role_arns={b: cfg.replication_role_arn_for(b) for b in cfg.protected_buckets},
+        archive_bucket_name=cfg.archive_bucket_name,
+        object_lock_mode=cfg.object_lock.mode,
+        object_lock_days=cfg.object_lock.retention_days,
+        vault_min_retention_days=cfg.vault_lock.min_retention_days,
+        vault_max_retention_days=cfg.vault_lock.max_retention_days,
+        vault_changeable_for_days=cfg.vault_lock.changeable_for_days,
+        noncurrent_transition_days=cfg.lifecycle.noncurrent_transition_days,
+        noncurrent_expiration_days=cfg.lifecycle.noncurrent_expiration_days,
+        abort_incomplete_upload_days=cfg.lifecycle.abort_incomplete_upload_days,
+        archive_retention_days=cfg.recovery.archive_retention_days,
+        mfa_max_age_seconds=cfg.human_access.mfa_max_age_seconds,
+        session_seconds=cfg.human_access.session_seconds,
+        protect=cfg.protect,
+    )
+
+
+def recovery_functions(
+    cfg: StackConfig, kms_key_arn: pulumi.Input[str], topic_arn: pulumi.Input[str]
+) -> RecoveryFunctionsArgs:
+    return RecoveryFunctionsArgs(
+        name_prefix=cfg.name_prefix,
+        backup_account_id=cfg.accounts.backup,
+        prod_account_id=cfg.accounts.prod,
+        region=cfg.dr_region,
+        backup_kms_key_arn=kms_key_arn,
+        notifications_topic_arn=topic_arn,
+        snapshot_retention_days=cfg.recovery.snapshot_retention_days,
+        parameter_path=cfg.recovery.parameter_path,
+        secret_prefix=cfg.recovery.secret_prefix,
+        code=pulumi.AssetArchive({name: pulumi.FileAsset(path) for name, path in ops.lambda_files().items()}),
+        copier_handler=ops.COPIER_HANDLER,
+        params_handler=ops.PARAMS_HANDLER,
+        source_region=cfg.primary_region,
+    )
+
+
+def dr_ci_access(cfg: StackConfig, archive_kms_key_arn: pulumi.Input[str]) -> CiAccessArgs:
+    """CI roles of the backup account: the dr deploy entry role and the archive job's writer role."""
+    return CiAccessArgs(
+        cfg.name_prefix,
+        cfg.ci.github_repository,
+        cfg.accounts.backup,
+        cfg.dr_region,
+        "dr",
+        cfg.deploy_role_name,
+        archive_bucket_name=cfg.archive_bucket_name,
+        archive_kms_key_arn=archive_kms_key_arn,
+    )
+
+
+def replicated_bucket(cfg: StackConfig, bucket: str, dr: pulumi.StackReference) -> ReplicatedBucketArgs:
+    """One protected bucket of prod, replicating into the replica bucket and key that dr exports."""
+    return ReplicatedBucketArgs(
+        bucket_name=cfg.source_bucket_name(bucket),
+        destination_bucket_arn=dr.get_output("replicaBuckets").apply(lambda replicas: replicas[bucket]["arn"]),
+        destination_account_id=cfg.accounts.backup,
+        replica_kms_key_arn=dr.get_output("replicaKmsKeyArn"),
+        replication_role_name=cfg.replication_role_name_for(bucket),
+        source_account_id=cfg.accounts.prod,
+        noncurrent_transition_days=cfg.lifecycle.noncurrent_transition_days,
+        noncurrent_expiration_days=cfg.lifecycle.noncurrent_expiration_days,
+        abort_incomplete_upload_days=cfg.lifecycle.abort_incomplete_upload_days,
+        storage_class=cfg.replication.storage_class,
+        time_control=cfg.replication.time_control,
+        metrics=cfg.replication.metrics,
+        protect=cfg.protect,
+    )
+
+
+def dns_failover(
+    cfg: StackConfig, dr: pulumi.StackReference, metrics_provider: pulumi.ProviderResource
+) -> DnsFailoverArgs:
+    """The failover record of prod; its secondary is dr's ``drEndpoint`` output unless config names one."""
+    dns = cfg.dns
+    assert dns is not None  # the caller builds DnsFailover only when dnsRecordName is set
+    return DnsFailoverArgs(
+        record_name=dns.record_name,
+        zone_id=dns.zone_id,
+        zone_name=dns.zone_name,
+        primary=dns.primary,
+        secondary=dns.secondary or dr.get_output("drEndpoint"),
+        rto_budget_seconds=dns.rto_seconds,
+        protocol=dns.protocol,
+        port=dns.port,
+        path=dns.path,
+        search_string=dns.search_string,
+        interval_seconds=dns.interval_seconds,
+        failure_threshold=dns.failure_threshold,
+        regions=dns.regions,
+        secondary_health_check=dns.secondary_health_check,
+        ttl_seconds=dns.ttl_seconds,
+        alarm_topic_arn=dns.alarm_topic_arn,
+        alarm_provider=metrics_provider,
+        protect=cfg.protect,
+        name_prefix=cfg.name_prefix,
+    )
+
+
+def prod_ci_access(cfg: StackConfig) -> CiAccessArgs:
+    return CiAccessArgs(
+        cfg.name_prefix, cfg.ci.github_repository, cfg.accounts.prod, cfg.primary_region, "prod", cfg.deploy_role_name
+    )
+
+
+def preview_ci_access(cfg: StackConfig) -> CiAccessArgs:
+    """Built by prod (in the preview account): the scoped role that deploys and destroys pr-<n> stacks."""
+    return CiAccessArgs(
+        cfg.name_prefix,
+        cfg.ci.github_repository,
+        cfg.accounts.preview,
+        cfg.primary_region,
+        "preview",
+        preview_deploy_role_name(cfg.name_prefix),
+        preview=True,
+    )
+
+
+def prod_read_access(cfg: StackConfig) -> ProdReadAccessArgs:
+    return ProdReadAccessArgs(
+        name_prefix=cfg.name_prefix,
+        backup_account_id=cfg.accounts.backup,
+        prod_account_id=cfg.accounts.prod,
+        region=cfg.primary_region,
+        parameter_path=cfg.recovery.parameter_path,
+        secret_prefix=cfg.recovery.secret_prefix,
+    )
+
+
+def preview_function(cfg: StackConfig, now: datetime | None = None) -> PreviewFunctionArgs:
+    """A pull request's preview; its execution role is bounded by the policy prod's CiAccess creates."""
+    assert cfg.preview is not None  # config guarantees it for role preview
+    preview = cfg.preview
+    expires = (now or datetime.now(UTC)).astimezone(UTC) + timedelta(hours=preview.ttl_hours)
+    return PreviewFunctionArgs(
+        name_prefix=cfg.name_prefix,
+        pr_number=preview.pr_number,
+        branch=preview.branch,
+        commit=preview.commit,
+        expires_at=expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        image_uri=preview.image_uri,
+        # relative to the working directory: "app" under the Pulumi CLI (which runs the program in the project
+        # folder), so state never records a machine path; still right when run from elsewhere
+        app_dir=os.path.relpath(APP_DIR),
+        architecture=preview.architecture,
+        memory_mb=preview.memory_mb,
+        timeout_seconds=preview.timeout_seconds,
+        reserved_concurrency=preview.reserved_concurrency,
+        public_url=preview.public_url,
+        invoke_mode=preview.invoke_mode,
+        log_retention_days=preview.log_retention_days,
+        force_delete_images=not cfg.protect,  # previews are disposable; a protected stack keeps its images
+        permissions_boundary_arn=preview_boundary_arn(cfg.name_prefix, cfg.accounts.preview),
+    )
+
+
+def export(**outputs: Any) -> None:
+    """``pulumi.export`` for each keyword: the stack's outputs read as one block in ``__main__.py``."""
+    for name, value in outputs.items():
+        pulumi.export(name, value)

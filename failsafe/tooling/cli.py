@@ -1,0 +1,248 @@
+"""``python -m failsafe``: the credential-free plan, the policy gate and the stack-file generators.
+
+    python -m failsafe plan prod            # what prod would declare, as a table
+    python -m failsafe plan prod --json     # every resource: type, name, URN, parent, provider, inputs, deps, options
+    python -m failsafe check prod           # plan + the policy pack over the analyzer protocol; non-zero on violations
+    python -m failsafe policy-config prod   # the pack's config for this stack, generated from its config
+    python -m failsafe preview-config 42 --branch feature/x --commit 0123abc   # writes Pulumi.pr-42.yaml
+
+No Pulumi CLI and no AWS credentials are needed: the real program runs under Pulumi's mock runtime with the
+stack's real config files (see failsafe/tooling/harness.py). Exit codes: 0 fine, 1 policy violations, 2 bad config
+or bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from failsafe.program import stackfiles
+from failsafe.program.config import ConfigError, Role, StackConfig, load_mapping
+from failsafe.tooling import harness
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+
+
+class PlanError(Exception):
+    """The stack cannot be planned; the message is for a person (no traceback)."""
+
+
+def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> tuple[dict[str, str], StackConfig]:
+    try:
+        raw = stackfiles.raw_config(stack, overrides=overrides)
+        return raw, load_mapping(stack, stackfiles.unnamespaced(raw))
+    except (ConfigError, stackfiles.StackFileError) as error:
+        raise PlanError(str(error)) from None
+
+
+def plan_stack(stack: str, overrides: dict[str, Any] | None = None, preview: bool = False) -> harness.Plan:
+    """Plan ``stack``; a prod stack's dr stack is planned first and its outputs feed the StackReference.
+
+    ``preview=True``: the stack's own new resources have unknown computed values (a first ``pulumi preview``); the
+    dr stack it reads is deployed by then, so its outputs stay known."""
+    raw, cfg = stack_config(stack, overrides)
+    references: dict[str, Any] = {}
+    if cfg.role is Role.PROD and cfg.dr_stack_name:
+        dr_stack = cfg.dr_stack_name.rsplit("/", 1)[-1]
+        dr_plan = plan_stack(dr_stack, overrides)  # a what-if applies to the estate, so to dr as well
+        if dr_plan.error:
+            raise PlanError(f"planning {dr_stack} (read by {stack} through {cfg.dr_stack_name}): {dr_plan.error}")
+        references[cfg.dr_stack_name] = dr_plan.outputs
+    plan = harness.run_program(stack, raw, references, preview=preview)
+    if plan.error:
+        raise PlanError(plan.error)
+    return plan
+
+
+# --- rendering ----------------------------------------------------------------------------------------
+
+KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "pulumi:providers:aws": ("region", "allowedAccountIds"),
+    "pulumi:pulumi:StackReference": ("name",),
+    "aws:s3/bucket:Bucket": ("bucket", "objectLockEnabled"),
+    "aws:s3/bucketVersioning:BucketVersioning": ("versioningConfiguration.status",),
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": (
+        "rules.0.deleteMarkerReplication.status",
+        "rules.0.destination.storageClass",
+    ),
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": (
+        "rule.defaultRetention.mode",
+        "rule.defaultRetention.days",
+    ),
+    "aws:iam/role:Role": ("name", "maxSessionDuration"),
+    "aws:kms/key:Key": ("enableKeyRotation", "deletionWindowInDays"),
+    "aws:backup/vault:Vault": ("name",),
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": (
+        "minRetentionDays",
+        "maxRetentionDays",
+        "changeableForDays",
+    ),
+    "aws:lambda/function:Function": ("name", "packageType", "imageUri", "architectures"),
+    "aws:lambda/functionUrl:FunctionUrl": ("authorizationType", "invokeMode"),
+    "aws:route53/record:Record": ("name", "type", "setIdentifier", "failoverRoutingPolicies.0.type"),
+    "aws:route53/healthCheck:HealthCheck": ("type", "fqdn", "requestInterval", "failureThreshold"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("metricName", "threshold"),
+}
+
+
+def _dig(value: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                return None
+        if isinstance(value, list):
+            value = value[int(part)] if part.isdigit() and int(part) < len(value) else None
+        elif isinstance(value, dict):
+            value = value.get(part)
+        else:
+            return None
+    return value
+
+
+def _short(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1] if urn else ""
+
+
+def render_table(plan: harness.Plan) -> str:
+    by_urn = {r.urn: r for r in plan.resources}
+    rows = [("TYPE", "NAME", "PARENT", "PROVIDER", "FLAGS", "KEY PROPERTIES")]
+
+    def tree_path(r: harness.PlannedResource) -> tuple[bool, tuple[str, ...]]:
+        path: list[str] = []
+        node: harness.PlannedResource | None = r
+        while node is not None:
+            path.insert(0, node.name)
+            node = by_urn.get(node.parent)
+        return (not r.type.startswith(harness.PROVIDER_PREFIX), tuple(path))
+
+    for r in sorted(plan.resources, key=tree_path):
+        parent = by_urn.get(r.parent)
+        provider = _short(r.provider_urn)
+        flags = ",".join(f for f, on in (("protect", r.protect), ("retain", r.retain_on_delete)) if on)
+        props = []
+        for path in KEY_PROPERTIES.get(r.type, ()):
+            value = _dig(r.inputs, path)
+            if value not in (None, "", []):
+                text = json.dumps(value) if not isinstance(value, str) else value
+                props.append(f"{path.split('.')[-1]}={text if len(text) <= 60 else text[:57] + '...'}")
+        rows.append((r.type, r.name, parent.name if parent else "", provider, flags, " ".join(props)))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5] for row in rows]
+    footer = f"\n{len(plan.resources)} resources in stack {plan.stack}"
+    if plan.outputs:
+        footer += "\noutputs:\n" + "\n".join(
+            f"  {key} = {json.dumps(value, sort_keys=True)}" for key, value in sorted(plan.outputs.items())
+        )
+    return "\n".join(line.rstrip() for line in lines) + footer
+
+
+# --- commands -----------------------------------------------------------------------------------------
+
+
+def parse_sets(pairs: Sequence[str]) -> dict[str, Any]:
+    """``--set key=value`` -> namespaced overrides; strings as `pulumi config set` stores them, lists as YAML."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise PlanError(f"--set {pair!r}: expected KEY=VALUE, e.g. --set drRegion=eu-central-1")
+        full = key if ":" in key else f"failsafe:{key}"
+        overrides[full] = yaml.safe_load(value) if value.startswith("[") else value
+    return overrides
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    plan = plan_stack(args.stack, parse_sets(args.set))
+    text = plan.to_json() if args.json else render_table(plan)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from failsafe.tooling import gate  # the analyzer client; imported here so `plan` never starts gRPC
+
+    return gate.check(args.stack, json_output=args.json)
+
+
+def cmd_policy_config(args: argparse.Namespace) -> int:
+    from failsafe.tooling import policyconfig
+
+    _, cfg = stack_config(args.stack)
+    try:
+        text = json.dumps(policyconfig.generate(cfg), indent=2, sort_keys=True)
+    except ConfigError as error:  # a policyExemptions entry naming no policy of the pack
+        raise PlanError(str(error)) from None
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def cmd_preview_config(args: argparse.Namespace) -> int:
+    if args.pr_number < 1:
+        raise PlanError(f"pr-number {args.pr_number}: expected a pull request number, 1 or more")
+    document = stackfiles.render_preview(args.pr_number, args.branch, args.commit)
+    stack = f"pr-{args.pr_number}"
+    # Validate before writing, so a bad branch or commit never leaves a half-made stack file behind.
+    stack_config(stack, overrides=dict(document["config"]))
+    target = Path(args.dir) / f"Pulumi.{stack}.yaml"
+    header = (
+        f"# Generated by `python -m failsafe preview-config {args.pr_number}` from {stackfiles.TEMPLATE}.\n"
+        "# Do not edit: regenerate instead.\n"
+    )
+    target.write_text(header + yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    print(target)
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m failsafe", description=__doc__.split("\n\n")[0])
+    sub = top.add_subparsers(dest="command", required=True)
+    plan = sub.add_parser("plan", help="print what a stack would declare (mock runtime, no credentials)")
+    plan.add_argument("stack", help="prod, dr or pr-<number>")
+    plan.add_argument("--json", action="store_true", help="machine-readable document of every resource")
+    plan.add_argument("--out", help="write to this file instead of stdout")
+    plan.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config value for this plan only (what-if), e.g. --set dnsTtl=30",
+    )
+    plan.set_defaults(func=cmd_plan)
+    check = sub.add_parser("check", help="plan, then run the policy pack over the plan")
+    check.add_argument("stack")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=cmd_check)
+    policy = sub.add_parser("policy-config", help="generate the policy pack's config for a stack")
+    policy.add_argument("stack")
+    policy.add_argument("--out")
+    policy.set_defaults(func=cmd_policy_config)
+    preview = sub.add_parser("preview-config", help="write Pulumi.pr-<n>.yaml from the template")
+    preview.add_argument("pr_number", type=int)
+    preview.add_argument("--branch", default="")
+    preview.add_argument("--commit", default="")
+    preview.add_argument("--dir", default=str(stackfiles.ROOT), help="where to write the stack file")
+    preview.set_defaults(func=cmd_preview_config)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except PlanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE

@@ -1,0 +1,227 @@
+"""The parameter copier against a moto server: prod (111111111111) and backup (222222222222) are separate moto
+accounts; the handler assumes prod's read-only role through moto STS, as in AWS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from failsafe.ops import aws, params
+from tests.support.moto import BACKUP, PROD, REGION, account_session
+
+ROLE = f"arn:aws:iam::{PROD}:role/failsafe-dr-reader"
+
+
+class Counting:
+    """A client proxy counting calls per operation."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self._client, name)
+        if not callable(real) or name.startswith("_") or name in ("meta", "exceptions"):
+            return real
+
+        def counted(**kwargs: Any) -> Any:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return real(**kwargs)
+
+        return counted
+
+
+@pytest.fixture
+def accounts(moto: str) -> tuple[Any, Any]:
+    return account_session(PROD), account_session(BACKUP)
+
+
+@pytest.fixture
+def key_arn(accounts: tuple[Any, Any]) -> str:
+    return accounts[1].client("kms").create_key()["KeyMetadata"]["Arn"]
+
+
+@pytest.fixture
+def settings(key_arn: str) -> params.Settings:
+    return params.Settings(ROLE, "/app/", "app/", key_arn, None, REGION)
+
+
+def seed_prod(prod: Any) -> None:
+    ssm, secrets = prod.client("ssm"), prod.client("secretsmanager")
+    ssm.put_parameter(Name="/app/db/host", Value="db.internal", Type="String")
+    ssm.put_parameter(Name="/app/db/password", Value="s3cret", Type="SecureString")
+    ssm.put_parameter(Name="/other/flag", Value="not ours", Type="String")
+    secrets.create_secret(Name="app/api-key", SecretString="k-1")
+    secrets.create_secret(Name="billing/token", SecretString="not ours")
+
+
+def make(settings: params.Settings, prod: Any, backup: Any) -> tuple[params.ParamsCopier, Counting, Counting]:
+    prod_ssm, prod_secrets = Counting(prod.client("ssm")), Counting(prod.client("secretsmanager"))
+    copier = params.ParamsCopier(
+        settings,
+        prod_ssm,
+        prod_secrets,
+        backup.client("ssm"),
+        backup.client("secretsmanager"),
+        None,
+        source_account=PROD,
+        sleep=lambda _: None,
+    )
+    return copier, prod_ssm, prod_secrets
+
+
+def test_handler_assumes_the_prod_read_role_and_copies_path_and_prefix_only(
+    accounts: tuple[Any, Any], key_arn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod, backup = accounts
+    seed_prod(prod)
+    monkeypatch.setattr(aws, "session", lambda region=None: account_session(BACKUP))
+    for name, value in {
+        "PROD_READ_ROLE_ARN": ROLE,
+        "PARAMETER_PATH": "/app/",
+        "SECRET_PREFIX": "app/",
+        "BACKUP_KMS_KEY_ARN": key_arn,
+        "NOTIFY_TOPIC_ARN": "",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    report = params.handler({}, None)
+
+    assert sorted(report["copied"]) == ["secret:app/api-key", "ssm:/app/db/host", "ssm:/app/db/password"], report
+    ssm = backup.client("ssm")
+    password = ssm.get_parameter(Name="/app/db/password", WithDecryption=True)["Parameter"]
+    assert password["Value"] == "s3cret" and password["Type"] == "SecureString"
+    [meta] = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/app/db/password"]}])["Parameters"]
+    assert meta["KeyId"] == key_arn, f"SecureString copy not encrypted with the backup key: {meta}"
+    assert params.source_version(meta["Description"]) == "1", meta["Description"]
+    with pytest.raises(ClientError):
+        ssm.get_parameter(Name="/other/flag")
+    secret = backup.client("secretsmanager").describe_secret(SecretId="app/api-key")
+    assert (
+        secret["KmsKeyId"] == key_arn
+        and backup.client("secretsmanager").get_secret_value(SecretId="app/api-key")["SecretString"] == "k-1"
+    )
+    assert "billing/token" not in {s["Name"] for s in backup.client("secretsmanager").list_secrets()["SecretList"]}
+
+
+def test_unchanged_values_are_not_read_again_and_changed_ones_are(
+    accounts: tuple[Any, Any], settings: params.Settings
+) -> None:
+    prod, backup = accounts
+    seed_prod(prod)
+    make(settings, prod, backup)[0].run()
+
+    copier, prod_ssm, prod_secrets = make(settings, prod, backup)
+    quiet = copier.run()
+    assert quiet.copied == [] and len(quiet.unchanged) == 3, quiet
+    assert "get_parameter" not in prod_ssm.calls and "get_secret_value" not in prod_secrets.calls, (
+        f"unchanged values were read: {prod_ssm.calls} {prod_secrets.calls}"
+    )
+
+    prod.client("ssm").put_parameter(Name="/app/db/host", Value="db2.internal", Type="String", Overwrite=True)
+    prod.client("secretsmanager").put_secret_value(SecretId="app/api-key", SecretString="k-2")
+    copier, prod_ssm, prod_secrets = make(settings, prod, backup)
+    changed = copier.run()
+
+    assert sorted(changed.copied) == ["secret:app/api-key", "ssm:/app/db/host"], changed
+    assert prod_ssm.calls.get("get_parameter") == 1 and prod_secrets.calls.get("get_secret_value") == 1
+    assert backup.client("ssm").get_parameter(Name="/app/db/host")["Parameter"]["Value"] == "db2.internal"
+    assert backup.client("secretsmanager").get_secret_value(SecretId="app/api-key")["SecretString"] == "k-2"
+
+
+def test_a_failed_copy_notifies_and_raises_but_the_rest_is_copied(
+    accounts: tuple[Any, Any], settings: params.Settings
+) -> None:
+    prod, backup = accounts
+    seed_prod(prod)
+    published: list[dict[str, Any]] = []
+
+    class Sns:
+        def publish(self, **kwargs: Any) -> dict[str, str]:
+            published.append(kwargs)
+            return {"MessageId": "1"}
+
+    class Broken:
+        def __init__(self, client: Any) -> None:
+            self._client = client
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "create_secret":
+
+                def denied(**_: Any) -> None:
+                    raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "kms"}}, name)
+
+                return denied
+            return getattr(self._client, name)
+
+    notify = params.Settings(ROLE, "/app/", "app/", settings.kms_key_arn, "arn:aws:sns:x:1:t", REGION)
+    copier = params.ParamsCopier(
+        notify,
+        prod.client("ssm"),
+        prod.client("secretsmanager"),
+        backup.client("ssm"),
+        Broken(backup.client("secretsmanager")),
+        Sns(),
+        sleep=lambda _: None,
+    )
+
+    with pytest.raises(params.ParamsCopyFailed, match="secret:app/api-key"):
+        copier.run()
+
+    assert backup.client("ssm").get_parameter(Name="/app/db/host")["Parameter"]["Value"] == "db.internal"
+    body = json.loads(published[0]["Message"])
+    assert body["failures"][0]["item"] == "secret:app/api-key" and len(body["copied"]) == 2, body
+
+
+def test_settings_name_the_bad_variable() -> None:
+    env = {
+        "PROD_READ_ROLE_ARN": ROLE,
+        "PARAMETER_PATH": "/app/",
+        "SECRET_PREFIX": "app/",
+        "BACKUP_KMS_KEY_ARN": "k",
+        "AWS_REGION": REGION,
+    }
+    assert params.Settings.from_env(env).parameter_path == "/app/"
+    with pytest.raises(params.SettingsError, match="PARAMETER_PATH='app'"):
+        params.Settings.from_env({**env, "PARAMETER_PATH": "app"})
+    with pytest.raises(params.SettingsError, match="PROD_READ_ROLE_ARN"):
+        params.Settings.from_env({**env, "PROD_READ_ROLE_ARN": "prod-reader"})
+
+
+def test_throttled_reads_are_retried_with_backoff_then_succeed(
+    accounts: tuple[Any, Any], settings: params.Settings
+) -> None:
+    prod, backup = accounts
+    seed_prod(prod)
+    real = prod.client("ssm")
+    throttles = {"left": 2}
+    sleeps: list[float] = []
+
+    class Throttling:
+        def __getattr__(self, name: str) -> Any:
+            method = getattr(real, name)
+            if name != "describe_parameters":
+                return method
+
+            def flaky(**kwargs: Any) -> Any:
+                if throttles["left"]:
+                    throttles["left"] -= 1
+                    raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, name)
+                return method(**kwargs)
+
+            return flaky
+
+    copier = params.ParamsCopier(
+        settings,
+        Throttling(),
+        prod.client("secretsmanager"),
+        backup.client("ssm"),
+        backup.client("secretsmanager"),
+        None,
+        sleep=sleeps.append,
+    )
+
+    assert len(copier.run().copied) == 3 and len(sleeps) == 2, sleeps

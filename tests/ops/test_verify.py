@@ -1,0 +1,418 @@
+"""``verify`` against a moto server: a compliant estate passes every check, and each check fails when one
+property is broken. Prod (111111111111) and backup (222222222222) are separate moto accounts, named by
+the real prod config. moto has no AWS Backup recovery points, so that one API is a stub."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from failsafe.ops import archive, cli, copier, verify
+from tests.support.moto import BACKUP, PROD, account_session
+
+CFG = cli.load_config("prod")
+NOW = datetime.now(UTC)
+ARCHIVE_BUCKET = "example-failsafe-archive"
+VAULT = "failsafe-vault"
+
+
+class Points:
+    """AWS Backup stub: moto cannot run backup jobs, so recovery points are given."""
+
+    def __init__(self, *created: datetime) -> None:
+        self.points = [
+            {"RecoveryPointArn": f"rp-{n}", "Status": "COMPLETED", "CreationDate": c} for n, c in enumerate(created)
+        ]
+
+    def list_recovery_points_by_backup_vault(self, **kwargs: Any) -> dict[str, Any]:
+        assert kwargs["BackupVaultName"] == VAULT, kwargs
+        return {"RecoveryPoints": self.points}
+
+
+class Health:
+    def __init__(self, statuses: list[str]) -> None:
+        self.statuses = statuses
+
+    def get_health_check_status(self, **_: Any) -> dict[str, Any]:
+        return {"HealthCheckObservations": [{"Region": "r", "StatusReport": {"Status": s}} for s in self.statuses]}
+
+
+class AlwaysThrottled:
+    def __getattr__(self, name: str) -> Any:
+        def throttled(**_: Any) -> None:
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, name)
+
+        throttled.__name__ = name  # as botocore names its methods
+        return throttled
+
+
+def trust(mfa: bool) -> str:
+    statement: dict[str, Any] = {
+        "Sid": "People",
+        "Effect": "Allow",
+        "Action": "sts:AssumeRole",
+        "Principal": {"AWS": f"arn:aws:iam::{CFG.accounts.identity}:root"},
+    }
+    if mfa:
+        statement["Condition"] = {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+        }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def replication(replica: str, delete_markers: str = "Disabled") -> dict[str, Any]:
+    return {
+        "Role": f"arn:aws:iam::{PROD}:role/failsafe-s3-replication",
+        "Rules": [
+            {
+                "ID": "to-backup",
+                "Status": "Enabled",
+                "Priority": 1,
+                "Filter": {},
+                "DeleteMarkerReplication": {"Status": delete_markers},
+                "Destination": {"Bucket": f"arn:aws:s3:::{replica}", "Account": BACKUP},
+            }
+        ],
+    }
+
+
+@pytest.fixture
+def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A compliant estate: every check passes."""
+    monkeypatch.setattr(verify, "SLEEP", lambda _: None)
+    prod, backup = account_session(PROD, CFG.primary_region), account_session(BACKUP, CFG.dr_region)
+    prod_s3, backup_s3 = prod.client("s3"), backup.client("s3")
+    for bucket in CFG.protected_buckets:
+        source, replica = CFG.source_bucket_name(bucket), CFG.replica_bucket_name(bucket)
+        prod_s3.create_bucket(Bucket=source, CreateBucketConfiguration={"LocationConstraint": CFG.primary_region})
+        backup_s3.create_bucket(Bucket=replica, CreateBucketConfiguration={"LocationConstraint": CFG.dr_region})
+        prod_s3.put_bucket_versioning(Bucket=source, VersioningConfiguration={"Status": "Enabled"})
+        backup_s3.put_bucket_versioning(Bucket=replica, VersioningConfiguration={"Status": "Enabled"})
+        prod_s3.put_bucket_replication(Bucket=source, ReplicationConfiguration=replication(replica))
+        prod_s3.put_object(Bucket=source, Key="a.txt", Body=b"a")
+        backup_s3.put_object(Bucket=replica, Key="a.txt", Body=b"a")
+    ec2 = backup.client("ec2")
+    volume = ec2.create_volume(AvailabilityZone=f"{CFG.dr_region}a", Size=8)["VolumeId"]
+    ec2.create_snapshot(
+        VolumeId=volume,
+        TagSpecifications=[
+            {
+                "ResourceType": "snapshot",
+                "Tags": [
+                    {"Key": copier.COPIED_BY_TAG, "Value": "failsafe"},
+                    {"Key": copier.COPIED_AT_TAG, "Value": (NOW - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")},
+                ],
+            }
+        ],
+    )
+    backup_s3.create_bucket(Bucket=ARCHIVE_BUCKET, CreateBucketConfiguration={"LocationConstraint": CFG.dr_region})
+    store = archive.Archive(backup_s3, ARCHIVE_BUCKET)
+    export = json.dumps({"deployment": {"resources": [{"urn": "u"}]}}).encode()
+    for stack in ("dr", "prod"):
+        store.store(stack, export, 20, now=NOW - timedelta(hours=1))
+    backup.client("iam").create_role(RoleName="failsafe-breakglass", AssumeRolePolicyDocument=trust(mfa=True))
+    backup.client("iam").create_role(
+        RoleName="failsafe-copier",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
+                ],
+            }
+        ),
+    )
+    health = prod.client("route53").create_health_check(
+        CallerReference="x",
+        HealthCheckConfig={
+            "Type": "HTTPS",
+            "FullyQualifiedDomainName": "primary.app.example.com",
+            "Port": 443,
+            "ResourcePath": "/health",
+        },
+    )["HealthCheck"]["Id"]
+    sides = verify.Sides(
+        prod,
+        backup,
+        CFG.primary_region,
+        CFG.dr_region,
+        overrides={("backup", "backup"): Points(NOW - timedelta(minutes=10))},
+    )
+    targets = verify.Targets.from_config(
+        CFG, {"vaultName": VAULT, "archiveBucketName": ARCHIVE_BUCKET, "healthCheckId": health}
+    )
+    return {"prod": prod, "backup": backup, "sides": sides, "targets": targets}
+
+
+def by_name(checks: list[verify.Check]) -> dict[str, verify.Check]:
+    return {c.name: c for c in checks}
+
+
+def failing(checks: list[verify.Check]) -> dict[str, str]:
+    return {c.name: c.evidence for c in checks if c.ok is False}
+
+
+def test_a_compliant_estate_passes_every_check(estate: dict[str, Any]) -> None:
+    checks = verify.run(estate["sides"], estate["targets"], now=NOW)
+
+    assert failing(checks) == {}, verify.table(checks)
+    names = set(by_name(checks))
+    for bucket in CFG.protected_buckets:
+        replica = CFG.replica_bucket_name(bucket)
+        assert {
+            f"versioning {replica}",
+            f"replica freshness {replica}",
+            f"replication {CFG.source_bucket_name(bucket)} -> {replica}",
+        } <= names
+    assert {
+        f"recovery points {VAULT}",
+        "snapshot copies",
+        "archive dr",
+        "archive prod",
+        "MFA failsafe-breakglass",
+    } <= names, names
+    assert "MFA failsafe-copier" not in names, "a service role is not a human role"
+    assert json.loads(verify.as_json(checks))["ok"] is True
+
+
+def test_missing_destination_versioning_fails(estate: dict[str, Any]) -> None:
+    replica = CFG.replica_bucket_name("assets")
+    estate["backup"].client("s3").put_bucket_versioning(Bucket=replica, VersioningConfiguration={"Status": "Suspended"})
+
+    assert failing(verify.run(estate["sides"], estate["targets"], now=NOW)) == {
+        f"versioning {replica}": "Status=Suspended"
+    }
+
+
+class DeleteMarkersOn:
+    """moto stores every rule with DeleteMarkerReplication Disabled whatever it is given, so this proxy returns
+    what S3 would return for a rule written with it Enabled; everything else goes to moto."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self._client, name)
+        if name != "get_bucket_replication":
+            return real
+
+        def enabled(**kwargs: Any) -> dict[str, Any]:
+            result = real(**kwargs)
+            for rule in result["ReplicationConfiguration"]["Rules"]:
+                rule["DeleteMarkerReplication"] = {"Status": "Enabled"}
+            return result
+
+        return enabled
+
+
+def test_delete_marker_replication_on_fails(estate: dict[str, Any]) -> None:
+    estate["sides"].overrides[("prod", "s3")] = DeleteMarkersOn(estate["prod"].client("s3"))
+
+    failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
+
+    expected = {
+        f"replication {CFG.source_bucket_name(b)} -> {CFG.replica_bucket_name(b)}" for b in CFG.protected_buckets
+    }
+    assert set(failed) == expected, failed
+    assert all("DeleteMarkerReplication='Enabled'" in e for e in failed.values()), failed
+
+
+def test_a_v1_prefix_rule_fails_because_it_replicates_delete_markers() -> None:
+    replica = CFG.replica_bucket_name("assets")
+    rule = {"ID": "old", "Status": "Enabled", "Prefix": "", "Destination": {"Bucket": f"arn:aws:s3:::{replica}"}}
+
+    class S3:
+        def get_bucket_replication(self, **_: Any) -> dict[str, Any]:
+            return {"ReplicationConfiguration": {"Rules": [rule]}}
+
+    sides = verify.Sides(object(), None, CFG.primary_region, CFG.dr_region, overrides={("prod", "s3"): S3()})
+    check = verify.check_replication(sides, verify.Targets.from_config(CFG), replica)
+    assert check.ok is False and "V1 (prefix) rule" in check.evidence, check
+
+
+def test_replication_to_another_bucket_or_none_fails(estate: dict[str, Any]) -> None:
+    source, replica = CFG.source_bucket_name("assets"), CFG.replica_bucket_name("assets")
+    s3 = estate["prod"].client("s3")
+    s3.put_bucket_replication(Bucket=source, ReplicationConfiguration=replication("somewhere-else"))
+    assert (
+        "no enabled rule has destination"
+        in failing(verify.run(estate["sides"], estate["targets"], now=NOW))[f"replication {source} -> {replica}"]
+    )
+    s3.delete_bucket_replication(Bucket=source)
+    assert (
+        "no replication configuration"
+        in failing(verify.run(estate["sides"], estate["targets"], now=NOW))[f"replication {source} -> {replica}"]
+    )
+
+
+def test_stale_backups_fail_against_the_rpo(estate: dict[str, Any]) -> None:
+    later = NOW + timedelta(minutes=CFG.recovery.rpo_minutes + 30)
+
+    failed = failing(verify.run(estate["sides"], estate["targets"], now=later))
+
+    assert set(failed) == {f"recovery points {VAULT}", "snapshot copies"}, failed
+    assert "(RPO 1:00:00)" in failed["snapshot copies"]
+
+
+def test_replica_lagging_behind_the_source_fails(estate: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    replica = CFG.replica_bucket_name("assets")
+    real = verify._newest_object
+
+    def newest(s3: Any, bucket: str) -> tuple[datetime | None, int, bool]:
+        found = real(s3, bucket)
+        return (found[0] - timedelta(hours=3), *found[1:]) if bucket == replica else found
+
+    monkeypatch.setattr(verify, "_newest_object", newest)
+    failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
+    assert (
+        list(failed) == [f"replica freshness {replica}"]
+        and "behind the source" in failed[f"replica freshness {replica}"]
+    ), failed
+
+
+def test_empty_replica_and_missing_vault_fail(estate: dict[str, Any]) -> None:
+    replica = CFG.replica_bucket_name("uploads")
+    estate["backup"].client("s3").delete_object(Bucket=replica, Key="a.txt")
+    targets = verify.Targets.from_config(
+        CFG, {"archiveBucketName": ARCHIVE_BUCKET, "healthCheckId": estate["targets"].health_check_id}
+    )
+
+    failed = failing(verify.run(estate["sides"], targets, now=NOW))
+
+    assert "replica is empty" in failed[f"replica freshness {replica}"]
+    assert "no vault name" in failed["recovery points (vault?)"]
+
+
+def test_stale_or_missing_archive_fails(estate: dict[str, Any]) -> None:
+    failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW + timedelta(hours=30)))
+    assert {"archive dr", "archive prod"} <= set(failed) and "limit 1 day, 2:00:00" in failed["archive prod"]
+
+    targets = verify.Targets.from_config(
+        CFG,
+        {"vaultName": VAULT, "archiveBucketName": ARCHIVE_BUCKET, "healthCheckId": estate["targets"].health_check_id},
+        stacks=("qa",),
+    )
+    assert "no archives under" in failing(verify.run(estate["sides"], targets, now=NOW))["archive qa"]
+
+
+def test_a_human_role_without_mfa_fails(estate: dict[str, Any]) -> None:
+    estate["backup"].client("iam").create_role(RoleName="failsafe-restore", AssumeRolePolicyDocument=trust(False))
+
+    failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
+
+    assert failed == {"MFA failsafe-restore": f"statement(s) People let {CFG.accounts.identity} in without MFA"}
+
+
+def test_failing_health_check_fails(estate: dict[str, Any]) -> None:
+    estate["sides"].overrides[("prod", "route53")] = Health(["Failure: Connection timed out"] * 7 + ["Success"])
+
+    failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
+
+    assert failed == {
+        f"health check {estate['targets'].health_check_id}": "1/8 checkers report success (healthy above 18%)"
+    }
+
+
+def test_throttling_is_retried_then_reported_as_a_failed_check(estate: dict[str, Any]) -> None:
+    estate["sides"].overrides[("backup", "iam")] = AlwaysThrottled()
+
+    failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
+
+    assert (
+        list(failed) == ["MFA on human roles"]
+        and "still throttled (ThrottlingException) after 5 attempts" in failed["MFA on human roles"]
+    ), failed
+
+
+def test_a_side_without_credentials_is_skipped_not_passed(estate: dict[str, Any]) -> None:
+    sides = verify.Sides(
+        None, estate["backup"], CFG.primary_region, CFG.dr_region, overrides={("backup", "backup"): Points(NOW)}
+    )
+
+    checks = verify.run(sides, estate["targets"], now=NOW)
+
+    skipped = [c.name for c in checks if c.ok is None]
+    assert f"replication {CFG.source_bucket_name('assets')} -> {CFG.replica_bucket_name('assets')}" in skipped
+    assert "health check" in skipped and failing(checks) == {}
+    assert "SKIP" in verify.table(checks)
+
+
+def test_sessions_are_matched_to_accounts_and_a_wrong_account_is_refused(estate: dict[str, Any]) -> None:
+    t = estate["targets"]
+    assert verify.assign_sides(t, [(None, estate["prod"]), (None, estate["backup"])]) == {
+        "prod": estate["prod"],
+        "backup": estate["backup"],
+    }
+    with pytest.raises(verify.VerifyError, match=f"the backup credentials are account {PROD}, config says {BACKUP}"):
+        verify.assign_sides(t, [("backup", estate["prod"])])
+    with pytest.raises(verify.VerifyError, match="wrong account: credentials are account 999999999999"):
+        verify.assign_sides(t, [(None, account_session("999999999999"))])
+
+
+def test_missing_credentials_are_one_clear_line(moto: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    import boto3
+
+    with pytest.raises(verify.VerifyError, match="no AWS credentials for the backup side"):
+        verify.account_of(boto3.Session(region_name="eu-central-1"), "backup")
+
+
+def test_verify_cli_exits_1_with_json_on_failures_and_2_on_a_wrong_account(
+    moto: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(verify, "SLEEP", lambda _: None)
+    assert cli.main(["verify", "--json"]) == cli.EXIT_ERROR  # ambient moto credentials: account 123456789012
+    assert capsys.readouterr().err.strip() == (
+        f"failsafe-dr: error: wrong account: credentials are account 123456789012, config says prod {PROD} "
+        f"or backup {BACKUP}"
+    )
+
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", BACKUP)  # ambient credentials now land in the (empty) backup account
+    assert cli.main(["verify", "--json", "--vault", VAULT]) == cli.EXIT_FAILED
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False
+    statuses = {c["name"]: c["status"] for c in report["checks"]}
+    assert statuses["health check"] == "SKIP" and statuses[f"versioning {CFG.replica_bucket_name('assets')}"] == "FAIL"
+
+
+def test_throttled_identity_check_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from failsafe.ops import aws
+
+    monkeypatch.setattr(verify, "SLEEP", lambda _: None)
+    monkeypatch.setattr(aws, "client", lambda sess, service, region=None: AlwaysThrottled())
+
+    with pytest.raises(verify.VerifyError, match=r"^backup: get_caller_identity: still throttled"):
+        verify.account_of(object(), "backup")
+
+
+def test_last_drill_must_have_met_the_configured_rto(tmp_path: Any) -> None:
+    from failsafe.ops import drill
+
+    targets = verify.Targets.from_config(CFG, drills_dir=str(tmp_path))
+    assert "no drill report" in verify.check_last_drill(targets, NOW).evidence
+
+    clock = iter([NOW - timedelta(days=3), NOW - timedelta(days=3), NOW - timedelta(days=3) + timedelta(hours=5)])
+    log = drill.Drill(tmp_path, now=lambda: next(clock))
+    log.start("game day", rto_minutes=600)  # the drill's own target was looser than the config's
+    log.add(
+        "pulumi up -s prod",
+        (NOW - timedelta(days=3)).isoformat(),
+        (NOW - timedelta(days=3) + timedelta(hours=5)).isoformat(),
+        "ok",
+    )
+    log.finish()
+
+    check = verify.check_last_drill(targets, NOW)
+    assert (
+        check.ok is False
+        and f"measured RTO 5:00:00 vs target {timedelta(minutes=CFG.recovery.rto_minutes)}" in check.evidence
+    ), check

@@ -1,0 +1,216 @@
+"""Config validation: every invalid value gets one clear error naming the key, the value and what is
+expected; in the program it stops the run before any resource exists, with no traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from failsafe.program import stackfiles
+from failsafe.program.config import ConfigError, Role, load, load_mapping
+from failsafe.tooling import harness
+from tests.support.plans import ROOT
+
+
+def valid(stack: str = "prod") -> dict[str, str]:
+    return stackfiles.unnamespaced(stackfiles.raw_config(stack))
+
+
+# (stack, key, bad value or None to unset, text the message must contain)
+INVALID = [
+    ("prod", "prodAccountId", "12345", "12-digit AWS account ID"),
+    ("prod", "backupAccountId", "22222222222a", "12-digit AWS account ID"),
+    ("prod", "identityAccountId", "3333333333333", "12-digit AWS account ID"),
+    ("prod", "primaryRegion", "eu-west-9", "AWS region name"),
+    ("prod", "drRegion", "EU-CENTRAL-1", "AWS region name"),
+    ("prod", "drRegion", "eu-west-1", "other than primaryRegion"),
+    ("prod", "backupAccountId", "111111111111", "other than prodAccountId"),
+    ("prod", "role", None, "one of prod, dr, preview"),
+    ("prod", "role", "staging", "one of prod, dr, preview"),
+    ("prod", "prodAccountId", None, "12-digit AWS account ID"),
+    ("prod", "drStackName", "", "<org>/<project>/<stack>"),
+    ("prod", "protectedBuckets", "[]", "at least one bucket"),
+    ("prod", "protectedBuckets", '["Assets"]', "lowercase S3 name parts"),
+    ("prod", "protectedBuckets", '["logs", "logs"]', "each bucket listed once"),
+    ("prod", "noncurrentTransitionDays", "10", "from 30 to 36500"),
+    ("prod", "noncurrentExpirationDays", "30", "more days than noncurrentTransitionDays"),
+    ("prod", "objectLockRetentionDays", "0", "from 1 to 36500"),
+    ("prod", "objectLockMode", "governance", "one of GOVERNANCE, COMPLIANCE"),
+    ("prod", "vaultMaxRetentionDays", "3", "at least vaultMinRetentionDays"),
+    ("prod", "vaultMinRetentionDays", "0", "from 1 to 36500"),
+    ("prod", "vaultLockChangeableForDays", "2", "at least 3"),
+    ("prod", "humanSessionSeconds", "600", "from 3600 to 43200"),
+    ("prod", "mfaMaxAgeSeconds", "100000", "from 900 to 43200"),
+    ("prod", "replicationMetrics", "false", "true when replicationTimeControl is true"),
+    ("prod", "replicationStorageClass", "COLD", "one of STANDARD"),
+    ("prod", "dnsHealthCheckInterval", "20", "10 or 30"),
+    ("prod", "dnsHealthCheckThreshold", "11", "from 1 to 10"),
+    ("prod", "dnsHealthCheckThreshold", "0", "from 1 to 10"),
+    ("prod", "dnsTtl", "61", "from 0 to 60"),
+    ("prod", "dnsHealthCheckRegions", '["us-east-1"]', "at least 3 regions"),
+    ("prod", "dnsPrimaryTarget", "primary.example.com", "'cname:<host>'"),
+    ("prod", "dnsSecondaryTarget", "cname:primary.app.example.com", "different from dnsPrimaryTarget"),
+    ("prod", "dnsZoneId", "not-a-zone", "hosted zone ID"),
+    ("prod", "githubRepository", "no-slash", "owner/repository"),
+    ("prod", "bucketNamePrefix", "x" * 50, "fit S3's 63 characters"),
+    ("pr-42", "prNumber", None, "pull request number of this preview stack"),
+    ("pr-42", "prNumber", "43", "the number in the stack name"),
+    ("pr-42", "previewMemoryMb", "64", "from 128 to 10240"),
+    ("pr-42", "previewLogRetentionDays", "8", "one of CloudWatch's values"),
+    ("pr-42", "previewImageUri", "example.com/app:latest", "pinned by digest"),
+    ("pr-42", "previewArchitecture", "arm", "one of arm64, x86_64"),
+]
+
+
+@pytest.mark.parametrize(("stack", "key", "bad", "expected"), INVALID, ids=[f"{c[1]}={c[2]}" for c in INVALID])
+def test_invalid_value_is_refused_with_key_value_and_expectation(stack, key, bad, expected):
+    values = valid(stack)
+    if bad is None:
+        values.pop(key, None)
+    else:
+        values[key] = bad
+    with pytest.raises(ConfigError) as caught:
+        load_mapping(stack, values)
+    message = str(caught.value)
+    assert f"failsafe:{key}" in message, f"error does not name the key {key}: {message}"
+    assert expected in message, f"error for {key}={bad!r} does not say what is expected: {message}"
+    if bad:
+        shown = str(json.loads(bad)) if bad.startswith("[") else bad
+        assert shown in message, f"error does not show the bad value {shown!r}: {message}"
+
+
+def test_role_preview_on_a_stack_not_named_pr_n_is_refused():
+    values = valid("pr-42")
+    with pytest.raises(ConfigError, match="only on stacks named pr-<number>"):
+        load_mapping("staging", values)
+
+
+@pytest.mark.parametrize("stack", ["prod", "dr", "pr-42"])
+def test_real_stack_configs_are_valid(stack):
+    cfg = load_mapping(stack, valid(stack))
+    assert cfg.role is {"prod": Role.PROD, "dr": Role.DR, "pr-42": Role.PREVIEW}[stack]
+    assert cfg.primary_region != cfg.dr_region
+    assert cfg.accounts.backup not in (cfg.accounts.prod, cfg.accounts.preview)
+
+
+def test_every_key_the_loader_reads_is_declared_in_pulumi_yaml():
+    declared = set(stackfiles.declarations())
+    read: set[str] = set()
+    for stack in ("prod", "dr", "pr-42"):
+        values = valid(stack)
+
+        def get(key: str, values: dict[str, str] = values) -> str | None:
+            read.add(key)
+            return values.get(key)
+
+        load(stack, get)
+    undeclared = read - declared
+    assert not undeclared, f"config keys read but not declared in Pulumi.yaml: {sorted(undeclared)}"
+    unread = declared - read
+    assert not unread, f"keys declared in Pulumi.yaml that nothing reads: {sorted(unread)}"
+
+
+def test_every_stack_file_disables_default_providers():
+    for path in [*ROOT.glob("Pulumi.*.yaml")]:
+        document = stackfiles.stack_document(path.name.split(".")[1]) if "template" not in path.name else None
+        if document is None:
+            document = stackfiles.render_preview(1)
+        assert document["config"].get("pulumi:disable-default-providers") == ["*"], (
+            f"{path.name} must set pulumi:disable-default-providers: ['*'] so no resource can use ambient credentials"
+        )
+
+
+def test_project_values_shared_by_every_stack_live_once_in_pulumi_yaml():
+    shared = {"protectedBuckets", "prodAccountId", "backupAccountId", "primaryRegion", "drRegion"}
+    for path in ROOT.glob("Pulumi.*.yaml"):
+        text = path.read_text()
+        repeated = [k for k in shared if f"failsafe:{k}:" in text]
+        assert not repeated, f"{path.name} repeats project-level values {repeated}; they belong in Pulumi.yaml"
+
+
+def test_wrongly_typed_stack_value_is_refused_like_the_cli_does():
+    with pytest.raises(ConfigError, match="declared type integer"):
+        stackfiles.raw_config("prod", overrides={"failsafe:dnsTtl": "soon"})
+
+
+def test_undeclared_key_in_a_stack_file_is_refused():
+    with pytest.raises(ConfigError, match=r"declared in Pulumi\.yaml"):
+        stackfiles.raw_config("prod", overrides={"failsafe:dnsTTL": 30})
+
+
+@pytest.mark.parametrize(
+    ("key", "bad"), [("drRegion", "eu-west-1"), ("prodAccountId", "1234"), ("vaultMaxRetentionDays", "1")]
+)
+def test_program_stops_with_run_error_before_creating_anything(key, bad):
+    raw = stackfiles.raw_config("dr")
+    raw[f"failsafe:{key}"] = bad
+    plan = harness.run_program("dr", raw)
+    assert plan.error is not None and f"failsafe:{key}" in plan.error
+    assert "Traceback" not in plan.error
+    assert plan.resources == [], f"half-created: {[r.urn for r in plan.resources]}"
+
+
+def test_plan_command_prints_one_clear_line_and_exits_2_on_bad_config():
+    result = subprocess.run(
+        [sys.executable, "-m", "failsafe", "plan", "prod", "--set", "drRegion=eu-west-1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0, f"expected one line, got: {result.stderr}"
+    assert "failsafe:drRegion = 'eu-west-1'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_preview_config_writes_nothing_when_the_commit_is_bad(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "failsafe", "preview-config", "7", "--commit", "not-a-sha", "--dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "failsafe:previewCommit" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_preview_config_keeps_hostile_branch_names_as_data(tmp_path):
+    branch = 'x"\n  failsafe:previewPublicUrl: true\n#'
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "failsafe",
+            "preview-config",
+            "7",
+            "--branch",
+            branch,
+            "--commit",
+            "abc1234",
+            "--dir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    import yaml
+
+    config = yaml.safe_load((tmp_path / "Pulumi.pr-7.yaml").read_text())["config"]
+    assert config["failsafe:previewBranch"] == branch
+    assert config["failsafe:previewPublicUrl"] is False
+    assert config["failsafe:prNumber"] == 7
+
+
+def test_readme_documents_every_config_key():
+    readme = (ROOT / "README.md").read_text()
+    missing = [key for key in stackfiles.declarations() if f"| `{key}` |" not in readme]
+    assert not missing, f"README's configuration reference lacks {missing}"

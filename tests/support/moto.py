@@ -1,0 +1,74 @@
+"""One moto server (a real HTTP endpoint on 127.0.0.1) for every recovery test file, and sessions into it.
+
+The server starts once per test process (a module-level singleton, so several test files share it) and
+is reset through moto's reset API before each test. Sessions choose their moto account with the
+``x-moto-account-id`` header, so prod (111111111111) and the backup account (222222222222) are separate
+accounts as in the real estate; credentials from STS assume-role map to the role's account by themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import urllib.request
+from typing import Any
+
+import boto3
+import pytest
+
+PROD = "111111111111"
+BACKUP = "222222222222"
+REGION = "eu-central-1"
+_SERVER: dict[str, Any] = {}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def endpoint() -> str:
+    if "url" not in _SERVER:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"  # thousands of public AMIs slow every describe_images
+        port = _free_port()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        _SERVER.update(server=server, url=f"http://127.0.0.1:{port}")
+    return _SERVER["url"]
+
+
+def reset() -> None:
+    request = urllib.request.Request(f"{endpoint()}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200, f"moto reset failed: HTTP {response.status}"
+
+
+def account_session(account: str, region: str = REGION) -> boto3.Session:
+    """A session whose every request lands in moto account ``account``."""
+    sess = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region)
+
+    def add_header(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = account
+
+    sess.events.register("before-sign", add_header)
+    return sess
+
+
+def moto_environment(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A clean moto server; boto3 in this process talks to it (AWS_ENDPOINT_URL) with dummy credentials."""
+    url = endpoint()
+    reset()
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "MOTO_ACCOUNT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    assert os.environ["AWS_ENDPOINT_URL"] == url
+    return url

@@ -1,0 +1,58 @@
+"""Plans of the real stacks, built once per test process (the program is deterministic), and seeders that add one
+compliant or broken resource to a copy of a real plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from failsafe.program import stackfiles
+from failsafe.program.config import StackConfig, load_mapping
+from failsafe.tooling import harness
+from failsafe.tooling.cli import plan_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+PREVIEW_STACK = "pr-42"
+REAL_STACKS = ("prod", "dr", PREVIEW_STACK)
+
+_CACHE: dict[tuple[str, bool], harness.Plan] = {}
+
+
+def cached_plan(stack: str, preview: bool = False) -> harness.Plan:
+    """The plan of a real stack from its real config files; ``preview=True`` plans with unknown values, as
+    ``pulumi preview`` does before anything exists."""
+    if (stack, preview) not in _CACHE:
+        _CACHE[stack, preview] = plan_stack(stack, preview=preview)
+    return _CACHE[stack, preview]
+
+
+def config_of(stack: str) -> StackConfig:
+    return load_mapping(stack, stackfiles.unnamespaced(stackfiles.raw_config(stack)))
+
+
+def seeded(
+    plan: harness.Plan,
+    type_: str,
+    name: str,
+    inputs: dict[str, Any],
+    protect: bool = True,
+    deps: dict[str, list[str]] | None = None,
+) -> harness.PlannedResource:
+    """A resource as the harness would record it in ``plan`` (same stack, the plan's provider), for tests
+    that add one compliant or broken resource to a real plan. The caller appends it."""
+    provider = next((r.provider for r in plan.resources if r.provider), "")
+    return harness.PlannedResource(
+        urn=f"urn:pulumi:{plan.stack}::{plan.project}::{type_}::{name}",
+        type=type_,
+        name=name,
+        parent="",
+        provider="" if type_.startswith(harness.PROVIDER_PREFIX) else provider,
+        custom=True,
+        inputs=inputs,
+        dependencies=[u for urns in (deps or {}).values() for u in urns],
+        property_dependencies=deps or {},
+        protect=protect,
+        retain_on_delete=False,
+        delete_before_replace=False,
+        ignore_changes=[],
+    )
