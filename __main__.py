@@ -8,16 +8,19 @@ How config becomes each component's args: failsafe/program/wiring.py.
 import pulumi
 
 from failsafe.program import providers, wiring
-from failsafe.program.config import ConfigError, Role, load_from_pulumi
 from failsafe.program.wiring import export
+from failsafe.settings.config import ConfigError, Role
 
 try:
-    cfg = load_from_pulumi()
+    cfg = wiring.load_from_pulumi()
 except ConfigError as error:
     raise pulumi.RunError(str(error)) from None
 
 aws = providers.build(cfg)
-home = pulumi.ResourceOptions(provider=aws.home)
+# protect: unset on prod and dr, so each component protects its stateful children (its safe default); False on
+# preview stacks, which are disposable (protect is a resource option, inherited by every child).
+protect = None if cfg.protect else False
+home = pulumi.ResourceOptions(provider=aws.home, protect=protect)
 
 if cfg.role is Role.DR:
     from failsafe_components.backup_account import BackupAccount
@@ -60,7 +63,9 @@ elif cfg.role is Role.PROD:
     )
     if cfg.dns is not None:
         failover = DnsFailover(
-            "failover", wiring.dns_failover(cfg, dr, aws.metrics), opts=pulumi.ResourceOptions(provider=aws.dns)
+            "failover",
+            wiring.dns_failover(cfg, dr, aws.metrics),
+            opts=pulumi.ResourceOptions(provider=aws.dns, protect=protect),
         )
         export(
             failoverWorstCaseSeconds=failover.worst_case_seconds,
@@ -70,7 +75,9 @@ elif cfg.role is Role.PROD:
     if cfg.ci.enabled:
         ci = CiAccess("ci", wiring.prod_ci_access(cfg), opts=home)
         preview_ci = CiAccess(
-            "preview-ci", wiring.preview_ci_access(cfg), opts=pulumi.ResourceOptions(provider=aws.preview_ci)
+            "preview-ci",
+            wiring.preview_ci_access(cfg),
+            opts=pulumi.ResourceOptions(provider=aws.preview_ci, protect=protect),
         )
         export(
             ciEntryRoleArn=ci.entry_role_arn,

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from failsafe_components import iam
+from failsafe_components import iam, spec
 from failsafe_components.buckets import bucket_arn, hardened_bucket
 from failsafe_components.errors import ComponentArgsError
+from failsafe_components.options import protects_state
 
 LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
 
@@ -45,7 +46,6 @@ class BackupAccountArgs:
     archive_retention_days: int = 365
     mfa_max_age_seconds: int = 3600
     session_seconds: int = 3600
-    protect: bool = True
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
@@ -63,7 +63,7 @@ class BackupAccountArgs:
             raise bad("backup_account_id", self.backup_account_id, "an account other than prod_account_id")
         if self.object_lock_mode not in LOCK_MODES:
             raise bad("object_lock_mode", self.object_lock_mode, "GOVERNANCE or COMPLIANCE")
-        if not 1 <= self.object_lock_days <= 36500:
+        if self.object_lock_days not in spec.RETENTION_DAYS:
             raise bad("object_lock_days", self.object_lock_days, "1-36500 days")
         if self.vault_min_retention_days < 1:
             raise bad("vault_min_retention_days", self.vault_min_retention_days, "at least 1 day")
@@ -79,9 +79,9 @@ class BackupAccountArgs:
                 self.vault_changeable_for_days,
                 "None (governance) or at least 3 days (AWS's minimum grace before compliance)",
             )
-        if not 900 <= self.mfa_max_age_seconds <= 43200:
+        if self.mfa_max_age_seconds not in spec.MFA_MAX_AGE_SECONDS:
             raise bad("mfa_max_age_seconds", self.mfa_max_age_seconds, "900-43200 seconds")
-        if not 3600 <= self.session_seconds <= 43200:
+        if self.session_seconds not in spec.ROLE_SESSION_SECONDS:
             raise bad("session_seconds", self.session_seconds, "3600-43200 seconds (IAM's max session range)")
 
     def role_arn(self, role: str) -> str:
@@ -94,8 +94,9 @@ class BackupAccount(pulumi.ComponentResource):
     def __init__(self, name: str, args: BackupAccountArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args.validate()
         super().__init__("failsafe:index:BackupAccount", name, None, opts)
+        protect = protects_state(opts)  # stateful children: protected unless the caller set protect=False
         child = pulumi.ResourceOptions(parent=self)
-        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        stateful = pulumi.ResourceOptions(parent=self, protect=protect)
         prod_root = f"arn:aws:iam::{args.prod_account_id}:root"
         backup_root = f"arn:aws:iam::{args.backup_account_id}:root"
         break_glass_arn = args.role_arn("break-glass")
@@ -209,7 +210,7 @@ class BackupAccount(pulumi.ComponentResource):
                 noncurrent_expiration_days=args.noncurrent_expiration_days,
                 abort_incomplete_upload_days=args.abort_incomplete_upload_days,
                 parent=self,
-                protect=args.protect,
+                protect=protect,
                 object_lock=True,
                 extra_statements=[
                     iam.statement(
@@ -247,7 +248,7 @@ class BackupAccount(pulumi.ComponentResource):
             noncurrent_expiration_days=max(args.archive_retention_days, args.noncurrent_transition_days + 1),
             abort_incomplete_upload_days=args.abort_incomplete_upload_days,
             parent=self,
-            protect=args.protect,
+            protect=protect,
             object_lock=True,
             extra_statements=guard(archive_arn),
         )

@@ -26,11 +26,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from failsafe_components import spec
 from failsafe_components.errors import ComponentArgsError
+from failsafe_components.options import protects_state
 from failsafe_components.spec import HOSTED_ZONE_ID, DnsTarget
 
 INTERVALS = (10, 30)  # Route 53's only request intervals (seconds)
-MAX_FAILOVER_TTL = 60
+MAX_FAILOVER_TTL = spec.FAILOVER_TTL_SECONDS.high
 PROTOCOLS = ("HTTPS", "HTTP")
 TARGET_KINDS = ("alias", "cname", "ip")
 
@@ -67,7 +69,7 @@ class DnsFailoverArgs:
     zone_name: str | None = None  # looked up (public zone) when zone_id is empty
     protocol: str = "HTTPS"
     port: int = 443
-    path: str = "/"
+    path: str = "/health"
     search_string: str | None = None
     interval_seconds: int = 30
     failure_threshold: int = 3
@@ -76,7 +78,6 @@ class DnsFailoverArgs:
     ttl_seconds: int = 60  # TTL of non-alias failover records; for aliases the TTL assumed for the target
     alarm_topic_arn: str | None = None  # empty: the component creates an SNS topic in the metrics region
     alarm_provider: pulumi.ProviderResource | None = None  # provider in the metrics region (us-east-1)
-    protect: bool = False  # protect the created topic
     name_prefix: str = "failsafe"
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -99,15 +100,15 @@ def validate(args: DnsFailoverArgs) -> None:
         raise _fail("zone_id", args.zone_id, "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
     if args.protocol not in PROTOCOLS:
         raise _fail("protocol", args.protocol, "HTTPS or HTTP")
-    if not 1 <= args.port <= 65535:
+    if args.port not in spec.HEALTH_CHECK_PORT:
         raise _fail("port", args.port, "a TCP port 1-65535")
     if not args.path.startswith("/"):
         raise _fail("path", args.path, "a path starting with /")
     if args.interval_seconds not in INTERVALS:
         raise _fail("interval_seconds", args.interval_seconds, "10 or 30 (Route 53's only request intervals)")
-    if not 1 <= args.failure_threshold <= 10:
+    if args.failure_threshold not in spec.HEALTH_CHECK_THRESHOLD:
         raise _fail("failure_threshold", args.failure_threshold, "1 to 10 consecutive failed checks")
-    if not 0 <= args.ttl_seconds <= MAX_FAILOVER_TTL:
+    if args.ttl_seconds not in spec.FAILOVER_TTL_SECONDS:
         raise _fail(
             "ttl_seconds",
             args.ttl_seconds,
@@ -190,6 +191,7 @@ class DnsFailover(pulumi.ComponentResource):
     def __init__(self, name: str, args: DnsFailoverArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         validate(args)
         super().__init__("failsafe:index:DnsFailover", name, None, opts)
+        protect = protects_state(opts)  # stateful children: protected unless the caller set protect=False
         primary = args.primary
         secondary: pulumi.Output[DnsTarget] = pulumi.Output.from_input(args.secondary).apply(
             lambda target: _known_secondary(primary, target)
@@ -206,7 +208,10 @@ class DnsFailover(pulumi.ComponentResource):
         check_type = args.protocol + ("_STR_MATCH" if args.search_string else "")
 
         def health_check(
-            role: str, fqdn: pulumi.Input[str | None], ip: pulumi.Input[str | None]
+            role: str,
+            fqdn: pulumi.Input[str | None],
+            ip: pulumi.Input[str | None],
+            aliases: list[pulumi.Alias] | None = None,
         ) -> aws.route53.HealthCheck:
             return aws.route53.HealthCheck(
                 f"{name}-{role}-health",
@@ -222,12 +227,17 @@ class DnsFailover(pulumi.ComponentResource):
                 enable_sni=args.protocol == "HTTPS",
                 invert_healthcheck=False,  # explicit: a game-day inversion shows as drift on refresh
                 tags={**args.tags, "Name": f"{args.name_prefix}-{role}-{args.record_name}"},
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, aliases=aliases),
             )
 
         if primary.kind == "ip" and len(primary.addresses) > 1:
             # One check per address; the primary counts as healthy only while every address is (CALCULATED).
-            per_address = [health_check(f"primary-{i}", None, address) for i, address in enumerate(primary.addresses)]
+            # Keyed by address, so reordering the list replaces nothing; the alias adopts the check that an earlier
+            # version named by list position (``-primary-<i>-health``), so upgrading replaces nothing either.
+            per_address = [
+                health_check(f"primary-{address}", None, address, [pulumi.Alias(name=f"{name}-primary-{i}-health")])
+                for i, address in enumerate(primary.addresses)
+            ]
             primary_check = aws.route53.HealthCheck(
                 f"{name}-primary-health",
                 type="CALCULATED",
@@ -281,7 +291,7 @@ class DnsFailover(pulumi.ComponentResource):
                 name=f"{args.name_prefix}-dns-failover-alarms",
                 kms_master_key_id="alias/aws/sns",
                 tags=args.tags,
-                opts=pulumi.ResourceOptions.merge(alarm_opts, pulumi.ResourceOptions(protect=args.protect)),
+                opts=pulumi.ResourceOptions.merge(alarm_opts, pulumi.ResourceOptions(protect=protect)),
             )
             topic_arn = topic.arn
         aws.cloudwatch.MetricAlarm(

@@ -16,9 +16,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_docker_build as docker_build
 
-from failsafe_components import iam, names
+from failsafe_components import iam, names, spec
 from failsafe_components.errors import ComponentArgsError
 
 ARCHITECTURES = {"arm64": "linux/arm64", "x86_64": "linux/amd64"}
@@ -46,7 +45,7 @@ class PreviewFunctionArgs:
     app_dir: str | None = None  # the app's Docker build context (absolute, or relative to the caller's cwd)
     architecture: str = "arm64"
     memory_mb: int = 512
-    timeout_seconds: int = 30
+    timeout_seconds: int = 15
     reserved_concurrency: int = 5
     public_url: bool = False
     invoke_mode: str = "BUFFERED"
@@ -61,7 +60,7 @@ class PreviewFunctionArgs:
 
         if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", self.name_prefix):
             raise bad("name_prefix", self.name_prefix, "1-31 lowercase letters, digits or hyphens, starting a letter")
-        if not 1 <= self.pr_number <= 10**9:
+        if self.pr_number not in spec.PR_NUMBER:
             raise bad("pr_number", self.pr_number, "a pull request number between 1 and 1000000000")
         if self.image_uri is not None and not _DIGEST_URI.fullmatch(self.image_uri):
             raise bad("image_uri", self.image_uri, "<registry>/<repository>@sha256:<64 hex> (a tag is not a pin)")
@@ -71,11 +70,11 @@ class PreviewFunctionArgs:
             raise bad("architecture", self.architecture, f"one of {sorted(ARCHITECTURES)}")
         if self.invoke_mode not in INVOKE_MODES:
             raise bad("invoke_mode", self.invoke_mode, f"one of {sorted(INVOKE_MODES)}")
-        if not 128 <= self.memory_mb <= 10240:
+        if self.memory_mb not in spec.LAMBDA_MEMORY_MB:
             raise bad("memory_mb", self.memory_mb, "128-10240")
-        if not 1 <= self.timeout_seconds <= 900:
+        if self.timeout_seconds not in spec.LAMBDA_TIMEOUT_SECONDS:
             raise bad("timeout_seconds", self.timeout_seconds, "1-900 seconds")
-        if not 1 <= self.reserved_concurrency <= 100:
+        if self.reserved_concurrency not in spec.PREVIEW_CONCURRENCY:
             raise bad("reserved_concurrency", self.reserved_concurrency, "1-100 (the preview's cost ceiling)")
         if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", self.expires_at):
             raise bad("expires_at", self.expires_at, "an ISO 8601 UTC time like 2026-01-31T12:00:00Z")
@@ -199,7 +198,12 @@ class PreviewFunction(pulumi.ComponentResource):
     def _build_image(
         self, name: str, base: str, args: PreviewFunctionArgs, tags: dict[str, str]
     ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
-        """ECR repository plus the image built from ``app/`` (needs Docker at deploy time: CI has it)."""
+        """ECR repository plus the image built from ``app_dir`` (needs Docker at deploy time: CI has it).
+
+        pulumi-docker-build is imported here, not at the top: a program that passes a prebuilt ``image_uri`` (or uses
+        only the other components) needs nothing but pulumi and pulumi-aws."""
+        import pulumi_docker_build as docker_build
+
         child = pulumi.ResourceOptions(parent=self)
         repository = aws.ecr.Repository(
             f"{name}-repo",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from failsafe_components import iam
+from failsafe_components import iam, spec
 from failsafe_components.errors import ComponentArgsError
 
 RUNTIME = "python3.12"
@@ -60,7 +60,7 @@ class RecoveryFunctionsArgs:
             )
         if not self.secret_prefix or self.secret_prefix.startswith("/"):
             raise ComponentArgsError(f"secret_prefix {self.secret_prefix!r}: expected a name prefix such as app/")
-        if not 1 <= self.snapshot_retention_days <= 36500:
+        if self.snapshot_retention_days not in spec.RETENTION_DAYS:
             raise ComponentArgsError(f"snapshot_retention_days {self.snapshot_retention_days}: expected 1-36500 days")
         if self.backup_account_id == self.prod_account_id:
             raise ComponentArgsError("backup_account_id equals prod_account_id: copies must leave the prod account")

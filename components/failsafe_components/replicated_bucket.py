@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from failsafe_components import iam
+from failsafe_components import iam, spec
 from failsafe_components.buckets import hardened_bucket
 from failsafe_components.errors import ComponentArgsError
+from failsafe_components.options import protects_state
 from failsafe_components.spec import STORAGE_CLASSES
 
 RTC_MINUTES = 15
@@ -42,7 +43,6 @@ class ReplicatedBucketArgs:
     storage_class: str = "STANDARD_IA"
     time_control: bool = False
     metrics: bool = False
-    protect: bool = True
     kms_key_arn: pulumi.Input[str] | None = None  # None: the component creates a key for this bucket
 
     def validate(self) -> None:
@@ -67,7 +67,7 @@ class ReplicatedBucketArgs:
                 self.noncurrent_expiration_days,
                 f"more than noncurrent_transition_days ({self.noncurrent_transition_days})",
             )
-        if not 1 <= self.abort_incomplete_upload_days <= 365:
+        if self.abort_incomplete_upload_days not in spec.ABORT_UPLOAD_DAYS:
             raise bad("abort_incomplete_upload_days", self.abort_incomplete_upload_days, "1-365")
 
     @property
@@ -81,6 +81,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
     def __init__(self, name: str, args: ReplicatedBucketArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args.validate()  # before any child exists: nothing half-created
         super().__init__("failsafe:index:ReplicatedBucket", name, None, opts)
+        protect = protects_state(opts)  # stateful children: protected unless the caller set protect=False
         child = pulumi.ResourceOptions(parent=self)
 
         key_arn = args.kms_key_arn
@@ -90,7 +91,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
                 description=f"SSE-KMS for s3://{args.bucket_name}",
                 enable_key_rotation=True,
                 deletion_window_in_days=30,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+                opts=pulumi.ResourceOptions(parent=self, protect=protect),
             )
             key_arn = key.arn
 
@@ -102,7 +103,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
             noncurrent_expiration_days=args.noncurrent_expiration_days,
             abort_incomplete_upload_days=args.abort_incomplete_upload_days,
             parent=self,
-            protect=args.protect,
+            protect=protect,
         )
         bucket = parts.bucket
 

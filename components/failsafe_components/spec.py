@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 
@@ -21,6 +22,31 @@ STORAGE_CLASSES = (
     "GLACIER",
     "DEEP_ARCHIVE",
 )
+
+
+class Range(NamedTuple):
+    """An inclusive whole-number range, with the reason where AWS sets it."""
+
+    low: int
+    high: int
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, int) and self.low <= value <= self.high
+
+
+# Each limit once. Components check their args against these; config checks the key that feeds the arg against the
+# same constant, so a config error names the key (``previewMemoryMb``) and a component error names the arg.
+RETENTION_DAYS = Range(1, 36500)  # object lock, snapshot copies: S3 and AWS Backup accept up to 100 years
+ABORT_UPLOAD_DAYS = Range(1, 365)
+LAMBDA_MEMORY_MB = Range(128, 10240)  # Lambda's memory range
+LAMBDA_TIMEOUT_SECONDS = Range(1, 900)  # Lambda's 15-minute maximum
+PREVIEW_CONCURRENCY = Range(1, 100)  # a preview's cost ceiling
+PR_NUMBER = Range(1, 10**9)
+MFA_MAX_AGE_SECONDS = Range(900, 43200)
+ROLE_SESSION_SECONDS = Range(3600, 43200)  # IAM's MaxSessionDuration range
+HEALTH_CHECK_PORT = Range(1, 65535)
+HEALTH_CHECK_THRESHOLD = Range(1, 10)  # Route 53 FailureThreshold
+FAILOVER_TTL_SECONDS = Range(0, 60)  # failover answers must be short-lived for clients to follow
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ class CliError(RuntimeError):
 
 def load_config(stack: str) -> Any:
     """The stack's validated config, read from the repository's stack files (as `pulumi up` would)."""
-    from failsafe.program import config, stackfiles
+    from failsafe.settings import config, stackfiles
 
     return config.load_mapping(stack, stackfiles.unnamespaced(stackfiles.raw_config(stack)))
 
@@ -231,8 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-    from failsafe.program.config import ConfigError
-    from failsafe.program.stackfiles import StackFileError
+    from failsafe.settings.config import ConfigError
+    from failsafe.settings.stackfiles import StackFileError
 
     try:
         return args.func(args)

@@ -146,9 +146,9 @@ def github_pr_lookup(repository: str, token: str | None, api: str = "https://api
 
 def default_ttl_hours() -> int:
     """The TTL of the preview template (previewTtlHours), so the reaper and the stacks agree."""
-    from failsafe.tooling.cli import stack_config
+    from failsafe.ops.cli import load_config
 
-    _, cfg = stack_config("pr-1")
+    cfg = load_config("pr-1")
     assert cfg.preview is not None
     return cfg.preview.ttl_hours
 

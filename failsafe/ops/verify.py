@@ -2,7 +2,7 @@
 
 Each check is a function returning :class:`Check` (name, ok, evidence): the evidence is what an operator
 needs to believe the verdict without re-running anything. Checks read only (Get/List/Describe), so they
-run with the read-only roles. Inputs come from the stack config (:func:`failsafe.program.config.load`) and the dr
+run with the read-only roles. Inputs come from the stack config (:func:`failsafe.settings.config.load`) and the dr
 stack's outputs (``pulumi stack output --json -s dr``); flags override the outputs.
 
 Which account a check reads:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from failsafe.program.config import Role, StackConfig
+from failsafe.settings.config import Role, StackConfig
 
 
 @dataclass(frozen=True)

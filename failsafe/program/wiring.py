@@ -4,7 +4,7 @@ Components never read config (they take plain, validated args, so they can be re
 ``__main__.py`` never spells out argument lists (so it shows the whole estate on one screen). Names that
 another stack must be able to derive without reading state (prod's replication roles, which dr trusts;
 the archive bucket, which the archive job and ``failsafe-dr verify`` address) come from
-:class:`~failsafe.program.config.StackConfig`, never from string formatting here.
+:class:`~failsafe.settings.config.StackConfig`, never from string formatting here.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 import pulumi
 
 from failsafe import ops
-from failsafe.program.config import StackConfig
-from failsafe.program.stackfiles import ROOT
+from failsafe.settings.config import NAMESPACE, StackConfig, load
+from failsafe.settings.stackfiles import ROOT
 from failsafe_components.backup_account import BackupAccountArgs
 from failsafe_components.ci_access import CiAccessArgs, preview_boundary_arn, preview_deploy_role_name
 from failsafe_components.dns_failover import DnsFailoverArgs
@@ -26,6 +26,12 @@ from failsafe_components.recovery_functions import ProdReadAccessArgs, RecoveryF
 from failsafe_components.replicated_bucket import ReplicatedBucketArgs
 
 APP_DIR = ROOT / "app"  # the preview web app's build context, independent of the working directory
+
+
+def load_from_pulumi() -> StackConfig:
+    """Read the running stack's config through the Pulumi SDK (the program's only config read)."""
+    config = pulumi.Config(NAMESPACE)
+    return load(pulumi.get_stack(), config.get)
 
 
 def backup_account(cfg: StackConfig) -> BackupAccountArgs:
@@ -48,7 +54,6 @@ def backup_account(cfg: StackConfig) -> BackupAccountArgs:
         archive_retention_days=cfg.recovery.archive_retention_days,
         mfa_max_age_seconds=cfg.human_access.mfa_max_age_seconds,
         session_seconds=cfg.human_access.session_seconds,
-        protect=cfg.protect,
     )
 
 
@@ -101,7 +106,6 @@ def replicated_bucket(cfg: StackConfig, bucket: str, dr: pulumi.StackReference) 
         storage_class=cfg.replication.storage_class,
         time_control=cfg.replication.time_control,
         metrics=cfg.replication.metrics,
-        protect=cfg.protect,
     )
 
 
@@ -129,7 +133,6 @@ def dns_failover(
         ttl_seconds=dns.ttl_seconds,
         alarm_topic_arn=dns.alarm_topic_arn,
         alarm_provider=metrics_provider,
-        protect=cfg.protect,
         name_prefix=cfg.name_prefix,
     )
 

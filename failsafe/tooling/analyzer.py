@@ -20,7 +20,7 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
-from failsafe.program.stackfiles import ROOT
+from failsafe.settings.stackfiles import ROOT
 from failsafe.tooling import harness
 
 PACK_DIR = ROOT / "policies"

@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from failsafe.program import stackfiles
-from failsafe.program.config import ConfigError, Role, StackConfig, load_mapping
+from failsafe.settings import stackfiles
+from failsafe.settings.config import ConfigError, Role, StackConfig, load_mapping
 from failsafe.tooling import harness
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2

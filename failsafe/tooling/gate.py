@@ -58,7 +58,7 @@ def _message(diagnostic: Any) -> str:
 
 
 def check(stack: str, json_output: bool) -> int:
-    from failsafe.program.config import ConfigError
+    from failsafe.settings.config import ConfigError
     from failsafe.tooling.cli import PlanError
 
     started = time.monotonic()

@@ -27,7 +27,7 @@ from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from failsafe.program.stackfiles import ROOT
+from failsafe.settings.stackfiles import ROOT
 
 PROJECT = "failsafe"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -51,6 +51,7 @@ class PlannedResource:
     ignore_changes: list[str]
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)  # earlier names this resource adopts (alias spec name or URN)
 
     @property
     def provider_urn(self) -> str:
@@ -361,9 +362,19 @@ class RecordingMonitor(mocks.MockMonitor):
             ignore_changes=list(getattr(request, "ignoreChanges", [])),
             id=rid,
             outputs=_plain(state),
+            aliases=[_alias(a) for a in getattr(request, "aliases", [])],
         )
         with self._lock:
             self.requests.append(planned)
+
+
+def _alias(alias: Any) -> str:
+    """An alias as the engine receives it: a full URN, or a spec of which the name is what components set."""
+    if isinstance(alias, str):
+        return alias
+    if alias.WhichOneof("alias") == "urn":
+        return alias.urn
+    return alias.spec.name
 
 
 def _project_path(path: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from failsafe.program.config import ConfigError, Role, StackConfig
+from failsafe.settings.config import ConfigError, Role, StackConfig
 
 MANDATORY = "mandatory"
 ADVISORY = "advisory"

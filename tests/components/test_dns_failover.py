@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from failsafe.program.config import DnsTarget, load
-from failsafe.program.stackfiles import raw_config
+from failsafe.settings.config import DnsTarget, load
+from failsafe.settings.stackfiles import raw_config
 from failsafe.tooling import harness
 from failsafe.tooling.cli import PlanError, plan_stack
 from failsafe_components.dns_failover import DnsFailoverArgs, target_from_export, target_to_export, validate
@@ -177,7 +177,7 @@ def test_ip_targets_make_a_records_and_every_primary_address_is_checked() -> Non
     primary = records(plan)["PRIMARY"]
     assert primary.inputs["type"] == "A" and primary.inputs["records"] == ["192.0.2.10", "192.0.2.11"]
     checks = {c.name: c for c in plan.by_type(HEALTH_CHECK)}
-    per_address = [checks["failover-primary-0-health"], checks["failover-primary-1-health"]]
+    per_address = [checks["failover-primary-192.0.2.10-health"], checks["failover-primary-192.0.2.11-health"]]
     assert [c.inputs["ipAddress"] for c in per_address] == ["192.0.2.10", "192.0.2.11"]
     assert all("fqdn" not in c.inputs and c.inputs["requestInterval"] == 10 for c in per_address)
     combined = checks["failover-primary-health"]
@@ -188,6 +188,21 @@ def test_ip_targets_make_a_records_and_every_primary_address_is_checked() -> Non
     assert plan.by_type(ALARM)[0].inputs["dimensions"] == {"HealthCheckId": combined.id}
     secondary = records(plan)["SECONDARY"]
     assert secondary.inputs["healthCheckId"] == checks["failover-secondary-health"].id
+
+
+def test_per_address_checks_are_keyed_by_address_so_a_reorder_replaces_nothing() -> None:
+    def checks_by_address(targets: str) -> dict[str, str]:
+        plan = plan_stack("prod", {"failsafe:dnsPrimaryTarget": targets})
+        return {c.inputs["ipAddress"]: c.urn for c in plan.by_type(HEALTH_CHECK) if c.inputs.get("ipAddress")}
+
+    assert checks_by_address("ip:192.0.2.10,192.0.2.11") == checks_by_address("ip:192.0.2.11,192.0.2.10")
+
+
+def test_per_address_checks_adopt_the_checks_an_earlier_version_named_by_position() -> None:
+    plan = plan_stack("prod", {"failsafe:dnsPrimaryTarget": "ip:192.0.2.10,192.0.2.11"})
+    checks = {c.name: c for c in plan.by_type(HEALTH_CHECK)}
+    assert checks["failover-primary-192.0.2.10-health"].aliases == ["failover-primary-0-health"]
+    assert checks["failover-primary-192.0.2.11-health"].aliases == ["failover-primary-1-health"]
 
 
 def test_zone_is_looked_up_by_name_when_no_id_is_given() -> None:

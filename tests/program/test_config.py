@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from failsafe.program import stackfiles
-from failsafe.program.config import ConfigError, Role, load, load_mapping
+from failsafe.settings import stackfiles
+from failsafe.settings.config import ConfigError, Role, load, load_mapping
 from failsafe.tooling import harness
 from tests.support.plans import ROOT
 

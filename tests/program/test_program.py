@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from failsafe.program import stackfiles
-from failsafe.program.config import load_mapping
+from failsafe.settings import stackfiles
+from failsafe.settings.config import load_mapping
 from failsafe.tooling.harness import PROVIDER_PREFIX, STACK_REFERENCE, Plan
 from tests.support.plans import REAL_STACKS, ROOT, cached_plan
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from failsafe.program import stackfiles
-from failsafe.program.config import StackConfig, load_mapping
+from failsafe.settings import stackfiles
+from failsafe.settings.config import StackConfig, load_mapping
 from failsafe.tooling import harness
 from failsafe.tooling.cli import plan_stack
 

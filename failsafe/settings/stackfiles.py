@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from failsafe.program.config import NAMESPACE, PREVIEW_STACK, ConfigError
+from failsafe.settings.config import NAMESPACE, PREVIEW_STACK, ConfigError
 
 
 def _project_root() -> Path:

@@ -1,7 +1,7 @@
 """Stack configuration: read once, validated once, handed to components as frozen typed objects.
 
 Components never call ``pulumi.Config()``. ``__main__.py`` reads raw values through
-:func:`load_from_pulumi`; the credential-free plan and the tests call :func:`load` with the same raw
+``failsafe.program.wiring.load_from_pulumi``; the credential-free plan and the tests call :func:`load` with the same raw
 strings the Pulumi engine would deliver, so the program, the plan and the tests share one validator.
 
 Every rejected value raises :class:`ConfigError` naming the key, the value and what is expected; the
@@ -18,6 +18,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from failsafe_components import spec
 from failsafe_components.spec import HOSTED_ZONE_ID, STORAGE_CLASSES, DnsTarget
 
 NAMESPACE = "failsafe"
@@ -411,7 +412,7 @@ def _lifecycle(raw: _Raw) -> Lifecycle:
             expiration,
             f"more days than noncurrentTransitionDays ({transition}), or versions expire before they transition",
         )
-    return Lifecycle(transition, expiration, raw.int("abortIncompleteUploadDays", 1, 365))
+    return Lifecycle(transition, expiration, raw.int("abortIncompleteUploadDays", *spec.ABORT_UPLOAD_DAYS))
 
 
 def _vault_lock(raw: _Raw) -> VaultLock:
@@ -478,14 +479,14 @@ def _dns(raw: _Raw) -> Dns | None:
         primary=primary,
         secondary=secondary,
         protocol=protocol,
-        port=raw.int("dnsHealthCheckPort", 1, 65535),
+        port=raw.int("dnsHealthCheckPort", *spec.HEALTH_CHECK_PORT),
         path=path,
         search_string=raw.opt_str("dnsHealthCheckSearchString"),
         interval_seconds=interval,
-        failure_threshold=raw.int("dnsHealthCheckThreshold", 1, 10),
+        failure_threshold=raw.int("dnsHealthCheckThreshold", *spec.HEALTH_CHECK_THRESHOLD),
         regions=regions,
         secondary_health_check=raw.bool("dnsSecondaryHealthCheck"),
-        ttl_seconds=raw.int("dnsTtl", 0, 60, " (failover records must be short-lived)"),
+        ttl_seconds=raw.int("dnsTtl", *spec.FAILOVER_TTL_SECONDS, " (failover records must be short-lived)"),
         rto_seconds=raw.int("dnsRtoSeconds", 1, 86400),
         alarm_topic_arn=topic,
     )
@@ -501,7 +502,7 @@ def _preview(raw: _Raw, stack: str) -> Preview:
             "the pull request number of this preview stack: generate its config with "
             "`python -m failsafe preview-config <pr-number>`",
         )
-    number = raw.int("prNumber", 1, 10**9)
+    number = raw.int("prNumber", *spec.PR_NUMBER)
     if match and int(match.group(1)) != number:
         raise ConfigError("prNumber", number, f"{match.group(1)}, the number in the stack name {stack!r}")
     if not match:
@@ -525,9 +526,9 @@ def _preview(raw: _Raw, stack: str) -> Preview:
         commit=commit,
         image_uri=image_uri,
         architecture=raw.choice("previewArchitecture", ("arm64", "x86_64")),
-        memory_mb=raw.int("previewMemoryMb", 128, 10240),
-        timeout_seconds=raw.int("previewTimeoutSeconds", 1, 900),
-        reserved_concurrency=raw.int("previewReservedConcurrency", 1, 100),
+        memory_mb=raw.int("previewMemoryMb", *spec.LAMBDA_MEMORY_MB),
+        timeout_seconds=raw.int("previewTimeoutSeconds", *spec.LAMBDA_TIMEOUT_SECONDS),
+        reserved_concurrency=raw.int("previewReservedConcurrency", *spec.PREVIEW_CONCURRENCY),
         public_url=raw.bool("previewPublicUrl"),
         invoke_mode=raw.choice("previewInvokeMode", ("BUFFERED", "RESPONSE_STREAM")),
         ttl_hours=raw.int("previewTtlHours", 1, 720),
@@ -584,8 +585,8 @@ def load(stack: str, get: Getter) -> StackConfig:
     endpoint_text = raw.opt_str("drEndpoint")
     dr_endpoint = parse_dns_target("drEndpoint", endpoint_text) if endpoint_text else None
 
-    mfa_age = raw.int("mfaMaxAgeSeconds", 900, 43200)
-    session = raw.int("humanSessionSeconds", 3600, 43200, " (IAM's MaxSessionDuration range)")
+    mfa_age = raw.int("mfaMaxAgeSeconds", *spec.MFA_MAX_AGE_SECONDS)
+    session = raw.int("humanSessionSeconds", *spec.ROLE_SESSION_SECONDS, " (IAM's MaxSessionDuration range)")
 
     repo = raw.str("githubRepository")
     if not GITHUB_REPO.match(repo):
@@ -593,7 +594,7 @@ def load(stack: str, get: Getter) -> StackConfig:
 
     object_lock = ObjectLock(
         mode=raw.choice("objectLockMode", ("GOVERNANCE", "COMPLIANCE")),
-        retention_days=raw.int("objectLockRetentionDays", 1, 36500),
+        retention_days=raw.int("objectLockRetentionDays", *spec.RETENTION_DAYS),
     )
     return StackConfig(
         stack=stack,
@@ -615,7 +616,7 @@ def load(stack: str, get: Getter) -> StackConfig:
         recovery=Recovery(
             rpo_minutes=raw.int("rpoMinutes", 1, 10080),
             rto_minutes=raw.int("rtoMinutes", 1, 10080),
-            snapshot_retention_days=raw.int("snapshotRetentionDays", 1, 36500),
+            snapshot_retention_days=raw.int("snapshotRetentionDays", *spec.RETENTION_DAYS),
             archive_retention_days=raw.int("archiveRetentionDays", 1, 36500),
             archive_max_shrink_percent=raw.int("archiveMaxShrinkPercent", 0, 100),
             parameter_path=_parameter_path(raw),
@@ -647,11 +648,3 @@ def _policy_exemptions(raw: _Raw) -> tuple[tuple[str, str], ...]:
 def load_mapping(stack: str, values: Mapping[str, Any]) -> StackConfig:
     """:func:`load` over a mapping of un-namespaced keys (what the plan and tests build)."""
     return load(stack, lambda key: values.get(key))
-
-
-def load_from_pulumi() -> StackConfig:
-    """Read the running stack's config through the Pulumi SDK (the program's only config read)."""
-    import pulumi
-
-    config = pulumi.Config(NAMESPACE)
-    return load(pulumi.get_stack(), config.get)
