@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.output import Unknown
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
@@ -386,7 +387,10 @@ def _project_path(path: str) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """Deserialised properties as JSON-able data (resource references become their URNs)."""
+    """Deserialised properties as JSON-able data (resource references become their URNs, values unknown at preview
+    the engine's unknown sentinel, as the policy pack receives them)."""
+    if isinstance(value, Unknown):
+        return rpc.UNKNOWN
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items() if not str(k).startswith("__")}
     if isinstance(value, (list, tuple)):
@@ -421,6 +425,7 @@ def run_program(
     stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
     program: Path = ROOT / "__main__.py",
     preview: bool = False,
+    project: str = PROJECT,
 ) -> Plan:
     """Run ``program`` for ``stack`` with ``raw_config`` (namespaced key -> string) under the mocks.
 
@@ -435,7 +440,7 @@ def run_program(
         monitor = RecordingMonitor(the_mocks)
         settings.ROOT.set(None)
         runtime_config.set_all_config(dict(raw_config), [])
-        mocks.set_mocks(the_mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+        mocks.set_mocks(the_mocks, project=project, stack=stack, preview=preview, monitor=monitor)
         root = settings.get_root_resource()
         error: str | None = None
         try:
@@ -447,7 +452,7 @@ def run_program(
             for key, value in root.outputs.items():  # type: ignore[attr-defined]
                 outputs[key] = _plain(_sync_await(_resolve(value)))
         resources = sorted(monitor.requests, key=lambda r: r.urn)
-        return Plan(stack=stack, project=PROJECT, resources=resources, outputs=outputs, error=error)
+        return Plan(stack=stack, project=project, resources=resources, outputs=outputs, error=error)
 
 
 def asdict_resource(resource: PlannedResource) -> dict[str, Any]:

@@ -1,0 +1,114 @@
+"""One source of truth for defaults: every ``Pulumi.yaml`` default equals the default of the component argument it
+feeds (through failsafe.program.wiring), so a component used alone behaves as the stacks do, and every defaulted
+argument is either fed by a key here or named, with the reason, as not coming from config."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from failsafe.settings import stackfiles
+from failsafe_components.backup_account import BackupAccountArgs
+from failsafe_components.dns_failover import DnsFailoverArgs
+from failsafe_components.preview_function import PreviewFunctionArgs
+from failsafe_components.recovery_functions import RecoveryFunctionsArgs
+from failsafe_components.replicated_bucket import ReplicatedBucketArgs
+
+# config key -> (args class, field) it feeds (read off failsafe/program/wiring.py)
+FEEDS: dict[str, list[tuple[type, str]]] = {
+    "objectLockMode": [(BackupAccountArgs, "object_lock_mode")],
+    "objectLockRetentionDays": [(BackupAccountArgs, "object_lock_days")],
+    "vaultMinRetentionDays": [(BackupAccountArgs, "vault_min_retention_days")],
+    "vaultMaxRetentionDays": [(BackupAccountArgs, "vault_max_retention_days")],
+    "noncurrentTransitionDays": [
+        (BackupAccountArgs, "noncurrent_transition_days"),
+        (ReplicatedBucketArgs, "noncurrent_transition_days"),
+    ],
+    "noncurrentExpirationDays": [
+        (BackupAccountArgs, "noncurrent_expiration_days"),
+        (ReplicatedBucketArgs, "noncurrent_expiration_days"),
+    ],
+    "abortIncompleteUploadDays": [
+        (BackupAccountArgs, "abort_incomplete_upload_days"),
+        (ReplicatedBucketArgs, "abort_incomplete_upload_days"),
+    ],
+    "archiveRetentionDays": [(BackupAccountArgs, "archive_retention_days")],
+    "mfaMaxAgeSeconds": [(BackupAccountArgs, "mfa_max_age_seconds")],
+    "humanSessionSeconds": [(BackupAccountArgs, "session_seconds")],
+    "replicationStorageClass": [(ReplicatedBucketArgs, "storage_class")],
+    "replicationTimeControl": [(ReplicatedBucketArgs, "time_control")],
+    "replicationMetrics": [(ReplicatedBucketArgs, "metrics")],
+    "dnsHealthCheckProtocol": [(DnsFailoverArgs, "protocol")],
+    "dnsHealthCheckPort": [(DnsFailoverArgs, "port")],
+    "dnsHealthCheckPath": [(DnsFailoverArgs, "path")],
+    "dnsHealthCheckInterval": [(DnsFailoverArgs, "interval_seconds")],
+    "dnsHealthCheckThreshold": [(DnsFailoverArgs, "failure_threshold")],
+    "dnsSecondaryHealthCheck": [(DnsFailoverArgs, "secondary_health_check")],
+    "dnsTtl": [(DnsFailoverArgs, "ttl_seconds")],
+    "previewArchitecture": [(PreviewFunctionArgs, "architecture")],
+    "previewMemoryMb": [(PreviewFunctionArgs, "memory_mb")],
+    "previewTimeoutSeconds": [(PreviewFunctionArgs, "timeout_seconds")],
+    "previewReservedConcurrency": [(PreviewFunctionArgs, "reserved_concurrency")],
+    "previewPublicUrl": [(PreviewFunctionArgs, "public_url")],
+    "previewInvokeMode": [(PreviewFunctionArgs, "invoke_mode")],
+    "previewLogRetentionDays": [(PreviewFunctionArgs, "log_retention_days")],
+}
+# Defaulted args that no config key feeds, and why.
+NOT_FROM_CONFIG = {
+    (BackupAccountArgs, "vault_changeable_for_days"): "vaultLockChangeableForDays 0 maps to None (governance mode)",
+    (DnsFailoverArgs, "zone_id"): "dnsZoneId '' maps to None (look the zone up by name)",
+    (DnsFailoverArgs, "zone_name"): "dnsZoneName '' maps to None (a zone ID is given)",
+    (ReplicatedBucketArgs, "kms_key_arn"): "None: the component creates the source bucket's key",
+    (DnsFailoverArgs, "search_string"): "dnsHealthCheckSearchString '' maps to None",
+    (DnsFailoverArgs, "regions"): "dnsHealthCheckRegions [] maps to () (Route 53's default checkers)",
+    (DnsFailoverArgs, "alarm_topic_arn"): "dnsAlarmTopicArn '' maps to None (create a topic)",
+    (DnsFailoverArgs, "alarm_provider"): "a provider, built from metricsRegion",
+    (DnsFailoverArgs, "name_prefix"): "namePrefix is required by every other component; the default serves reuse",
+    (DnsFailoverArgs, "tags"): "not configurable",
+    (PreviewFunctionArgs, "image_uri"): "previewImageUri '' maps to None (build the app)",
+    (PreviewFunctionArgs, "app_dir"): "the program's app/ folder",
+    (PreviewFunctionArgs, "force_delete_images"): "not protect: disposable stacks only",
+    (PreviewFunctionArgs, "permissions_boundary_arn"): "derived from the preview account",
+    (PreviewFunctionArgs, "extra_statements"): "not configurable",
+    (RecoveryFunctionsArgs, "schedule_expression"): "not configurable yet",
+    (RecoveryFunctionsArgs, "source_region"): "primaryRegion, required",
+}
+
+
+def field_default(cls: type, name: str) -> Any:
+    field = {f.name: f for f in dataclasses.fields(cls)}[name]
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:
+        return field.default_factory()
+    raise AssertionError(f"{cls.__name__}.{name} has no default, but {name} is listed as defaulted")
+
+
+@pytest.mark.parametrize("key", sorted(FEEDS))
+def test_pulumi_yaml_default_equals_the_component_default_it_feeds(key: str) -> None:
+    declaration = stackfiles.declarations()[key]
+    assert declaration.has_default, f"{key} has no default in Pulumi.yaml"
+    for cls, name in FEEDS[key]:
+        assert declaration.default == field_default(cls, name), (
+            f"Pulumi.yaml {key}: {declaration.default!r} but {cls.__name__}.{name} defaults to "
+            f"{field_default(cls, name)!r}"
+        )
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [BackupAccountArgs, DnsFailoverArgs, PreviewFunctionArgs, RecoveryFunctionsArgs, ReplicatedBucketArgs],
+    ids=lambda c: c.__name__,
+)
+def test_every_defaulted_argument_is_fed_by_a_key_or_named_as_not_from_config(cls: type) -> None:
+    fed = {name for feeds in FEEDS.values() for c, name in feeds if c is cls}
+    unaccounted = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if (f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING)
+        and f.name not in fed
+        and (cls, f.name) not in NOT_FROM_CONFIG
+    ]
+    assert unaccounted == [], f"{cls.__name__}: defaulted args neither fed by config nor explained: {unaccounted}"
