@@ -20,7 +20,7 @@ import pulumi_aws as aws
 
 from failsafe_components import iam, spec
 from failsafe_components.buckets import bucket_arn, hardened_bucket
-from failsafe_components.errors import ComponentArgsError
+from failsafe_components.errors import ComponentArgsError, bad_arg
 from failsafe_components.options import protects_state
 
 LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
@@ -49,7 +49,7 @@ class BackupAccountArgs:
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
-            return ComponentArgsError(f"BackupAccount {arg}={value!r}: expected {expected}")
+            return bad_arg("BackupAccountArgs", arg, value, expected)
 
         if not self.replica_buckets:
             raise bad("replica_buckets", self.replica_buckets, "at least one protected bucket")

@@ -20,7 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from failsafe_components import iam, names
-from failsafe_components.errors import ComponentArgsError
+from failsafe_components.errors import ComponentArgsError, bad_arg
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
@@ -166,7 +166,7 @@ class CiAccessArgs:
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
-            return ComponentArgsError(f"CiAccessArgs.{arg}={value!r}: expected {expected}")
+            return bad_arg("CiAccessArgs", arg, value, expected)
 
         if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", self.github_repository):
             raise bad("github_repository", self.github_repository, "owner/repo, without wildcards")

@@ -27,7 +27,7 @@ import pulumi
 import pulumi_aws as aws
 
 from failsafe_components import spec
-from failsafe_components.errors import ComponentArgsError
+from failsafe_components.errors import ComponentArgsError, bad_arg
 from failsafe_components.options import protects_state
 from failsafe_components.spec import HOSTED_ZONE_ID, DnsTarget
 
@@ -46,7 +46,7 @@ def target_from_export(value: Any) -> DnsTarget:
     """The DnsTarget the dr stack exports as ``drEndpoint`` (``{kind, value, zoneId}``)."""
     if not isinstance(value, dict) or value.get("kind") not in TARGET_KINDS or not value.get("value"):
         raise ComponentArgsError(
-            f"DnsFailover secondary: the dr stack's drEndpoint output is {value!r}; expected "
+            f"DnsFailoverArgs.secondary={value!r} (the dr stack's drEndpoint output): expected "
             "{'kind': 'alias'|'cname'|'ip', 'value': ..., 'zoneId': ...} (set drEndpoint in the dr stack "
             "and deploy it first, or set dnsSecondaryTarget in prod)"
         )
@@ -87,7 +87,7 @@ class DnsFailoverArgs:
 
 
 def _fail(arg: str, value: Any, expected: str) -> ComponentArgsError:
-    return ComponentArgsError(f"DnsFailover {arg}: got {value!r}, expected {expected}")
+    return bad_arg("DnsFailoverArgs", arg, value, expected)
 
 
 def validate(args: DnsFailoverArgs) -> None:
@@ -124,8 +124,9 @@ def validate(args: DnsFailoverArgs) -> None:
     worst = args.worst_case_seconds
     if worst > args.rto_budget_seconds:
         raise ComponentArgsError(
-            f"DnsFailover cannot meet its RTO budget: worst case {worst} s = interval_seconds "
-            f"{args.interval_seconds} x failure_threshold {args.failure_threshold} + ttl_seconds {args.ttl_seconds}, "
+            f"DnsFailoverArgs.rto_budget_seconds={args.rto_budget_seconds}: cannot be met; worst case {worst} s = "
+            f"interval_seconds {args.interval_seconds} x failure_threshold {args.failure_threshold} + "
+            f"ttl_seconds {args.ttl_seconds}, "
             f"more than rto_budget_seconds {args.rto_budget_seconds}; lower the interval, threshold or TTL, "
             "or raise the budget"
         )

@@ -11,3 +11,8 @@ class ComponentArgsError(pulumi.RunError, ValueError):
     every other exception), wherever in ``__main__.py`` the component is built; it is also a
     ``ValueError`` so callers outside a Pulumi program can catch it as plain bad input.
     """
+
+
+def bad_arg(args: str, arg: str, value: object, expected: str) -> ComponentArgsError:
+    """The one error format of every component: ``<ArgsClass>.<arg>=<value>: expected <what>``."""
+    return ComponentArgsError(f"{args}.{arg}={value!r}: expected {expected}")

@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from failsafe_components import iam, names, spec
-from failsafe_components.errors import ComponentArgsError
+from failsafe_components.errors import ComponentArgsError, bad_arg
 
 ARCHITECTURES = {"arm64": "linux/arm64", "x86_64": "linux/amd64"}
 INVOKE_MODES = {"BUFFERED": "buffered", "RESPONSE_STREAM": "response_stream"}
@@ -56,7 +56,7 @@ class PreviewFunctionArgs:
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
-            return ComponentArgsError(f"PreviewFunctionArgs.{arg}={value!r}: expected {expected}")
+            return bad_arg("PreviewFunctionArgs", arg, value, expected)
 
         if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", self.name_prefix):
             raise bad("name_prefix", self.name_prefix, "1-31 lowercase letters, digits or hyphens, starting a letter")

@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from failsafe_components import iam, spec
-from failsafe_components.errors import ComponentArgsError
+from failsafe_components.errors import bad_arg
 
 RUNTIME = "python3.12"
 LOG_RETENTION_DAYS = 90
@@ -54,24 +54,36 @@ class RecoveryFunctionsArgs:
 
     def validate(self) -> None:
         if not self.parameter_path.startswith("/") or not self.parameter_path.endswith("/"):
-            raise ComponentArgsError(
-                f"parameter_path {self.parameter_path!r}: expected an SSM path that starts and ends with '/', "
-                "e.g. /app/"
+            raise bad_arg(
+                "RecoveryFunctionsArgs",
+                "parameter_path",
+                self.parameter_path,
+                "an SSM path that starts and ends with '/'",
             )
         if not self.secret_prefix or self.secret_prefix.startswith("/"):
-            raise ComponentArgsError(f"secret_prefix {self.secret_prefix!r}: expected a name prefix such as app/")
+            raise bad_arg("RecoveryFunctionsArgs", "secret_prefix", self.secret_prefix, "a name prefix such as app/")
         if self.snapshot_retention_days not in spec.RETENTION_DAYS:
-            raise ComponentArgsError(f"snapshot_retention_days {self.snapshot_retention_days}: expected 1-36500 days")
+            raise bad_arg(
+                "RecoveryFunctionsArgs",
+                "snapshot_retention_days",
+                self.snapshot_retention_days,
+                f"{spec.RETENTION_DAYS.low}-{spec.RETENTION_DAYS.high} days",
+            )
         if self.backup_account_id == self.prod_account_id:
-            raise ComponentArgsError("backup_account_id equals prod_account_id: copies must leave the prod account")
+            raise bad_arg(
+                "RecoveryFunctionsArgs",
+                "backup_account_id",
+                self.backup_account_id,
+                "an account other than prod_account_id (copies must leave the prod account)",
+            )
 
 
 class RecoveryFunctions(pulumi.ComponentResource):
     """The copier and parameter-copier Lambdas, each with a dead-letter queue and failure notices."""
 
     def __init__(self, name: str, args: RecoveryFunctionsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        args.validate()  # before registration: a bad argument creates nothing
         super().__init__("failsafe:index:RecoveryFunctions", name, None, opts)
-        args.validate()
         self._args = args
         code = args.code
 

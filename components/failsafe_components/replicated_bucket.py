@@ -22,7 +22,7 @@ import pulumi_aws as aws
 
 from failsafe_components import iam, spec
 from failsafe_components.buckets import hardened_bucket
-from failsafe_components.errors import ComponentArgsError
+from failsafe_components.errors import ComponentArgsError, bad_arg
 from failsafe_components.options import protects_state
 from failsafe_components.spec import STORAGE_CLASSES
 
@@ -47,7 +47,7 @@ class ReplicatedBucketArgs:
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
-            return ComponentArgsError(f"ReplicatedBucket {arg}={value!r}: expected {expected}")
+            return bad_arg("ReplicatedBucketArgs", arg, value, expected)
 
         if not 3 <= len(self.bucket_name) <= 63:
             raise bad("bucket_name", self.bucket_name, "an S3 bucket name of 3-63 characters")

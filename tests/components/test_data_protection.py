@@ -516,7 +516,7 @@ def test_bad_backup_account_args_fail_at_construction(changes: dict, names: str,
     with pytest.raises(ComponentArgsError) as caught:
         BackupAccount("backup", good_backup_args(**changes))
     message = str(caught.value)
-    assert message.startswith("BackupAccount ") and names in message and expected in message, message
+    assert message.startswith("BackupAccountArgs.") and names in message and expected in message, message
 
 
 @pytest.mark.parametrize(("changes", "names", "expected"), BAD_REPLICATED_ARGS)
@@ -524,7 +524,7 @@ def test_bad_replicated_bucket_args_fail_at_construction(changes: dict, names: s
     with pytest.raises(ComponentArgsError) as caught:
         ReplicatedBucket("assets", good_replicated_args(**changes))
     message = str(caught.value)
-    assert message.startswith("ReplicatedBucket ") and names in message and expected in message, message
+    assert message.startswith("ReplicatedBucketArgs.") and names in message and expected in message, message
 
 
 def test_good_args_pass_validation():

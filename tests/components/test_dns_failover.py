@@ -306,14 +306,18 @@ def test_prod_whose_dr_endpoint_equals_the_primary_fails_when_the_output_is_know
     done = plan_in_subprocess("drEndpoint=cname:primary.app.example.com")
     assert done.returncode != 0, done.stdout
     assert "different from the primary" in done.stderr, done.stderr
-    assert done.stderr.startswith("error: DnsFailover secondary:"), f"not one clean error line first:\n{done.stderr}"
+    assert done.stderr.startswith("error: DnsFailoverArgs.secondary="), (
+        f"not one clean error line first:\n{done.stderr}"
+    )
 
 
 def test_prod_fails_clearly_when_dr_exports_no_endpoint() -> None:
     done = plan_in_subprocess("drEndpoint=")
     assert done.returncode != 0, done.stdout
     assert "drEndpoint" in done.stderr and "dnsSecondaryTarget" in done.stderr, done.stderr
-    assert done.stderr.startswith("error: DnsFailover secondary:"), f"not one clean error line first:\n{done.stderr}"
+    assert done.stderr.startswith("error: DnsFailoverArgs.secondary="), (
+        f"not one clean error line first:\n{done.stderr}"
+    )
 
 
 def test_configured_secondary_wins_over_the_dr_export() -> None:
