@@ -126,6 +126,7 @@ class RecoveryFunctions(pulumi.ComponentResource):
                 ),
                 "PARAMETER_PATH": args.parameter_path,
                 "SECRET_PREFIX": args.secret_prefix,
+                "SOURCE_REGION": args.source_region or args.region,  # prod's parameters live in prod's region
                 "BACKUP_KMS_KEY_ARN": args.backup_kms_key_arn,
                 "NOTIFY_TOPIC_ARN": args.notifications_topic_arn,
             },

@@ -1,7 +1,8 @@
 """Parameter copier (Lambda in the backup account): SSM parameters and secrets, pulled from prod.
 
-Assumes ``PROD_READ_ROLE_ARN`` (prod's one read-only role, failsafe_components.recovery_functions.ProdReadAccess),
-lists the parameters under ``PARAMETER_PATH`` and the secrets whose names start with ``SECRET_PREFIX``,
+Assumes ``PROD_READ_ROLE_ARN`` (prod's one read-only role, failsafe_components.recovery_functions.ProdReadAccess)
+and reads prod in ``SOURCE_REGION`` (prod's region, not this Lambda's: parameters and secrets are regional), lists
+the parameters under ``PARAMETER_PATH`` and the secrets whose names start with ``SECRET_PREFIX``,
 and compares each one's version with the source version recorded on the backup copy. Only changed or new
 items are read (metadata first: an unchanged value is never fetched, so a quiet estate costs list calls
 only) and written into the backup account under the same name: SecureStrings and secrets encrypted with
@@ -47,7 +48,8 @@ class Settings:
     secret_prefix: str
     kms_key_arn: str
     notify_topic_arn: str | None
-    region: str
+    region: str  # where this Lambda and the backup copies live (the DR region)
+    source_region: str = ""  # where prod keeps its parameters and secrets (prod's region); "" = region
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -61,8 +63,17 @@ class Settings:
         if not (path.startswith("/") and path.endswith("/")):
             raise SettingsError(f"PARAMETER_PATH={path!r}: expected a path that starts and ends with '/'")
         region = env.get("AWS_REGION") or need("AWS_DEFAULT_REGION")
+        # Required, never defaulted to this Lambda's region: SSM parameters and secrets are regional, and a copier
+        # reading prod in the DR region lists nothing and reports success.
+        source_region = need("SOURCE_REGION")
         return cls(
-            role, path, need("SECRET_PREFIX"), need("BACKUP_KMS_KEY_ARN"), env.get("NOTIFY_TOPIC_ARN") or None, region
+            role,
+            path,
+            need("SECRET_PREFIX"),
+            need("BACKUP_KMS_KEY_ARN"),
+            env.get("NOTIFY_TOPIC_ARN") or None,
+            region,
+            source_region,
         )
 
 
@@ -274,7 +285,7 @@ def prod_session(sess: boto3.Session, role_arn: str, region: str) -> boto3.Sessi
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     settings = Settings.from_env()
     sess = aws.session(settings.region)
-    prod = prod_session(sess, settings.prod_read_role_arn, settings.region)
+    prod = prod_session(sess, settings.prod_read_role_arn, settings.source_region or settings.region)
     account = settings.prod_read_role_arn.split(":")[4]
     copier = ParamsCopier(
         settings,

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from failsafe.ops import aws, params
 from tests.support.moto import BACKUP, PROD, REGION, account_session
+from tests.support.plans import cached_plan, config_of
 
 ROLE = f"arn:aws:iam::{PROD}:role/failsafe-dr-reader"
 
@@ -85,6 +86,7 @@ def test_handler_assumes_the_prod_read_role_and_copies_path_and_prefix_only(
         "SECRET_PREFIX": "app/",
         "BACKUP_KMS_KEY_ARN": key_arn,
         "NOTIFY_TOPIC_ARN": "",
+        "SOURCE_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)
 
@@ -105,6 +107,42 @@ def test_handler_assumes_the_prod_read_role_and_copies_path_and_prefix_only(
         and backup.client("secretsmanager").get_secret_value(SecretId="app/api-key")["SecretString"] == "k-1"
     )
     assert "billing/token" not in {s["Name"] for s in backup.client("secretsmanager").list_secrets()["SecretList"]}
+
+
+def test_the_handler_reads_prod_in_prods_region_not_its_own(
+    accounts: tuple[Any, Any], key_arn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reproduces the review's finding: the copier runs in the DR region, prod's parameters live in prod's region.
+    Built in the DR region, the prod clients listed nothing and the run reported success."""
+    prod_region = "eu-west-1"
+    assert prod_region != REGION
+    seed_prod(account_session(PROD, prod_region))
+    monkeypatch.setattr(aws, "session", lambda region=None: account_session(BACKUP))
+    for name, value in {
+        "PROD_READ_ROLE_ARN": ROLE,
+        "PARAMETER_PATH": "/app/",
+        "SECRET_PREFIX": "app/",
+        "BACKUP_KMS_KEY_ARN": key_arn,
+        "NOTIFY_TOPIC_ARN": "",
+        "SOURCE_REGION": prod_region,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    report = params.handler({}, None)
+
+    assert sorted(report["copied"]) == ["secret:app/api-key", "ssm:/app/db/host", "ssm:/app/db/password"], report
+
+
+def test_the_source_region_is_required_never_guessed() -> None:
+    env = {
+        "PROD_READ_ROLE_ARN": ROLE,
+        "PARAMETER_PATH": "/app/",
+        "SECRET_PREFIX": "app/",
+        "BACKUP_KMS_KEY_ARN": "arn:aws:kms:eu-central-1:222222222222:key/k",
+        "AWS_REGION": REGION,
+    }
+    with pytest.raises(params.SettingsError, match="SOURCE_REGION"):
+        params.Settings.from_env(env)
 
 
 def test_unchanged_values_are_not_read_again_and_changed_ones_are(
@@ -183,6 +221,7 @@ def test_settings_name_the_bad_variable() -> None:
         "SECRET_PREFIX": "app/",
         "BACKUP_KMS_KEY_ARN": "k",
         "AWS_REGION": REGION,
+        "SOURCE_REGION": "eu-west-1",
     }
     assert params.Settings.from_env(env).parameter_path == "/app/"
     with pytest.raises(params.SettingsError, match="PARAMETER_PATH='app'"):
@@ -225,3 +264,9 @@ def test_throttled_reads_are_retried_with_backoff_then_succeed(
     )
 
     assert len(copier.run().copied) == 3 and len(sleeps) == 2, sleeps
+
+
+def test_the_dr_plan_gives_the_params_copier_prods_region() -> None:
+    (function,) = [f for f in cached_plan("dr").by_type("aws:lambda/function:Function") if f.name == "recovery-params"]
+    variables = function.inputs["environment"]["variables"]
+    assert variables["SOURCE_REGION"] == config_of("dr").primary_region != config_of("dr").dr_region, variables
