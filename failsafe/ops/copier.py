@@ -48,6 +48,9 @@ LOG = logging.getLogger(__name__)
 
 COPIED_BY_TAG = "failsafe:copied-by"  # = failsafe_components.recovery_functions.COPIER_TAG (a test keeps them equal)
 COPIED_BY_VALUE = "failsafe"
+# On the snapshots CopyImage makes behind an AMI copy: they belong to the image (deleting one while the image is
+# registered fails with InvalidSnapshot.InUse), so they are never EBS copies of their own.
+BACKS_IMAGE_TAG = "failsafe:backs-image"
 SOURCE_TAG = "failsafe:source"
 COPIED_AT_TAG = "failsafe:copied-at"
 RETAIN_UNTIL_TAG = "failsafe:retain-until"
@@ -318,10 +321,13 @@ class Copier:
                     )
                 )
         tag_filter = [{"Name": f"tag:{COPIED_BY_TAG}", "Values": [COPIED_BY_VALUE]}]
+        behind_images = self._our_ami_snapshots()
         for snap in self._pages(
             self.ec2.describe_snapshots, "Snapshots", "NextToken", OwnerIds=["self"], Filters=tag_filter
         ):
             tags = _tags(snap.get("Tags"))
+            if tags.get(BACKS_IMAGE_TAG) or snap["SnapshotId"] in behind_images:
+                continue  # part of an AMI copy: expired with its image, never counted as the newest EBS copy
             copies.append(
                 Copy(
                     "ebs-snapshot",
@@ -410,7 +416,10 @@ class Copier:
                 Encrypted=True,
                 KmsKeyId=s.kms_key_arn,
                 Description=f"failsafe copy of {source.id} ({source.name})"[:255],
-                TagSpecifications=[{"ResourceType": "image", "Tags": tags}, {"ResourceType": "snapshot", "Tags": tags}],
+                TagSpecifications=[
+                    {"ResourceType": "image", "Tags": tags},
+                    {"ResourceType": "snapshot", "Tags": [*tags, {"Key": BACKS_IMAGE_TAG, "Value": source.id}]},
+                ],
             )
             return result["ImageId"]
         raise ValueError(f"unknown kind {source.kind!r}: expected one of {', '.join(KINDS)}")
@@ -463,7 +472,18 @@ class Copier:
         elif copy.kind == "ebs-snapshot":
             self._call(self.ec2.delete_snapshot, SnapshotId=copy.id)
         elif copy.kind == "ami":
+            # The image first, then the snapshots behind it (AWS keeps them after DeregisterImage; deleting them
+            # first fails with InvalidSnapshot.InUse).
+            images = self._call(self.ec2.describe_images, ImageIds=[copy.id]).get("Images") or []
+            snapshots = [
+                m["Ebs"]["SnapshotId"]
+                for i in images
+                for m in i.get("BlockDeviceMappings") or ()
+                if (m.get("Ebs") or {}).get("SnapshotId")
+            ]
             self._call(self.ec2.deregister_image, ImageId=copy.id)
+            for snapshot in snapshots:
+                self._call(self.ec2.delete_snapshot, SnapshotId=snapshot)
 
     def expire_pass(self, report: Report) -> None:
         copies = [c for c in self.our_copies() if c.ours]

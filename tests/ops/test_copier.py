@@ -272,6 +272,39 @@ def test_ami_copies_are_found_by_name_and_expired_only_when_tagged_as_ours(
     assert [e["copy"] for e in report.expired if e["kind"] == "ami"] == [copy["ImageId"]], report
 
 
+def test_snapshots_behind_an_ami_copy_are_never_ebs_copies_and_go_with_their_image(
+    backup: Any, settings: copier.Settings
+) -> None:
+    """Review finding: AMI copies' backing snapshots were tagged like EBS copies, so expiry tried to delete
+    snapshots in use by an image (InvalidSnapshot.InUse) and the "newest EBS copy" could be an AMI's snapshot."""
+    image = ami_source(backup)
+    make_copier(backup, settings, now=T0).run({})
+    ec2 = backup.client("ec2")
+    [copy] = ec2.describe_images(Owners=["self"], Filters=[{"Name": "name", "Values": [f"failsafe-copy-{image}"]}])[
+        "Images"
+    ]
+    backing = [m["Ebs"]["SnapshotId"] for m in copy["BlockDeviceMappings"] if m.get("Ebs", {}).get("SnapshotId")]
+    assert backing, "moto gave the AMI copy no backing snapshot; the test cannot run"
+    ours = [
+        {"Key": copier.COPIED_BY_TAG, "Value": "failsafe"},
+        {"Key": copier.COPIED_AT_TAG, "Value": "2026-01-01T00:00:00Z"},
+        {"Key": copier.RETAIN_UNTIL_TAG, "Value": "2026-02-05T00:00:00Z"},
+    ]
+    # what CopyImage's TagSpecifications would do in AWS (moto ignores them): the old tags, without the marker
+    ec2.create_tags(Resources=[copy["ImageId"], *backing], Tags=ours)
+
+    listed = make_copier(backup, settings, now=T0).our_copies()
+    assert not [c for c in listed if c.kind == "ebs-snapshot" and c.id in backing], listed
+
+    report = make_copier(backup, settings, now=T0 + timedelta(days=45)).run({})
+    assert report.failures == [], f"expiry touched an image's snapshot: {report.failures}"
+
+    (ami_copy,) = [c for c in listed if c.kind == "ami" and c.id == copy["ImageId"]]
+    make_copier(backup, settings, now=T0 + timedelta(days=45)).delete(ami_copy)
+    remaining = {s["SnapshotId"] for s in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]}
+    assert not set(backing) & remaining, "the image's snapshots outlived it (they cost money and hold data)"
+
+
 def ami_source_copy(backup: Any, settings: copier.Settings) -> str:
     image = backup.client("ec2").register_image(
         Name="app-server-2",
