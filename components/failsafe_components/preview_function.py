@@ -46,7 +46,7 @@ class PreviewFunctionArgs:
     architecture: str = "arm64"
     memory_mb: int = 512
     timeout_seconds: int = 15
-    reserved_concurrency: int = 5
+    reserved_concurrency: int = 0  # 0: none (see spec.PREVIEW_CONCURRENCY for the account quota it needs)
     public_url: bool = False
     invoke_mode: str = "BUFFERED"
     log_retention_days: int = 7
@@ -75,7 +75,9 @@ class PreviewFunctionArgs:
         if self.timeout_seconds not in spec.LAMBDA_TIMEOUT_SECONDS:
             raise bad("timeout_seconds", self.timeout_seconds, "1-900 seconds")
         if self.reserved_concurrency not in spec.PREVIEW_CONCURRENCY:
-            raise bad("reserved_concurrency", self.reserved_concurrency, "1-100 (the preview's cost ceiling)")
+            raise bad(
+                "reserved_concurrency", self.reserved_concurrency, "0 (none) or 1-100 (the preview's cost ceiling)"
+            )
         if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", self.expires_at):
             raise bad("expires_at", self.expires_at, "an ISO 8601 UTC time like 2026-01-31T12:00:00Z")
 
@@ -143,7 +145,8 @@ class PreviewFunction(pulumi.ComponentResource):
             architectures=[args.architecture],
             memory_size=args.memory_mb,
             timeout=args.timeout_seconds,
-            reserved_concurrent_executions=args.reserved_concurrency,
+            # 0 would mean "throttle everything" to Lambda; unset means unreserved
+            reserved_concurrent_executions=args.reserved_concurrency or None,
             role=role.arn,
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="Text", log_group=log_group.name),
             environment=aws.lambda_.FunctionEnvironmentArgs(

@@ -50,6 +50,9 @@ class RecoveryFunctionsArgs:
     copier_handler: str  # "module.function" inside ``code``
     params_handler: str
     schedule_expression: str = "rate(6 hours)"
+    # 0: unreserved. 1 serialises the copiers (copies are idempotent by source tag either way), but needs the
+    # account's Lambda concurrency quota above 10: new accounts often have 10 and refuse any reservation.
+    reserved_concurrency: int = 0
     source_region: str = ""  # prod's region, where its shared snapshots live; empty = this region
 
     def validate(self) -> None:
@@ -235,7 +238,7 @@ class RecoveryFunctions(pulumi.ComponentResource):
             role=execution.arn,
             timeout=timeout,
             memory_size=256,
-            reserved_concurrent_executions=1,  # one copier at a time: no duplicate copies, no API storms
+            reserved_concurrent_executions=self._args.reserved_concurrency or None,
             dead_letter_config=aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=dlq.arn),
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=environment),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),

@@ -40,7 +40,10 @@ RETENTION_DAYS = Range(1, 36500)  # object lock, snapshot copies: S3 and AWS Bac
 ABORT_UPLOAD_DAYS = Range(1, 365)
 LAMBDA_MEMORY_MB = Range(128, 10240)  # Lambda's memory range
 LAMBDA_TIMEOUT_SECONDS = Range(1, 900)  # Lambda's 15-minute maximum
-PREVIEW_CONCURRENCY = Range(1, 100)  # a preview's cost ceiling
+# A preview's cost ceiling; 0 = no reservation. Lambda keeps 10 unreserved executions per account, so on an account
+# whose concurrency quota is still the new-account 10, any reservation is refused (Lambda Developer Guide,
+# "Configuring reserved concurrency"): reservation is opt-in.
+PREVIEW_CONCURRENCY = Range(0, 100)
 PR_NUMBER = Range(1, 10**9)
 MFA_MAX_AGE_SECONDS = Range(900, 43200)
 ROLE_SESSION_SECONDS = Range(3600, 43200)  # IAM's MaxSessionDuration range

@@ -108,7 +108,8 @@ def test_url_invoke_mode_matches_the_adapters(mode: str) -> None:
 
 def test_cost_ceiling_and_log_retention_come_from_config(pr42: harness.Plan) -> None:
     function = only(pr42, FUNCTION)
-    assert function.inputs["reservedConcurrentExecutions"] >= 1
+    # by default no reservation: a new account's quota of 10 refuses any (FACTS: Lambda concurrency)
+    assert "reservedConcurrentExecutions" not in function.inputs, function.inputs
     assert function.inputs["environment"]["variables"]["AWS_LWA_READINESS_CHECK_PATH"] == "/health"
     p = plan("pr-42", previewReservedConcurrency="3", previewMemoryMb="256", previewLogRetentionDays="3")
     assert only(p, FUNCTION).inputs["reservedConcurrentExecutions"] == 3
@@ -218,7 +219,7 @@ def valid_args(**changes: Any) -> PreviewFunctionArgs:
         ("image_uri", "registry.example/app:latest"),
         ("architecture", "amd64"),
         ("invoke_mode", "STREAM"),
-        ("reserved_concurrency", 0),
+        ("reserved_concurrency", -1),
         ("pr_number", 0),
         ("name_prefix", "Failsafe"),
         ("expires_at", "tomorrow"),

@@ -73,6 +73,7 @@ NOT_FROM_CONFIG = {
     (PreviewFunctionArgs, "permissions_boundary_arn"): "derived from the preview account",
     (PreviewFunctionArgs, "extra_statements"): "not configurable",
     (RecoveryFunctionsArgs, "schedule_expression"): "not configurable yet",
+    (RecoveryFunctionsArgs, "reserved_concurrency"): "opt-in for accounts whose concurrency quota allows it",
     (RecoveryFunctionsArgs, "source_region"): "primaryRegion, required",
 }
 
