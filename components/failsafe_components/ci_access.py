@@ -163,6 +163,9 @@ class CiAccessArgs:
     # dr only: the archive workflow's role, which may list, read and add objects in this bucket and nothing else
     archive_bucket_name: str | None = None
     archive_kms_key_arn: pulumi.Input[str] | None = None
+    # further roles the stack's providers assume in other accounts (prod: the preview account, the DNS account);
+    # each of those roles must trust this entry role in turn
+    extra_role_arns: tuple[str, ...] = ()
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
@@ -248,10 +251,12 @@ class CiAccess(pulumi.ComponentResource):
                 opts=child,
             )
             deploy_role_arn = deploy.arn
+        extra = sorted(set(args.extra_role_arns))
+        targets: pulumi.Input[Any] = [deploy_role_arn, *extra] if extra else deploy_role_arn
         aws.iam.RolePolicy(
             f"{name}-entry-handover",
             role=entry.name,
-            policy=iam.to_json(iam.document(iam.statement("AssumeTheDeployRole", "sts:AssumeRole", deploy_role_arn))),
+            policy=iam.to_json(iam.document(iam.statement("AssumeTheDeployRoles", "sts:AssumeRole", targets))),
             opts=child,
         )
         self.archive_role_arn: pulumi.Output[str] | None = None

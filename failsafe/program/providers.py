@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pulumi
 import pulumi_aws as aws
 
 from failsafe.settings.config import Role, StackConfig
@@ -47,6 +46,28 @@ def aws_provider(name: str, cfg: StackConfig, account_id: str, region: str) -> a
     )
 
 
+def provider_accounts(cfg: StackConfig) -> list[tuple[str, str]]:
+    """(account, region) of every provider :func:`build` makes for this stack, home first. CI's entry role must be
+    able to assume the deploy role of each, or previews and deploys of the stack fail at the first provider it
+    cannot reach (access-proofs issue, finding 6)."""
+    if cfg.role is Role.DR:
+        return [(cfg.accounts.backup, cfg.dr_region)]
+    if cfg.role is Role.PREVIEW:
+        return [(cfg.accounts.preview, cfg.primary_region)]
+    found = [(cfg.accounts.prod, cfg.primary_region)]
+    if cfg.dns is not None:
+        found += [(cfg.accounts.prod, cfg.metrics_region), (cfg.accounts.dns, cfg.primary_region)]
+    if cfg.ci.enabled:
+        found.append((cfg.accounts.preview, cfg.primary_region))
+    return found
+
+
+def assumed_role_arns(cfg: StackConfig) -> list[str]:
+    """The roles this stack's providers assume, one per account, in a stable order."""
+    accounts = dict.fromkeys(account for account, _ in provider_accounts(cfg))
+    return [cfg.role_arn(account, cfg.deploy_role_name) for account in accounts]
+
+
 def build(cfg: StackConfig) -> Providers:
     if cfg.role is Role.DR:
         return Providers(home=aws_provider("backup", cfg, cfg.accounts.backup, cfg.dr_region))
@@ -60,9 +81,3 @@ def build(cfg: StackConfig) -> Providers:
     if cfg.ci.enabled:
         preview_ci = aws_provider("preview-ci", cfg, cfg.accounts.preview, cfg.primary_region)
     return Providers(home=home, metrics=metrics, dns=dns, preview_ci=preview_ci)
-
-
-def child_opts(parent: pulumi.Resource, protect: bool = False, **kwargs: object) -> pulumi.ResourceOptions:
-    """Options of a component's child: parented (so it inherits the component's provider) and protected
-    when it holds state in prod or dr."""
-    return pulumi.ResourceOptions(parent=parent, protect=protect, **kwargs)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from typing import Any
 import pulumi
 
 from failsafe import ops
+from failsafe.program import providers
 from failsafe.settings.config import NAMESPACE, StackConfig, load
 from failsafe.settings.stackfiles import ROOT
 from failsafe_components.backup_account import BackupAccountArgs
@@ -138,8 +139,17 @@ def dns_failover(
 
 
 def prod_ci_access(cfg: StackConfig) -> CiAccessArgs:
+    """prod's CI entry role: it must reach every provider of the prod stack (prod, and the preview and DNS accounts),
+    not only prod's deploy role."""
+    home = cfg.role_arn(cfg.accounts.prod, cfg.deploy_role_name)
     return CiAccessArgs(
-        cfg.name_prefix, cfg.ci.github_repository, cfg.accounts.prod, cfg.primary_region, "prod", cfg.deploy_role_name
+        cfg.name_prefix,
+        cfg.ci.github_repository,
+        cfg.accounts.prod,
+        cfg.primary_region,
+        "prod",
+        cfg.deploy_role_name,
+        extra_role_arns=tuple(arn for arn in providers.assumed_role_arns(cfg) if arn != home),
     )
 
 
