@@ -158,7 +158,7 @@ def in_process() -> None:
     from pulumi_policy.policy import _PolicyAnalyzerServicer
 
     sys.path.insert(0, str(analyzer.PACK_DIR))
-    from failsafe_guardrails.rules import POLICIES
+    from failsafe_guardrails.catalog import POLICIES
 
     servicer = _PolicyAnalyzerServicer("failsafe-guardrails", "bench", POLICIES, EnforcementLevel.ADVISORY)
     default = gc.get_threshold()

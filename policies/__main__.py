@@ -1,10 +1,11 @@
-"""Assembles the failsafe-guardrails pack; the rules live in failsafe_guardrails/rules.py."""
+"""Assembles the failsafe-guardrails pack from failsafe_guardrails/catalog.py; constructing the PolicyPack starts
+the analyzer server and blocks, so this is the only place that does it."""
 
 import gc
 
 from pulumi_policy import PolicyPack
 
-from failsafe_guardrails.rules import POLICIES
+from failsafe_guardrails.catalog import POLICIES
 
 # AnalyzeStack builds every resource's property proxies once per stack policy. With CPython's default collector
 # thresholds the growing heap is rescanned so often that time per resource rises with stack size; fewer, larger

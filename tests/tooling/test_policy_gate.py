@@ -66,7 +66,7 @@ def test_check_exits_1_and_groups_violations_by_resource_with_remediation(
     group = "\n".join(lines[header : header + 6])
     for policy in ("iam-role-trust-requires-mfa", "no-hardcoded-account-ids"):
         assert f"[mandatory] {policy}" in group, f"{policy} not listed under seeded-admin:\n{out}"
-    assert group.count("remediation:") >= 2 and "human_trust" in group, f"remediation missing:\n{out}"
+    assert group.count("remediation:") >= 2 and "aws:MultiFactorAuthPresent" in group, f"remediation missing:\n{out}"
     assert "2 mandatory" in lines[-1], lines[-1]
 
 
@@ -456,7 +456,7 @@ def test_generated_config_sets_a_level_for_every_policy_of_the_pack_on_every_rol
     from failsafe.tooling import policyconfig
 
     sys.path.insert(0, str(ROOT / "policies"))
-    from failsafe_guardrails import rules
+    from failsafe_guardrails import catalog as rules
 
     assert set(policyconfig.LEVELS) == set(rules.NAMES), (
         f"policies without a generated level: {sorted(set(rules.NAMES) - set(policyconfig.LEVELS))}; "
