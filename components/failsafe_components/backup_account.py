@@ -9,6 +9,18 @@ dr deploys before prod, so prod's replication roles do not exist yet when these 
 AWS rejects a policy whose principal is a role that does not exist. Every grant to prod is therefore made
 to the prod *account* with an ``ArnEquals aws:PrincipalArn`` condition naming the exact role ARNs, built from
 their deterministic names and the prod account ID in config (dr never reads prod's state).
+
+Who may change what (proven over the plan by ``python -m failsafe check dr``; docs/access-proofs.md):
+
+- Replica and archive bucket *settings* (policy, versioning, lifecycle, Object Lock) are denied to everyone but the
+  stack's deploy role and break-glass; anyone else also needs MFA. The deploy role is exempt by ARN because
+  ``pulumi up`` runs as its assumed-role session, which never carries ``aws:MultiFactorAuthPresent``: without the
+  exemption the stack could not deploy its own buckets.
+- Deleting object versions and bypassing governance retention: break-glass with MFA only, never the deploy role.
+- The backup key keeps the account-root statement (AWS KMS Developer Guide, "Default key policy": it is what lets
+  IAM policies, and so the deploy role, manage the key; without it the key can become unmanageable), but an explicit
+  Deny takes ``kms:ScheduleKeyDeletion`` and ``kms:DisableKey`` from every principal except break-glass with MFA:
+  one leaked admin session of the backup account must not be able to make every backup unreadable.
 """
 
 from __future__ import annotations
@@ -35,6 +47,9 @@ class BackupAccountArgs:
     replica_buckets: dict[str, str]  # protected bucket key -> replica bucket name
     replication_role_arns: dict[str, str]  # protected bucket key -> prod replication role ARN (deterministic)
     archive_bucket_name: str
+    # Roles whose sessions deploy this stack (the providers' assumed role): exempt from the bucket-settings denies,
+    # which they must pass to create and update the buckets (their sessions carry no MFA).
+    deploy_role_arns: tuple[str, ...]
     object_lock_mode: str = "GOVERNANCE"
     object_lock_days: int = 30
     vault_min_retention_days: int = 7
@@ -83,6 +98,15 @@ class BackupAccountArgs:
             raise bad("mfa_max_age_seconds", self.mfa_max_age_seconds, "900-43200 seconds")
         if self.session_seconds not in spec.ROLE_SESSION_SECONDS:
             raise bad("session_seconds", self.session_seconds, "3600-43200 seconds (IAM's max session range)")
+        own_role = f"arn:aws:iam::{self.backup_account_id}:role/"
+        strays = [arn for arn in self.deploy_role_arns if not arn.startswith(own_role) or "*" in arn or "?" in arn]
+        if strays or not self.deploy_role_arns:
+            raise bad(
+                "deploy_role_arns",
+                list(self.deploy_role_arns),
+                f"at least one role ARN of the backup account, without wildcards ({own_role}<deploy role>): "
+                "the role the stack's providers assume",
+            )
 
     def role_arn(self, role: str) -> str:
         return f"arn:aws:iam::{self.backup_account_id}:role/{self.name_prefix}-{role}"
@@ -101,6 +125,8 @@ class BackupAccount(pulumi.ComponentResource):
         backup_root = f"arn:aws:iam::{args.backup_account_id}:root"
         break_glass_arn = args.role_arn("break-glass")
         replication_arns = sorted(args.replication_role_arns.values())
+        deployers = sorted(args.deploy_role_arns)
+        retire_key = ["kms:ScheduleKeyDeletion", "kms:DisableKey"]
 
         # --- human access: MFA-only, trusted by the identity account alone ---------------------------------
         roles: dict[str, aws.iam.Role] = {}
@@ -134,13 +160,37 @@ class BackupAccount(pulumi.ComponentResource):
             deletion_window_in_days=30,
             policy=iam.to_json(
                 iam.document(
+                    # Kept: the root statement is what lets IAM policies (the deploy role's) manage the key.
                     iam.statement("BackupAccountAdministers", "kms:*", "*", principal={"AWS": backup_root}),
+                    # ...but retiring the key, which makes every backup unreadable, is break-glass with MFA only.
+                    # Two statements because conditions within one are ANDed.
                     iam.statement(
-                        "ProdReplicationRolesEncryptReplicas",
-                        ["kms:Encrypt", "kms:GenerateDataKey"],
+                        "DenyKeyRetirementExceptBreakGlass",
+                        retire_key,
+                        "*",
+                        effect="Deny",
+                        principal="*",
+                        condition={"ArnNotEquals": {"aws:PrincipalArn": break_glass_arn}},
+                    ),
+                    iam.statement(
+                        "DenyKeyRetirementWithoutMfa",
+                        retire_key,
+                        "*",
+                        effect="Deny",
+                        principal="*",
+                        condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+                    ),
+                    # S3 Bucket Keys: S3 decrypts the bucket-level data key as the replication role, so kms:Decrypt
+                    # is needed as well (S3 User Guide, replicating objects encrypted with SSE-KMS).
+                    iam.statement(
+                        "ProdReplicationRolesUseReplicaKey",
+                        ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
                         "*",
                         principal={"AWS": prod_root},
-                        condition={"ArnEquals": {"aws:PrincipalArn": replication_arns}},
+                        condition={
+                            "ArnEquals": {"aws:PrincipalArn": replication_arns},
+                            "StringLike": {"kms:ViaService": "s3.*.amazonaws.com"},
+                        },
                     ),
                     iam.statement(
                         "ProdPublishesEncryptedNotices",
@@ -165,23 +215,24 @@ class BackupAccount(pulumi.ComponentResource):
         )
 
         # --- replica buckets: versioned, locked, only prod's replication role may write ---------------------
-        destructive = [
-            "s3:DeleteObjectVersion",
+        settings = [
             "s3:PutBucketPolicy",
             "s3:DeleteBucketPolicy",
             "s3:PutBucketVersioning",
             "s3:PutBucketObjectLockConfiguration",
             "s3:PutLifecycleConfiguration",
-            "s3:BypassGovernanceRetention",
         ]
+        destructive = ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"]
+        settings_exempt = [break_glass_arn, *deployers]
 
         def guard(arn: str) -> list[dict[str, object]]:
-            # Two statements because conditions within one are ANDed: deny unless it is break-glass, and deny
-            # even break-glass without MFA (defence in depth should its trust policy ever be loosened).
+            # Conditions within one statement are ANDed, hence one statement per rule. Settings: deploy role or
+            # break-glass, and MFA for anyone but the deploy role (whose session never has it). Destroying versions:
+            # break-glass only, and even break-glass without MFA is refused (should its trust ever be loosened).
             resources = [arn, f"{arn}/*"]
             return [
                 iam.statement(
-                    "DenyVersionDeletesAndPolicyChangesExceptBreakGlass",
+                    "DenyVersionDeletesExceptBreakGlass",
                     destructive,
                     resources,
                     effect="Deny",
@@ -189,12 +240,31 @@ class BackupAccount(pulumi.ComponentResource):
                     condition={"ArnNotEquals": {"aws:PrincipalArn": break_glass_arn}},
                 ),
                 iam.statement(
-                    "DenyVersionDeletesAndPolicyChangesWithoutMfa",
+                    "DenyVersionDeletesWithoutMfa",
                     destructive,
                     resources,
                     effect="Deny",
                     principal="*",
                     condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+                ),
+                iam.statement(
+                    "DenyBucketSettingsExceptDeployAndBreakGlass",
+                    settings,
+                    resources,
+                    effect="Deny",
+                    principal="*",
+                    condition={"ArnNotEquals": {"aws:PrincipalArn": settings_exempt}},
+                ),
+                iam.statement(
+                    "DenyBucketSettingsWithoutMfa",
+                    settings,
+                    resources,
+                    effect="Deny",
+                    principal="*",
+                    condition={
+                        "BoolIfExists": {"aws:MultiFactorAuthPresent": "false"},
+                        "ArnNotEquals": {"aws:PrincipalArn": deployers},
+                    },
                 ),
             ]
 
@@ -212,6 +282,7 @@ class BackupAccount(pulumi.ComponentResource):
                 parent=self,
                 protect=protect,
                 object_lock=True,
+                lock_retention=(args.object_lock_mode, args.object_lock_days),
                 extra_statements=[
                     iam.statement(
                         "ProdReplicationRoleWritesReplicas",
@@ -230,12 +301,6 @@ class BackupAccount(pulumi.ComponentResource):
                     *guard(arn),
                 ],
             )
-            aws.s3.BucketObjectLockConfiguration(
-                f"{name}-replica-{key_name}-lock",
-                bucket=parts.versioning.bucket,
-                rule={"default_retention": {"mode": args.object_lock_mode, "days": args.object_lock_days}},
-                opts=child,
-            )
             replicas[key_name] = parts.bucket
 
         # --- archive bucket: exported Pulumi state, locked like the replicas --------------------------------
@@ -250,13 +315,8 @@ class BackupAccount(pulumi.ComponentResource):
             parent=self,
             protect=protect,
             object_lock=True,
+            lock_retention=(args.object_lock_mode, args.object_lock_days),
             extra_statements=guard(archive_arn),
-        )
-        aws.s3.BucketObjectLockConfiguration(
-            f"{name}-archive-lock",
-            bucket=archive.versioning.bucket,
-            rule={"default_retention": {"mode": args.object_lock_mode, "days": args.object_lock_days}},
-            opts=child,
         )
 
         # --- notices: KMS-encrypted topic prod may publish new-snapshot notices to --------------------------

@@ -5,6 +5,9 @@ versioning Enabled (replication and recovery both depend on old versions), SSE-K
 key and bucket key, all four public access blocks, ``BucketOwnerEnforced`` (ACLs off), a lifecycle for
 noncurrent versions and abandoned multipart uploads, and a policy that refuses non-TLS access plus
 whatever extra statements the caller adds.
+
+The policy is applied last (``depends_on`` the versioning, lifecycle and Object Lock settings): callers add
+statements that lock those settings, so on a first deploy they must be in place before the lock closes.
 """
 
 from __future__ import annotations
@@ -35,10 +38,15 @@ def hardened_bucket(
     parent: pulumi.Resource,
     protect: bool,
     object_lock: bool = False,
+    lock_retention: tuple[str, int] | None = None,
     extra_statements: list[dict[str, Any]] | None = None,
     transition_storage_class: str = "STANDARD_IA",
 ) -> BucketParts:
-    """Create ``bucket_name`` with every guard on; children are named ``{name}-<role>`` under ``parent``."""
+    """Create ``bucket_name`` with every guard on; children are named ``{name}-<role>`` under ``parent``.
+
+    ``lock_retention``: (mode, days) of the default Object Lock retention (needs ``object_lock``)."""
+    if lock_retention is not None and not object_lock:
+        raise ValueError(f"{name}: lock_retention needs object_lock=True (S3 enables Object Lock at bucket creation)")
     child = pulumi.ResourceOptions(parent=parent)
     bucket = aws.s3.Bucket(
         name,
@@ -77,7 +85,7 @@ def hardened_bucket(
         f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
     )
     # Lifecycle rules need versioning first (noncurrent rules on an unversioned bucket are meaningless).
-    aws.s3.BucketLifecycleConfiguration(
+    lifecycle = aws.s3.BucketLifecycleConfiguration(
         f"{name}-lifecycle",
         bucket=versioning.bucket,
         rules=[
@@ -94,6 +102,17 @@ def hardened_bucket(
         ],
         opts=child,
     )
+    settings: list[pulumi.Resource] = [versioning, lifecycle]
+    if lock_retention is not None:
+        mode, days = lock_retention
+        settings.append(
+            aws.s3.BucketObjectLockConfiguration(
+                f"{name}-lock",
+                bucket=versioning.bucket,
+                rule={"default_retention": {"mode": mode, "days": days}},
+                opts=child,
+            )
+        )
     statements = [
         iam.statement(
             "DenyInsecureTransport",
@@ -105,7 +124,12 @@ def hardened_bucket(
         ),
         *(extra_statements or []),
     ]
-    aws.s3.BucketPolicy(f"{name}-policy", bucket=bucket.id, policy=iam.to_json(iam.document(*statements)), opts=child)
+    aws.s3.BucketPolicy(
+        f"{name}-policy",
+        bucket=bucket.id,
+        policy=iam.to_json(iam.document(*statements)),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=settings),  # no data dependency orders these
+    )
     return BucketParts(bucket=bucket, versioning=versioning)
 
 

@@ -131,7 +131,15 @@ class ReplicatedBucket(pulumi.ComponentResource):
                     ),
                     iam.statement(
                         "ReadSourceVersions",
-                        ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+                        [
+                            "s3:GetObjectVersionForReplication",
+                            "s3:GetObjectVersionAcl",
+                            "s3:GetObjectVersionTagging",
+                            # Object Lock retention and legal holds replicate too (S3 User Guide, Object Lock with
+                            # replication); without these S3 cannot read them from the source.
+                            "s3:GetObjectRetention",
+                            "s3:GetObjectLegalHold",
+                        ],
                         [pulumi.Output.concat(bucket.arn, "/*")],
                     ),
                     iam.statement(
@@ -140,8 +148,12 @@ class ReplicatedBucket(pulumi.ComponentResource):
                         [pulumi.Output.concat(args.destination_bucket_arn, "/*")],
                     ),
                     iam.statement("DecryptSource", ["kms:Decrypt"], [key_arn]),
+                    # kms:Decrypt too: with S3 Bucket Keys S3 decrypts the bucket-level data key as this role (S3 User
+                    # Guide, replicating objects encrypted with SSE-KMS); without it replicas fail silently.
                     iam.statement(
-                        "EncryptReplicas", ["kms:Encrypt", "kms:GenerateDataKey"], [args.replica_kms_key_arn]
+                        "UseReplicaKey",
+                        ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+                        [args.replica_kms_key_arn],
                     ),
                 )
             ),

@@ -1,6 +1,8 @@
 """The credential-free policy gate: plan the stack, run failsafe-guardrails over it through the analyzer protocol
-with the stack's generated config, print violations grouped by resource with remediation. Exit 1 on any mandatory
-violation, 0 otherwise (2 when the stack cannot be planned)."""
+with the stack's generated config, print violations grouped by resource with remediation; then prove the stack's
+access paths (failsafe/tooling/access: what AWS would allow or refuse, evaluated over the same plan) and print each
+path that does not hold. Exit 1 on any mandatory violation or any access path that is failing or unknown, 0
+otherwise (2 when the stack cannot be planned)."""
 
 from __future__ import annotations
 
@@ -11,16 +13,31 @@ from collections import defaultdict
 from typing import Any
 
 from failsafe.tooling import analyzer, policyconfig
+from failsafe.tooling.access import proofs
 from failsafe.tooling.analyzer import LEVEL_NAMES
+
+_planned: dict[str, Any] = {}  # the plans of one `check`, so the access proofs reuse the plan the pack analysed
+
+
+def _plan(stack: str) -> Any:
+    from failsafe.tooling import cli
+
+    if stack not in _planned:
+        _planned[stack] = cli.plan_stack(stack)
+    return _planned[stack]
 
 
 def run(stack: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Violations (dicts) of ``stack``'s plan and the policies' remediation steps by name."""
-    from failsafe.tooling.cli import plan_stack, stack_config
+    from failsafe.tooling.cli import stack_config
 
     raw, cfg = stack_config(stack)
-    plan = plan_stack(stack)
-    return analyze_plan(plan, policyconfig.generate(cfg), raw_config=raw)
+    return analyze_plan(_plan(stack), policyconfig.generate(cfg), raw_config=raw)
+
+
+def access(stack: str) -> list[proofs.Outcome]:
+    """The access proofs of ``stack`` (prod's need dr's plan too: its replica buckets and key are dr's)."""
+    return proofs.prove_stack(stack, _plan)
 
 
 def analyze_plan(
@@ -62,12 +79,20 @@ def check(stack: str, json_output: bool) -> int:
     from failsafe.tooling.cli import PlanError
 
     started = time.monotonic()
+    _planned.clear()
     try:
         violations, remediation = run(stack)
+        outcomes = access(stack)
     except (PlanError, ConfigError) as error:  # ConfigError: policyExemptions names no policy of the pack
         print(f"{stack}: cannot plan: {error}", file=sys.stderr)
         return 2
+    except ValueError as error:  # a policy document in the plan that is no policy: AWS would refuse it too
+        print(f"{stack}: cannot prove access: {error}", file=sys.stderr)
+        return 1
+    finally:
+        _planned.clear()
     mandatory = [v for v in violations if v["enforcementLevel"] == "mandatory"]
+    open_paths = [o for o in outcomes if o.status != proofs.PROVEN]
     if json_output:
         print(
             json.dumps(
@@ -76,6 +101,7 @@ def check(stack: str, json_output: bool) -> int:
                     "mandatory": len(mandatory),
                     "violations": violations,
                     "remediation": {v["policy"]: remediation.get(v["policy"], "") for v in violations},
+                    "access": proofs.summary(outcomes),
                 },
                 indent=2,
                 sort_keys=True,
@@ -90,8 +116,15 @@ def check(stack: str, json_output: bool) -> int:
             for v in items:
                 print(f"  [{v['enforcementLevel']}] {v['policy']}: {v['message']}")
                 print(f"      remediation: {remediation.get(v['policy'], '')}")
+        if open_paths:
+            print("access paths that do not hold (failsafe/tooling/access/catalogue.py; docs/access-proofs.md):")
+            for outcome in open_paths:
+                print(f"  {outcome.sentence()}")
+                print(f"      see: {outcome.entry.doc}")
+        counts = proofs.summary(outcomes)
         print(
-            f"{stack}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} advisory violation(s) "
-            f"({time.monotonic() - started:.1f} s)"
+            f"{stack}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} advisory violation(s); "
+            f"access: {counts[proofs.PROVEN]} proven, {counts[proofs.FAILING]} failing, "
+            f"{counts[proofs.UNKNOWN]} unknown ({time.monotonic() - started:.1f} s)"
         )
-    return 1 if mandatory else 0
+    return 1 if mandatory or open_paths else 0

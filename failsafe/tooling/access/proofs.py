@@ -1,0 +1,421 @@
+"""Access proofs: each catalogue entry, resolved against the plans, evaluated the way AWS would evaluate it.
+
+For every entry of :data:`~failsafe.tooling.access.catalogue.CATALOGUE` that the checked stack proves, the subject and
+the target are looked up in the plans (the principal from a role or a provider's assumed role, the resource and its
+policies from the resources that govern it), every action is evaluated with
+:func:`~failsafe.tooling.access.evaluator.evaluate` (or :func:`evaluate_assume_role` for a role's trust), and the
+decision is compared with the expectation. A decision that depends on a value unknown at preview is reported as
+``unknown``: it is never a pass. A subject or target the catalogue expects but the plan lacks is a failure.
+
+Identity policies the stack does not declare are modelled, and the model is named in the reason of every decision
+that uses it: the bootstrap deploy role (AdministratorAccess-like: "Allow * on *", so only resource-side Denies and
+key policies can stop it), a person of the identity account (may call sts:AssumeRole on anything), and prod's
+principals seen from the dr stack (a compromised prod: its identity side allows everything).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from failsafe.settings.config import Role as StackRole
+from failsafe.settings.config import StackConfig
+from failsafe.tooling.access import collect
+from failsafe.tooling.access.catalogue import CATALOGUE, Entry
+from failsafe.tooling.access.collect import StackPolicies, allow_all
+from failsafe.tooling.access.evaluator import (
+    Decision,
+    Policy,
+    Principal,
+    Request,
+    Result,
+    evaluate,
+    evaluate_assume_role,
+)
+from failsafe.tooling.harness import Plan
+from failsafe_components import names
+
+PROVEN, FAILING, UNKNOWN = "proven", "failing", "unknown"
+PROOF_OBJECT = "failsafe-access-proof/object"  # the object key object-level actions are asked about
+HUMAN_ROLES = ("restore-operator", "auditor", "break-glass")
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Who asks: the principal, the identity policies used for it (from the plan, or modelled) and its boundary."""
+
+    key: str | None  # the protected bucket it belongs to; None: any
+    label: str
+    principal: Principal
+    identity: tuple[Policy, ...] = ()
+    boundary: tuple[Policy, ...] | None = None
+    missing: str = ""  # why the plan cannot provide it (then the proof fails)
+    context: Mapping[str, str] = field(default_factory=dict)  # what the caller brings (a service's source ARN)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What is asked for: the resource, its account and region, and the resource policies on it."""
+
+    key: str | None
+    arn: str
+    account: str
+    region: str
+    policies: tuple[Policy, ...] = ()
+    trust: Policy | None = None  # a role's trust policy: the request is an sts:AssumeRole
+    missing: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    entry: Entry
+    who: str
+    action: str
+    resource: str
+    status: str  # proven, failing, unknown
+    decision: str  # the evaluator's decision, or "missing"
+    reason: str
+    context: Mapping[str, str] = field(default_factory=dict)  # the request context the decision was made with
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.entry.id,
+            "expect": self.entry.expect,
+            "status": self.status,
+            "who": self.who,
+            "action": self.action,
+            "resource": self.resource,
+            "decision": self.decision,
+            "reason": self.reason,
+            "context": dict(self.context),
+            "doc": self.entry.doc,
+        }
+
+    def sentence(self) -> str:
+        """One line for people: the entry, who, whether AWS lets them do what on which resource, and why."""
+        allowed = "can" if self.decision == "allow" else "cannot"
+        verb = "may or may not" if self.status == UNKNOWN else allowed
+        return (
+            f"[{self.entry.expect}] {self.entry.id}: {self.who} {verb} {self.action} on {self.resource}: {self.reason}"
+        )
+
+
+@dataclass(frozen=True)
+class Estate:
+    """What the proofs of one stack see: its config (estate-wide names and accounts) and the plans they need."""
+
+    cfg: StackConfig
+    plans: Mapping[str, StackPolicies]  # "dr", and "prod" when checking prod
+
+    def plan(self, role: str) -> StackPolicies | None:
+        return self.plans.get(role)
+
+
+# --- subjects ---------------------------------------------------------------------------------------------------------
+
+
+def _modelled(what: str) -> Policy:
+    return allow_all(f"modelled identity policy of {what}")
+
+
+def _role_subject(estate: Estate, stack: str, name: str, key: str | None, label: str) -> Subject:
+    """Role ``name`` of the ``stack`` plan with its own policies, labelled ``label`` and its ARN."""
+    plan = estate.plan(stack)
+    role = plan.roles.get(name) if plan else None
+    if role is None:
+        principal = Principal(f"arn:aws:iam::unknown:role/{name}", "")
+        return Subject(key, f"{label} {name}", principal, missing=f"role {name} is not in the {stack} plan")
+    return Subject(key, f"{label} {role.arn}", Principal(role.arn, role.account), role.identity, role.boundary)
+
+
+def _deploy_session(estate: Estate) -> Iterator[Subject]:
+    backup = estate.cfg.accounts.backup
+    plan = estate.plan("dr")
+    provider = plan.provider_for(backup) if plan else None
+    if provider is None or not provider.role_arn:
+        missing = f"no aws provider of the dr plan assumes a deploy role in {backup}"
+        yield Subject(None, "the dr deploy role", Principal("", backup), missing=missing)
+        return
+    policy = _modelled(f"{provider.role_arn} (the bootstrap deploy role, outside the stack): AdministratorAccess")
+    label = f"{provider.session_arn} (dr deploy session, no MFA)"
+    yield Subject(None, label, Principal(provider.session_arn, backup), (policy,))
+
+
+def _break_glass(estate: Estate) -> Iterator[Subject]:
+    name = f"{estate.cfg.name_prefix}-break-glass"
+    yield _role_subject(estate, "dr", name, None, "break-glass")
+
+
+def _replication_roles(estate: Estate) -> Iterator[Subject]:
+    for bucket in estate.cfg.protected_buckets:
+        name = estate.cfg.replication_role_name_for(bucket)
+        yield _role_subject(estate, "prod", name, bucket, "prod replication role")
+
+
+def _replication_roles_by_name(estate: Estate) -> Iterator[Subject]:
+    """prod's replication roles as dr sees them: by their deterministic ARN; their own policy is prod's half (proven
+    by `check prod`), modelled here as allowing everything so that only dr's half decides."""
+    for bucket in estate.cfg.protected_buckets:
+        arn = estate.cfg.replication_role_arn_for(bucket)
+        policy = _modelled(f"{arn} (in the prod plan; proven there)")
+        yield Subject(bucket, f"prod replication role {arn}", Principal(arn, estate.cfg.accounts.prod), (policy,))
+
+
+def _prod_root(estate: Estate) -> Iterator[Subject]:
+    prod = estate.cfg.accounts.prod
+    yield Subject(None, f"prod account root arn:aws:iam::{prod}:root", Principal(f"arn:aws:iam::{prod}:root", prod))
+
+
+def _prod_compromised(estate: Estate) -> Iterator[Subject]:
+    """Every prod principal dr's policies name, with an identity side that allows everything (prod compromised)."""
+    yield from _prod_root(estate)
+    for bucket in estate.cfg.protected_buckets:
+        arn = estate.cfg.replication_role_arn_for(bucket)
+        policy = _modelled(f"{arn} (prod compromised: allows everything)")
+        yield Subject(None, f"prod replication role {arn}", Principal(arn, estate.cfg.accounts.prod), (policy,))
+
+
+def _person(estate: Estate) -> Iterator[Subject]:
+    account = estate.cfg.accounts.identity
+    arn = f"arn:aws:iam::{account}:user/failsafe-access-proof"
+    policy = Policy(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]},
+        f"modelled identity policy of {arn} (a person of the identity account: may assume any role)",
+    )
+    yield Subject(None, f"a person of the identity account ({arn})", Principal(arn, account), (policy,))
+
+
+def _other_human_roles(estate: Estate) -> Iterator[Subject]:
+    for role in HUMAN_ROLES:
+        if role != "break-glass":
+            name = f"{estate.cfg.name_prefix}-{role}"
+            yield _role_subject(estate, "dr", name, None, role)
+
+
+def _triggers(lookalike: bool) -> Callable[[Estate], Iterator[Subject]]:
+    """The services the dr plan wires to invoke its functions, each with the source ARN it calls with; or, as
+    ``lookalike``, the same service calling from a same-named source in the prod account (a confused deputy)."""
+
+    def subjects(estate: Estate) -> Iterator[Subject]:
+        plan = estate.plan("dr")
+        backup, prod = estate.cfg.accounts.backup, estate.cfg.accounts.prod
+        for trigger in plan.triggers if plan else []:
+            source, account = trigger.source_arn, backup
+            if lookalike:
+                source, account = source.replace(f":{backup}:", f":{prod}:"), prod
+            context = {"aws:SourceArn": source, "aws:SourceAccount": account}
+            principal = Principal("", account, service=trigger.service)
+            yield Subject(trigger.function, f"{trigger.service} for {source}", principal, context=context)
+
+    return subjects
+
+
+def _restore_operator(estate: Estate) -> Iterator[Subject]:
+    name = f"{estate.cfg.name_prefix}-restore-operator"
+    yield _role_subject(estate, "dr", name, None, "restore-operator")
+
+
+def _archive_role(estate: Estate) -> Iterator[Subject]:
+    """The archive workflow's role (CiAccess, dr, only with ciAccess on): adds Pulumi state exports."""
+    if estate.cfg.ci.enabled:
+        name = names.fit(f"{estate.cfg.name_prefix}-ci-archive", names.IAM_ROLE_NAME_MAX)
+        yield _role_subject(estate, "dr", name, None, "archive workflow role")
+
+
+SUBJECTS: dict[str, Callable[[Estate], Iterator[Subject]]] = {
+    "dr-deploy-session": _deploy_session,
+    "dr-break-glass": _break_glass,
+    "prod-replication-role": _replication_roles,
+    "prod-replication-role-by-name": _replication_roles_by_name,
+    "prod-root": _prod_root,
+    "prod-principals-compromised": _prod_compromised,
+    "identity-account-person": _person,
+    "dr-other-human-roles": _other_human_roles,
+    "dr-restore-operator": _restore_operator,
+    "dr-archive-role": _archive_role,
+    "dr-function-triggers": _triggers(lookalike=False),
+    "lookalike-function-triggers": _triggers(lookalike=True),
+}
+
+
+# --- targets ----------------------------------------------------------------------------------------------------------
+
+
+def _bucket(estate: Estate, stack: str, name: str, key: str | None, objects: bool) -> Target:
+    plan = estate.plan(stack)
+    bucket = plan.buckets.get(name) if plan else None
+    arn = f"arn:aws:s3:::{name}" + (f"/{PROOF_OBJECT}" if objects else "")
+    if bucket is None:
+        return Target(key, arn, "", "", missing=f"bucket {name} is not in the {stack} plan")
+    return Target(key, arn, bucket.account, bucket.region, bucket.policies)
+
+
+def _replicas(objects: bool) -> Callable[[Estate], Iterator[Target]]:
+    def targets(estate: Estate) -> Iterator[Target]:
+        for bucket in estate.cfg.protected_buckets:
+            yield _bucket(estate, "dr", estate.cfg.replica_bucket_name(bucket), bucket, objects)
+
+    return targets
+
+
+def _locked(objects: bool) -> Callable[[Estate], Iterator[Target]]:
+    def targets(estate: Estate) -> Iterator[Target]:
+        yield from _replicas(objects)(estate)
+        yield _bucket(estate, "dr", estate.cfg.archive_bucket_name, "archive", objects)
+
+    return targets
+
+
+def _archive_objects(estate: Estate) -> Iterator[Target]:
+    yield _bucket(estate, "dr", estate.cfg.archive_bucket_name, "archive", objects=True)
+
+
+def _sources(objects: bool) -> Callable[[Estate], Iterator[Target]]:
+    def targets(estate: Estate) -> Iterator[Target]:
+        for bucket in estate.cfg.protected_buckets:
+            yield _bucket(estate, "prod", estate.cfg.source_bucket_name(bucket), bucket, objects)
+
+    return targets
+
+
+def _backup_key(estate: Estate) -> Iterator[Target]:
+    alias = f"alias/{estate.cfg.name_prefix}-backup"
+    plan = estate.plan("dr")
+    key = plan.key_by_alias(alias) if plan else None
+    if key is None:
+        yield Target(None, alias, "", "", missing=f"no key with alias {alias} in the dr plan")
+        return
+    yield Target(None, key.arn, key.account, key.region, key.policies)
+
+
+def _source_keys(estate: Estate) -> Iterator[Target]:
+    plan = estate.plan("prod")
+    for bucket in estate.cfg.protected_buckets:
+        name = estate.cfg.source_bucket_name(bucket)
+        urn = plan.bucket_keys.get(name) if plan else None
+        key = plan.keys.get(urn) if plan and urn else None
+        if key is None:
+            yield Target(bucket, f"key of {name}", "", "", missing=f"no SSE-KMS key for bucket {name} in the prod plan")
+            continue
+        yield Target(bucket, key.arn, key.account, key.region, key.policies)
+
+
+def _human_roles(estate: Estate) -> Iterator[Target]:
+    plan = estate.plan("dr")
+    for role_name in HUMAN_ROLES:
+        name = f"{estate.cfg.name_prefix}-{role_name}"
+        role = plan.roles.get(name) if plan else None
+        if role is None:
+            yield Target(None, name, "", "", missing=f"role {name} is not in the dr plan")
+            continue
+        yield Target(None, role.arn, role.account, "", trust=role.trust)
+
+
+def _vault(recovery_points: bool) -> Callable[[Estate], Iterator[Target]]:
+    def targets(estate: Estate) -> Iterator[Target]:
+        plan = estate.plan("dr")
+        name = f"{estate.cfg.name_prefix}-vault"
+        vault = plan.vaults.get(name) if plan else None
+        if vault is None:
+            yield Target(None, name, "", "", missing=f"vault {name} is not in the dr plan")
+            return
+        arn = vault.arn
+        if recovery_points:
+            arn = f"arn:aws:backup:{vault.region}:{vault.account}:recovery-point:failsafe-access-proof"
+        yield Target(None, arn, vault.account, vault.region, vault.policies)
+
+    return targets
+
+
+def _functions(estate: Estate) -> Iterator[Target]:
+    plan = estate.plan("dr")
+    for name, function in sorted(plan.functions.items()) if plan else []:
+        yield Target(name, function.arn, function.account, function.region, function.policies)
+
+
+TARGETS: dict[str, Callable[[Estate], Iterator[Target]]] = {
+    "dr-locked-buckets": _locked(objects=False),
+    "dr-locked-objects": _locked(objects=True),
+    "dr-replica-buckets": _replicas(objects=False),
+    "dr-replica-objects": _replicas(objects=True),
+    "dr-archive-objects": _archive_objects,
+    "dr-backup-key": _backup_key,
+    "dr-human-roles": _human_roles,
+    "prod-source-buckets": _sources(objects=False),
+    "prod-source-objects": _sources(objects=True),
+    "prod-source-keys": _source_keys,
+    "dr-vault": _vault(recovery_points=False),
+    "dr-vault-recovery-points": _vault(recovery_points=True),
+    "dr-functions": _functions,
+}
+
+
+# --- evaluation -------------------------------------------------------------------------------------------------------
+
+
+def _decide(subject: Subject, target: Target, action: str, context: Mapping[str, str]) -> Result:
+    request = Request(subject.principal, action, target.arn, target.account, context)
+    if target.trust is not None:
+        return evaluate_assume_role(request, target.trust, subject.identity, subject.boundary)
+    return evaluate(request, identity=subject.identity, resource=target.policies, boundary=subject.boundary)
+
+
+def _status(entry: Entry, result: Result) -> str:
+    if result.decision is Decision.UNKNOWN:
+        return UNKNOWN
+    allowed = result.decision is Decision.ALLOW
+    return PROVEN if allowed == (entry.expect == "required") else FAILING
+
+
+def prove_entry(entry: Entry, estate: Estate) -> list[Outcome]:
+    subjects = list(SUBJECTS[entry.who](estate))
+    targets = list(TARGETS[entry.on](estate))
+    outcomes: list[Outcome] = []
+    for subject in subjects:
+        for target in targets:
+            if subject.key is not None and target.key is not None and subject.key != target.key:
+                continue
+            context = {k: v.format(region=target.region) for k, v in entry.context.items()} | dict(subject.context)
+            for action in entry.actions:
+                missing = subject.missing or target.missing
+                if missing:
+                    outcomes.append(
+                        Outcome(entry, subject.label, action, target.arn, FAILING, "missing", missing, context)
+                    )
+                    continue
+                result = _decide(subject, target, action, context)
+                status = _status(entry, result)
+                outcomes.append(
+                    Outcome(
+                        entry, subject.label, action, target.arn, status, result.decision.value, result.reason, context
+                    )
+                )
+    return outcomes
+
+
+def prove(cfg: StackConfig, plans: Mapping[str, Plan]) -> list[Outcome]:
+    """The outcomes of every catalogue entry the stack of ``cfg`` proves. ``plans``: by stack role ("dr", "prod");
+    checking prod needs both."""
+    if cfg.role is StackRole.PREVIEW:
+        return []
+    estate = Estate(cfg, {role: collect.collect(plan) for role, plan in plans.items()})
+    return [o for entry in CATALOGUE if entry.stack == cfg.role.value for o in prove_entry(entry, estate)]
+
+
+def prove_stack(stack: str, plan_stack: Callable[[str], Plan], plan: Plan | None = None) -> list[Outcome]:
+    """Plan what the proofs of ``stack`` need (its own plan, and dr's for prod) and prove them. ``plan``: the stack's
+    plan when the caller has it already."""
+    from failsafe.tooling.cli import stack_config
+
+    _, cfg = stack_config(stack)
+    plans = {cfg.role.value: plan if plan is not None else plan_stack(stack)}
+    if cfg.role is StackRole.PROD and cfg.dr_stack_name:
+        plans["dr"] = plan_stack(cfg.dr_stack_name.rsplit("/", 1)[-1])
+    return prove(cfg, plans)
+
+
+def summary(outcomes: list[Outcome]) -> dict[str, Any]:
+    """The JSON form: counts and every path with its status (what `check --json` puts under "access")."""
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in (PROVEN, FAILING, UNKNOWN)}
+    return {**counts, "paths": [o.to_dict() for o in outcomes]}
