@@ -6,8 +6,9 @@ run with the read-only roles. Inputs come from the stack config (:func:`failsafe
 stack's outputs (``pulumi stack output --json -s dr``); flags override the outputs.
 
 Which account a check reads:
-- prod (``--prod-profile``): replication rules of the source buckets, the source side of replica lag,
-  the Route 53 health check (the DNS account is prod unless configured otherwise);
+- prod (``--prod-profile``): replication rules of the source buckets, the source side of replica lag;
+- the DNS account (``--dns-profile``, :mod:`failsafe.ops.dns`): the health checks, the traffic switch and whether
+  the secondary answers;
 - backup (``--backup-profile``): replica versioning and freshness, recovery points, snapshot copies,
   the configuration archive, MFA on the human roles.
 A side without credentials is reported as SKIP (not a pass); at least one side must be present.
@@ -24,6 +25,7 @@ from typing import Any
 from failsafe.ops import retry
 from failsafe.ops.archive import KEY, KEY_TIME
 from failsafe.ops.copier import COPIED_AT_TAG, COPIED_BY_TAG, COPIED_BY_VALUE, parse_time
+from failsafe_guardrails import mfa
 
 ARCHIVE_MAX_AGE_HOURS = 26  # the archive workflow runs daily; two missed runs are a failure
 REPLICA_SCAN_LIMIT = 10_000  # objects listed per bucket to find the newest (evidence says when capped)
@@ -113,6 +115,18 @@ SLEEP: Callable[[float], None] | None = None  # retry pause; tests make it insta
 
 def _call(fn: Callable[..., Any], **kwargs: Any) -> Any:
     return retry.call(fn, sleep=SLEEP, **kwargs)
+
+
+def _pages(fn: Callable[..., Any], key: str, token: str, **kwargs: Any) -> list[Any]:
+    """Every page of a list call: RDS answers 100 records a page by default (``Marker``), EC2 1,000
+    (``NextToken``); judging the first page alone judges an arbitrary subset."""
+    items: list[Any] = []
+    while True:
+        page = _call(fn, **kwargs)
+        items += page.get(key) or []
+        if not page.get(token):
+            return items
+        kwargs[token] = page[token]
 
 
 def _age(now: datetime, moment: datetime) -> str:
@@ -246,16 +260,20 @@ def check_snapshot_copies(sides: Sides, t: Targets, now: datetime) -> Check:
     times: list[datetime] = []
     try:
         ec2, rds = sides.client("backup", "ec2"), sides.client("backup", "rds")
-        snaps = _call(
+        snaps = _pages(
             ec2.describe_snapshots,
+            "Snapshots",
+            "NextToken",
             OwnerIds=["self"],
             Filters=[{"Name": f"tag:{COPIED_BY_TAG}", "Values": [COPIED_BY_VALUE]}],
-        )["Snapshots"]
+        )
         tag_sets = [s.get("Tags") for s in snaps]
-        tag_sets += [s.get("TagList") for s in _call(rds.describe_db_snapshots, SnapshotType="manual")["DBSnapshots"]]
+        tag_sets += [
+            s.get("TagList") for s in _pages(rds.describe_db_snapshots, "DBSnapshots", "Marker", SnapshotType="manual")
+        ]
         tag_sets += [
             s.get("TagList")
-            for s in _call(rds.describe_db_cluster_snapshots, SnapshotType="manual")["DBClusterSnapshots"]
+            for s in _pages(rds.describe_db_cluster_snapshots, "DBClusterSnapshots", "Marker", SnapshotType="manual")
         ]
     except Exception as exc:
         return Check(name, False, f"cannot list copies: {_error(exc)}")
@@ -305,26 +323,42 @@ def check_archive(sides: Sides, t: Targets, stack: str, now: datetime) -> Check:
     )
 
 
-def check_health(sides: Sides, t: Targets) -> Check:
-    name = f"health check {t.health_check_id or '(id?)'}"
-    if not t.health_check_id:
-        return Check(
-            name, False, "no health check id: pass --outputs (prod outputs with healthCheckId) or --health-check-id"
-        )
+def check_capture(sides: Sides, t: Targets, now: datetime) -> list[Check]:
+    """Per captured account, the newest complete configuration capture is no older than the archive limit; the
+    evidence counts the unmanaged resources per service (docs/capture.md). No capture at all is a SKIP."""
+    from failsafe.ops import capture
+
+    if not t.archive_bucket:
+        return [Check("capture", False, "no archive bucket: pass --outputs (archiveBucketName) or --archive-bucket")]
     try:
-        status = _call(sides.client("prod", "route53").get_health_check_status, HealthCheckId=t.health_check_id)
+        found = capture.summaries(capture.Store(sides.client("backup", "s3"), t.archive_bucket, sleep=SLEEP))
     except Exception as exc:
-        return Check(name, False, f"cannot read status: {_error(exc)}")
-    observations = status.get("HealthCheckObservations") or []
-    healthy = [o for o in observations if str((o.get("StatusReport") or {}).get("Status", "")).startswith("Success")]
-    if not observations:
-        return Check(name, False, "no checker observations")
-    fraction = len(healthy) / len(observations)
-    return Check(
-        name,
-        fraction > HEALTHY_FRACTION,
-        f"{len(healthy)}/{len(observations)} checkers report success (healthy above {HEALTHY_FRACTION:.0%})",
-    )
+        return [Check("capture", False, f"cannot read captures: {_error(exc)}")]
+    if not found:
+        where = f"s3://{t.archive_bucket}/{capture.PREFIX}/"
+        return [Check("capture", None, f"no captures under {where}: run `failsafe-dr capture run` (docs/capture.md)")]
+    checks: list[Check] = []
+    for s in found:
+        name = f"capture {s.account}"
+        if s.complete is None or s.complete_key is None:
+            newest = s.newest_key.rsplit("/", 1)[-1] if s.newest_key else "none"
+            checks.append(
+                Check(name, False, f"no complete capture in the newest runs (newest {newest}: {s.newest_status})")
+            )
+            continue
+        moment = capture.run_time(s.complete_key)
+        services = sorted((s.complete.get("services") or {}).items())
+        unmanaged = ", ".join(f"{svc} {r.get('unmanaged', 0)}" for svc, r in services if r.get("unmanaged"))
+        newer = "" if s.newest_key == s.complete_key else f"; a newer run is {s.newest_status} ({s.newest_key})"
+        checks.append(
+            Check(
+                name,
+                now - moment <= t.archive_max_age,
+                f"newest complete capture {capture.stamp_of(moment)} is {_age(now, moment)} old "
+                f"(limit {t.archive_max_age}){newer}; unmanaged: {unmanaged or 'none'}",
+            )
+        )
+    return checks
 
 
 def _statements(document: Any) -> list[dict[str, Any]]:
@@ -341,19 +375,8 @@ def _principals(statement: Mapping[str, Any]) -> list[str]:
 
 
 def requires_mfa(statement: Mapping[str, Any]) -> bool:
-    condition = statement.get("Condition") or {}
-    for operator, tests in condition.items():
-        for key, value in (tests or {}).items():
-            values = [value] if not isinstance(value, list) else value
-            if (
-                key.lower() == "aws:multifactorauthpresent"
-                and operator.startswith("Bool")
-                and [str(v).lower() for v in values] == ["true"]
-            ):
-                return True
-            if key.lower() == "aws:multifactorauthage" and operator.startswith("NumericLessThan"):
-                return True
-    return False
+    """The policy pack's own definition (failsafe_guardrails.mfa), so verify never passes a role the pack blocks."""
+    return mfa.statement_requires_mfa(statement)
 
 
 def check_mfa(sides: Sides, t: Targets) -> list[Check]:
@@ -497,10 +520,10 @@ def run(sides: Sides, t: Targets, now: datetime | None = None) -> list[Check]:
         checks.append(check_recovery_points(sides, t, now))
         checks.append(check_snapshot_copies(sides, t, now))
         checks.extend(check_archive(sides, t, stack, now) for stack in t.stacks)
+        checks.extend(check_capture(sides, t, now))
         checks.extend(check_mfa(sides, t))
     else:
-        checks.extend(skipped(n, "backup") for n in ("recovery points", "snapshot copies", "archive", "MFA"))
-    checks.append(check_health(sides, t) if has_prod else skipped("health check", "prod"))
+        checks.extend(skipped(n, "backup") for n in ("recovery points", "snapshot copies", "archive", "capture", "MFA"))
     if t.drills_dir:
         checks.append(check_last_drill(t, now))
     return checks

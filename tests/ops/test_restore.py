@@ -1,0 +1,695 @@
+"""``failsafe-dr restore`` against a moto server, through its argument parser as an operator runs it.
+
+The backup account (222222222222) holds the versioned replica bucket; the target is a third moto account
+(333333333333), as a new prod account would be. Profiles map to moto accounts (``backup``, ``target``).
+
+What moto cannot do is stubbed, and each such test says so in its docstring: S3 Batch Operations jobs
+(``s3control.create_job``) and AWS Backup restore jobs use botocore's Stubber. moto keeps LastModified in whole
+seconds, so the history is written one second either side of the as-of time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+
+from failsafe.ops import params, restore
+from tests.support.moto import BACKUP, PROD, REGION, account_session
+
+TARGET = "333333333333"
+TARGET_REGION = "eu-west-1"
+REPLICA = "failsafe-replica-app"
+NEW = "app-restored"
+PROFILES = {None: BACKUP, "backup": BACKUP, "target": TARGET}
+
+
+def cli(*argv: str) -> int:
+    root = argparse.ArgumentParser(prog="failsafe-dr")
+    restore.register(root.add_subparsers(dest="command", required=True))
+    args = root.parse_args(["restore", *argv])
+    return args.func(args)
+
+
+@pytest.fixture
+def sessions(moto: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, list[Any]]:
+    """Profiles become moto accounts; every session made is kept so a test can hook its events."""
+    made: dict[str, list[Any]] = {"backup": [], "target": []}
+
+    def fake(profile: str | None, region: str | None) -> Any:
+        sess = account_session(PROFILES[profile], region or REGION)
+        made["target" if PROFILES[profile] == TARGET else "backup"].append(sess)
+        return sess
+
+    monkeypatch.setattr(restore, "make_session", fake)
+    monkeypatch.setattr(restore, "SLEEP", lambda _: None)
+    monkeypatch.chdir(tmp_path)
+    return made
+
+
+def make_bucket(s3: Any, name: str, region: str = REGION, versioned: bool = False) -> None:
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+    if versioned:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+
+
+def body(key: str, n: int) -> bytes:
+    return f"{key} version {n}\n".encode() * 3
+
+
+@pytest.fixture
+def history(sessions: dict[str, list[Any]]) -> datetime:
+    """The replica's history around T (returned): what a restore as of T must reproduce exactly."""
+    s3 = account_session(BACKUP).client("s3")
+    make_bucket(s3, REPLICA, versioned=True)
+    make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), NEW, TARGET_REGION)
+    for key in ("overwritten-later", "deleted-later", "unchanged", "deleted-earlier", "edited-before"):
+        s3.put_object(Bucket=REPLICA, Key=key, Body=body(key, 1))
+    s3.put_object(Bucket=REPLICA, Key="edited-before", Body=body("edited-before", 2))
+    s3.delete_object(Bucket=REPLICA, Key="deleted-earlier")
+    time.sleep(1.1)
+    as_of = datetime.now(UTC)
+    time.sleep(1.1)
+    s3.put_object(Bucket=REPLICA, Key="overwritten-later", Body=body("overwritten-later", 2))
+    s3.delete_object(Bucket=REPLICA, Key="deleted-later")
+    s3.put_object(Bucket=REPLICA, Key="created-later", Body=body("created-later", 1))
+    return as_of
+
+
+def target_objects() -> dict[str, bytes]:
+    s3 = account_session(TARGET, TARGET_REGION).client("s3")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=NEW).get("Contents") or ()]
+    return {k: s3.get_object(Bucket=NEW, Key=k)["Body"].read() for k in keys}
+
+
+def row(out: str, name: str) -> tuple[str, str]:
+    """(value, note) of a line of the plan or the summary table, e.g. row(out, "restored") == ("4", "verified: ...")."""
+    match = re.search(rf"^\s*{re.escape(name)}\s+(\S+)[ \t]*(.*)$", out, re.MULTILINE)
+    assert match, f"no {name!r} line in:\n{out}"
+    return match.group(1), match.group(2)
+
+
+def s3_args(as_of: datetime, *extra: str) -> list[str]:
+    return [
+        "s3",
+        "--bucket",
+        REPLICA,
+        "--to",
+        NEW,
+        "--as-of",
+        as_of.isoformat(),
+        "--to-profile",
+        "target",
+        "--to-region",
+        TARGET_REGION,
+        *extra,
+    ]
+
+
+# --- restore s3 ------------------------------------------------------------------------------------------
+
+
+def test_restore_as_of_reproduces_the_bucket_at_that_time_and_verifies_every_copy(
+    history: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli(*s3_args(history, "--execute", "--state-file", "state.jsonl"))
+    out, err = capsys.readouterr()
+
+    assert code == 0, out + err
+    assert target_objects() == {
+        "overwritten-later": body("overwritten-later", 1),
+        "deleted-later": body("deleted-later", 1),
+        "unchanged": body("unchanged", 1),
+        "edited-before": body("edited-before", 2),
+    }, "the target is not the replica's state at --as-of"
+    assert row(out, "deleted at as-of")[0] == "1" and row(out, "created later")[0] == "1", out
+    assert row(out, "restored") == ("4", "verified: etag 4"), out
+    assert row(out, "target count")[0] == "4", out
+    assert "\rrestore: 4/4" in err, f"no progress line on stderr: {err!r}"
+    lines = [json.loads(line) for line in Path("state.jsonl").read_text().splitlines()]
+    assert lines[0]["restore"]["source"] == REPLICA and {r["key"] for r in lines[1:]} == set(target_objects())
+
+
+def test_without_as_of_the_latest_versions_are_restored(history: datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    args = [a for a in s3_args(history, "--execute") if a not in ("--as-of", history.isoformat())]
+
+    assert cli(*args) == 0, capsys.readouterr()
+    assert sorted(target_objects()) == ["created-later", "edited-before", "overwritten-later", "unchanged"]
+    assert target_objects()["overwritten-later"] == body("overwritten-later", 2)
+
+
+def test_dry_run_prints_the_plan_and_copies_nothing(history: datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli(*s3_args(history))
+    out = capsys.readouterr().out
+
+    assert code == 0
+    assert target_objects() == {}, "a dry run wrote into the target"
+    assert row(out, "to restore")[0] == "4" and "dry run: nothing copied" in out, out
+    assert "overwritten-later  version" in out, f"no sample of the plan: {out}"
+    assert not list(Path().glob("*.jsonl")), "a dry run wrote a state file"
+
+
+def test_a_target_that_holds_objects_is_refused_in_one_line(
+    history: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    account_session(TARGET, TARGET_REGION).client("s3").put_object(Bucket=NEW, Key="someone-elses", Body=b"x")
+
+    code = cli(*s3_args(history, "--execute"))
+    err = capsys.readouterr().err
+
+    assert code == 2
+    assert err.count("\n") == 1 and f"--to '{NEW}'" in err and "--allow-non-empty" in err, err
+    assert sorted(target_objects()) == ["someone-elses"]
+    assert cli(*s3_args(history, "--execute", "--allow-non-empty", "--no-progress")) == 0
+    assert len(target_objects()) == 5
+
+
+def test_failed_copies_exit_1_and_a_rerun_with_the_state_file_copies_only_those(
+    history: datetime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copied: list[str] = []
+    failing = {"deleted-later", "unchanged"}
+
+    def hook(sess: Any) -> None:
+        def on_copy(params: dict[str, Any], **_: Any) -> None:
+            if params["Key"] in failing:
+                raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CopyObject")
+            copied.append(params["Key"])
+
+        sess.events.register("provide-client-params.s3.CopyObject", on_copy)
+
+    original = restore.make_session
+
+    def hooked(profile: str | None, region: str | None) -> Any:
+        sess = original(profile, region)
+        if profile == "target":
+            hook(sess)
+        return sess
+
+    monkeypatch.setattr(restore, "make_session", hooked)
+    first = cli(*s3_args(history, "--execute", "--state-file", "state.jsonl"))
+    out = capsys.readouterr().out
+
+    assert first == 1, out
+    assert row(out, "failed")[0] == "2" and "FAILED deleted-later" in out and "InternalError: injected" in out, out
+    assert sorted(copied) == ["edited-before", "overwritten-later"]
+
+    failing.clear()
+    copied.clear()
+    second = cli(*s3_args(history, "--execute", "--state-file", "state.jsonl"))
+    out = capsys.readouterr().out
+
+    assert second == 0, out
+    assert sorted(copied) == ["deleted-later", "unchanged"], "the re-run copied more than the failed keys"
+    assert row(out, "skipped")[0] == "2" and row(out, "restored")[0] == "2", out
+    assert len(target_objects()) == 4
+
+
+def test_a_state_file_of_another_restore_is_refused(history: datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("state.jsonl").write_text(json.dumps({"restore": {"source": "other", "target": NEW}}) + "\n")
+
+    assert cli(*s3_args(history, "--execute", "--state-file", "state.jsonl")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--state-file state.jsonl: records another restore" in err, err
+
+
+THOUSAND = 1_000
+
+
+def test_a_thousand_objects_restore_with_progress_and_a_verified_count(
+    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """1,000 objects, not 10,000: moto serves about 300 requests/s here, so 10,000 puts and copies take over a
+    minute on 2 cores. bench/restore_bench.py runs the 10,000-object case and compares it with a bare loop."""
+    s3 = account_session(BACKUP).client("s3")
+    make_bucket(s3, REPLICA, versioned=True)
+    make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), NEW, TARGET_REGION)
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda n: s3.put_object(Bucket=REPLICA, Key=f"obj/{n:05d}", Body=b"%05d" % n), range(THOUSAND)))
+
+    code = cli(
+        "s3", "--bucket", REPLICA, "--to", NEW, "--to-profile", "target", "--to-region", TARGET_REGION, "--execute"
+    )
+    out, err = capsys.readouterr()
+
+    assert code == 0, out
+    assert row(out, "restored") == (str(THOUSAND), f"verified: etag {THOUSAND}"), out
+    assert row(out, "target count")[0] == str(THOUSAND) and float(row(out, "objects/s")[0]) > 0, out
+    assert f"\rrestore: {THOUSAND}/{THOUSAND} (100.0%)" in err, err[-300:]
+    target = account_session(TARGET, TARGET_REGION).client("s3")
+    assert target.get_object(Bucket=NEW, Key="obj/00777")["Body"].read() == b"00777"
+
+
+def test_objects_above_the_copy_object_limit_are_copied_in_parts_and_verified_by_size(
+    sessions: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The 5 GB limit is lowered to 6 MiB (moto's parts must be at least 5 MiB): an 11 MiB object goes through
+    UploadPartCopy; its copy has a multipart ETag, so it is verified by size."""
+    monkeypatch.setattr(restore, "MAX_COPY_OBJECT_BYTES", 6 * 1024**2)
+    monkeypatch.setattr(restore, "COPY_PART_BYTES", 5 * 1024**2)
+    s3 = account_session(BACKUP).client("s3")
+    make_bucket(s3, REPLICA, versioned=True)
+    make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), NEW, TARGET_REGION)
+    big = hashlib.sha256(b"seed").digest() * (11 * 1024**2 // 32)
+    s3.put_object(Bucket=REPLICA, Key="big.bin", Body=big, ContentType="application/x-test", Metadata={"a": "1"})
+
+    code = cli("s3", "--bucket", REPLICA, "--to", NEW, "--to-profile", "target", "--to-region", TARGET_REGION)
+    assert code == 0
+    code = cli(
+        "s3", "--bucket", REPLICA, "--to", NEW, "--to-profile", "target", "--to-region", TARGET_REGION, "--execute"
+    )
+    out = capsys.readouterr().out
+
+    assert code == 0, out
+    assert row(out, "restored") == ("1", "verified: size 1"), out
+    target = account_session(TARGET, TARGET_REGION).client("s3").get_object(Bucket=NEW, Key="big.bin")
+    assert target["Body"].read() == big and target["ContentType"] == "application/x-test"
+    assert target["Metadata"] == {"a": "1"}
+
+
+def test_s3_batch_operations_job_for_large_sets(
+    history: datetime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stubbed: moto has no S3 Batch Operations (s3control.create_job). The manifest upload and STS are moto; the
+    job request is checked against botocore's model by Stubber. A re-run does not start a second job."""
+    manifest_bucket = "restore-manifests"
+    make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), manifest_bucket, TARGET_REGION)
+    role = f"arn:aws:iam::{TARGET}:role/batch-restore"
+    real_client = restore._client
+    stubs: list[Stubber] = []
+
+    def client(sess: Any, service: str, region: str | None = None, pool: int = 10) -> Any:
+        made = real_client(sess, service, region, pool)
+        if service != "s3control":
+            return made
+        stub = Stubber(made)
+        stub.add_response(
+            "create_job",
+            {"JobId": "job-0123"},
+            {
+                "AccountId": TARGET,
+                "ConfirmationRequired": False,
+                "Operation": {
+                    "S3PutObjectCopy": {"TargetResource": f"arn:aws:s3:::{NEW}", "MetadataDirective": "COPY"}
+                },
+                "Report": {
+                    "Bucket": f"arn:aws:s3:::{manifest_bucket}",
+                    "Format": "Report_CSV_20180820",
+                    "Enabled": True,
+                    "Prefix": ANY,
+                    "ReportScope": "AllTasks",
+                },
+                "ClientRequestToken": ANY,
+                "Manifest": {
+                    "Spec": {"Format": "S3BatchOperations_CSV_20180820", "Fields": ["Bucket", "Key", "VersionId"]},
+                    "Location": {"ObjectArn": ANY, "ETag": ANY},
+                },
+                "Priority": 10,
+                "RoleArn": role,
+                "Description": ANY,
+            },
+        )
+        stub.activate()
+        stubs.append(stub)
+        return made
+
+    monkeypatch.setattr(restore, "_client", client)
+    batch = ["--batch-threshold", "2", "--state-file", "state.jsonl"]
+
+    assert cli(*s3_args(history, "--execute", *batch)) == 2
+    assert "--batch-role-arn is missing" in capsys.readouterr().err
+
+    batch += ["--batch-role-arn", role, "--manifest-bucket", manifest_bucket]
+    code = cli(*s3_args(history, "--execute", *batch))
+    out = capsys.readouterr().out
+
+    assert code == 0, out
+    assert "batch job job-0123 started for 4 objects" in out, out
+    stubs[0].assert_no_pending_responses()
+    target = account_session(TARGET, TARGET_REGION).client("s3")
+    [manifest] = [o["Key"] for o in target.list_objects_v2(Bucket=manifest_bucket)["Contents"]]
+    rows = target.get_object(Bucket=manifest_bucket, Key=manifest)["Body"].read().decode().splitlines()
+    assert sorted(r.split(",")[1] for r in rows) == ["deleted-later", "edited-before", "overwritten-later", "unchanged"]
+    assert all(r.startswith(f"{REPLICA},") and r.split(",")[2] for r in rows), rows
+    assert target_objects() == {}, "the batch path copied objects itself"
+
+    assert cli(*s3_args(history, "--execute", *batch)) == 0
+    assert "batch job job-0123 already started" in capsys.readouterr().out
+    assert len(stubs) == 1, "a second job was requested"
+
+
+def test_bad_input_is_one_line_naming_the_flag_and_exit_2(
+    history: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = {
+        ("--as-of", "yesterday"): "--as-of 'yesterday': expected an ISO 8601 time",
+        ("--concurrency", "0"): "--concurrency '0': expected a whole number between 1 and 256",
+        ("--batch-threshold", "many"): "--batch-threshold 'many': expected a whole number",
+    }
+    for (flag, value), message in cases.items():
+        argv = s3_args(history)
+        if flag in argv:
+            argv[argv.index(flag) + 1] = value
+        else:
+            argv += [flag, value]
+        assert cli(*argv) == 2, flag
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
+
+
+def test_access_denied_names_the_action_and_resource_and_exits_1(
+    history: datetime,
+    sessions: dict[str, list[Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    original = restore.make_session
+
+    def denying(profile: str | None, region: str | None) -> Any:
+        sess = original(profile, region)
+
+        def deny(**_: Any) -> None:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListObjectVersions")
+
+        sess.events.register("before-call.s3.ListObjectVersions", deny)
+        return sess
+
+    monkeypatch.setattr(restore, "make_session", denying)
+
+    assert cli(*s3_args(history)) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"access denied: s3:ListBucketVersions on arn:aws:s3:::{REPLICA}" in err, err
+
+
+def v(key: str, second: int, *, latest: bool = False, deleted: bool = False) -> restore.Version:
+    return restore.Version(key, f"{key}-{second}", datetime(2026, 1, 1, 0, 0, second, tzinfo=UTC), latest, deleted)
+
+
+def test_choose_picks_the_newest_entry_at_as_of_and_resolves_ties() -> None:
+    at = datetime(2026, 1, 1, 0, 0, 10, tzinfo=UTC)
+    entries = [
+        v("a", 5),
+        v("a", 12, latest=True),
+        v("b", 5),
+        v("b", 8, deleted=True, latest=True),
+        v("c", 11, latest=True),
+        v("tie", 9),
+        v("tie", 9, deleted=True),
+        v("tie-latest", 9),
+        v("tie-latest", 9, deleted=True, latest=True),
+    ]
+    chosen = restore.choose(entries, at)
+    assert chosen["a"] == v("a", 5) and chosen["b"].deleted and chosen["c"] is None
+    assert chosen["tie"] == v("tie", 9), "a tie between a version and a delete marker restores the version"
+    assert chosen["tie-latest"].deleted, "a tie is decided by IsLatest when S3 gives it"
+    assert restore.choose(entries, None)["a"] == v("a", 12, latest=True)
+
+
+def test_verify_copy_uses_etag_then_checksum_then_size() -> None:
+    plain = restore.Version("k", "1", datetime.now(UTC), True, size=3, etag='"900150983cd24fb0d6963f7d28e17f72"')
+    never: Callable[[], dict[str, Any]] = lambda: pytest.fail("no HEAD needed when the ETags match")  # noqa: E731
+    assert restore.verify_copy(plain, {"ETag": plain.etag}, never, never) == "etag"
+
+    kms = {"ServerSideEncryption": "aws:kms", "ContentLength": 3, "ETag": '"0123456789abcdef0123456789abcdef"'}
+    assert restore.verify_copy(plain, {"ETag": kms["ETag"]}, lambda: kms, lambda: kms) == "size"
+    with pytest.raises(restore.Mismatch, match="size 3 at the source, 4"):
+        restore.verify_copy(plain, {"ETag": "x"}, lambda: kms, lambda: {**kms, "ContentLength": 4})
+    unencrypted = {"ContentLength": 3, "ETag": '"ffffffffffffffffffffffffffffffff"'}
+    with pytest.raises(restore.Mismatch, match="ETag"):
+        restore.verify_copy(plain, {"ETag": unencrypted["ETag"]}, lambda: {}, lambda: unencrypted)
+
+    summed = restore.Version("k", "1", datetime.now(UTC), True, size=3, etag='"-"', checksum_algorithm="SHA256")
+    source = {"ChecksumSHA256": "abc="}
+    assert restore.verify_copy(summed, {"ETag": "e", "ChecksumSHA256": "abc="}, lambda: source, never) == "checksum"
+    with pytest.raises(restore.Mismatch, match="SHA256"):
+        restore.verify_copy(summed, {"ETag": "e", "ChecksumSHA256": "xyz="}, lambda: source, never)
+
+
+# --- restore params --------------------------------------------------------------------------------------
+
+
+def test_params_round_trip_from_the_backup_copies_into_a_target_account(
+    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """prod -> backup by the params copier (as deployed), then backup -> a new account in another region."""
+    prod, backup = account_session(PROD), account_session(BACKUP)
+    prod.client("ssm").put_parameter(Name="/app/db/host", Value="db.internal", Type="String")
+    prod.client("ssm").put_parameter(Name="/app/db/password", Value="s3cret", Type="SecureString")
+    prod.client("secretsmanager").create_secret(Name="app/api-key", SecretString="k-1")
+    backup.client("ssm").put_parameter(Name="/app/not-a-copy", Value="x", Type="String")
+    key = backup.client("kms").create_key()["KeyMetadata"]["Arn"]
+    settings = params.Settings(f"arn:aws:iam::{PROD}:role/r", "/app/", "app/", key, None, REGION)
+    params.ParamsCopier(
+        settings,
+        prod.client("ssm"),
+        prod.client("secretsmanager"),
+        backup.client("ssm"),
+        backup.client("secretsmanager"),
+        sleep=lambda _: None,
+    ).run()
+    base = ["params", "--profile", "backup", "--from-region", REGION, "--to-profile", "target"]
+    base += ["--to-region", TARGET_REGION, "--path", "/app/", "--secret-prefix", "app/"]
+    target = account_session(TARGET, TARGET_REGION)
+
+    assert cli(*base) == 0
+    out = capsys.readouterr().out
+    assert "would restore  ssm:/app/db/password" in out and "would restore  secret:app/api-key" in out, out
+    assert "not-a-copy" not in out, "a parameter the copier did not make was offered"
+    assert target.client("ssm").describe_parameters()["Parameters"] == [], "the dry run wrote"
+
+    assert cli(*base, "--execute") == 0, capsys.readouterr()
+    ssm = target.client("ssm")
+    password = ssm.get_parameter(Name="/app/db/password", WithDecryption=True)["Parameter"]
+    assert password["Value"] == "s3cret" and password["Type"] == "SecureString"
+    assert ssm.get_parameter(Name="/app/db/host")["Parameter"]["Value"] == "db.internal"
+    assert target.client("secretsmanager").get_secret_value(SecretId="app/api-key")["SecretString"] == "k-1"
+    capsys.readouterr()
+
+    ssm.put_parameter(Name="/app/db/host", Value="changed-in-target", Type="String", Overwrite=True)
+    assert cli(*base, "--execute") == 0
+    assert "exists, kept   ssm:/app/db/host" in capsys.readouterr().out
+    assert ssm.get_parameter(Name="/app/db/host")["Parameter"]["Value"] == "changed-in-target"
+    assert cli(*base, "--execute", "--overwrite") == 0
+    assert ssm.get_parameter(Name="/app/db/host")["Parameter"]["Value"] == "db.internal"
+
+
+def test_params_bad_path_is_refused(sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["params", "--from-region", REGION, "--to-profile", "target", "--to-region", TARGET_REGION, "--path", "app"]
+    assert cli(*argv) == 2
+    assert "--path 'app': expected a path that starts and ends with '/'" in capsys.readouterr().err
+
+
+# --- restore snapshot ------------------------------------------------------------------------------------
+
+COPY_TAGS = [
+    {"Key": "failsafe:copied-by", "Value": "failsafe"},
+    {"Key": "failsafe:source", "Value": "snap-0123456789abcdef0"},
+    {"Key": "failsafe:copied-at", "Value": "2026-11-29T00:00:00Z"},
+]
+
+
+def test_ebs_copy_restores_to_a_volume_and_shares_re_encrypted(
+    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    ec2 = account_session(BACKUP).client("ec2")
+    volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8)["VolumeId"]
+    snap = ec2.create_snapshot(VolumeId=volume, TagSpecifications=[{"ResourceType": "snapshot", "Tags": COPY_TAGS}])[
+        "SnapshotId"
+    ]
+
+    assert cli("snapshot", "--id", snap) == 0
+    out = capsys.readouterr().out
+    assert "ebs snapshot" in out and "source snap-0123456789abcdef0" in out and "dry run" in out, out
+    assert len(ec2.describe_volumes()["Volumes"]) == 1
+
+    assert cli("snapshot", "--id", snap, "--execute", "--wait", "--target-id", "app-data") == 0, capsys.readouterr()
+    restored = [x for x in ec2.describe_volumes()["Volumes"] if x.get("SnapshotId") == snap]
+    assert len(restored) == 1 and {"Key": "Name", "Value": "app-data"} in restored[0]["Tags"], restored
+
+    key = account_session(BACKUP).client("kms").create_key()["KeyMetadata"]["Arn"]
+    assert cli("snapshot", "--id", snap, "--share-with", TARGET) == 2
+    assert "--kms-key-id is missing" in capsys.readouterr().err
+    assert cli("snapshot", "--id", snap, "--share-with", TARGET, "--kms-key-id", key, "--execute") == 0
+    out = capsys.readouterr().out
+    shared = out.split("snapshot ")[-1].split()[0]
+    permissions = ec2.describe_snapshot_attribute(SnapshotId=shared, Attribute="createVolumePermission")
+    assert permissions["CreateVolumePermissions"] == [{"UserId": TARGET}], (out, permissions)
+    assert ec2.describe_snapshots(SnapshotIds=[shared])["Snapshots"][0]["KmsKeyId"] == key
+
+
+def rds_copies(rds: Any) -> tuple[str, str]:
+    rds.create_db_instance(
+        DBInstanceIdentifier="appdb",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="admin",
+        MasterUserPassword="password123",
+        AllocatedStorage=20,
+    )
+    rds.create_db_snapshot(DBInstanceIdentifier="appdb", DBSnapshotIdentifier="failsafe-appdb-nightly", Tags=COPY_TAGS)
+    rds.create_db_cluster(
+        DBClusterIdentifier="appcluster",
+        Engine="aurora-postgresql",
+        MasterUsername="admin",
+        MasterUserPassword="password123",
+    )
+    rds.create_db_cluster_snapshot(
+        DBClusterIdentifier="appcluster", DBClusterSnapshotIdentifier="failsafe-appcluster-nightly", Tags=COPY_TAGS
+    )
+    return "failsafe-appdb-nightly", "failsafe-appcluster-nightly"
+
+
+def test_rds_instance_and_cluster_restore_from_copies(
+    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """moto supports RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot: no stubs."""
+    rds = account_session(BACKUP).client("rds")
+    instance_copy, cluster_copy = rds_copies(rds)
+
+    assert cli("snapshot", "--id", instance_copy, "--execute", "--wait", "--instance-class", "db.t3.small") == 0
+    out = capsys.readouterr().out
+    restored = rds.describe_db_instances(DBInstanceIdentifier="restored-failsafe-appdb-nightly")["DBInstances"][0]
+    assert restored["DBInstanceClass"] == "db.t3.small" and "available after" in out, out
+
+    assert cli("snapshot", "--id", cluster_copy, "--kind", "rds-cluster", "--execute", "--target-id", "app2") == 0
+    out = capsys.readouterr().out
+    assert rds.describe_db_clusters(DBClusterIdentifier="app2")["DBClusters"][0]["Engine"] == "aurora-postgresql"
+    assert "add one (--instance-class)" in out, out
+
+    assert cli("snapshot", "--id", "no-such-copy") == 2
+    assert "--id 'no-such-copy': expected" in capsys.readouterr().err
+
+
+def test_rds_copy_is_re_encrypted_and_shared_with_the_target_account(
+    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    rds = account_session(BACKUP).client("rds")
+    instance_copy, cluster_copy = rds_copies(rds)
+    key = account_session(BACKUP).client("kms").create_key()["KeyMetadata"]["Arn"]
+
+    assert cli("snapshot", "--id", instance_copy, "--share-with", TARGET, "--kms-key-id", key, "--execute") == 0
+    shared = restore.share_copy_id(instance_copy, TARGET)
+    attrs = rds.describe_db_snapshot_attributes(DBSnapshotIdentifier=shared)["DBSnapshotAttributesResult"]
+    assert {"AttributeName": "restore", "AttributeValues": [TARGET]} in attrs["DBSnapshotAttributes"], attrs
+    assert rds.describe_db_snapshots(DBSnapshotIdentifier=shared)["DBSnapshots"][0]["KmsKeyId"] == key
+    assert cli("snapshot", "--id", instance_copy, "--share-with", TARGET, "--kms-key-id", key, "--execute") == 0
+    assert "exists already" in capsys.readouterr().out, "a re-run must reuse the re-encrypted copy"
+
+    assert cli("snapshot", "--id", cluster_copy, "--share-with", TARGET, "--kms-key-id", key, "--execute") == 0
+    shared = restore.share_copy_id(cluster_copy, TARGET)
+    attrs = rds.describe_db_cluster_snapshot_attributes(DBClusterSnapshotIdentifier=shared)
+    values = attrs["DBClusterSnapshotAttributesResult"]["DBClusterSnapshotAttributes"]
+    assert {"AttributeName": "restore", "AttributeValues": [TARGET]} in values, values
+    assert cli("snapshot", "--id", cluster_copy, "--share-with", "12345", "--kms-key-id", key) == 2
+    assert "--share-with '12345': expected a 12-digit AWS account ID" in capsys.readouterr().err
+
+
+# --- restore recovery-point ------------------------------------------------------------------------------
+
+POINT = f"arn:aws:ec2:{REGION}::image/ami-0123456789abcdef0"
+ROLE = f"arn:aws:iam::{BACKUP}:role/failsafe-restore"
+
+
+def stub_backup(monkeypatch: pytest.MonkeyPatch, statuses: list[dict[str, Any]]) -> list[Stubber]:
+    real_client = restore._client
+    stubs: list[Stubber] = []
+
+    def client(sess: Any, service: str, region: str | None = None, pool: int = 10) -> Any:
+        made = real_client(sess, service, region, pool)
+        stub = Stubber(made)
+        stub.add_response(
+            "get_recovery_point_restore_metadata",
+            {
+                "BackupVaultArn": f"arn:aws:backup:{REGION}:{BACKUP}:backup-vault:vault",
+                "RecoveryPointArn": POINT,
+                "RestoreMetadata": {"InstanceType": "t3.micro", "SubnetId": "subnet-old"},
+                "ResourceType": "EC2",
+            },
+            {"BackupVaultName": "vault", "RecoveryPointArn": POINT},
+        )
+        stub.add_response(
+            "start_restore_job",
+            {"RestoreJobId": "job-1"},
+            {
+                "RecoveryPointArn": POINT,
+                "Metadata": {"InstanceType": "t3.micro", "SubnetId": "subnet-new"},
+                "IamRoleArn": ROLE,
+                "IdempotencyToken": ANY,
+                "ResourceType": "EC2",
+            },
+        )
+        for answer in statuses:
+            stub.add_response("describe_restore_job", answer, {"RestoreJobId": "job-1"})
+        stub.activate()
+        stubs.append(stub)
+        return made
+
+    monkeypatch.setattr(restore, "_client", client)
+    return stubs
+
+
+def test_recovery_point_restore_job_is_started_and_timed(
+    sessions: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stubbed: moto implements little of AWS Backup (no restore metadata or restore jobs); Stubber checks every
+    request against botocore's model of the Backup API."""
+    created = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    stubs = stub_backup(
+        monkeypatch,
+        [
+            {"RestoreJobId": "job-1", "Status": "RUNNING", "CreationDate": created},
+            {
+                "RestoreJobId": "job-1",
+                "Status": "COMPLETED",
+                "CreationDate": created,
+                "CompletionDate": created + timedelta(minutes=7, seconds=30),
+                "CreatedResourceArn": f"arn:aws:ec2:{REGION}:{BACKUP}:instance/i-0abc",
+            },
+        ],
+    )
+    argv = [
+        "recovery-point",
+        "--arn",
+        POINT,
+        "--vault",
+        "vault",
+        "--role-arn",
+        ROLE,
+        "--metadata",
+        "SubnetId=subnet-new",
+    ]
+
+    code = cli(*argv, "--execute", "--wait")
+    out = capsys.readouterr().out
+
+    assert code == 0, out
+    assert "SubnetId = subnet-new  (--metadata)" in out and "restore job job-1 COMPLETED in 450 s" in out, out
+    stubs[0].assert_no_pending_responses()
+
+
+def test_recovery_point_failed_job_exits_1_and_bad_metadata_exits_2(
+    sessions: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stubbed, as above."""
+    stub_backup(monkeypatch, [{"RestoreJobId": "job-1", "Status": "FAILED", "StatusMessage": "subnet not found"}])
+    argv = ["recovery-point", "--arn", POINT, "--vault", "vault", "--role-arn", ROLE]
+
+    assert cli(*argv, "--metadata", "SubnetId=subnet-new", "--execute", "--wait") == 1
+    assert "FAILED" in capsys.readouterr().out
+
+    assert cli(*argv, "--metadata", "no-equals-sign") == 2
+    assert "--metadata 'no-equals-sign': expected key=value" in capsys.readouterr().err
+    assert cli("recovery-point", "--arn", POINT, "--vault", "v", "--role-arn", "restore-role") == 2
+    assert "--role-arn 'restore-role': expected an IAM role ARN" in capsys.readouterr().err
