@@ -1,4 +1,4 @@
-"""``failsafe-dr`` / ``python -m failsafe.ops``: verify, drill, archive, fetch.
+"""``failsafe-dr`` / ``python -m failsafe.ops``: verify, drill, archive, fetch, capture.
 
 Errors a person can fix (no credentials, wrong account, throttling, a refused export, a bad config value)
 print one line on stderr and exit 2; failed checks exit 1; success exits 0.
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from failsafe.ops import archive, drill, retry, verify
+from failsafe.ops import archive, capture, dns, drill, restore, retry, verify
 
 EXIT_FAILED = 1
 EXIT_ERROR = 2
@@ -82,6 +83,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     checks = verify.run(
         verify.Sides(sides.get("prod"), sides.get("backup"), cfg.primary_region, cfg.dr_region), targets
     )
+    checks += dns.verify_checks(cfg, _outputs(args.outputs), args)  # through the DNS account's own profile
     print(verify.as_json(checks) if args.json else verify.table(checks))
     return EXIT_FAILED if any(c.ok is False for c in checks) else 0
 
@@ -157,6 +159,109 @@ def cmd_drill(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- capture ---------------------------------------------------------------------------------------------
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    try:
+        return _capture(args)
+    except capture.CaptureError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _capture(args: argparse.Namespace) -> int:
+    store = capture.Store(_session(args.archive_profile, args.archive_region).client("s3"), args.bucket)
+    if args.capture_command == "show":
+        at = capture.parse_stamp(args.at) if args.at else None
+        print(json.dumps(capture.show(store, args.service, args.account, at), indent=2))
+        return 0
+    if args.capture_command == "attach":
+        stored = capture.attach(store, args.prefix, [Path(f) for f in args.files])
+        print(json.dumps({"bucket": args.bucket, "stored": stored}, indent=2))
+        return 0
+    regions, max_drop = args.regions, args.max_drop_percent
+    if not regions or max_drop is None:
+        cfg = load_config(args.config_stack)
+        regions = regions or list(dict.fromkeys([cfg.primary_region, cfg.dr_region]))
+        max_drop = cfg.recovery.archive_max_shrink_percent if max_drop is None else max_drop
+    settings = capture.Settings(
+        regions=tuple(regions),
+        services=tuple(args.services or capture.SERVICES),
+        stacks=tuple(args.stacks),
+        rate=args.rate or None,
+        jitter=args.jitter,
+        budget_seconds=args.budget_seconds,
+        max_drop_percent=max_drop,
+        allow_drop=args.allow_drop,
+    )
+    settings.check()
+    if args.account_role_arn and settings.budget_seconds > 3300:
+        raise CliError(
+            f"--budget-seconds {settings.budget_seconds:g} with --account-role-arn: an assumed role's session "
+            "lasts one hour at most; keep the budget at 3300 or less"
+        )
+    if args.topic_arn and not re.fullmatch(r"arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w.-]+", args.topic_arn):
+        raise CliError(f"--topic-arn {args.topic_arn!r}: expected arn:aws:sns:<region>:<account>:<topic>")
+    targets = [capture.Target(_session(profile, regions[0])) for profile in args.account_profile or ()]
+    for role_arn in args.account_role_arn or ():
+        base = _session(None, regions[0])
+        targets.append(capture.Target(capture.assume_role_session(base, role_arn, regions[0]), role_arn))
+    sns = None
+    if args.topic_arn:
+        sns = _session(args.archive_profile, args.topic_arn.split(":")[3]).client("sns")
+    runs = capture.run(
+        targets or [capture.Target(_session(None, regions[0]))],
+        store,
+        settings,
+        sns=sns,
+        topic_arn=args.topic_arn,
+        out_dir=Path(args.out) if args.out else None,
+    )
+    summary = [
+        {
+            "account": r.account,
+            "status": "complete" if r.complete else "incomplete",
+            "run": r.run_key,
+            "reasons": r.reasons,
+            "unmanaged": {s.service: s.unmanaged for s in r.services},
+        }
+        for r in runs
+    ]
+    print(json.dumps({"bucket": args.bucket, "runs": summary}, indent=2))
+    return 0 if all(r.complete for r in runs) else EXIT_FAILED
+
+
+def _capture_parser(sub: Any) -> None:
+    c = sub.add_parser("capture", help="inventory the accounts; unmanaged resources as Pulumi import files")
+    csub = c.add_subparsers(dest="capture_command", required=True)
+    run = csub.add_parser("run", help="capture, validate against the previous capture, store (exit 1: incomplete)")
+    run.add_argument("--account-profile", action="append", help="AWS profile of an account to capture (repeatable)")
+    run.add_argument("--account-role-arn", action="append", help="read-only role to assume per account (repeatable)")
+    run.add_argument("--regions", nargs="+", help="default: config primaryRegion and drRegion")
+    run.add_argument("--services", nargs="+", choices=capture.SERVICES, help="default: all")
+    run.add_argument("--stacks", nargs="+", default=["prod", "dr"], help="stacks whose archived exports are managed")
+    run.add_argument("--topic-arn", help="SNS topic told about an incomplete run")
+    run.add_argument("--rate", type=float, default=capture.DEFAULT_RATE, help="calls/s per account; 0: no pacing")
+    run.add_argument("--jitter", type=float, default=capture.DEFAULT_JITTER, help="fraction of the interval")
+    run.add_argument("--budget-seconds", type=float, default=capture.DEFAULT_BUDGET_SECONDS)
+    run.add_argument("--max-drop-percent", type=float, help="default: config archiveMaxShrinkPercent")
+    run.add_argument("--allow-drop", action="store_true", help="the estate really shrank: accept the lower counts")
+    run.add_argument("--out", help="write the code-generation specs and codegen.tsv here (for CI)")
+    run.add_argument("--config-stack", default="prod", help="config read for the defaults above")
+    show = csub.add_parser("show", help="where the newest complete capture of a service and its code are")
+    show.add_argument("service", choices=capture.SERVICES)
+    show.add_argument("--at", help="at or before this time: 20261123T020000Z, 2026-11-23T02:00:00Z, 2026-11-23")
+    show.add_argument("--account", help="account ID (when captures of several accounts exist)")
+    attach = csub.add_parser("attach", help="store generated code next to its capture (new keys only)")
+    attach.add_argument("--prefix", required=True, help="capture/<account>/<service>/<timestamp>/")
+    attach.add_argument("files", nargs="+")
+    for p in (run, show, attach):
+        p.add_argument("--bucket", required=True, help="the dr stack's archive bucket")
+        p.add_argument("--archive-profile", help="AWS profile for the archive bucket (backup account)")
+        p.add_argument("--archive-region", help="archive bucket region (default: the profile's)")
+    c.set_defaults(func=cmd_capture)
+
+
 # --- parser ----------------------------------------------------------------------------------------------
 
 
@@ -176,6 +281,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--drills", help="directory of drill reports: also check the last drill met failsafe:rtoMinutes")
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.set_defaults(func=cmd_verify)
+    dns.add_verify_arguments(v)
 
     for name, func, text in (
         ("archive", cmd_archive, "validate a stack export and store it in the archive"),
@@ -224,6 +330,9 @@ def parser() -> argparse.ArgumentParser:
     finish = dsub.add_parser("finish", help="write the report (exit 1 if the RTO was missed)")
     finish.add_argument("--compare", help="previous report JSON (default: newest in --dir)")
     d.set_defaults(func=cmd_drill)
+    _capture_parser(sub)
+    restore.register(sub)
+    dns.register(sub)
     return root
 
 
