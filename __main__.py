@@ -9,7 +9,9 @@ import pulumi
 
 from failsafe.program import providers, wiring
 from failsafe.program.wiring import export
+from failsafe.settings import agreement
 from failsafe.settings.config import ConfigError, Role
+from failsafe_components.errors import ComponentArgsError
 
 try:
     cfg = wiring.load_from_pulumi()
@@ -22,77 +24,90 @@ aws = providers.build(cfg)
 protect = None if cfg.protect else False
 home = pulumi.ResourceOptions(provider=aws.home, protect=protect)
 
-if cfg.role is Role.DR:
-    from failsafe_components.backup_account import BackupAccount
-    from failsafe_components.ci_access import CiAccess
-    from failsafe_components.dns_failover import target_to_export
-    from failsafe_components.recovery_functions import RecoveryFunctions
+try:  # a component refusing its args is reported in config terms (the key to fix, in which file)
+    if cfg.role is Role.DR:
+        from failsafe_components.backup_account import BackupAccount
+        from failsafe_components.ci_access import CiAccess
+        from failsafe_components.dns_failover import target_to_export
+        from failsafe_components.recovery_functions import RecoveryFunctions
 
-    backup = BackupAccount("backup", wiring.backup_account(cfg), opts=home)
-    export(
-        backupAccountId=cfg.accounts.backup,
-        replicaBuckets=backup.replica_buckets,
-        replicaKmsKeyArn=backup.kms_key_arn,
-        backupVaultName=backup.vault_name,
-        vaultName=backup.vault_name,  # the name `failsafe-dr verify` reads
-        backupVaultArn=backup.vault_arn,
-        notificationsTopicArn=backup.topic_arn,
-        archiveBucketName=backup.archive_bucket_name,
-        restoreRoleArn=backup.restore_role_arn,
-        auditorRoleArn=backup.auditor_role_arn,
-        breakGlassRoleArn=backup.break_glass_role_arn,
-    )
-    if cfg.ci.enabled:
-        ci = CiAccess("ci", wiring.dr_ci_access(cfg, backup.kms_key_arn), opts=home)
-        export(ciEntryRoleArn=ci.entry_role_arn, archiveRoleArn=ci.archive_role_arn)  # archive.yml's role
-    if cfg.dr_endpoint is not None:
-        export(drEndpoint=target_to_export(cfg.dr_endpoint))  # prod's failover secondary
-    RecoveryFunctions("recovery", wiring.recovery_functions(cfg, backup.kms_key_arn, backup.topic_arn), opts=home)
-
-elif cfg.role is Role.PROD:
-    from failsafe_components.ci_access import CiAccess
-    from failsafe_components.dns_failover import DnsFailover
-    from failsafe_components.recovery_functions import ProdReadAccess
-    from failsafe_components.replicated_bucket import ReplicatedBucket
-
-    dr = pulumi.StackReference("dr", stack_name=cfg.dr_stack_name)
-    protected = {b: ReplicatedBucket(b, wiring.replicated_bucket(cfg, b, dr), opts=home) for b in cfg.protected_buckets}
-    export(
-        protectedBuckets={b: {"name": r.bucket_name, "arn": r.bucket_arn} for b, r in protected.items()},
-        rpoMinutes=cfg.replication.rpo_minutes,
-    )
-    if cfg.dns is not None:
-        failover = DnsFailover(
-            "failover",
-            wiring.dns_failover(cfg, dr, aws.metrics),
-            opts=pulumi.ResourceOptions(provider=aws.dns, protect=protect),
-        )
+        backup = BackupAccount("backup", wiring.backup_account(cfg), opts=home)
         export(
-            failoverWorstCaseSeconds=failover.worst_case_seconds,
-            failoverRtoBudgetSeconds=failover.rto_budget_seconds,
-            failoverHealthCheckId=failover.health_check_id,
+            backupAccountId=cfg.accounts.backup,
+            # the prod roles dr trusts: prod refuses to deploy when they disagree with its own (settings.agreement)
+            replicationRoleArns={b: cfg.replication_role_arn_for(b) for b in cfg.protected_buckets},
+            replicaBuckets=backup.replica_buckets,
+            replicaKmsKeyArn=backup.kms_key_arn,
+            backupVaultName=backup.vault_name,
+            vaultName=backup.vault_name,  # the name `failsafe-dr verify` reads
+            backupVaultArn=backup.vault_arn,
+            notificationsTopicArn=backup.topic_arn,
+            archiveBucketName=backup.archive_bucket_name,
+            restoreRoleArn=backup.restore_role_arn,
+            auditorRoleArn=backup.auditor_role_arn,
+            breakGlassRoleArn=backup.break_glass_role_arn,
         )
-    if cfg.ci.enabled:
-        ci = CiAccess("ci", wiring.prod_ci_access(cfg), opts=home)
-        preview_ci = CiAccess(
-            "preview-ci",
-            wiring.preview_ci_access(cfg),
-            opts=pulumi.ResourceOptions(provider=aws.preview_ci, protect=protect),
-        )
+        if cfg.ci.enabled:
+            ci = CiAccess("ci", wiring.dr_ci_access(cfg, backup.kms_key_arn), opts=home)
+            export(
+                ciEntryRoleArn=ci.entry_role_arn,  # deploy.yml (environment dr)
+                ciPrPreviewRoleArn=ci.pr_role_arn,  # pr-checks.yml: read-only preview of dr
+                archiveRoleArn=ci.archive_role_arn,  # archive.yml (environment archive)
+            )
+        if cfg.dr_endpoint is not None:
+            export(drEndpoint=target_to_export(cfg.dr_endpoint))  # prod's failover secondary
+        RecoveryFunctions("recovery", wiring.recovery_functions(cfg, backup.kms_key_arn, backup.topic_arn), opts=home)
+
+    elif cfg.role is Role.PROD:
+        from failsafe_components.ci_access import CiAccess
+        from failsafe_components.dns_failover import DnsFailover
+        from failsafe_components.recovery_functions import ProdReadAccess
+        from failsafe_components.replicated_bucket import ReplicatedBucket
+
+        dr = pulumi.StackReference("dr", stack_name=cfg.dr_stack_name)
+        dr.outputs.apply(lambda outputs: agreement.check_dr_outputs(cfg, outputs))  # one line if dr disagrees
+        protected = {
+            b: ReplicatedBucket(b, wiring.replicated_bucket(cfg, b, dr), opts=home) for b in cfg.protected_buckets
+        }
         export(
-            ciEntryRoleArn=ci.entry_role_arn,
-            previewCiEntryRoleArn=preview_ci.entry_role_arn,
-            previewDeployRoleArn=preview_ci.deploy_role_arn,
+            protectedBuckets={b: {"name": r.bucket_name, "arn": r.bucket_arn} for b, r in protected.items()},
+            rpoMinutes=cfg.replication.rpo_minutes,
         )
-    ProdReadAccess("dr-reader", wiring.prod_read_access(cfg), opts=home)  # the parameter copier's way in
+        if cfg.dns is not None:
+            failover = DnsFailover(
+                "failover",
+                wiring.dns_failover(cfg, dr, aws.metrics),
+                opts=pulumi.ResourceOptions(provider=aws.dns, protect=protect),
+            )
+            export(
+                failoverWorstCaseSeconds=failover.worst_case_seconds,
+                failoverRtoBudgetSeconds=failover.rto_budget_seconds,
+                failoverHealthCheckId=failover.health_check_id,
+            )
+        if cfg.ci.enabled:
+            ci = CiAccess("ci", wiring.prod_ci_access(cfg), opts=home)
+            preview_ci = CiAccess(
+                "preview-ci",
+                wiring.preview_ci_access(cfg, ci.pr_role_arn),
+                opts=pulumi.ResourceOptions(provider=aws.preview_ci, protect=protect),
+            )
+            export(
+                ciEntryRoleArn=ci.entry_role_arn,  # deploy.yml (environment prod)
+                ciPrPreviewRoleArn=ci.pr_role_arn,  # pr-checks.yml: read-only preview of prod
+                previewCiEntryRoleArn=preview_ci.entry_role_arn,
+                previewDeployRoleArn=preview_ci.deploy_role_arn,
+            )
+        ProdReadAccess("dr-reader", wiring.prod_read_access(cfg), opts=home)  # the parameter copier's way in
 
-else:
-    from failsafe_components.preview_function import PreviewFunction
+    else:
+        from failsafe_components.preview_function import PreviewFunction
 
-    app = PreviewFunction("app", wiring.preview_function(cfg), opts=home)
-    export(
-        prNumber=cfg.preview.pr_number,
-        url=app.url,
-        functionName=app.function_name,
-        imageDigest=app.image_digest,
-    )
+        app = PreviewFunction("app", wiring.preview_function(cfg), opts=home)
+        export(
+            prNumber=cfg.preview.pr_number,
+            url=app.url,
+            functionName=app.function_name,
+            imageDigest=app.image_digest,
+        )
+except ComponentArgsError as error:
+    raise pulumi.RunError(agreement.config_message(str(error), cfg.stack)) from None

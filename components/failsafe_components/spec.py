@@ -50,6 +50,10 @@ ROLE_SESSION_SECONDS = Range(3600, 43200)  # IAM's MaxSessionDuration range
 HEALTH_CHECK_PORT = Range(1, 65535)
 HEALTH_CHECK_THRESHOLD = Range(1, 10)  # Route 53 FailureThreshold
 FAILOVER_TTL_SECONDS = Range(0, 60)  # failover answers must be short-lived for clients to follow
+# S3 general purpose bucket names (S3 User Guide, "General purpose bucket naming rules"; not in botocore's model).
+S3_BUCKET_NAME_LENGTH = Range(3, 63)
+S3_BUCKET_NAME_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+S3_BUCKET_NAME_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,9 @@ from failsafe.settings.config import Role, StackConfig
 @dataclass(frozen=True)
 class Providers:
     home: aws.Provider  # the stack's own account and region
-    metrics: aws.Provider | None = None  # home account in the Route 53 metrics region (prod with DNS)
+    # the hosted zone's account in the Route 53 metrics region (prod with DNS): the account that owns the health
+    # checks, where Route 53 publishes their metrics; the failover alarm, its key and topic live there
+    metrics: aws.Provider | None = None
     dns: aws.Provider | None = None  # the hosted zone's account (prod with DNS)
     preview_ci: aws.Provider | None = None  # preview account, for its CI roles (prod with ciAccess)
 
@@ -38,7 +40,8 @@ def aws_provider(name: str, cfg: StackConfig, account_id: str, region: str) -> a
         allowed_account_ids=[account_id],
         assume_roles=[
             aws.ProviderAssumeRoleArgs(
-                role_arn=cfg.role_arn(account_id, cfg.deploy_role_name),
+                # CI's read-only role on pull requests, else the deploy role (docs/ci.md)
+                role_arn=cfg.role_arn(account_id, cfg.provider_role_name or cfg.deploy_role_name),
                 session_name=f"failsafe-{cfg.stack}",
             )
         ],
@@ -56,7 +59,7 @@ def provider_accounts(cfg: StackConfig) -> list[tuple[str, str]]:
         return [(cfg.accounts.preview, cfg.primary_region)]
     found = [(cfg.accounts.prod, cfg.primary_region)]
     if cfg.dns is not None:
-        found += [(cfg.accounts.prod, cfg.metrics_region), (cfg.accounts.dns, cfg.primary_region)]
+        found += [(cfg.accounts.dns, cfg.metrics_region), (cfg.accounts.dns, cfg.primary_region)]
     if cfg.ci.enabled:
         found.append((cfg.accounts.preview, cfg.primary_region))
     return found
@@ -76,7 +79,8 @@ def build(cfg: StackConfig) -> Providers:
     home = aws_provider("prod", cfg, cfg.accounts.prod, cfg.primary_region)
     metrics = dns = preview_ci = None
     if cfg.dns is not None:
-        metrics = aws_provider("prod-metrics", cfg, cfg.accounts.prod, cfg.metrics_region)
+        # named prod-metrics since it first served prod's account; with dnsAccountId = prod nothing changes
+        metrics = aws_provider("prod-metrics", cfg, cfg.accounts.dns, cfg.metrics_region)
         dns = aws_provider("dns", cfg, cfg.accounts.dns, cfg.primary_region)
     if cfg.ci.enabled:
         preview_ci = aws_provider("preview-ci", cfg, cfg.accounts.preview, cfg.primary_region)

@@ -20,8 +20,13 @@ from failsafe.program import providers
 from failsafe.settings.config import NAMESPACE, StackConfig, load
 from failsafe.settings.stackfiles import ROOT
 from failsafe_components.backup_account import BackupAccountArgs
-from failsafe_components.ci_access import CiAccessArgs, preview_boundary_arn, preview_deploy_role_name
-from failsafe_components.dns_failover import DnsFailoverArgs
+from failsafe_components.ci_access import (
+    CiAccessArgs,
+    preview_boundary_arn,
+    preview_deploy_role_name,
+    read_role_name,
+)
+from failsafe_components.dns_failover import DnsFailoverArgs, HoldSwitch
 from failsafe_components.preview_function import PreviewFunctionArgs
 from failsafe_components.recovery_functions import ProdReadAccessArgs, RecoveryFunctionsArgs
 from failsafe_components.replicated_bucket import ReplicatedBucketArgs
@@ -44,6 +49,7 @@ def backup_account(cfg: StackConfig) -> BackupAccountArgs:
         replica_buckets={b: cfg.replica_bucket_name(b) for b in cfg.protected_buckets},
         replication_role_arns={b: cfg.replication_role_arn_for(b) for b in cfg.protected_buckets},
         archive_bucket_name=cfg.archive_bucket_name,
+        deploy_role_arns=(cfg.role_arn(cfg.accounts.backup, cfg.deploy_role_name),),  # the dr providers' role
         object_lock_mode=cfg.object_lock.mode,
         object_lock_days=cfg.object_lock.retention_days,
         vault_min_retention_days=cfg.vault_lock.min_retention_days,
@@ -79,7 +85,9 @@ def recovery_functions(
 
 
 def dr_ci_access(cfg: StackConfig, archive_kms_key_arn: pulumi.Input[str]) -> CiAccessArgs:
-    """CI roles of the backup account: the dr deploy entry role and the archive job's writer role."""
+    """CI roles of the backup account: the dr deploy entry role, the archive job's writer role, and the read-only
+    pair for pull-request previews of dr (a PR role that can only assume the account's read-only role)."""
+    reader = read_role_name(cfg.name_prefix)
     return CiAccessArgs(
         cfg.name_prefix,
         cfg.ci.github_repository,
@@ -89,6 +97,8 @@ def dr_ci_access(cfg: StackConfig, archive_kms_key_arn: pulumi.Input[str]) -> Ci
         cfg.deploy_role_name,
         archive_bucket_name=cfg.archive_bucket_name,
         archive_kms_key_arn=archive_kms_key_arn,
+        pr_read_role_arns=(cfg.role_arn(cfg.accounts.backup, reader),),
+        read_role_name=reader,
     )
 
 
@@ -113,9 +123,15 @@ def replicated_bucket(cfg: StackConfig, bucket: str, dr: pulumi.StackReference) 
 def dns_failover(
     cfg: StackConfig, dr: pulumi.StackReference, metrics_provider: pulumi.ProviderResource
 ) -> DnsFailoverArgs:
-    """The failover record of prod; its secondary is dr's ``drEndpoint`` output unless config names one."""
+    """The failover record of prod; its secondary is dr's ``drEndpoint`` output unless config names one.
+
+    ``metrics_provider`` is the hosted zone's account in us-east-1 (providers.build): the alarm reads the health
+    check's metrics in the account that owns the check. The switch's names come from config, so ``failsafe-dr dns``
+    addresses the same metric without reading state.
+    """
     dns = cfg.dns
     assert dns is not None  # the caller builds DnsFailover only when dnsRecordName is set
+    switch = dns.switch
     return DnsFailoverArgs(
         record_name=dns.record_name,
         zone_id=dns.zone_id,
@@ -132,7 +148,17 @@ def dns_failover(
         regions=dns.regions,
         secondary_health_check=dns.secondary_health_check,
         ttl_seconds=dns.ttl_seconds,
+        alias_ipv6=dns.alias_ipv6,
+        hold_switch=HoldSwitch(
+            region=switch.region,
+            namespace=switch.namespace,
+            metric_name=switch.metric_name,
+            dimension_name=switch.dimension_name,
+            dimension_value=switch.dimension_value,
+            alarm_name=switch.alarm_name,
+        ),
         alarm_topic_arn=dns.alarm_topic_arn,
+        alarm_subscriptions=(dns.alarm_subscription,) if dns.alarm_subscription else (),
         alarm_provider=metrics_provider,
         name_prefix=cfg.name_prefix,
     )
@@ -142,6 +168,8 @@ def prod_ci_access(cfg: StackConfig) -> CiAccessArgs:
     """prod's CI entry role: it must reach every provider of the prod stack (prod, and the preview and DNS accounts),
     not only prod's deploy role."""
     home = cfg.role_arn(cfg.accounts.prod, cfg.deploy_role_name)
+    reader = read_role_name(cfg.name_prefix)
+    accounts = dict.fromkeys(account for account, _ in providers.provider_accounts(cfg))
     return CiAccessArgs(
         cfg.name_prefix,
         cfg.ci.github_repository,
@@ -150,11 +178,16 @@ def prod_ci_access(cfg: StackConfig) -> CiAccessArgs:
         "prod",
         cfg.deploy_role_name,
         extra_role_arns=tuple(arn for arn in providers.assumed_role_arns(cfg) if arn != home),
+        # PR previews of prod: the read-only role of every account prod's providers touch (the preview account's is
+        # made by preview_ci_access; a separate DNS account's by its bootstrap, see docs/ci.md)
+        pr_read_role_arns=tuple(cfg.role_arn(account, reader) for account in accounts),
+        read_role_name=reader,
     )
 
 
-def preview_ci_access(cfg: StackConfig) -> CiAccessArgs:
-    """Built by prod (in the preview account): the scoped role that deploys and destroys pr-<n> stacks."""
+def preview_ci_access(cfg: StackConfig, prod_pr_role_arn: pulumi.Input[str] | None = None) -> CiAccessArgs:
+    """Built by prod (in the preview account): the scoped role that deploys and destroys pr-<n> stacks, and, given
+    prod's PR preview role, the preview account's read-only role that a PR preview of prod reads it with."""
     return CiAccessArgs(
         cfg.name_prefix,
         cfg.ci.github_repository,
@@ -163,6 +196,8 @@ def preview_ci_access(cfg: StackConfig) -> CiAccessArgs:
         "preview",
         preview_deploy_role_name(cfg.name_prefix),
         preview=True,
+        read_role_name=read_role_name(cfg.name_prefix) if prod_pr_role_arn is not None else None,
+        read_role_trusted_arns=(prod_pr_role_arn,) if prod_pr_role_arn is not None else (),
     )
 
 

@@ -54,21 +54,74 @@ LOG_RETENTION_DAYS = (
     3288,
     3653,
 )
-MAX_BUCKET_NAME = 63
+
+
+# Keys every stack must agree on: dr trusts prod's roles and builds prod's replica buckets from them, without reading
+# prod. They are set once, in Pulumi.yaml; a stack file that sets one is refused (failsafe.settings.stackfiles), so
+# dr and prod cannot drift apart. (A preview stack may set deployRoleName: it deploys with the scoped preview role.)
+SHARED_KEYS = frozenset(
+    {
+        "prodAccountId",
+        "backupAccountId",
+        "identityAccountId",
+        "previewAccountId",
+        "dnsAccountId",
+        "primaryRegion",
+        "drRegion",
+        "metricsRegion",
+        "protectedBuckets",
+        "replicationRoleName",
+        "namePrefix",
+        "bucketNamePrefix",
+        "deployRoleName",
+        "githubRepository",
+    }
+)
+
+
+def file_to_edit(key: str, stack: str | None = None) -> str:
+    """Where a person fixes ``key``: shared keys in Pulumi.yaml, per-stack keys in the stack's own file (previews in
+    the template they are generated from). Never `pulumi config set`, which writes a stack file."""
+    if key in SHARED_KEYS:
+        return "Pulumi.yaml (shared by every stack; no stack file may set it)"
+    if stack is not None and PREVIEW_STACK.match(stack):
+        return "Pulumi.pr.template.yaml, then regenerate with `python -m failsafe preview-config`"
+    target = f"Pulumi.{stack}.yaml" if stack else "the stack's Pulumi.<stack>.yaml"
+    return f"{target} (or the default in Pulumi.yaml)"
 
 
 class ConfigError(ValueError):
-    """A configuration value that failsafe refuses; ``str()`` is the whole message for a person."""
+    """A configuration value that failsafe refuses; ``str()`` is the whole message for a person, on one line: where
+    (``file:line`` when known), the key, the value, what is expected, and which file to edit."""
 
-    def __init__(self, key: str, value: object, expected: str) -> None:
+    def __init__(
+        self, key: str, value: object, expected: str, *, where: str | None = None, stack: str | None = None
+    ) -> None:
         self.key = key
         self.value = value
         self.expected = expected
-        shown = "(not set)" if value is None else repr(value)
-        super().__init__(
-            f"invalid config {NAMESPACE}:{key} = {shown}: expected {expected}. "
-            f"Fix it in Pulumi.yaml or the stack's Pulumi.<stack>.yaml (pulumi config set {NAMESPACE}:{key} ...)."
+        self.where = where
+        self.stack = stack
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        shown = "(not set)" if self.value is None else repr(self.value)
+        prefix = f"{self.where}: " if self.where else ""
+        text = (
+            f"{prefix}invalid config {NAMESPACE}:{self.key} = {shown}: expected {self.expected}. "
+            f"Fix it in {file_to_edit(self.key, self.stack)}."
         )
+        return " ".join(text.split())
+
+    def __str__(self) -> str:
+        return self.message
+
+    def in_stack(self, stack: str) -> ConfigError:
+        """The same error, advising the stack's own file."""
+        self.stack = self.stack or stack
+        self.args = (self.message,)
+        return self
 
 
 class Role(StrEnum):
@@ -158,6 +211,38 @@ class Dns:
     ttl_seconds: int
     rto_seconds: int
     alarm_topic_arn: str | None
+    alarm_subscription: tuple[str, str] | None  # (protocol, endpoint) on the created topic
+    alias_ipv6: bool
+    switch: DnsSwitch
+
+
+@dataclass(frozen=True)
+class DnsSwitch:
+    """The operators' data-plane switch (see docs/dns-failover.md): ``failsafe-dr dns`` writes ``metric_name``
+    (1 = hold traffic on DR, 0 = release) and the DnsFailover component alarms on it. Named here, from config alone,
+    so the CLI and the program agree without reading state."""
+
+    region: str
+    namespace: str
+    metric_name: str
+    dimension_name: str
+    dimension_value: str
+    alarm_name: str
+
+
+DNS_SWITCH_NAMESPACE = "Failsafe/DnsSwitch"
+DNS_SWITCH_METRIC = "HoldOnDr"
+DNS_SUBSCRIPTION_PROTOCOLS = ("email", "email-json", "https", "sms", "sqs", "lambda", "firehose")
+ROUTE53_METRICS_REGION = "us-east-1"  # Route 53 publishes health-check metrics only there
+
+
+@cache
+def alarm_health_check_regions() -> tuple[str, ...]:
+    """Regions Route 53 accepts for the alarm of a CLOUDWATCH_METRIC health check (botocore's CloudWatchRegion)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("route53")
+    return tuple(model.shape_for("CloudWatchRegion").enum)
 
 
 @dataclass(frozen=True)
@@ -206,6 +291,9 @@ class StackConfig:
     preview: Preview | None
     ci: Ci
     policy_exemptions: tuple[tuple[str, str], ...] = ()  # (policy name, resource name or URN)
+    # the role the aws providers assume when it is not the deploy role: CI's read-only role for the previews of a
+    # pull request (`pulumi preview --config failsafe:providerRoleName=...`, never set in a stack file)
+    provider_role_name: str = ""
 
     @property
     def protect(self) -> bool:
@@ -374,15 +462,32 @@ def _accounts(raw: _Raw) -> Accounts:
     identity = _account(raw, "identityAccountId")
     preview = _account(raw, "previewAccountId")
     dns = _account(raw, "dnsAccountId") if raw.opt_str("dnsAccountId") else prod
-    if backup == prod:
-        raise ConfigError(
-            "backupAccountId",
-            backup,
-            "an account other than prodAccountId: a backup in the account it protects is lost with it",
-        )
-    if backup == preview:
-        raise ConfigError("backupAccountId", backup, "an account other than previewAccountId")
-    return Accounts(prod=prod, backup=backup, identity=identity, preview=preview, dns=dns)
+    accounts = Accounts(prod=prod, backup=backup, identity=identity, preview=preview, dns=dns)
+    by_key = {
+        "prodAccountId": prod,
+        "backupAccountId": backup,
+        "identityAccountId": identity,
+        "previewAccountId": preview,
+        "dnsAccountId": dns,
+    }
+    for key, other, reason in ACCOUNTS_THAT_DIFFER:
+        if key == "dnsAccountId" and not raw.opt_str("dnsAccountId"):
+            continue  # empty: the production account holds the zone
+        if by_key[key] == by_key[other]:
+            raise ConfigError(key, by_key[key], f"an account other than {other}: {reason}")
+    return accounts
+
+
+# Pairs of accounts that must differ (the first key is the one an error names), each with the reason.
+ACCOUNTS_THAT_DIFFER: tuple[tuple[str, str, str], ...] = (
+    ("backupAccountId", "prodAccountId", "a backup in the account it protects is lost with it"),
+    ("backupAccountId", "previewAccountId", "pull-request code runs in the preview account"),
+    ("backupAccountId", "identityAccountId", "the backup account's human roles must be assumed from outside it"),
+    ("backupAccountId", "dnsAccountId", "prod's deploy role reaches the DNS account"),
+    ("identityAccountId", "prodAccountId", "whoever controls prod must not also hold the keys to the backup account"),
+    ("identityAccountId", "previewAccountId", "pull-request code runs in the preview account"),
+    ("dnsAccountId", "previewAccountId", "pull-request code runs in the preview account and must not reach the zone"),
+)
 
 
 def _replication(raw: _Raw) -> Replication:
@@ -448,17 +553,47 @@ def _dns(raw: _Raw) -> Dns | None:
         return None
     if not _is_hostname(record):
         raise ConfigError("dnsRecordName", record, "a fully qualified record name such as app.example.com")
+    record = record.rstrip(".").lower()
     zone_id = raw.opt_str("dnsZoneId")
     zone_name = raw.opt_str("dnsZoneName")
     if zone_id is None and zone_name is None:
         raise ConfigError("dnsZoneId", None, "a hosted zone ID, or set dnsZoneName to look the zone up by name")
     if zone_id is not None and not HOSTED_ZONE_ID.match(zone_id):
         raise ConfigError("dnsZoneId", zone_id, "a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
-    primary = parse_dns_target("dnsPrimaryTarget", raw.str("dnsPrimaryTarget", "the production endpoint"))
+    if zone_name is None or not _is_hostname(zone_name):
+        raise ConfigError(
+            "dnsZoneName",
+            zone_name,
+            "the hosted zone's name, e.g. example.com, next to dnsZoneId (failsafe checks that dnsRecordName is in "
+            "the zone and that no CNAME sits at its apex before Route 53 refuses the change)",
+        )
+    zone_name = zone_name.rstrip(".").lower()
+    if record != zone_name and not record.endswith("." + zone_name):
+        raise ConfigError(
+            "dnsRecordName", record, f"a name inside dnsZoneName {zone_name} (Route 53 refuses records outside it)"
+        )
+    primary_text = raw.str("dnsPrimaryTarget", "the production endpoint")
+    primary = parse_dns_target("dnsPrimaryTarget", primary_text)
     secondary_text = raw.opt_str("dnsSecondaryTarget")
     secondary = parse_dns_target("dnsSecondaryTarget", secondary_text) if secondary_text else None
     if secondary is not None and secondary == primary:
         raise ConfigError("dnsSecondaryTarget", secondary_text, "a target different from dnsPrimaryTarget")
+    for key, text, target in (
+        ("dnsPrimaryTarget", primary_text, primary),
+        ("dnsSecondaryTarget", secondary_text, secondary),
+    ):
+        if target is not None and target.kind == "cname" and record == zone_name:
+            raise ConfigError(
+                key, text, f"an alias: or ip: target: {record} is the apex of its zone, where DNS allows no CNAME"
+            )
+    alias_ipv6 = raw.bool("dnsAliasIpv6")
+    if alias_ipv6 and primary.kind == "alias" and secondary is not None and secondary.kind != "alias":
+        raise ConfigError(
+            "dnsSecondaryTarget",
+            secondary_text,
+            "an alias: target like dnsPrimaryTarget while dnsAliasIpv6 is true (the primary's AAAA record needs an "
+            "AAAA secondary), or set dnsAliasIpv6 false",
+        )
     protocol = raw.choice("dnsHealthCheckProtocol", ("HTTPS", "HTTP"))
     interval = raw.int("dnsHealthCheckInterval", 10, 30, " and exactly 10 or 30 (Route 53's two intervals)")
     if interval not in (10, 30):
@@ -469,11 +604,32 @@ def _dns(raw: _Raw) -> Dns | None:
     path = raw.str("dnsHealthCheckPath")
     if not path.startswith("/"):
         raise ConfigError("dnsHealthCheckPath", path, "a path starting with /")
+    metrics_region = _region(raw, "metricsRegion")
+    if metrics_region != ROUTE53_METRICS_REGION:
+        raise ConfigError(
+            "metricsRegion",
+            metrics_region,
+            f"{ROUTE53_METRICS_REGION} while dnsRecordName is set (Route 53 publishes health-check metrics only there)",
+        )
     topic = raw.opt_str("dnsAlarmTopicArn")
-    if topic is not None and not re.fullmatch(r"arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}", topic):
-        raise ConfigError("dnsAlarmTopicArn", topic, "an SNS topic ARN, or empty to create a topic")
+    if topic is not None:
+        match = re.fullmatch(r"arn:aws[\w-]*:sns:([\w-]+):\d{12}:[\w-]{1,256}", topic)
+        if not match:
+            raise ConfigError("dnsAlarmTopicArn", topic, "an SNS topic ARN, or empty to create a topic")
+        if match.group(1) != metrics_region:
+            raise ConfigError(
+                "dnsAlarmTopicArn", topic, f"a topic in {metrics_region} (an alarm notifies topics in its own region)"
+            )
+    subscription = _dns_subscription(raw.opt_str("dnsAlarmSubscription"))
+    if topic is None and subscription is None:
+        raise ConfigError(
+            "dnsAlarmSubscription",
+            None,
+            "'email:<address>', 'https://<url>', 'sms:<number>' or 'sqs:|lambda:<arn>' for the created alarm topic "
+            "(a topic nobody subscribes to tells nobody), or set dnsAlarmTopicArn",
+        )
     return Dns(
-        record_name=record.rstrip(".").lower(),
+        record_name=record,
         zone_id=zone_id,
         zone_name=zone_name,
         primary=primary,
@@ -489,13 +645,65 @@ def _dns(raw: _Raw) -> Dns | None:
         ttl_seconds=raw.int("dnsTtl", *spec.FAILOVER_TTL_SECONDS, " (failover records must be short-lived)"),
         rto_seconds=raw.int("dnsRtoSeconds", 1, 86400),
         alarm_topic_arn=topic,
+        alarm_subscription=subscription,
+        alias_ipv6=alias_ipv6,
+        switch=_dns_switch(raw, record),
+    )
+
+
+def _dns_subscription(text: str | None) -> tuple[str, str] | None:
+    """``dnsAlarmSubscription``: ``email:ops@example.com``, ``https://hooks.example.com/x``, ``sms:+15555550100``,
+    ``sqs:<queue arn>`` or ``lambda:<function arn>`` -> (protocol, endpoint)."""
+    if text is None:
+        return None
+    protocol, endpoint = ("https", text) if text.startswith("https://") else text.partition(":")[::2]
+    valid = {
+        "email": re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", endpoint),
+        "email-json": re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", endpoint),
+        "https": re.fullmatch(r"https://[^\s]+", endpoint),
+        "sms": re.fullmatch(r"\+\d{6,15}", endpoint),
+        "sqs": re.fullmatch(r"arn:aws[\w-]*:sqs:[\w-]+:\d{12}:[\w.-]+", endpoint),
+        "lambda": re.fullmatch(r"arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w.:-]+", endpoint),
+        "firehose": re.fullmatch(r"arn:aws[\w-]*:firehose:[\w-]+:\d{12}:deliverystream/[\w.-]+", endpoint),
+    }
+    if protocol not in DNS_SUBSCRIPTION_PROTOCOLS or not valid.get(protocol):
+        raise ConfigError(
+            "dnsAlarmSubscription",
+            text,
+            "'email:<address>', 'https://<url>', 'sms:+<number>', 'sqs:<queue arn>' or 'lambda:<function arn>'",
+        )
+    return protocol, endpoint
+
+
+def _dns_switch(raw: _Raw, record: str) -> DnsSwitch:
+    """The switch lives in dnsSwitchRegion (default drRegion): it must work while the primary's region is down."""
+    primary_region = _region(raw, "primaryRegion")
+    region = _region(raw, "dnsSwitchRegion") if raw.opt_str("dnsSwitchRegion") else _region(raw, "drRegion")
+    if region not in alarm_health_check_regions():
+        raise ConfigError(
+            "dnsSwitchRegion", region, "a region Route 53 accepts for an alarm-based health check (see botocore)"
+        )
+    if region == primary_region:
+        raise ConfigError(
+            "dnsSwitchRegion",
+            region,
+            f"a region other than primaryRegion ({primary_region}): the switch must work "
+            "while the primary's region is down",
+        )
+    return DnsSwitch(
+        region=region,
+        namespace=DNS_SWITCH_NAMESPACE,
+        metric_name=DNS_SWITCH_METRIC,
+        dimension_name="Record",
+        dimension_value=record,
+        alarm_name=f"{raw.str('namePrefix')}-dns-hold-dr-{record}",
     )
 
 
 def _preview(raw: _Raw, stack: str) -> Preview:
     match = PREVIEW_STACK.match(stack)
     number_raw = raw.opt_str("prNumber")
-    if number_raw is None:
+    if number_raw is None or number_raw == "0":  # 0: Pulumi.yaml's default, "not a preview"
         raise ConfigError(
             "prNumber",
             None,
@@ -537,7 +745,20 @@ def _preview(raw: _Raw, stack: str) -> Preview:
 
 
 def load(stack: str, get: Getter) -> StackConfig:
-    """Validate a stack's raw config (``get(key)`` returns the engine's string or None)."""
+    """Validate a stack's raw config (``get(key)`` returns the engine's string or None). Every refusal is a
+    :class:`ConfigError` that names the key and the file to edit; every derived physical name is checked against
+    AWS's limits (:mod:`failsafe.settings.awsnames`)."""
+    from failsafe.settings import awsnames
+
+    try:
+        cfg = _load(stack, get)
+        awsnames.check_derived_names(cfg)
+    except ConfigError as error:
+        raise error.in_stack(stack) from None
+    return cfg
+
+
+def _load(stack: str, get: Getter) -> StackConfig:
     raw = _Raw(get)
     role_text = raw.choice("role", tuple(r.value for r in Role))
     role = Role(role_text)
@@ -559,27 +780,43 @@ def load(stack: str, get: Getter) -> StackConfig:
     deploy_role = raw.str("deployRoleName")
     if not ROLE_NAME.match(deploy_role):
         raise ConfigError("deployRoleName", deploy_role, "an IAM role name (1-64 of letters, digits, +=,.@_-)")
+    provider_role = raw.opt_str("providerRoleName") or ""
+    if provider_role and not ROLE_NAME.match(provider_role):
+        raise ConfigError("providerRoleName", provider_role, "empty, or an IAM role name (1-64 of [A-Za-z0-9+=,.@_-])")
 
     buckets = raw.str_list("protectedBuckets")
     if not buckets:
         raise ConfigError("protectedBuckets", [], "at least one bucket name: failsafe exists to protect data")
-    longest = max(len(f"{bucket_prefix}-{b}-replica-{dr_region}") for b in buckets)
     for bucket in buckets:
         if not BUCKET_LABEL.match(bucket):
             raise ConfigError("protectedBuckets", list(buckets), f"lowercase S3 name parts; {bucket!r} is not one")
     if len(set(buckets)) != len(buckets):
         raise ConfigError("protectedBuckets", list(buckets), "each bucket listed once")
-    if longest > MAX_BUCKET_NAME:
-        raise ConfigError(
-            "bucketNamePrefix",
-            bucket_prefix,
-            f"a shorter prefix: '<prefix>-<bucket>-replica-<region>' must fit S3's {MAX_BUCKET_NAME} characters",
-        )
 
     dr_stack = raw.opt_str("drStackName")
     if role is Role.PROD and (dr_stack is None or not re.fullmatch(r"[\w.-]+/[\w.-]+/[\w.-]+", dr_stack)):
         raise ConfigError(
             "drStackName", dr_stack, "the dr stack's fully qualified name <org>/<project>/<stack> (prod reads it)"
+        )
+    if role is Role.PROD and dr_stack is not None and dr_stack.rsplit("/", 1)[-1] == stack:
+        raise ConfigError(
+            "drStackName", dr_stack, f"the dr stack, not {stack!r} itself (a stack that reads itself is a cycle)"
+        )
+    metrics_region = _region(raw, "metricsRegion")
+    dns_says_it = role is Role.PROD and raw.opt_str("dnsRecordName") is not None  # _dns refuses it in its words
+    if metrics_region != ROUTE53_METRICS_REGION and not dns_says_it:
+        raise ConfigError(
+            "metricsRegion",
+            metrics_region,
+            f"{ROUTE53_METRICS_REGION}: Route 53 publishes health-check metrics only there, and the alarms that read "
+            "them must live there too",
+        )
+    if role is Role.PREVIEW and deploy_role != f"{name_prefix}-preview-deploy":
+        raise ConfigError(
+            "deployRoleName",
+            deploy_role,
+            f"{name_prefix}-preview-deploy, the scoped role prod's CiAccess creates in the preview account for "
+            "preview stacks (<namePrefix>-preview-deploy)",
         )
 
     endpoint_text = raw.opt_str("drEndpoint")
@@ -602,8 +839,9 @@ def load(stack: str, get: Getter) -> StackConfig:
         accounts=accounts,
         primary_region=primary,
         dr_region=dr_region,
-        metrics_region=_region(raw, "metricsRegion"),
+        metrics_region=metrics_region,
         deploy_role_name=deploy_role,
+        provider_role_name=provider_role,
         name_prefix=name_prefix,
         bucket_name_prefix=bucket_prefix,
         dr_stack_name=dr_stack,

@@ -2,13 +2,14 @@
 
     python -m failsafe plan prod            # what prod would declare, as a table
     python -m failsafe plan prod --json     # every resource: type, name, URN, parent, provider, inputs, deps, options
-    python -m failsafe check prod           # plan + the policy pack over the analyzer protocol; non-zero on violations
+    python -m failsafe check prod           # plan + the policy pack over the analyzer protocol + the access proofs
+                                            # (docs/access-proofs.md); non-zero on violations or failing paths
     python -m failsafe policy-config prod   # the pack's config for this stack, generated from its config
     python -m failsafe preview-config 42 --branch feature/x --commit 0123abc   # writes Pulumi.pr-42.yaml
 
 No Pulumi CLI and no AWS credentials are needed: the real program runs under Pulumi's mock runtime with the
-stack's real config files (see failsafe/tooling/harness.py). Exit codes: 0 fine, 1 policy violations, 2 bad config
-or bad arguments.
+stack's real config files (see failsafe/tooling/harness.py). Exit codes: 0 fine, 1 policy violations or access paths
+that do not hold, 2 bad config or bad arguments.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from failsafe.settings import stackfiles
+from failsafe.settings import agreement, stackfiles
 from failsafe.settings.config import ConfigError, Role, StackConfig, load_mapping
 from failsafe.tooling import harness
 
@@ -49,14 +50,21 @@ def plan_stack(stack: str, overrides: dict[str, Any] | None = None, preview: boo
     raw, cfg = stack_config(stack, overrides)
     references: dict[str, Any] = {}
     if cfg.role is Role.PROD and cfg.dr_stack_name:
-        dr_stack = cfg.dr_stack_name.rsplit("/", 1)[-1]
+        try:  # the dr -> prod order as a graph: a stack that reads itself, or any cycle, is refused
+            order = stackfiles.stack_order(stack, overrides=overrides)
+        except (ConfigError, stackfiles.StackFileError) as error:
+            raise PlanError(str(error)) from None
+        dr_stack = order[-2]
         dr_plan = plan_stack(dr_stack, overrides)  # a what-if applies to the estate, so to dr as well
         if dr_plan.error:
             raise PlanError(f"planning {dr_stack} (read by {stack} through {cfg.dr_stack_name}): {dr_plan.error}")
+        disagreement = agreement.dr_disagreement(cfg, dr_plan.outputs)  # what dr exports vs what prod expects
+        if disagreement is not None:
+            raise PlanError(str(disagreement.in_stack(stack)))
         references[cfg.dr_stack_name] = dr_plan.outputs
     plan = harness.run_program(stack, raw, references, preview=preview)
     if plan.error:
-        raise PlanError(plan.error)
+        raise PlanError(agreement.config_message(plan.error, stack))  # component args named as config keys
     return plan
 
 
@@ -170,8 +178,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from failsafe.tooling import gate  # the analyzer client; imported here so `plan` never starts gRPC
+    from failsafe.tooling import gate, sarif  # the analyzer client; imported here so `plan` never starts gRPC
 
+    if args.sarif:  # the same findings, also as SARIF 2.1.0 for GitHub code scanning
+        return sarif.check(args.stack, json_output=args.json, path=args.sarif)
     return gate.check(args.stack, json_output=args.json)
 
 
@@ -193,7 +203,10 @@ def cmd_policy_config(args: argparse.Namespace) -> int:
 def cmd_preview_config(args: argparse.Namespace) -> int:
     if args.pr_number < 1:
         raise PlanError(f"pr-number {args.pr_number}: expected a pull request number, 1 or more")
-    document = stackfiles.render_preview(args.pr_number, args.branch, args.commit)
+    try:
+        document = stackfiles.render_preview(args.pr_number, args.branch, args.commit)
+    except stackfiles.StackFileError as error:
+        raise PlanError(str(error)) from None
     stack = f"pr-{args.pr_number}"
     # Validate before writing, so a bad branch or commit never leaves a half-made stack file behind.
     stack_config(stack, overrides=dict(document["config"]))
@@ -222,9 +235,10 @@ def parser() -> argparse.ArgumentParser:
         help="override a config value for this plan only (what-if), e.g. --set dnsTtl=30",
     )
     plan.set_defaults(func=cmd_plan)
-    check = sub.add_parser("check", help="plan, then run the policy pack over the plan")
+    check = sub.add_parser("check", help="plan, then run the policy pack and the access proofs over the plan")
     check.add_argument("stack")
     check.add_argument("--json", action="store_true")
+    check.add_argument("--sarif", metavar="FILE", type=Path, help="also write the findings as SARIF 2.1.0")
     check.set_defaults(func=cmd_check)
     policy = sub.add_parser("policy-config", help="generate the policy pack's config for a stack")
     policy.add_argument("stack")

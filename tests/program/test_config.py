@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from failsafe.settings import stackfiles
-from failsafe.settings.config import ConfigError, Role, load, load_mapping
+from failsafe.settings.config import SHARED_KEYS, ConfigError, Role, load, load_mapping
 from failsafe.tooling import harness
 from tests.support.plans import ROOT
 
@@ -54,8 +54,17 @@ INVALID = [
     ("prod", "dnsPrimaryTarget", "primary.example.com", "'cname:<host>'"),
     ("prod", "dnsSecondaryTarget", "cname:primary.app.example.com", "different from dnsPrimaryTarget"),
     ("prod", "dnsZoneId", "not-a-zone", "hosted zone ID"),
+    ("prod", "dnsZoneName", None, "the hosted zone's name"),
+    ("prod", "dnsRecordName", "app.example.org", "a name inside dnsZoneName example.com"),
+    ("prod", "dnsAlarmSubscription", None, "for the created alarm topic"),
+    ("prod", "dnsAlarmSubscription", "pager:oncall", "'email:<address>'"),
+    ("prod", "dnsAlarmSubscription", "email:not-an-address", "'email:<address>'"),
+    ("prod", "dnsAlarmTopicArn", "arn:aws:sns:eu-west-1:111111111111:ops", "a topic in us-east-1"),
+    ("prod", "dnsSwitchRegion", "eu-west-1", "other than primaryRegion"),
+    ("prod", "dnsSwitchRegion", "us-isob-east-9", "AWS region name"),
+    ("prod", "metricsRegion", "eu-west-2", "us-east-1 while dnsRecordName is set"),
     ("prod", "githubRepository", "no-slash", "owner/repository"),
-    ("prod", "bucketNamePrefix", "x" * 50, "fit S3's 63 characters"),
+    ("prod", "bucketNamePrefix", "x" * 50, "S3 bucket name"),
     ("pr-42", "prNumber", None, "pull request number of this preview stack"),
     ("pr-42", "prNumber", "43", "the number in the stack name"),
     ("pr-42", "previewMemoryMb", "64", "from 128 to 10240"),
@@ -80,6 +89,85 @@ def test_invalid_value_is_refused_with_key_value_and_expectation(stack, key, bad
     if bad:
         shown = str(json.loads(bad)) if bad.startswith("[") else bad
         assert shown in message, f"error does not show the bad value {shown!r}: {message}"
+
+
+# DNS combinations Route 53 would refuse (or that would not fail over): (overrides, key named, expected text)
+DNS_COMBINATIONS = [
+    ({"dnsRecordName": "example.com"}, "dnsPrimaryTarget", "apex of its zone, where DNS allows no CNAME"),
+    (
+        {
+            "dnsRecordName": "example.com",
+            "dnsPrimaryTarget": "ip:192.0.2.1",
+            "dnsSecondaryTarget": "cname:dr.example.net",
+        },
+        "dnsSecondaryTarget",
+        "apex of its zone, where DNS allows no CNAME",
+    ),
+    (
+        {"dnsPrimaryTarget": "alias:Z2FDTNDATAQYW2:d1.cloudfront.net", "dnsSecondaryTarget": "ip:192.0.2.1"},
+        "dnsSecondaryTarget",
+        "needs an AAAA secondary",
+    ),
+    ({"dnsZoneId": "", "dnsZoneName": ""}, "dnsZoneId", "a hosted zone ID"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "key", "expected"), DNS_COMBINATIONS, ids=[c[1] for c in DNS_COMBINATIONS])
+def test_invalid_dns_combination_is_refused_naming_the_key(overrides, key, expected):
+    values = {**valid("prod"), **overrides}
+    with pytest.raises(ConfigError) as caught:
+        load_mapping("prod", values)
+    message = str(caught.value)
+    assert f"failsafe:{key}" in message and expected in message, message
+    assert "\n" not in message, f"not one line: {message!r}"
+
+
+def test_alias_targets_without_ipv6_may_fail_over_to_an_ip_target():
+    values = {
+        **valid("prod"),
+        "dnsPrimaryTarget": "alias:Z2FDTNDATAQYW2:d1.cloudfront.net",
+        "dnsSecondaryTarget": "ip:192.0.2.1",
+        "dnsAliasIpv6": "false",
+    }
+    assert load_mapping("prod", values).dns.alias_ipv6 is False
+
+
+def test_a_given_alarm_topic_needs_no_subscription():
+    values = {**valid("prod"), "dnsAlarmTopicArn": "arn:aws:sns:us-east-1:111111111111:ops", "dnsAlarmSubscription": ""}
+    dns = load_mapping("prod", values).dns
+    assert dns.alarm_subscription is None and dns.alarm_topic_arn.endswith(":ops")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("email:oncall@example.com", ("email", "oncall@example.com")),
+        ("https://hooks.example.com/dns", ("https", "https://hooks.example.com/dns")),
+        ("sqs:arn:aws:sqs:us-east-1:111111111111:pager", ("sqs", "arn:aws:sqs:us-east-1:111111111111:pager")),
+    ],
+)
+def test_alarm_subscription_forms(text, expected):
+    assert load_mapping("prod", {**valid("prod"), "dnsAlarmSubscription": text}).dns.alarm_subscription == expected
+
+
+def test_dns_switch_is_named_from_config_in_the_dr_region():
+    cfg = load_mapping("prod", valid("prod"))
+    switch = cfg.dns.switch
+    assert switch.region == cfg.dr_region
+    assert (switch.namespace, switch.metric_name, switch.dimension_value) == (
+        "Failsafe/DnsSwitch",
+        "HoldOnDr",
+        cfg.dns.record_name,
+    )
+    assert switch.alarm_name == f"{cfg.name_prefix}-dns-hold-dr-{cfg.dns.record_name}"
+
+
+def test_invalid_dns_combination_stops_the_plan_with_one_line_and_exit_2():
+    command = [sys.executable, "-m", "failsafe", "plan", "prod", "--set", "dnsRecordName=example.com"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "failsafe:dnsPrimaryTarget" in lines[0], done.stderr
 
 
 def test_role_preview_on_a_stack_not_named_pr_n_is_refused():
@@ -124,10 +212,10 @@ def test_every_stack_file_disables_default_providers():
 
 
 def test_project_values_shared_by_every_stack_live_once_in_pulumi_yaml():
-    shared = {"protectedBuckets", "prodAccountId", "backupAccountId", "primaryRegion", "drRegion"}
     for path in ROOT.glob("Pulumi.*.yaml"):
         text = path.read_text()
-        repeated = [k for k in shared if f"failsafe:{k}:" in text]
+        allowed = stackfiles.PREVIEW_MAY_SET if "template" in path.name else frozenset()
+        repeated = [k for k in sorted(SHARED_KEYS - allowed) if f"failsafe:{k}:" in text]
         assert not repeated, f"{path.name} repeats project-level values {repeated}; they belong in Pulumi.yaml"
 
 

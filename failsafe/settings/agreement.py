@@ -1,0 +1,200 @@
+"""What one stack must agree on with another, and component errors said in config terms.
+
+- :func:`dr_disagreement`: prod reads dr's outputs (a StackReference); dr built them from the same shared keys
+  without reading prod. When the two disagree (dr deployed before a shared key changed, a dr stack of another
+  estate), prod would replicate into buckets that do not exist or trust roles dr never named. Prod compares dr's
+  exports with its own config and refuses the first disagreement, naming the key.
+- :func:`config_message`: a component refuses bad arguments in its own terms (``DnsFailoverArgs.rto_budget_seconds``);
+  a person edits config keys (``dnsRtoSeconds``). :data:`ARG_KEYS` maps each argument fed by config to its key, once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from failsafe.settings.config import NAMESPACE, ConfigError, StackConfig, file_to_edit
+
+# (args class, argument) -> the config key that feeds it (read off failsafe/program/wiring.py).
+ARG_KEYS: dict[tuple[str, str], str] = {
+    ("BackupAccountArgs", "name_prefix"): "namePrefix",
+    ("BackupAccountArgs", "backup_account_id"): "backupAccountId",
+    ("BackupAccountArgs", "prod_account_id"): "prodAccountId",
+    ("BackupAccountArgs", "identity_account_id"): "identityAccountId",
+    ("BackupAccountArgs", "replica_buckets"): "protectedBuckets",
+    ("BackupAccountArgs", "replication_role_arns"): "replicationRoleName",
+    ("BackupAccountArgs", "archive_bucket_name"): "bucketNamePrefix",
+    ("BackupAccountArgs", "deploy_role_arns"): "deployRoleName",
+    ("BackupAccountArgs", "object_lock_mode"): "objectLockMode",
+    ("BackupAccountArgs", "object_lock_days"): "objectLockRetentionDays",
+    ("BackupAccountArgs", "vault_min_retention_days"): "vaultMinRetentionDays",
+    ("BackupAccountArgs", "vault_max_retention_days"): "vaultMaxRetentionDays",
+    ("BackupAccountArgs", "vault_changeable_for_days"): "vaultLockChangeableForDays",
+    ("BackupAccountArgs", "noncurrent_transition_days"): "noncurrentTransitionDays",
+    ("BackupAccountArgs", "noncurrent_expiration_days"): "noncurrentExpirationDays",
+    ("BackupAccountArgs", "abort_incomplete_upload_days"): "abortIncompleteUploadDays",
+    ("BackupAccountArgs", "archive_retention_days"): "archiveRetentionDays",
+    ("BackupAccountArgs", "mfa_max_age_seconds"): "mfaMaxAgeSeconds",
+    ("BackupAccountArgs", "session_seconds"): "humanSessionSeconds",
+    ("RecoveryFunctionsArgs", "name_prefix"): "namePrefix",
+    ("RecoveryFunctionsArgs", "backup_account_id"): "backupAccountId",
+    ("RecoveryFunctionsArgs", "prod_account_id"): "prodAccountId",
+    ("RecoveryFunctionsArgs", "region"): "drRegion",
+    ("RecoveryFunctionsArgs", "snapshot_retention_days"): "snapshotRetentionDays",
+    ("RecoveryFunctionsArgs", "parameter_path"): "copyParameterPath",
+    ("RecoveryFunctionsArgs", "secret_prefix"): "copySecretPrefix",
+    ("RecoveryFunctionsArgs", "source_region"): "primaryRegion",
+    ("ProdReadAccessArgs", "name_prefix"): "namePrefix",
+    ("ProdReadAccessArgs", "backup_account_id"): "backupAccountId",
+    ("ProdReadAccessArgs", "prod_account_id"): "prodAccountId",
+    ("ProdReadAccessArgs", "region"): "primaryRegion",
+    ("ProdReadAccessArgs", "parameter_path"): "copyParameterPath",
+    ("ProdReadAccessArgs", "secret_prefix"): "copySecretPrefix",
+    ("ReplicatedBucketArgs", "bucket_name"): "bucketNamePrefix",
+    ("ReplicatedBucketArgs", "destination_account_id"): "backupAccountId",
+    ("ReplicatedBucketArgs", "replication_role_name"): "replicationRoleName",
+    ("ReplicatedBucketArgs", "source_account_id"): "prodAccountId",
+    ("ReplicatedBucketArgs", "noncurrent_transition_days"): "noncurrentTransitionDays",
+    ("ReplicatedBucketArgs", "noncurrent_expiration_days"): "noncurrentExpirationDays",
+    ("ReplicatedBucketArgs", "abort_incomplete_upload_days"): "abortIncompleteUploadDays",
+    ("ReplicatedBucketArgs", "storage_class"): "replicationStorageClass",
+    ("ReplicatedBucketArgs", "time_control"): "replicationTimeControl",
+    ("ReplicatedBucketArgs", "metrics"): "replicationMetrics",
+    ("CiAccessArgs", "name_prefix"): "namePrefix",
+    ("CiAccessArgs", "github_repository"): "githubRepository",
+    ("CiAccessArgs", "deploy_role_name"): "deployRoleName",
+    ("DnsFailoverArgs", "record_name"): "dnsRecordName",
+    ("DnsFailoverArgs", "zone_id"): "dnsZoneId",
+    ("DnsFailoverArgs", "zone_name"): "dnsZoneName",
+    ("DnsFailoverArgs", "primary"): "dnsPrimaryTarget",
+    ("DnsFailoverArgs", "secondary"): "dnsSecondaryTarget",
+    ("DnsFailoverArgs", "rto_budget_seconds"): "dnsRtoSeconds",
+    ("DnsFailoverArgs", "protocol"): "dnsHealthCheckProtocol",
+    ("DnsFailoverArgs", "port"): "dnsHealthCheckPort",
+    ("DnsFailoverArgs", "path"): "dnsHealthCheckPath",
+    ("DnsFailoverArgs", "search_string"): "dnsHealthCheckSearchString",
+    ("DnsFailoverArgs", "interval_seconds"): "dnsHealthCheckInterval",
+    ("DnsFailoverArgs", "failure_threshold"): "dnsHealthCheckThreshold",
+    ("DnsFailoverArgs", "regions"): "dnsHealthCheckRegions",
+    ("DnsFailoverArgs", "secondary_health_check"): "dnsSecondaryHealthCheck",
+    ("DnsFailoverArgs", "ttl_seconds"): "dnsTtl",
+    ("DnsFailoverArgs", "alias_ipv6"): "dnsAliasIpv6",
+    ("DnsFailoverArgs", "alarm_topic_arn"): "dnsAlarmTopicArn",
+    ("DnsFailoverArgs", "alarm_subscriptions"): "dnsAlarmSubscription",
+    ("DnsFailoverArgs", "name_prefix"): "namePrefix",
+    ("PreviewFunctionArgs", "name_prefix"): "namePrefix",
+    ("PreviewFunctionArgs", "pr_number"): "prNumber",
+    ("PreviewFunctionArgs", "branch"): "previewBranch",
+    ("PreviewFunctionArgs", "commit"): "previewCommit",
+    ("PreviewFunctionArgs", "image_uri"): "previewImageUri",
+    ("PreviewFunctionArgs", "architecture"): "previewArchitecture",
+    ("PreviewFunctionArgs", "memory_mb"): "previewMemoryMb",
+    ("PreviewFunctionArgs", "timeout_seconds"): "previewTimeoutSeconds",
+    ("PreviewFunctionArgs", "reserved_concurrency"): "previewReservedConcurrency",
+    ("PreviewFunctionArgs", "public_url"): "previewPublicUrl",
+    ("PreviewFunctionArgs", "invoke_mode"): "previewInvokeMode",
+    ("PreviewFunctionArgs", "log_retention_days"): "previewLogRetentionDays",
+}
+
+# components/failsafe_components/errors.py, bad_arg: "<ArgsClass>.<arg>=<value>: expected <what>" (or another reason)
+_ARG_ERROR = re.compile(r"(?P<cls>[A-Z]\w*Args)\.(?P<arg>\w+)=(?P<value>.*?): (?P<rest>.*)", re.S)
+
+
+def config_message(component_error: str, stack: str | None = None) -> str:
+    """A component's argument error said in config terms: the key instead of the argument (in the reason too, for
+    every argument of that class fed by a key) and the file to edit; the component's own name for it kept at the
+    end. Unchanged when no config key feeds the argument."""
+    match = _ARG_ERROR.search(component_error)
+    if not match:
+        return component_error
+    cls = match["cls"]
+    key = ARG_KEYS.get((cls, match["arg"]))
+    if key is None:
+        return component_error
+    rest = match["rest"].strip().rstrip(".")
+    for (owner, arg), other in sorted(ARG_KEYS.items(), key=lambda item: -len(item[0][1])):
+        if owner == cls:
+            rest = re.sub(rf"\b{arg}\b", other, rest)
+    if not rest.startswith("expected "):
+        rest = f"expected a value that works: {rest}"
+    text = (
+        f"invalid config {NAMESPACE}:{key} = {match['value']}: {rest}. "
+        f"Fix it in {file_to_edit(key, stack)}. (component argument {cls}.{match['arg']})"
+    )
+    return " ".join(text.split())
+
+
+# --- prod reads dr ------------------------------------------------------------------------------------------
+
+
+def dr_disagreement(cfg: StackConfig, outputs: Mapping[str, Any]) -> ConfigError | None:
+    """The first way dr's exports (``outputs``: the dr stack's outputs, as a StackReference reads them) disagree with
+    what prod's config says dr built; None when they agree. Values not known yet (None, non-strings) are skipped."""
+    np = cfg.name_prefix
+    backup, region = cfg.accounts.backup, cfg.dr_region
+
+    def differs(key: str, value: object, exported: object, what: str) -> ConfigError | None:
+        if not isinstance(exported, str) or exported == value:
+            return None
+        return ConfigError(
+            key,
+            value,
+            f"the value dr was deployed with: dr's {what} is {exported!r} (deploy dr again after changing a shared "
+            f"key, and check that drStackName {cfg.dr_stack_name} is this estate's dr stack)",
+        )
+
+    checks: list[tuple[str, object, object, str]] = [
+        ("backupAccountId", backup, outputs.get("backupAccountId"), "backupAccountId output"),
+        ("bucketNamePrefix", cfg.bucket_name_prefix, _strip(outputs.get("archiveBucketName"), cfg), "archive bucket"),
+    ]
+    replicas = outputs.get("replicaBuckets")
+    if isinstance(replicas, Mapping):
+        if set(replicas) != set(cfg.protected_buckets):
+            return ConfigError(
+                "protectedBuckets",
+                list(cfg.protected_buckets),
+                f"the buckets dr built replicas for, {sorted(replicas)} (deploy dr again after changing it)",
+            )
+        for bucket, replica in replicas.items():
+            name = replica.get("name") if isinstance(replica, Mapping) else None
+            checks.append(("bucketNamePrefix", cfg.replica_bucket_name(bucket), name, f"replica bucket of {bucket}"))
+    role_arns = outputs.get("replicationRoleArns")  # optional: dr may export the roles it trusts
+    if isinstance(role_arns, Mapping):
+        for bucket, arn in role_arns.items():
+            checks.append(
+                ("replicationRoleName", cfg.replication_role_arn_for(bucket), arn, f"trusted role for {bucket}")
+            )
+    for output, role in (
+        ("restoreRoleArn", "restore-operator"),
+        ("auditorRoleArn", "auditor"),
+        ("breakGlassRoleArn", "break-glass"),
+    ):
+        checks.append(("namePrefix", cfg.role_arn(backup, f"{np}-{role}"), outputs.get(output), output))
+    for output in ("replicaKmsKeyArn", "backupVaultArn", "notificationsTopicArn"):
+        arn = outputs.get(output)
+        if isinstance(arn, str) and arn.count(":") >= 5:
+            arn_region, arn_account = arn.split(":")[3:5]
+            checks.append(("backupAccountId", backup, arn_account, f"{output} account"))
+            checks.append(("drRegion", region, arn_region, f"{output} region"))
+    checks.append(("namePrefix", f"{np}-vault", outputs.get("backupVaultName"), "backupVaultName"))
+    for key, value, exported, what in checks:
+        error = differs(key, value, exported, what)
+        if error is not None:
+            return error
+    return None
+
+
+def _strip(archive: object, cfg: StackConfig) -> object:
+    """The bucket-name prefix dr used for its archive bucket, for comparison with bucketNamePrefix."""
+    suffix = f"-state-archive-{cfg.dr_region}"
+    if isinstance(archive, str) and archive.endswith(suffix):
+        return archive[: -len(suffix)]
+    return archive
+
+
+def check_dr_outputs(cfg: StackConfig, outputs: Mapping[str, Any]) -> None:
+    """Raise :func:`dr_disagreement`'s error, if any."""
+    error = dr_disagreement(cfg, outputs)
+    if error is not None:
+        raise error.in_stack(cfg.stack)
