@@ -7,6 +7,14 @@ assume. For prod and dr that is the bootstrap deploy role (``deployRoleName``, w
 entry role: see docs/previews.md); for the preview account this component also creates that role, scoped to
 resources named ``<prefix>-pr-*``, so a pull request can never touch anything else in the account.
 
+Pull requests never get those powers. For prod and dr the component also creates a *PR preview* role, trusted
+only for the ``pull_request`` subject, that can assume nothing but the *read-only* role (``read_role_name``) of
+each account the stack's providers touch; ``pulumi preview`` of a PR runs with those (the workflow points the
+providers at the read-only role by config). The read-only role has AWS's ``ViewOnlyAccess`` plus the Get/List/
+Describe calls a refresh of the stack's resource types makes, and an explicit Deny on data reads (object bodies,
+secret values, parameters, decryption, image layers, log events), so PR code can see configuration, never data,
+and can change nothing. The archive job has its own role, trusted only for its own GitHub environment.
+
 The roles are machine identities (federated principal): the MFA rule for people does not apply to them.
 """
 
@@ -25,6 +33,71 @@ from failsafe_components.errors import ComponentArgsError, bad_arg
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
 REAPER_ENVIRONMENT = "preview-reaper"
+ARCHIVE_ENVIRONMENT = "archive"  # archive.yml's GitHub environment: no reviewers, deployment branch main
+VIEW_ONLY_POLICY_ARN = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
+
+# What a refresh of the program's resource types reads beyond ViewOnlyAccess: configuration, never data.
+STACK_READ_ACTIONS = [
+    "backup:Describe*",
+    "backup:Get*",
+    "backup:List*",
+    "cloudwatch:Describe*",
+    "cloudwatch:ListTagsForResource",
+    "ecr:DescribeImages",
+    "ecr:DescribeRepositories",
+    "ecr:GetLifecyclePolicy",
+    "ecr:GetRepositoryPolicy",
+    "ecr:ListTagsForResource",
+    "events:Describe*",
+    "events:List*",
+    "iam:Get*",
+    "iam:List*",
+    "kms:Describe*",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:List*",
+    "lambda:Get*",
+    "lambda:List*",
+    "logs:Describe*",
+    "logs:ListTagsForResource",
+    "logs:ListTagsLogGroup",
+    "route53:Get*",
+    "route53:List*",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetBucket*",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "sns:GetSubscriptionAttributes",
+    "sns:GetTopicAttributes",
+    "sns:List*",
+    "ssm:DescribeParameters",
+    "ssm:ListTagsForResource",
+]
+# Data, not configuration: denied explicitly, so no managed policy AWS extends later can hand it to PR code.
+DATA_READ_ACTIONS = [
+    "dynamodb:BatchGetItem",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "ecr:BatchGetImage",
+    "ecr:GetAuthorizationToken",
+    "ecr:GetDownloadUrlForLayer",
+    "kms:Decrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+    "logs:FilterLogEvents",
+    "logs:GetLogEvents",
+    "logs:GetQueryResults",
+    "logs:StartLiveTail",
+    "logs:StartQuery",
+    "rds:DownloadDBLogFilePortion",
+    "s3:GetObject*",
+    "secretsmanager:GetSecretValue",
+    "sqs:ReceiveMessage",
+    "ssm:GetParameter*",
+    "sts:AssumeRole",
+]
 
 
 def github_trust(provider_arn: pulumi.Input[str], subjects: list[str]) -> dict[str, Any]:
@@ -37,6 +110,14 @@ def github_trust(provider_arn: pulumi.Input[str], subjects: list[str]) -> dict[s
             condition={"StringEquals": {f"{GITHUB_OIDC_HOST}:aud": AUDIENCE, f"{GITHUB_OIDC_HOST}:sub": subjects}},
         )
     )
+
+
+def read_only_statements() -> list[dict[str, Any]]:
+    """The read-only role's own policy (next to ViewOnlyAccess): read configuration, deny data."""
+    return [
+        iam.statement("ReadStackConfiguration", STACK_READ_ACTIONS, "*"),
+        iam.statement("NoDataReads", DATA_READ_ACTIONS, "*", effect="Deny"),
+    ]
 
 
 def preview_deploy_statements(prefix: str, account: str, region: str) -> list[dict[str, Any]]:
@@ -166,6 +247,13 @@ class CiAccessArgs:
     # further roles the stack's providers assume in other accounts (prod: the preview account, the DNS account);
     # each of those roles must trust this entry role in turn
     extra_role_arns: tuple[str, ...] = ()
+    # prod, dr: the read-only roles (one per account the stack's providers touch) that pull-request previews assume;
+    # when set, a PR preview role trusted only for pull_request events is created, able to assume exactly these
+    pr_read_role_arns: tuple[str, ...] = ()
+    # the read-only role of this account (created when set), assumable by this component's PR preview role and by
+    # read_role_trusted_arns (prod's PR preview role, for the preview account's reader)
+    read_role_name: str | None = None
+    read_role_trusted_arns: tuple[pulumi.Input[str], ...] = ()
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
@@ -181,6 +269,22 @@ class CiAccessArgs:
             raise bad("deploy_role_name", self.deploy_role_name, "an IAM role name")
         if (self.archive_bucket_name is None) != (self.archive_kms_key_arn is None):
             raise bad("archive_kms_key_arn", self.archive_kms_key_arn, "set exactly when archive_bucket_name is set")
+        if self.read_role_name is not None:
+            if not re.fullmatch(r"[\w+=,.@-]{1,64}", self.read_role_name):
+                raise bad("read_role_name", self.read_role_name, "an IAM role name")
+            if self.read_role_name == self.deploy_role_name:
+                raise bad(
+                    "read_role_name", self.read_role_name, f"a role other than the deploy role {self.deploy_role_name}"
+                )
+            if not self.pr_read_role_arns and not self.read_role_trusted_arns:
+                raise bad(
+                    "read_role_trusted_arns", self.read_role_trusted_arns, "someone to trust (or pr_read_role_arns)"
+                )
+        for arn in self.pr_read_role_arns:
+            if not re.fullmatch(r"arn:aws:iam::\d{12}:role/[\w+=,.@-]{1,64}", arn):
+                raise bad("pr_read_role_arns", arn, "IAM role ARNs")
+            if arn.rsplit("/", 1)[-1] == self.deploy_role_name or arn in self.extra_role_arns:
+                raise bad("pr_read_role_arns", arn, "read-only roles: a pull request must never reach a deploy role")
         if self.preview and not self.deploy_role_name.startswith(f"{self.name_prefix}-preview"):
             raise bad(
                 "deploy_role_name",
@@ -196,10 +300,19 @@ class CiAccessArgs:
             return [f"{repo}:pull_request", f"{repo}:environment:{REAPER_ENVIRONMENT}"]
         return [f"{repo}:environment:{self.environment}"]
 
+    def pr_subjects(self) -> list[str]:
+        """Pull-request events of this repository only (forks get no OIDC token; no environment, no branch)."""
+        return [f"repo:{self.github_repository}:pull_request"]
+
+    def archive_subjects(self) -> list[str]:
+        return [f"repo:{self.github_repository}:environment:{ARCHIVE_ENVIRONMENT}"]
+
 
 class CiAccess(pulumi.ComponentResource):
     entry_role_arn: pulumi.Output[str]
     deploy_role_arn: pulumi.Output[str]
+    pr_role_arn: pulumi.Output[str] | None  # PR previews' role (prod, dr)
+    read_role_arn: pulumi.Output[str] | None  # this account's read-only role
 
     def __init__(self, name: str, args: CiAccessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args.validate()
@@ -262,6 +375,11 @@ class CiAccess(pulumi.ComponentResource):
         self.archive_role_arn: pulumi.Output[str] | None = None
         if args.archive_bucket_name is not None:
             self.archive_role_arn = self._archive_writer(name, args, provider.arn)
+        self.pr_role_arn = self._pr_preview(name, args, provider.arn) if args.pr_read_role_arns else None
+        self.read_role_arn: pulumi.Output[str] | None = None
+        if args.read_role_name is not None:
+            trusted = [*([self.pr_role_arn] if self.pr_role_arn is not None else []), *args.read_role_trusted_arns]
+            self.read_role_arn = self._reader(name, args, trusted)
         self.entry_role_arn = entry.arn
         self.deploy_role_arn = deploy_role_arn
         self.register_outputs(
@@ -269,21 +387,78 @@ class CiAccess(pulumi.ComponentResource):
                 "entryRoleArn": self.entry_role_arn,
                 "deployRoleArn": self.deploy_role_arn,
                 "archiveRoleArn": self.archive_role_arn,
+                "prRoleArn": self.pr_role_arn,
+                "readRoleArn": self.read_role_arn,
             }
         )
+
+    def _pr_preview(self, name: str, args: CiAccessArgs, provider_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+        """The role a pull request's `pulumi preview` of this stack starts from: pull_request subject only, and all
+        it can do is assume the read-only roles. No GitHub environment, so no reviewer stands between a PR and it:
+        that is why it can write nothing and read no data."""
+        role = aws.iam.Role(
+            f"{name}-pr",
+            name=names.fit(f"{args.name_prefix}-ci-{args.environment}-preview", names.IAM_ROLE_NAME_MAX),
+            description=f"Pull requests of {args.github_repository}: read-only preview of {args.environment}",
+            assume_role_policy=iam.to_json(github_trust(provider_arn, args.pr_subjects())),
+            max_session_duration=3600,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-pr-handover",
+            role=role.name,
+            policy=iam.to_json(
+                iam.document(
+                    iam.statement("AssumeTheReadOnlyRoles", "sts:AssumeRole", sorted(set(args.pr_read_role_arns)))
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role.arn
+
+    def _reader(self, name: str, args: CiAccessArgs, trusted: list[pulumi.Input[str]]) -> pulumi.Output[str]:
+        """This account's read-only role for PR previews: configuration, never data, never a write.
+
+        ViewOnlyAccess (AWS's List/Describe job function) plus :data:`STACK_READ_ACTIONS`, and an explicit Deny on
+        :data:`DATA_READ_ACTIONS` that outranks any Allow. Trade-off: ``lambda:GetFunction`` returns a link to the
+        function's code (the repository's own code) and ``iam:Get*`` shows policies; both are configuration.
+        """
+        assert args.read_role_name is not None
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-read",
+            name=args.read_role_name,
+            description="Read-only: what `pulumi preview` of a pull request may see (configuration, no data)",
+            assume_role_policy=iam.to_json(
+                iam.document(iam.statement("PrPreviewRoles", "sts:AssumeRole", principal={"AWS": trusted}))
+            ),
+            max_session_duration=3600,
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-read-view-only", role=role.name, policy_arn=VIEW_ONLY_POLICY_ARN, opts=child
+        )
+        aws.iam.RolePolicy(
+            f"{name}-read-scope",
+            role=role.name,
+            policy=iam.to_json(iam.document(*read_only_statements())),
+            opts=child,
+        )
+        return role.arn
 
     def _archive_writer(self, name: str, args: CiAccessArgs, provider_arn: pulumi.Input[str]) -> pulumi.Output[str]:
         """The role .github/workflows/archive.yml assumes: add state exports to the archive bucket, no more.
 
         No delete, no overwrite protection needed from IAM: the bucket is versioned and object-locked, and the
-        archive tool never reuses a key. Same GitHub subject as the dr deploy job (environment ``dr``).
+        archive tool never reuses a key. Its own GitHub environment (``archive``: no reviewers, so the daily run
+        never waits for a person; deployment branch ``main``), not dr's: dr's reviewers guard deploys only.
         """
         bucket = f"arn:aws:s3:::{args.archive_bucket_name}"
         role = aws.iam.Role(
             f"{name}-archive",
             name=names.fit(f"{args.name_prefix}-ci-archive", names.IAM_ROLE_NAME_MAX),
             description=f"GitHub Actions of {args.github_repository}: write Pulumi state exports to the archive",
-            assume_role_policy=iam.to_json(github_trust(provider_arn, args.subjects())),
+            assume_role_policy=iam.to_json(github_trust(provider_arn, args.archive_subjects())),
             max_session_duration=3600,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -305,6 +480,11 @@ class CiAccess(pulumi.ComponentResource):
 def preview_deploy_role_name(name_prefix: str) -> str:
     """The role preview stacks' providers assume: ``Pulumi.pr.template.yaml`` sets deployRoleName to it."""
     return f"{name_prefix}-preview-deploy"
+
+
+def read_role_name(name_prefix: str) -> str:
+    """The read-only role of every account, one name, so PR previews point all providers at it by one config key."""
+    return f"{name_prefix}-ci-read"
 
 
 def preview_boundary_name(name_prefix: str) -> str:

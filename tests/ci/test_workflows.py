@@ -98,14 +98,25 @@ def test_preview_has_one_concurrency_group_per_pr_that_never_cancels_halfway(pre
     assert preview["concurrency"]["cancel-in-progress"] is False
 
 
-def test_only_same_repository_prs_get_credentials(preview: dict[str, Any]) -> None:
-    assert preview["permissions"] == {}, "workflow-level permissions must be empty; jobs ask for what they need"
+def secret_values_used(job: dict[str, Any]) -> set[str]:
+    """Secrets whose value a job receives (``secrets.X != ''`` only tells whether one is set: not a use)."""
+    text = yaml.safe_dump(job, width=10_000)
+    return set(re.findall(r"secrets\.(\w+)\b(?!\s*!=\s*'')", text))
+
+
+@pytest.mark.parametrize("name", ["preview.yml", "pr-checks.yml"])
+def test_only_same_repository_prs_get_credentials(name: str) -> None:
+    workflow = load(ROOT / ".github" / "workflows" / name)
+    assert workflow["permissions"] == {}, "workflow-level permissions must be empty; jobs ask for what they need"
     fork_guard = "github.event.pull_request.head.repo.full_name == github.repository"
-    for name, job in preview["jobs"].items():
+    for job_name, job in workflow["jobs"].items():
         has_token = job.get("permissions", {}).get("id-token") == "write"
-        uses_secrets = "secrets." in yaml.safe_dump(job)
-        if has_token or uses_secrets:
-            assert fork_guard in job.get("if", ""), f"job {name} gets credentials without the fork guard"
+        if has_token or secret_values_used(job):
+            assert fork_guard in job.get("if", ""), f"{name} job {job_name} gets credentials without the fork guard"
+            assert "needs.credentials.outputs." in job["if"], f"{name} job {job_name}: not skipped without secrets"
+
+
+def test_the_preview_check_runs_without_credentials(preview: dict[str, Any]) -> None:
     check = preview["jobs"]["check"]
     assert "id-token" not in check["permissions"] and "secrets." not in yaml.safe_dump(check)
     assert any('python -m failsafe check "$STACK"' in s.get("run", "") for s in check["steps"])
@@ -113,7 +124,7 @@ def test_only_same_repository_prs_get_credentials(preview: dict[str, Any]) -> No
 
 def test_deploy_assumes_the_role_through_oidc_and_applies_the_policy_pack(preview: dict[str, Any]) -> None:
     deploy = preview["jobs"]["deploy"]
-    assert deploy["needs"] == "check", "deploy only after the credential-free check passed"
+    assert "check" in deploy["needs"], "deploy only after the credential-free check passed"
     aws = [s for s in deploy["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
     assert len(aws) == 1 and "role-to-assume" in aws[0]["with"], "deploy must assume a role via OIDC"
     script = "\n".join(s.get("run", "") for s in deploy["steps"])
@@ -252,3 +263,230 @@ def test_destroy_step_destroys_and_removes_or_succeeds_when_there_is_nothing(
         ], calls
     else:
         assert destroyed == [] and "nothing to destroy" in result.stdout, calls
+
+
+# --- issue 14: no job a pull request can trigger holds dr's or prod's powers ---------------------------------------
+
+# Events through which a pull request (its author or its code) can start a job.
+PR_EVENTS = {
+    "pull_request",
+    "pull_request_target",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "issue_comment",
+    "workflow_run",
+}
+GUARDED_ENVIRONMENTS = {"prod", "dr", "archive"}  # deployment branch policy: main only (docs/ci.md)
+GUARDED_SECRETS = {"PULUMI_ACCESS_TOKEN", "PULUMI_ARCHIVE_TOKEN"}  # environment secrets of those environments
+PR_SECRETS = {"PULUMI_READ_TOKEN", "PULUMI_PREVIEW_TOKEN"}  # what a PR job may receive (docs/ci.md, docs/previews.md)
+# Every role a PR job may assume: the repository variable, the stack output it holds (docs/ci.md), and what it is.
+PR_ROLE_VARS = {
+    "DR_PR_ROLE_ARN": ("dr", "ciPrPreviewRoleArn", "read-only"),
+    "PROD_PR_ROLE_ARN": ("prod", "ciPrPreviewRoleArn", "read-only"),
+    "PREVIEW_CI_ROLE_ARN": ("prod", "previewCiEntryRoleArn", "preview-scoped"),
+}
+
+
+def triggers(document: dict[str, Any]) -> set[str]:
+    on = document["on"]
+    return {on} if isinstance(on, str) else set(on)
+
+
+def pr_reachable_jobs() -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(workflow, job id, job, workflow) for every job of a workflow that a pull request can trigger; a local
+    reusable workflow's jobs count as the caller's."""
+    found = []
+    for path in WORKFLOWS:
+        document = load(path)
+        if triggers(document) & PR_EVENTS:
+            for job_id, job in document["jobs"].items():
+                found.append((path.name, job_id, job, document))
+                called = job.get("uses")
+                if called:
+                    assert called.startswith("./.github/workflows/"), f"{path.name} job {job_id}: calls {called}"
+                    inner = load(ROOT / called)
+                    found += [(f"{path.name}->{called}", i, j, inner) for i, j in inner["jobs"].items()]
+    return found
+
+
+def environment_of(job: dict[str, Any]) -> str | None:
+    env = job.get("environment")
+    return env.get("name") if isinstance(env, dict) else env
+
+
+def roles_assumed(job: dict[str, Any]) -> list[str]:
+    return [
+        step["with"]["role-to-assume"]
+        for step in job.get("steps", [])
+        if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    ]
+
+
+def test_pull_requests_can_trigger_jobs_at_all() -> None:
+    names = {workflow for workflow, *_ in pr_reachable_jobs()}
+    assert {"pr-checks.yml", "preview.yml"} <= names, f"PR-triggered workflows found: {names}: the tests prove nothing"
+
+
+def test_no_pull_request_job_uses_the_dr_prod_or_archive_environment() -> None:
+    for workflow, job_id, job, _ in pr_reachable_jobs():
+        environment = environment_of(job)
+        assert environment not in GUARDED_ENVIRONMENTS, (
+            f"{workflow} job {job_id} runs in environment {environment}: PR code would get its deploy role and token"
+        )
+        assert "${{" not in str(environment or ""), f"{workflow} job {job_id}: environment chosen by an expression"
+
+
+def test_no_pull_request_job_receives_the_dr_prod_state_token() -> None:
+    for workflow, job_id, job, document in pr_reachable_jobs():
+        used = secret_values_used(job) | secret_values_used({"env": document.get("env", {})})
+        assert not used & GUARDED_SECRETS, f"{workflow} job {job_id} receives {sorted(used & GUARDED_SECRETS)}"
+        assert used <= PR_SECRETS, f"{workflow} job {job_id} receives secrets {sorted(used - PR_SECRETS)}"
+        assert "secrets: inherit" not in yaml.safe_dump(job), f"{workflow} job {job_id} passes every secret on"
+
+
+def test_every_role_a_pull_request_job_assumes_is_read_only_or_preview_scoped() -> None:
+    seen = set()
+    for workflow, job_id, job, _ in pr_reachable_jobs():
+        for role in roles_assumed(job):
+            match = re.fullmatch(r"\$\{\{\s*vars\.(\w+)\s*\}\}", role)
+            assert match, f"{workflow} job {job_id}: role-to-assume {role!r} is not one repository variable"
+            assert match.group(1) in PR_ROLE_VARS, (
+                f"{workflow} job {job_id} assumes vars.{match.group(1)}: not a read-only or preview role "
+                f"({sorted(PR_ROLE_VARS)})"
+            )
+            seen.add(match.group(1))
+    assert seen == set(PR_ROLE_VARS), f"PR jobs assume {sorted(seen)}; the table lists {sorted(PR_ROLE_VARS)}"
+
+
+@pytest.fixture(scope="module")
+def stack_plans() -> dict[str, Any]:
+    from tests.support.plans import cached_plan
+
+    return {stack: cached_plan(stack) for stack in ("dr", "prod")}
+
+
+@pytest.mark.parametrize("variable", sorted(PR_ROLE_VARS))
+def test_the_role_behind_each_pr_variable_trusts_pull_requests_and_reaches_only_read_only_or_preview_roles(
+    variable: str, stack_plans: dict[str, Any]
+) -> None:
+    """The role each variable names (the stack output docs/ci.md says to copy) is judged on the stack's plan."""
+    import json
+
+    from failsafe_components.ci_access import preview_deploy_role_name, read_role_name
+
+    stack, output, kind = PR_ROLE_VARS[variable]
+    plan = stack_plans[stack]
+    arn = plan.outputs[output]
+    (role,) = [r for r in plan.by_type("aws:iam/role:Role") if r.outputs.get("arn") == arn]
+    (trust,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    subjects = trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
+    repo = "repo:example-org/failsafe"
+    assert f"{repo}:pull_request" in subjects, f"{variable} -> {arn}: a PR job could not assume it"
+    assert not {f"{repo}:environment:{e}" for e in GUARDED_ENVIRONMENTS} & set(subjects), f"{arn}: {subjects}"
+    policies = [
+        json.loads(p.inputs["policy"])
+        for p in plan.by_type("aws:iam/rolePolicy:RolePolicy")
+        if p.parent == role.parent and p.inputs.get("role") in (role.outputs.get("name"), role.inputs["name"])
+    ]
+    attached = [
+        a.inputs["policyArn"]
+        for a in plan.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.inputs.get("role") in (role.outputs.get("name"), role.inputs["name"])
+    ]
+    assert policies and not attached, f"{arn}: policies {policies}, managed {attached}"
+    allowed_targets = {"read-only": read_role_name("failsafe"), "preview-scoped": preview_deploy_role_name("failsafe")}
+    for policy in policies:
+        for statement in policy["Statement"]:
+            assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRole", statement
+            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for target in targets:
+                assert re.fullmatch(r"arn:aws:iam::\d{12}:role/" + re.escape(allowed_targets[kind]), target), (
+                    f"{variable} -> {arn} may assume {target}: not a {kind} role"
+                )
+
+
+def test_jobs_with_the_dr_prod_token_run_in_those_environments_on_main_only() -> None:
+    found = 0
+    for path in WORKFLOWS:
+        document = load(path)
+        for job_id, job in document["jobs"].items():
+            used = secret_values_used(job) & GUARDED_SECRETS
+            environment = environment_of(job)
+            if "PULUMI_ACCESS_TOKEN" in used:
+                found += 1
+                assert environment in {"dr", "prod"}, f"{path.name} job {job_id}: the deploy token outside dr/prod"
+                assert not triggers(document) & PR_EVENTS, f"{path.name}: {triggers(document)}"
+            if "PULUMI_ARCHIVE_TOKEN" in used:
+                assert environment == "archive", f"{path.name} job {job_id}: the archive token outside archive"
+            if environment in {"dr", "prod"} and path.name == "deploy.yml":
+                assert job.get("if") == "github.ref == 'refs/heads/main'", f"deploy.yml job {job_id}: main only"
+    assert found == 2, "deploy.yml's dr and prod jobs hold the deploy token"
+
+
+def test_the_archive_job_runs_in_the_environment_its_role_trusts_without_waiting_for_drs_reviewers() -> None:
+    from failsafe_components.ci_access import ARCHIVE_ENVIRONMENT
+
+    job = load(ROOT / ".github" / "workflows" / "archive.yml")["jobs"]["archive"]
+    assert environment_of(job) == ARCHIVE_ENVIRONMENT == "archive"
+    assert roles_assumed(job) == ["${{ vars.ARCHIVE_ROLE_ARN }}"]
+
+
+def test_pr_previews_point_the_providers_at_the_read_only_role_for_that_run_only() -> None:
+    document = load(ROOT / ".github" / "workflows" / "pr-checks.yml")
+    assert "failsafe-ci-read" in document["env"]["READ_ROLE_NAME"]
+    for job_id in ("preview-dr", "preview-prod"):
+        job = document["jobs"][job_id]
+        script = "\n".join(s.get("run", "") for s in job["steps"])
+        assert '--config "failsafe:providerRoleName=$READ_ROLE_NAME"' in script, job_id
+        assert "pulumi config set" not in script and "pulumi up" not in script, f"{job_id} must only preview"
+
+
+def test_the_gate_uploads_sarif_and_secretless_prs_are_skipped_with_a_reason() -> None:
+    document = load(ROOT / ".github" / "workflows" / "pr-checks.yml")
+    gate = document["jobs"]["gate"]
+    assert "id-token" not in gate["permissions"] and not secret_values_used(gate)
+    (upload,) = [s for s in gate["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")]
+    assert "dependabot[bot]" in upload["if"] and "head.repo.full_name == github.repository" in upload["if"]
+    assert document["on"]["push"] == {"branches": ["main"]}, "main's analysis is the baseline a PR is compared with"
+    assert document["jobs"]["credentials"]["if"] == "github.event_name == 'pull_request'", "on main: the gate only"
+    script = "\n".join(s.get("run", "") for s in gate["steps"])
+    assert "python -m failsafe.tooling.sarif" in script and 'exit "$status"' in script
+    decide = "\n".join(s.get("run", "") for s in document["jobs"]["credentials"]["steps"])
+    assert "dependabot[bot]" in decide and "GITHUB_STEP_SUMMARY" in decide and "previews=false" in decide
+
+
+def test_the_required_check_names_in_the_docs_are_the_real_ones() -> None:
+    gate = load(ROOT / ".github" / "workflows" / "pr-checks.yml")["jobs"]["gate"]
+    names = [gate["name"].replace("${{ matrix.stack }}", stack) for stack in gate["strategy"]["matrix"]["stack"]]
+    docs = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    for name in names:
+        assert f"`{name}`" in docs, f"docs/ci.md does not name the required check `{name}`"
+
+
+DECIDE_CASES = [
+    ({"SAME_REPOSITORY": "false", "ACTOR": "octo", "HAS_READ_TOKEN": "false"}, "false", "fork"),
+    ({"SAME_REPOSITORY": "true", "ACTOR": "dependabot[bot]", "HAS_READ_TOKEN": "false"}, "false", "Dependabot"),
+    ({"SAME_REPOSITORY": "true", "ACTOR": "octo", "HAS_READ_TOKEN": "false"}, "false", "PULUMI_READ_TOKEN"),
+    ({"SAME_REPOSITORY": "true", "ACTOR": "octo", "HAS_READ_TOKEN": "true"}, "true", ""),
+]
+
+
+@pytest.mark.parametrize(("env", "expected", "reason"), DECIDE_CASES, ids=["fork", "dependabot", "no-token", "ok"])
+def test_the_credentials_step_decides_and_explains(
+    tmp_path: Path, env: dict[str, str], expected: str, reason: str
+) -> None:
+    (step,) = load(ROOT / ".github" / "workflows" / "pr-checks.yml")["jobs"]["credentials"]["steps"]
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert output.read_text() == f"previews={expected}\n"
+    if reason:
+        assert reason in summary.read_text() and "policy gate" in summary.read_text()
+    else:
+        assert not summary.exists()

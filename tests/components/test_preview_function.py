@@ -285,9 +285,14 @@ def test_ci_entry_roles_trust_only_this_repository_and_its_environment(
     }, f"{entry.urn}: trust is wider or different than expected: {statement['Condition']}"
 
 
-def test_ci_entry_roles_can_only_assume_their_accounts_deploy_role(plan_for: Callable[[str], harness.Plan]) -> None:
+def test_ci_entry_roles_can_only_assume_their_stacks_deploy_roles(plan_for: Callable[[str], harness.Plan]) -> None:
+    """Each entry role reaches the deploy roles its stack's providers assume, nothing else (prod: prod and the
+    preview account, where prod's providers also deploy)."""
     expected = {
-        "failsafe-ci-prod": "arn:aws:iam::111111111111:role/failsafe-deploy",
+        "failsafe-ci-prod": [
+            "arn:aws:iam::111111111111:role/failsafe-deploy",
+            f"arn:aws:iam::{PREVIEW_ACCOUNT}:role/failsafe-deploy",
+        ],
         "failsafe-ci-dr": "arn:aws:iam::222222222222:role/failsafe-deploy",
         "failsafe-ci-preview": f"arn:aws:iam::{PREVIEW_ACCOUNT}:role/failsafe-preview-deploy",
     }
@@ -299,7 +304,7 @@ def test_ci_entry_roles_can_only_assume_their_accounts_deploy_role(plan_for: Cal
                 seen[policy.inputs["role"]] = json.loads(policy.inputs["policy"])["Statement"]
     for role, target in expected.items():
         assert seen.get(role) == [
-            {"Sid": "AssumeTheDeployRole", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": target}
+            {"Sid": "AssumeTheDeployRoles", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": target}
         ], f"{role}: {seen.get(role)}"
 
 
