@@ -185,6 +185,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return gate.check(args.stack, json_output=args.json)
 
 
+def cmd_scp(args: argparse.Namespace) -> int:
+    from failsafe.tooling import scp
+
+    _, cfg = stack_config(args.stack)
+    print(json.dumps(scp.render(cfg), indent=2))
+    return EXIT_OK
+
+
 def cmd_policy_config(args: argparse.Namespace) -> int:
     from failsafe.tooling import policyconfig
 
@@ -244,6 +252,9 @@ def parser() -> argparse.ArgumentParser:
     policy.add_argument("stack")
     policy.add_argument("--out")
     policy.set_defaults(func=cmd_policy_config)
+    scp = sub.add_parser("scp", help="print the SCP the backup account needs from its organization")
+    scp.add_argument("stack", nargs="?", default="dr")
+    scp.set_defaults(func=cmd_scp)
     preview = sub.add_parser("preview-config", help="write Pulumi.pr-<n>.yaml from the template")
     preview.add_argument("pr_number", type=int)
     preview.add_argument("--branch", default="")
