@@ -10,6 +10,7 @@ program turns it into ``pulumi.RunError`` (a clean message, no traceback) before
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -180,6 +181,17 @@ class VaultLock:
 class HumanAccess:
     mfa_max_age_seconds: int
     session_seconds: int
+    # humanAccessFederation: "" (IAM users with MFA only), "saml:<provider ARN>" or "identity-center". Federated
+    # sessions are trusted in addition to IAM users with MFA; MFA for them is enforced by the IdP (docs/runbook.md).
+    federation: str = ""
+
+    @property
+    def saml_provider_arn(self) -> str | None:
+        return self.federation.removeprefix("saml:") if self.federation.startswith("saml:") else None
+
+
+SAML_PROVIDER = re.compile(r"arn:aws:iam::(\d{12}):saml-provider/[\w+=,.@-]{1,128}")
+HUMAN_ROLES_RESOURCES = ("backup-restore-operator", "backup-auditor", "backup-break-glass")  # dr's Pulumi names
 
 
 @dataclass(frozen=True)
@@ -191,6 +203,32 @@ class Recovery:
     archive_max_shrink_percent: int
     parameter_path: str
     secret_prefix: str
+
+
+@dataclass(frozen=True)
+class Backup:
+    """AWS Backup in prod and the snapshot event path (failsafe_components.prod_backup)."""
+
+    interval_hours: int
+    completion_window_minutes: int
+    retention_days: int
+    copy_retention_days: int
+    resource_types: tuple[str, ...]
+    copy_to_backup_account: bool
+    organization_id: str | None
+    event_forwarding: bool
+    alert_topic_arn: str | None
+    alert_subscription: tuple[str, str] | None
+
+    @property
+    def worst_case_rpo_minutes(self) -> int:
+        """The oldest the newest copy may be under this configuration: a Backup interval plus its completion window,
+        and without event forwarding the copier's 6-hour schedule (COPIER_SCHEDULE_MINUTES)."""
+        backup = spec.backup_worst_case_minutes(self.interval_hours, self.completion_window_minutes)
+        return backup if self.event_forwarding else max(backup, COPIER_SCHEDULE_MINUTES)
+
+
+COPIER_SCHEDULE_MINUTES = 360  # RecoveryFunctionsArgs.schedule_expression "rate(6 hours)" (a test keeps them equal)
 
 
 @dataclass(frozen=True)
@@ -286,6 +324,7 @@ class StackConfig:
     vault_lock: VaultLock
     human_access: HumanAccess
     recovery: Recovery
+    backup: Backup
     dns: Dns | None
     dr_endpoint: DnsTarget | None
     preview: Preview | None
@@ -444,8 +483,35 @@ def parse_dns_target(key: str, text: str) -> DnsTarget:
             raise ConfigError(key, text, expected) from None
         if not parsed or any(a.version != 4 for a in parsed):
             raise ConfigError(key, text, "IPv4 addresses for an ip: target (" + expected + ")")
+        unreachable = [str(a) for a in parsed if any(a in net for net in _UNREACHABLE_FROM_THE_INTERNET)]
+        if unreachable:
+            raise ConfigError(
+                key,
+                text,
+                f"public addresses: Route 53's health checkers and clients on the internet cannot reach "
+                f"{', '.join(unreachable)} (private, shared, loopback, link-local or multicast)",
+            )
         return DnsTarget("ip", ",".join(str(a) for a in parsed))
     raise ConfigError(key, text, expected)
+
+
+# Ranges the internet cannot route to (RFC 1918 private, RFC 6598 shared, loopback, link-local, multicast,
+# "this network" and reserved). The documentation ranges (192.0.2.0/24 and friends, RFC 5737) stay allowed: they are
+# what examples and tests use, and no one deploys them by mistake for a real endpoint.
+_UNREACHABLE_FROM_THE_INTERNET = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "224.0.0.0/4",
+        "0.0.0.0/8",
+        "240.0.0.0/4",
+    )
+)
 
 
 def _is_hostname(text: str) -> bool:
@@ -601,6 +667,12 @@ def _dns(raw: _Raw) -> Dns | None:
     regions = raw.str_list("dnsHealthCheckRegions")
     if regions and len(regions) < 3:
         raise ConfigError("dnsHealthCheckRegions", list(regions), "empty (Route 53 defaults) or at least 3 regions")
+    if regions:
+        from failsafe.settings import awsnames  # (it imports this module)
+
+        problem = awsnames.health_check_regions_problem(tuple(regions))  # the regions botocore's model offers
+        if problem:
+            raise ConfigError("dnsHealthCheckRegions", list(regions), problem)
     path = raw.str("dnsHealthCheckPath")
     if not path.startswith("/"):
         raise ConfigError("dnsHealthCheckPath", path, "a path starting with /")
@@ -649,6 +721,71 @@ def _dns(raw: _Raw) -> Dns | None:
         alias_ipv6=alias_ipv6,
         switch=_dns_switch(raw, record),
     )
+
+
+ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+
+
+def _backup(raw: _Raw, role: Role, rpo_minutes: int) -> Backup:
+    types = raw.str_list("backupResourceTypes")
+    known = tuple(spec.BACKUP_RESOURCE_PATTERNS)
+    if not types or any(t not in known for t in types) or len(set(types)) != len(types):
+        raise ConfigError("backupResourceTypes", list(types), f"a list of distinct types from {', '.join(known)}")
+    interval = raw.int("backupIntervalHours", 1, 24)
+    if interval not in spec.BACKUP_INTERVAL_HOURS:
+        raise ConfigError("backupIntervalHours", interval, f"one of {', '.join(map(str, spec.BACKUP_INTERVAL_HOURS))}")
+    copy = raw.bool("backupCopyToBackupAccount")
+    organization = raw.opt_str("backupOrganizationId")
+    if organization is not None and not ORGANIZATION_ID.match(organization):
+        raise ConfigError("backupOrganizationId", organization, "an AWS Organizations ID such as o-a1b2c3d4e5")
+    if role is Role.PROD and copy and organization is None:
+        raise ConfigError(
+            "backupOrganizationId",
+            None,
+            "the organization (o-...) with cross-account backup turned on, because backupCopyToBackupAccount is "
+            "true: AWS Backup refuses cross-account copies outside AWS Organizations (one-time setup: "
+            "docs/data-protection.md)",
+        )
+    topic = raw.opt_str("alertTopicArn")
+    if topic is not None and not re.fullmatch(r"arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w.-]+", topic):
+        raise ConfigError("alertTopicArn", topic, "empty, or an SNS topic ARN")
+    subscription = _subscription("alertSubscription", raw.opt_str("alertSubscription"))
+    if role is Role.PROD and topic is None and subscription is None:
+        raise ConfigError(
+            "alertSubscription",
+            None,
+            "a subscription such as 'email:oncall@example.com', or alertTopicArn: "
+            "replication alarms nobody receives protect nothing",
+        )
+    backup = Backup(
+        interval_hours=interval,
+        completion_window_minutes=raw.int("backupCompletionWindowMinutes", *spec.BACKUP_COMPLETION_MINUTES),
+        retention_days=raw.int("backupRetentionDays", *spec.RETENTION_DAYS),
+        copy_retention_days=raw.int("backupCopyRetentionDays", *spec.RETENTION_DAYS),
+        resource_types=types,
+        copy_to_backup_account=copy,
+        organization_id=organization,
+        event_forwarding=raw.bool("snapshotEventForwarding"),
+        alert_topic_arn=topic,
+        alert_subscription=subscription,
+    )
+    if rpo_minutes < backup.worst_case_rpo_minutes:
+        raise ConfigError(
+            "rpoMinutes",
+            rpo_minutes,
+            f"at least {backup.worst_case_rpo_minutes}, the worst case this configuration allows (backupIntervalHours "
+            f"{interval} x 60 + backupCompletionWindowMinutes {backup.completion_window_minutes}"
+            + ("" if backup.event_forwarding else f", or the copier's {COPIER_SCHEDULE_MINUTES}-minute schedule")
+            + "); raise rpoMinutes or back up more often",
+        )
+    return backup
+
+
+def _subscription(key: str, text: str | None) -> tuple[str, str] | None:
+    try:
+        return _dns_subscription(text)
+    except ConfigError as error:
+        raise ConfigError(key, text, error.expected) from None
 
 
 def _dns_subscription(text: str | None) -> tuple[str, str] | None:
@@ -824,6 +961,8 @@ def _load(stack: str, get: Getter) -> StackConfig:
 
     mfa_age = raw.int("mfaMaxAgeSeconds", *spec.MFA_MAX_AGE_SECONDS)
     session = raw.int("humanSessionSeconds", *spec.ROLE_SESSION_SECONDS, " (IAM's MaxSessionDuration range)")
+    exemptions = _policy_exemptions(raw)
+    federation = _human_federation(raw, accounts.backup, exemptions)
 
     repo = raw.str("githubRepository")
     if not GITHUB_REPO.match(repo):
@@ -850,7 +989,7 @@ def _load(stack: str, get: Getter) -> StackConfig:
         lifecycle=_lifecycle(raw),
         object_lock=object_lock,
         vault_lock=_vault_lock(raw),
-        human_access=HumanAccess(mfa_age, session),
+        human_access=HumanAccess(mfa_age, session, federation),
         recovery=Recovery(
             rpo_minutes=raw.int("rpoMinutes", 1, 10080),
             rto_minutes=raw.int("rtoMinutes", 1, 10080),
@@ -860,12 +999,46 @@ def _load(stack: str, get: Getter) -> StackConfig:
             parameter_path=_parameter_path(raw),
             secret_prefix=_secret_prefix(raw),
         ),
+        backup=_backup(raw, role, raw.int("rpoMinutes", 1, 10080)),
         dns=_dns(raw) if role is Role.PROD else None,
         dr_endpoint=dr_endpoint,
         preview=_preview(raw, stack) if role is Role.PREVIEW else None,
         ci=Ci(github_repository=repo, enabled=raw.bool("ciAccess")),
-        policy_exemptions=_policy_exemptions(raw),
+        policy_exemptions=exemptions,
     )
+
+
+def _human_federation(raw: _Raw, backup_account: str, exemptions: tuple[tuple[str, str], ...]) -> str:
+    """``humanAccessFederation``: "" | "saml:<provider ARN>" | "identity-center".
+
+    SAML: the provider must be in the backup account (AssumeRoleWithSAML trusts a provider of the role's own account).
+    Identity Center: the human roles trust the identity account's ``AWSReservedSSO_*`` roles, whose sessions carry no
+    aws:MultiFactorAuthPresent, so the pack's ``iam-role-trust-requires-mfa`` flags them; the stack must carry the
+    reviewed exemptions for the three roles (the rule itself is unchanged)."""
+    value = raw.opt_str("humanAccessFederation") or ""
+    expected = "'' (IAM users with MFA), 'saml:arn:aws:iam::<backup account>:saml-provider/<name>' or 'identity-center'"
+    if value in ("", "identity-center"):
+        needed = [f"iam-role-trust-requires-mfa:{r}" for r in HUMAN_ROLES_RESOURCES]
+        missing = [n for n in needed if tuple(n.split(":", 1)) not in exemptions]
+        if value and missing:
+            raise ConfigError(
+                "humanAccessFederation",
+                value,
+                f"policyExemptions listing {', '.join(missing)} (Identity Center sessions carry no "
+                "aws:MultiFactorAuthPresent; MFA is enforced by Identity Center: review, then add them)",
+            )
+        return value
+    match = SAML_PROVIDER.fullmatch(value.removeprefix("saml:")) if value.startswith("saml:") else None
+    if match is None:
+        raise ConfigError("humanAccessFederation", value, expected)
+    if match.group(1) != backup_account:
+        raise ConfigError(
+            "humanAccessFederation",
+            value,
+            f"a SAML provider of the backup account {backup_account} (the human roles live there, and a role trusts "
+            "SAML providers of its own account only)",
+        )
+    return value
 
 
 def _policy_exemptions(raw: _Raw) -> tuple[tuple[str, str], ...]:

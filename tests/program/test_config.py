@@ -109,10 +109,21 @@ DNS_COMBINATIONS = [
         "needs an AAAA secondary",
     ),
     ({"dnsZoneId": "", "dnsZoneName": ""}, "dnsZoneId", "a hosted zone ID"),
+    # health checkers and clients are on the internet: a private target can never be checked or reached
+    ({"dnsPrimaryTarget": "ip:10.0.0.5,192.0.2.1"}, "dnsPrimaryTarget", "cannot reach 10.0.0.5"),
+    ({"dnsSecondaryTarget": "ip:172.16.4.4"}, "dnsSecondaryTarget", "cannot reach 172.16.4.4"),
+    # regions from Route 53's own model (HealthCheckRegion), not a hand-copied list
+    (
+        {"dnsHealthCheckRegions": '["us-east-1", "eu-west-1", "eu-central-1"]'},
+        "dnsHealthCheckRegions",
+        "eu-central-1 is not one",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("overrides", "key", "expected"), DNS_COMBINATIONS, ids=[c[1] for c in DNS_COMBINATIONS])
+@pytest.mark.parametrize(
+    ("overrides", "key", "expected"), DNS_COMBINATIONS, ids=[f"{c[1]}-{i}" for i, c in enumerate(DNS_COMBINATIONS)]
+)
 def test_invalid_dns_combination_is_refused_naming_the_key(overrides, key, expected):
     values = {**valid("prod"), **overrides}
     with pytest.raises(ConfigError) as caught:
