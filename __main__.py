@@ -29,6 +29,7 @@ try:  # a component refusing its args is reported in config terms (the key to fi
         from failsafe_components.backup_account import BackupAccount
         from failsafe_components.ci_access import CiAccess
         from failsafe_components.dns_failover import target_to_export
+        from failsafe_components.event_intake import EventIntake
         from failsafe_components.recovery_functions import RecoveryFunctions
 
         backup = BackupAccount("backup", wiring.backup_account(cfg), opts=home)
@@ -44,6 +45,7 @@ try:  # a component refusing its args is reported in config terms (the key to fi
             notificationsTopicArn=backup.topic_arn,
             archiveBucketName=backup.archive_bucket_name,
             restoreRoleArn=backup.restore_role_arn,
+            backupRestoreRoleArn=backup.backup_restore_role_arn,  # --role-arn of `failsafe-dr restore recovery-point`
             auditorRoleArn=backup.auditor_role_arn,
             breakGlassRoleArn=backup.break_glass_role_arn,
         )
@@ -56,22 +58,31 @@ try:  # a component refusing its args is reported in config terms (the key to fi
             )
         if cfg.dr_endpoint is not None:
             export(drEndpoint=target_to_export(cfg.dr_endpoint))  # prod's failover secondary
-        RecoveryFunctions("recovery", wiring.recovery_functions(cfg, backup.kms_key_arn, backup.topic_arn), opts=home)
+        recovery = RecoveryFunctions(
+            "recovery", wiring.recovery_functions(cfg, backup.kms_key_arn, backup.topic_arn), opts=home
+        )
+        EventIntake("snapshot-events", wiring.event_intake(cfg, recovery.copier_name), opts=home)  # prod's events
 
     elif cfg.role is Role.PROD:
         from failsafe_components.ci_access import CiAccess
         from failsafe_components.dns_failover import DnsFailover
+        from failsafe_components.prod_backup import ProdBackup
         from failsafe_components.recovery_functions import ProdReadAccess
         from failsafe_components.replicated_bucket import ReplicatedBucket
 
         dr = pulumi.StackReference("dr", stack_name=cfg.dr_stack_name)
         dr.outputs.apply(lambda outputs: agreement.check_dr_outputs(cfg, outputs))  # one line if dr disagrees
+        backups = ProdBackup("backups", wiring.prod_backup(cfg, dr), opts=home)
         protected = {
-            b: ReplicatedBucket(b, wiring.replicated_bucket(cfg, b, dr), opts=home) for b in cfg.protected_buckets
+            b: ReplicatedBucket(b, wiring.replicated_bucket(cfg, b, dr, backups.alert_topic_arn), opts=home)
+            for b in cfg.protected_buckets
         }
         export(
             protectedBuckets={b: {"name": r.bucket_name, "arn": r.bucket_arn} for b, r in protected.items()},
             rpoMinutes=cfg.replication.rpo_minutes,
+            backupPlanId=backups.plan_id,
+            backupWorstCaseMinutes=backups.worst_case_minutes,
+            alertTopicArn=backups.alert_topic_arn,
         )
         if cfg.dns is not None:
             failover = DnsFailover(
@@ -83,6 +94,9 @@ try:  # a component refusing its args is reported in config terms (the key to fi
                 failoverWorstCaseSeconds=failover.worst_case_seconds,
                 failoverRtoBudgetSeconds=failover.rto_budget_seconds,
                 failoverHealthCheckId=failover.health_check_id,
+                failoverTrafficHealthCheckId=failover.traffic_health_check_id,  # primary healthy AND not held
+                failoverAlarmTopicArn=failover.alarm_topic_arn,  # verify checks that it delivers
+                failoverSwitchPolicyArn=failover.switch_policy_arn,  # attach to the operators' MFA role
             )
         if cfg.ci.enabled:
             ci = CiAccess("ci", wiring.prod_ci_access(cfg), opts=home)
