@@ -55,6 +55,7 @@ try:  # a component refusing its args is reported in config terms (the key to fi
                 ciEntryRoleArn=ci.entry_role_arn,  # deploy.yml (environment dr)
                 ciPrPreviewRoleArn=ci.pr_role_arn,  # pr-checks.yml: read-only preview of dr
                 archiveRoleArn=ci.archive_role_arn,  # archive.yml (environment archive)
+                captureRoleArn=ci.capture_role_arn,  # capture.yml (environment capture): vars.CAPTURE_ROLE_ARN
             )
         if cfg.dr_endpoint is not None:
             export(drEndpoint=target_to_export(cfg.dr_endpoint))  # prod's failover secondary

@@ -34,6 +34,7 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
 REAPER_ENVIRONMENT = "preview-reaper"
 ARCHIVE_ENVIRONMENT = "archive"  # archive.yml's GitHub environment: no reviewers, deployment branch main
+CAPTURE_ENVIRONMENT = "capture"  # capture.yml's GitHub environment: no reviewers, deployment branch main
 VIEW_ONLY_POLICY_ARN = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
 
 # What a refresh of the program's resource types reads beyond ViewOnlyAccess: configuration, never data.
@@ -254,6 +255,10 @@ class CiAccessArgs:
     # read_role_trusted_arns (prod's PR preview role, for the preview account's reader)
     read_role_name: str | None = None
     read_role_trusted_arns: tuple[pulumi.Input[str], ...] = ()
+    # dr only: the configuration capture job's role (capture.yml): reads the archive, adds objects under capture/,
+    # publishes incomplete-run notices to this topic, and assumes these read-only roles in the captured accounts
+    capture_topic_arn: str | None = None
+    capture_read_role_arns: tuple[str, ...] = ()
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
@@ -306,6 +311,9 @@ class CiAccessArgs:
 
     def archive_subjects(self) -> list[str]:
         return [f"repo:{self.github_repository}:environment:{ARCHIVE_ENVIRONMENT}"]
+
+    def capture_subjects(self) -> list[str]:
+        return [f"repo:{self.github_repository}:environment:{CAPTURE_ENVIRONMENT}"]
 
 
 class CiAccess(pulumi.ComponentResource):
@@ -372,6 +380,9 @@ class CiAccess(pulumi.ComponentResource):
             policy=iam.to_json(iam.document(iam.statement("AssumeTheDeployRoles", "sts:AssumeRole", targets))),
             opts=child,
         )
+        self.capture_role_arn: pulumi.Output[str] | None = None
+        if args.capture_topic_arn is not None and args.archive_bucket_name is not None:
+            self.capture_role_arn = self._capture_writer(name, args, provider.arn)
         self.archive_role_arn: pulumi.Output[str] | None = None
         if args.archive_bucket_name is not None:
             self.archive_role_arn = self._archive_writer(name, args, provider.arn)
@@ -475,6 +486,44 @@ class CiAccess(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return role.arn
+
+    def _capture_writer(self, name: str, args: CiAccessArgs, provider_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+        """The role .github/workflows/capture.yml assumes (docs/capture.md): read the latest state exports, add a
+        capture under ``capture/``, notify on an incomplete run, and reach the captured accounts only through their
+        read-only roles (configuration reads, data denied). Nothing it can do deletes or overwrites: the bucket is
+        versioned and Object-Locked, and the capture never reuses a key."""
+        bucket = f"arn:aws:s3:::{args.archive_bucket_name}"
+        role = aws.iam.Role(
+            f"{name}-capture",
+            name=capture_role_name(args.name_prefix),
+            description=f"GitHub Actions of {args.github_repository}: daily configuration capture into the archive",
+            assume_role_policy=iam.to_json(github_trust(provider_arn, args.capture_subjects())),
+            max_session_duration=3600,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        statements = [
+            iam.statement("ListArchive", "s3:ListBucket", [bucket]),
+            iam.statement("ReadExportsAndCaptures", "s3:GetObject", [f"{bucket}/*"]),
+            iam.statement("AddCaptures", "s3:PutObject", [f"{bucket}/capture/*"]),
+            iam.statement("UseArchiveKey", ["kms:GenerateDataKey", "kms:Decrypt"], [args.archive_kms_key_arn]),
+            iam.statement("NotifyIncompleteRuns", "sns:Publish", [args.capture_topic_arn]),
+        ]
+        if args.capture_read_role_arns:
+            statements.append(
+                iam.statement("ReadCapturedAccounts", "sts:AssumeRole", sorted(args.capture_read_role_arns))
+            )
+        aws.iam.RolePolicy(
+            f"{name}-capture-scope",
+            role=role.name,
+            policy=iam.to_json(iam.document(*statements)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role.arn
+
+
+def capture_role_name(name_prefix: str) -> str:
+    """Deterministic: prod's read-only role trusts the capture role by this name (prod never reads dr)."""
+    return names.fit(f"{name_prefix}-ci-capture", names.IAM_ROLE_NAME_MAX)
 
 
 def preview_deploy_role_name(name_prefix: str) -> str:

@@ -22,12 +22,15 @@ from failsafe.settings.stackfiles import ROOT
 from failsafe_components.backup_account import BackupAccountArgs
 from failsafe_components.ci_access import (
     CiAccessArgs,
+    capture_role_name,
     preview_boundary_arn,
     preview_deploy_role_name,
     read_role_name,
 )
 from failsafe_components.dns_failover import DnsFailoverArgs, HoldSwitch
+from failsafe_components.event_intake import EventIntakeArgs
 from failsafe_components.preview_function import PreviewFunctionArgs
+from failsafe_components.prod_backup import ProdBackupArgs, event_bus_arn
 from failsafe_components.recovery_functions import ProdReadAccessArgs, RecoveryFunctionsArgs
 from failsafe_components.replicated_bucket import ReplicatedBucketArgs
 
@@ -61,6 +64,7 @@ def backup_account(cfg: StackConfig) -> BackupAccountArgs:
         archive_retention_days=cfg.recovery.archive_retention_days,
         mfa_max_age_seconds=cfg.human_access.mfa_max_age_seconds,
         session_seconds=cfg.human_access.session_seconds,
+        human_federation=cfg.human_access.federation,
     )
 
 
@@ -99,11 +103,53 @@ def dr_ci_access(cfg: StackConfig, archive_kms_key_arn: pulumi.Input[str]) -> Ci
         archive_kms_key_arn=archive_kms_key_arn,
         pr_read_role_arns=(cfg.role_arn(cfg.accounts.backup, reader),),
         read_role_name=reader,
+        # configuration capture of prod (capture.yml): the notices topic's name is BackupAccount's, deterministic
+        capture_topic_arn=f"arn:aws:sns:{cfg.dr_region}:{cfg.accounts.backup}:{cfg.name_prefix}-backup-notices",
+        capture_read_role_arns=(cfg.role_arn(cfg.accounts.prod, reader),),
     )
 
 
-def replicated_bucket(cfg: StackConfig, bucket: str, dr: pulumi.StackReference) -> ReplicatedBucketArgs:
-    """One protected bucket of prod, replicating into the replica bucket and key that dr exports."""
+def prod_backup(cfg: StackConfig, dr: pulumi.StackReference) -> ProdBackupArgs:
+    """AWS Backup in prod, copying into the vault dr exports; snapshot events forwarded to dr's event bus (whose name
+    is deterministic, so prod need not wait for an output)."""
+    b = cfg.backup
+    return ProdBackupArgs(
+        name_prefix=cfg.name_prefix,
+        prod_account_id=cfg.accounts.prod,
+        backup_account_id=cfg.accounts.backup,
+        destination_vault_arn=dr.get_output("backupVaultArn") if b.copy_to_backup_account else None,
+        organization_id=b.organization_id,
+        interval_hours=b.interval_hours,
+        completion_window_minutes=b.completion_window_minutes,
+        retention_days=b.retention_days,
+        copy_retention_days=b.copy_retention_days,
+        resource_types=b.resource_types,
+        event_bus_arn=event_bus_arn(cfg.name_prefix, cfg.accounts.backup, cfg.dr_region)
+        if b.event_forwarding
+        else None,
+        alert_topic_arn=b.alert_topic_arn,
+        alert_subscriptions=(b.alert_subscription,) if b.alert_subscription else (),
+    )
+
+
+def event_intake(cfg: StackConfig, copier_name: pulumi.Input[str]) -> EventIntakeArgs:
+    """dr's snapshot event bus, running the copier RecoveryFunctions created (its ARN built from its name)."""
+    return EventIntakeArgs(
+        name_prefix=cfg.name_prefix,
+        prod_account_id=cfg.accounts.prod,
+        backup_account_id=cfg.accounts.backup,
+        copier_function_name=copier_name,
+        copier_function_arn=pulumi.Output.concat(
+            "arn:aws:lambda:", cfg.dr_region, ":", cfg.accounts.backup, ":function:", copier_name
+        ),
+    )
+
+
+def replicated_bucket(
+    cfg: StackConfig, bucket: str, dr: pulumi.StackReference, alarm_topic_arn: pulumi.Input[str] | None = None
+) -> ReplicatedBucketArgs:
+    """One protected bucket of prod, replicating into the replica bucket and key that dr exports; with a topic, its
+    replication alarms fire above the RPO (15 minutes with RTC, else rpoMinutes)."""
     return ReplicatedBucketArgs(
         bucket_name=cfg.source_bucket_name(bucket),
         destination_bucket_arn=dr.get_output("replicaBuckets").apply(lambda replicas: replicas[bucket]["arn"]),
@@ -117,6 +163,8 @@ def replicated_bucket(cfg: StackConfig, bucket: str, dr: pulumi.StackReference) 
         storage_class=cfg.replication.storage_class,
         time_control=cfg.replication.time_control,
         metrics=cfg.replication.metrics,
+        alarm_topic_arn=alarm_topic_arn if cfg.replication.metrics else None,
+        alarm_latency_minutes=cfg.replication.rpo_minutes or cfg.recovery.rpo_minutes,
     )
 
 
@@ -182,6 +230,8 @@ def prod_ci_access(cfg: StackConfig) -> CiAccessArgs:
         # made by preview_ci_access; a separate DNS account's by its bootstrap, see docs/ci.md)
         pr_read_role_arns=tuple(cfg.role_arn(account, reader) for account in accounts),
         read_role_name=reader,
+        # the configuration capture reads prod through this read-only role, from dr's capture role (capture.yml)
+        read_role_trusted_arns=(cfg.role_arn(cfg.accounts.backup, capture_role_name(cfg.name_prefix)),),
     )
 
 
