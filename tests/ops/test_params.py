@@ -74,11 +74,8 @@ def make(settings: params.Settings, prod: Any, backup: Any) -> tuple[params.Para
     return copier, prod_ssm, prod_secrets
 
 
-def test_handler_assumes_the_prod_read_role_and_copies_path_and_prefix_only(
-    accounts: tuple[Any, Any], key_arn: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    prod, backup = accounts
-    seed_prod(prod)
+def lambda_environment(monkeypatch: pytest.MonkeyPatch, key_arn: str, source_region: str) -> None:
+    """The handler's environment as RecoveryFunctions sets it, in the backup account of moto."""
     monkeypatch.setattr(aws, "session", lambda region=None: account_session(BACKUP))
     for name, value in {
         "PROD_READ_ROLE_ARN": ROLE,
@@ -86,9 +83,17 @@ def test_handler_assumes_the_prod_read_role_and_copies_path_and_prefix_only(
         "SECRET_PREFIX": "app/",
         "BACKUP_KMS_KEY_ARN": key_arn,
         "NOTIFY_TOPIC_ARN": "",
-        "SOURCE_REGION": REGION,
+        "SOURCE_REGION": source_region,
     }.items():
         monkeypatch.setenv(name, value)
+
+
+def test_handler_assumes_the_prod_read_role_and_copies_path_and_prefix_only(
+    accounts: tuple[Any, Any], key_arn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod, backup = accounts
+    seed_prod(prod)
+    lambda_environment(monkeypatch, key_arn, REGION)
 
     report = params.handler({}, None)
 
@@ -117,16 +122,7 @@ def test_the_handler_reads_prod_in_prods_region_not_its_own(
     prod_region = "eu-west-1"
     assert prod_region != REGION
     seed_prod(account_session(PROD, prod_region))
-    monkeypatch.setattr(aws, "session", lambda region=None: account_session(BACKUP))
-    for name, value in {
-        "PROD_READ_ROLE_ARN": ROLE,
-        "PARAMETER_PATH": "/app/",
-        "SECRET_PREFIX": "app/",
-        "BACKUP_KMS_KEY_ARN": key_arn,
-        "NOTIFY_TOPIC_ARN": "",
-        "SOURCE_REGION": prod_region,
-    }.items():
-        monkeypatch.setenv(name, value)
+    lambda_environment(monkeypatch, key_arn, prod_region)
 
     report = params.handler({}, None)
 
