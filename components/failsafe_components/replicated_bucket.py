@@ -27,6 +27,7 @@ from failsafe_components.options import protects_state
 from failsafe_components.spec import STORAGE_CLASSES
 
 RTC_MINUTES = 15
+REPLICATION_RULE_ID = "to-backup-account"  # the RuleId dimension of the replication metrics
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class ReplicatedBucketArgs:
     time_control: bool = False
     metrics: bool = False
     kms_key_arn: pulumi.Input[str] | None = None  # None: the component creates a key for this bucket
+    # Replication health: alarms on failed operations and on latency above ``alarm_latency_minutes`` (the RPO) to this
+    # topic. None: no alarms. Needs ``metrics`` (S3 publishes the replication metrics only with them on).
+    alarm_topic_arn: pulumi.Input[str] | None = None
+    alarm_latency_minutes: int = RTC_MINUTES
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
@@ -69,10 +74,19 @@ class ReplicatedBucketArgs:
             )
         if self.abort_incomplete_upload_days not in spec.ABORT_UPLOAD_DAYS:
             raise bad("abort_incomplete_upload_days", self.abort_incomplete_upload_days, "1-365")
+        if self.alarm_topic_arn is not None and not self.metrics:
+            raise bad("metrics", self.metrics, "True when alarm_topic_arn is set (the alarms read replication metrics)")
+        if not 1 <= self.alarm_latency_minutes <= 10080:
+            raise bad("alarm_latency_minutes", self.alarm_latency_minutes, "1-10080 minutes")
 
     @property
     def rpo_minutes(self) -> int | None:
         return RTC_MINUTES if self.time_control else None
+
+
+def backfill_role_name(replication_role_name: str) -> str:
+    """The S3 Batch Replication role of a bucket (``failsafe-dr backfill`` derives it the same way)."""
+    return f"{replication_role_name}-backfill"
 
 
 class ReplicatedBucket(pulumi.ComponentResource):
@@ -177,7 +191,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
             role=role.arn,
             rules=[
                 {
-                    "id": "to-backup-account",
+                    "id": REPLICATION_RULE_ID,
                     "status": "Enabled",
                     "priority": 1,
                     "filter": {"prefix": ""},
@@ -189,10 +203,46 @@ class ReplicatedBucket(pulumi.ComponentResource):
             opts=child,
         )
 
+        if args.alarm_topic_arn is not None:
+            self._alarms(name, args, bucket.bucket, replication)
+
+        # Objects that predate the rule: S3 Batch Replication (failsafe-dr backfill) runs as this role and asks S3 to
+        # replicate them through the rule above (S3 User Guide, "Configuring an IAM role for S3 Batch Replication").
+        backfill = aws.iam.Role(
+            f"{name}-backfill",
+            name=backfill_role_name(args.replication_role_name),
+            description=f"S3 Batch Replication of objects of {args.bucket_name} that predate replication",
+            assume_role_policy=iam.to_json(
+                iam.service_trust(
+                    "batchoperations.s3.amazonaws.com",
+                    condition={"StringEquals": {"aws:SourceAccount": args.source_account_id}},
+                )
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-backfill-policy",
+            role=backfill.id,
+            policy=iam.to_json(
+                iam.document(
+                    iam.statement(
+                        "ReplicateExisting", "s3:InitiateReplication", [pulumi.Output.concat(bucket.arn, "/*")]
+                    ),
+                    iam.statement(
+                        "GenerateManifest",
+                        ["s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"],
+                        [bucket.arn],
+                    ),
+                )
+            ),
+            opts=child,
+        )
+
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket.arn
         self.kms_key_arn = pulumi.Output.from_input(key_arn)
         self.replication_role_arn = role.arn
+        self.backfill_role_arn = backfill.arn
         self.replication_id = replication.id
         self.rpo_minutes = args.rpo_minutes
         self.register_outputs(
@@ -202,4 +252,50 @@ class ReplicatedBucket(pulumi.ComponentResource):
                 "replicationRoleArn": self.replication_role_arn,
                 "rpoMinutes": self.rpo_minutes,
             }
+        )
+
+    def _alarms(
+        self, name: str, args: ReplicatedBucketArgs, bucket_name: pulumi.Output[str], replication: pulumi.Resource
+    ) -> None:
+        """Failed replication and latency above the RPO alarm (S3 User Guide, "Monitoring progress with replication
+        metrics": metrics per rule, dimensions SourceBucket, DestinationBucket and RuleId)."""
+        destination_name = pulumi.Output.from_input(args.destination_bucket_arn).apply(lambda a: a.split(":::")[-1])
+        dimensions = pulumi.Output.all(bucket_name, destination_name).apply(
+            lambda names: {"SourceBucket": names[0], "DestinationBucket": names[1], "RuleId": REPLICATION_RULE_ID}
+        )
+        opts = pulumi.ResourceOptions(parent=self, depends_on=[replication])  # metrics exist once replication does
+        common = {
+            "namespace": "AWS/S3",
+            "dimensions": dimensions,
+            "period": 300,
+            "alarm_actions": [args.alarm_topic_arn],
+            "ok_actions": [args.alarm_topic_arn],
+        }
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-replication-failed",
+            name=f"{args.bucket_name}-replication-failed",
+            alarm_description=f"Objects of s3://{args.bucket_name} failed to replicate to the backup account "
+            "(check the replica key policy and the replication role; docs/data-protection.md)",
+            metric_name="OperationsFailedReplication",
+            statistic="Sum",
+            evaluation_periods=1,
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            treat_missing_data="notBreaching",  # no failures: no data points
+            opts=opts,
+            **common,
+        )
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-replication-latency",
+            name=f"{args.bucket_name}-replication-latency",
+            alarm_description=f"Replication of s3://{args.bucket_name} lags more than the RPO "
+            f"({args.alarm_latency_minutes} minutes)",
+            metric_name="ReplicationLatency",
+            statistic="Maximum",
+            evaluation_periods=2,
+            comparison_operator="GreaterThanThreshold",
+            threshold=args.alarm_latency_minutes * 60,  # the metric is in seconds
+            treat_missing_data="notBreaching",
+            opts=opts,
+            **common,
         )

@@ -10,7 +10,13 @@ Prod's snapshots live in prod's region (``SOURCE_REGION``, default: this functio
 there and copied into this region (a cross-region copy) in one step.
 
 Invocation: from the schedule (``{}`` or an EventBridge scheduled event) a full pass, copy then expire;
-from an SNS notice (a new snapshot in prod) a copy pass restricted to the snapshots the notice names.
+from an SNS notice, or an RDS/EC2 snapshot or AMI event that prod's EventBridge rule forwarded to the backup
+account's event bus (failsafe_components.event_intake), a copy pass restricted to the snapshots it names.
+
+Snapshots encrypted with an AWS-managed key (``aws/rds``, ``aws/ebs``) cannot be shared with another account, so
+they can never be copied: each one the copier sees is reported under ``unshareable`` ("cannot be shared: re-encrypt
+with a customer-managed key") and in the failure notice, never skipped silently. A snapshot an event names that is
+not shared with this account is reported under ``not_shared`` (an AWS-managed key is the usual cause).
 
 Safety rules, each tested:
 - Idempotent: existing copies are found by their source tag (AMIs also by their deterministic name) before
@@ -113,6 +119,7 @@ class Source:
     id: str
     arn: str  # the key that links a copy to its source (an ARN for RDS, the ID for EC2)
     name: str = ""
+    kms_key_id: str = ""  # the source's encryption key, when the listing names it
 
 
 @dataclass(frozen=True)
@@ -137,6 +144,8 @@ class Report:
     expired: list[dict[str, str]] = field(default_factory=list)
     kept: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
+    unshareable: list[dict[str, str]] = field(default_factory=list)  # under an AWS-managed key
+    not_shared: list[dict[str, str]] = field(default_factory=list)  # named by an event, not shared with us
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
@@ -175,10 +184,21 @@ def ami_copy_name(source_id: str) -> str:
     return f"failsafe-copy-{source_id}"
 
 
-def notice_ids(event: Mapping[str, Any]) -> set[str] | None:
-    """IDs/ARNs named by SNS records (RDS event notices, EventBridge EBS/AMI events, or plain text).
+UNSHAREABLE = "cannot be shared: re-encrypt with a customer-managed key"
+NOT_SHARED = (
+    "named by a snapshot event but not shared with this account: if it is encrypted with an AWS-managed key "
+    f"(aws/rds, aws/ebs) it {UNSHAREABLE}"
+)
+EVENT_SOURCES = ("aws.rds", "aws.ec2")  # = failsafe_components.prod_backup.SNAPSHOT_EVENT_PATTERN["source"]
 
-    None when the event is not an SNS notice (a schedule: full pass)."""
+
+def notice_ids(event: Mapping[str, Any]) -> set[str] | None:
+    """IDs/ARNs named by an RDS/EC2 EventBridge event (forwarded by prod to the backup account's bus: the IDs are in
+    ``detail`` and ``resources``) or by SNS records (RDS event notices, EventBridge EBS/AMI events, or plain text).
+
+    None when the event is neither (a schedule, ``source`` ``aws.events``: full pass)."""
+    if event.get("source") in EVENT_SOURCES and "detail" in event:
+        return set(NOTICE_ID.findall(json.dumps({"detail": event["detail"], "resources": event.get("resources")})))
     records = [r for r in event.get("Records") or () if isinstance(r, Mapping) and "Sns" in r]
     if not records:
         return None
@@ -200,11 +220,16 @@ class Copier:
         rds_shared_type: str | None = None,
         source_rds: Any | None = None,
         source_ec2: Any | None = None,
+        source_kms: Any | None = None,
     ) -> None:
         self.settings = settings
         self.rds, self.ec2, self.sns = rds, ec2, sns
         # Shared snapshots are listed where they live (prod's region); copies are made and kept here.
         self.source_rds, self.source_ec2 = source_rds or rds, source_ec2 or ec2
+        self.source_kms = (
+            source_kms  # None: keys are not inspected (a copy of an AWS-managed one fails and is reported)
+        )
+        self._managed: dict[str, bool] = {}
         self.now = now
         self.sleep = sleep
         self.rds_shared_type = rds_shared_type or RDS_SHARED_TYPE
@@ -240,7 +265,9 @@ class Copier:
         ):
             arn = snap["DBSnapshotArn"]
             if snap.get("Status") == "available" and self._is_source(arn.split(":")[4], _tags(snap.get("TagList"))):
-                sources.append(Source("rds-snapshot", snap["DBSnapshotIdentifier"], arn))
+                sources.append(
+                    Source("rds-snapshot", snap["DBSnapshotIdentifier"], arn, kms_key_id=snap.get("KmsKeyId") or "")
+                )
         for snap in self._pages(
             self.source_rds.describe_db_cluster_snapshots,
             "DBClusterSnapshots",
@@ -250,7 +277,14 @@ class Copier:
         ):
             arn = snap["DBClusterSnapshotArn"]
             if snap.get("Status") == "available" and self._is_source(arn.split(":")[4], _tags(snap.get("TagList"))):
-                sources.append(Source("rds-cluster-snapshot", snap["DBClusterSnapshotIdentifier"], arn))
+                sources.append(
+                    Source(
+                        "rds-cluster-snapshot",
+                        snap["DBClusterSnapshotIdentifier"],
+                        arn,
+                        kms_key_id=snap.get("KmsKeyId") or "",
+                    )
+                )
         backing = self._our_ami_snapshots()
         for snap in self._pages(self.source_ec2.describe_snapshots, "Snapshots", "NextToken", OwnerIds=[account]):
             if (
@@ -258,7 +292,11 @@ class Copier:
                 and snap["SnapshotId"] not in backing
                 and self._is_source(snap.get("OwnerId"), _tags(snap.get("Tags")))
             ):
-                sources.append(Source("ebs-snapshot", snap["SnapshotId"], snap["SnapshotId"]))
+                sources.append(
+                    Source(
+                        "ebs-snapshot", snap["SnapshotId"], snap["SnapshotId"], kms_key_id=snap.get("KmsKeyId") or ""
+                    )
+                )
         images = self._pages(self.source_ec2.describe_images, "Images", "NextToken", Owners=[account])
         for image in images:
             tags = _tags(image.get("Tags"))
@@ -270,6 +308,25 @@ class Copier:
             ):
                 sources.append(Source("ami", image["ImageId"], image["ImageId"], name))
         return sources
+
+    def aws_managed_key(self, key_id: str) -> bool:
+        """Whether ``key_id`` is an AWS-managed key (``KeyManager`` AWS, or an ``alias/aws/...`` alias). Unknown
+        (no key, no KMS client, no access to describe it) counts as customer-managed: the copy is tried, and a
+        failure is reported as one."""
+        if not key_id or self.source_kms is None:
+            return False
+        if key_id not in self._managed:
+            managed = False
+            try:
+                meta = self._call(self.source_kms.describe_key, KeyId=key_id)["KeyMetadata"]
+                managed = meta.get("KeyManager") == "AWS"
+                if not managed:
+                    aliases = self._call(self.source_kms.list_aliases, KeyId=meta["KeyId"]).get("Aliases") or ()
+                    managed = any(a.get("AliasName", "").startswith("alias/aws/") for a in aliases)
+            except Exception:  # another account's key we may not describe: not known to be AWS-managed
+                LOG.info("cannot inspect key %s; assuming customer-managed", key_id)
+            self._managed[key_id] = managed
+        return self._managed[key_id]
 
     def _our_ami_snapshots(self) -> set[str]:
         """Snapshots behind our AMI copies: made by CopyImage, never a source (matters where prod == backup)."""
@@ -427,10 +484,15 @@ class Copier:
     def copy_pass(self, report: Report, only: set[str] | None = None) -> None:
         existing = {(c.kind, c.source) for c in self.our_copies() if c.source}
         started = 0
+        seen: set[str] = set()
         for source in self.shared_sources():
             if only is not None and not ({source.id, source.arn} & only):
                 continue
+            seen.update((source.id, source.arn))
             entry = {"kind": source.kind, "source": source.arn}
+            if self.aws_managed_key(source.kms_key_id):
+                report.unshareable.append({**entry, "key": source.kms_key_id, "why": UNSHAREABLE})
+                continue
             if (source.kind, source.arn) in existing or (source.kind, source.id) in existing:
                 report.existing.append(entry)
                 continue
@@ -452,6 +514,9 @@ class Copier:
                 continue
             started += 1
             report.copied.append(entry)
+        for named in sorted((only or set()) - seen):
+            if not any(named in s for s in seen):  # an ID inside a matched ARN is the same snapshot
+                report.not_shared.append({"source": named, "why": NOT_SHARED})
 
     # --- expiry ---------------------------------------------------------------------------------------
 
@@ -516,6 +581,8 @@ class Copier:
         self.copy_pass(report, only)
         if only is None:
             self.expire_pass(report)
+        if report.unshareable or report.not_shared:
+            self.notify(report, "failsafe snapshot copier: snapshots that cannot be copied")
         if report.failures:
             self.notify(report)
             raise CopyFailed(
@@ -524,14 +591,14 @@ class Copier:
             )
         return report
 
-    def notify(self, report: Report) -> None:
+    def notify(self, report: Report, subject: str = "failsafe snapshot copier: failures") -> None:
         if not (self.sns and self.settings.notify_topic_arn):
             return
         try:
             self._call(
                 self.sns.publish,
                 TopicArn=self.settings.notify_topic_arn,
-                Subject="failsafe snapshot copier: failures",
+                Subject=subject,
                 Message=json.dumps({"copier": "snapshots", **report.as_dict()}, indent=1, default=str),
             )
         except Exception:  # the raise that follows still reaches the DLQ
@@ -548,6 +615,7 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         aws.client(sess, "sns"),
         source_rds=aws.client(sess, "rds", settings.shared_region),
         source_ec2=aws.client(sess, "ec2", settings.shared_region),
+        source_kms=aws.client(sess, "kms", settings.shared_region),
     )
     report = copier.run(event or {})
     LOG.info("copier report %s", json.dumps(report.as_dict(), default=str))
