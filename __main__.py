@@ -63,6 +63,11 @@ try:  # a component refusing its args is reported in config terms (the key to fi
             "recovery", wiring.recovery_functions(cfg, backup.kms_key_arn, backup.topic_arn), opts=home
         )
         EventIntake("snapshot-events", wiring.event_intake(cfg, recovery.copier_name), opts=home)  # prod's events
+        from failsafe_components.restore_testing import RestoreTesting
+
+        restores = wiring.restore_testing(cfg, backup.vault_arn, backup.backup_restore_role_arn)
+        tests = RestoreTesting("restore-testing", restores, opts=home)  # scheduled restores, judged against the RTO
+        export(restoreTestingPlanArn=tests.plan_arn, restoreFrameworkArn=tests.framework_arn)
 
     elif cfg.role is Role.PROD:
         from failsafe_components.ci_access import CiAccess

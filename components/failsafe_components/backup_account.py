@@ -21,6 +21,11 @@ Who may change what (proven over the plan by ``python -m failsafe check dr``; do
   IAM policies, and so the deploy role, manage the key; without it the key can become unmanageable), but an explicit
   Deny takes ``kms:ScheduleKeyDeletion`` and ``kms:DisableKey`` from every principal except break-glass with MFA:
   one leaked admin session of the backup account must not be able to make every backup unreadable.
+- Restoring (issue 17, docs/restore.md): the restore operator (MFA) reads replica versions, uses the backup key for
+  decrypt/re-encrypt/grants through the services it restores with, starts Backup restore jobs and passes the Backup
+  restore role (``<prefix>-backup-restore``, trusted by Backup for this account only) to Backup and nothing else; it
+  deletes nothing. prod's deploy role (``restore_target_role_arns``, the ``--to-profile`` of ``restore s3``) may read
+  replica versions and decrypt them through S3, as CopyObject in the target account does.
 """
 
 from __future__ import annotations
@@ -36,6 +41,23 @@ from failsafe_components.errors import ComponentArgsError, bad_arg
 from failsafe_components.options import protects_state
 
 LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
+# What AWS Backup needs to restore each resource type, and S3 (which the general policy does not cover).
+RESTORE_MANAGED_POLICIES = (
+    "service-role/AWSBackupServiceRolePolicyForRestores",
+    "AWSBackupServiceRolePolicyForS3Restore",
+)
+# The key operations a restore makes through S3, RDS, EC2 and Backup: decrypting the copy, re-encrypting it for the
+# restored resource (RDS and EBS re-encrypt and create grants for the volume or instance they build).
+RESTORE_KEY_USE = [
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:CreateGrant",
+]
+RESTORE_VIA = ["s3.*.amazonaws.com", "rds.*.amazonaws.com", "ec2.*.amazonaws.com", "backup.*.amazonaws.com"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,12 @@ class BackupAccountArgs:
     archive_retention_days: int = 365
     mfa_max_age_seconds: int = 3600
     session_seconds: int = 3600
+    # "" | "saml:<provider ARN of the backup account>" | "identity-center": federated people trusted besides IAM users
+    # with MFA (MFA enforced by the identity provider; their sessions carry no aws:MultiFactorAuthPresent).
+    human_federation: str = ""
+    # Roles of the prod account that `failsafe-dr restore s3` copies with (its --to-profile): CopyObject runs in the
+    # target account and reads the replica version cross-account, so the replica policies and the key must admit them.
+    restore_target_role_arns: tuple[str, ...] = ()
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
@@ -98,6 +126,15 @@ class BackupAccountArgs:
             raise bad("mfa_max_age_seconds", self.mfa_max_age_seconds, "900-43200 seconds")
         if self.session_seconds not in spec.ROLE_SESSION_SECONDS:
             raise bad("session_seconds", self.session_seconds, "3600-43200 seconds (IAM's max session range)")
+        saml = f"saml:arn:aws:iam::{self.backup_account_id}:saml-provider/"
+        if self.human_federation not in ("", iam.IDENTITY_CENTER) and not (
+            self.human_federation.startswith(saml) and len(self.human_federation) > len(saml)
+        ):
+            raise bad("human_federation", self.human_federation, f"'', '{saml}<name>' or '{iam.IDENTITY_CENTER}'")
+        prod_role = f"arn:aws:iam::{self.prod_account_id}:role/"
+        targets = [a for a in self.restore_target_role_arns if not a.startswith(prod_role) or "*" in a or "?" in a]
+        if targets:
+            raise bad("restore_target_role_arns", list(targets), f"role ARNs of the prod account ({prod_role}<role>)")
         own_role = f"arn:aws:iam::{self.backup_account_id}:role/"
         strays = [arn for arn in self.deploy_role_arns if not arn.startswith(own_role) or "*" in arn or "?" in arn]
         if strays or not self.deploy_role_arns:
@@ -124,11 +161,18 @@ class BackupAccount(pulumi.ComponentResource):
         prod_root = f"arn:aws:iam::{args.prod_account_id}:root"
         backup_root = f"arn:aws:iam::{args.backup_account_id}:root"
         break_glass_arn = args.role_arn("break-glass")
+        operator_arn = args.role_arn("restore-operator")
+        restore_role_arn = args.role_arn("backup-restore")
         replication_arns = sorted(args.replication_role_arns.values())
         deployers = sorted(args.deploy_role_arns)
         retire_key = ["kms:ScheduleKeyDeletion", "kms:DisableKey"]
 
         # --- human access: MFA-only, trusted by the identity account alone ---------------------------------
+        # IAM users of the identity account with MFA always; federated people (SAML or Identity Center) as configured.
+        trust = iam.human_trust(args.identity_account_id, args.mfa_max_age_seconds)
+        federated = iam.federated_statement(args.human_federation, args.identity_account_id)
+        if federated is not None:
+            trust["Statement"].append(federated)
         roles: dict[str, aws.iam.Role] = {}
         # break-glass holds AdministratorAccess: it is the one principal the deny statements below exempt, used
         # (with MFA, for an hour) to fix what nothing else may touch; every use is visible in CloudTrail.
@@ -140,7 +184,7 @@ class BackupAccount(pulumi.ComponentResource):
             roles[role] = aws.iam.Role(
                 f"{name}-{role}",
                 name=f"{args.name_prefix}-{role}",
-                assume_role_policy=iam.to_json(iam.human_trust(args.identity_account_id, args.mfa_max_age_seconds)),
+                assume_role_policy=iam.to_json(trust),
                 max_session_duration=args.session_seconds,
                 opts=child,
             )
@@ -151,6 +195,27 @@ class BackupAccount(pulumi.ComponentResource):
                     policy_arn=f"arn:aws:iam::aws:policy/{managed}",
                     opts=child,
                 )
+
+        # --- the role AWS Backup restores as: StartRestoreJob needs one trusted by backup.amazonaws.com --------
+        # aws:SourceAccount: Backup acting for another account (a confused deputy) cannot assume it.
+        restore_role = aws.iam.Role(
+            f"{name}-backup-restore",
+            name=f"{args.name_prefix}-backup-restore",
+            assume_role_policy=iam.to_json(
+                iam.service_trust(
+                    "backup.amazonaws.com",
+                    condition={"StringEquals": {"aws:SourceAccount": args.backup_account_id}},
+                )
+            ),
+            opts=child,
+        )
+        for managed in RESTORE_MANAGED_POLICIES:
+            aws.iam.RolePolicyAttachment(
+                f"{name}-backup-restore-{managed.rsplit('/', 1)[-1].lower()}",
+                role=restore_role.name,
+                policy_arn=f"arn:aws:iam::aws:policy/{managed}",
+                opts=child,
+            )
 
         # --- key: rotation, 30-day deletion window, narrow grants to prod ----------------------------------
         key = aws.kms.Key(
@@ -192,12 +257,38 @@ class BackupAccount(pulumi.ComponentResource):
                             "StringLike": {"kms:ViaService": "s3.*.amazonaws.com"},
                         },
                     ),
+                    *(
+                        [
+                            iam.statement(
+                                "ProdRestoreRolesDecryptReplicas",
+                                "kms:Decrypt",
+                                "*",
+                                principal={"AWS": prod_root},
+                                condition={
+                                    "ArnEquals": {"aws:PrincipalArn": sorted(args.restore_target_role_arns)},
+                                    "StringLike": {"kms:ViaService": "s3.*.amazonaws.com"},
+                                },
+                            )
+                        ]
+                        if args.restore_target_role_arns
+                        else []
+                    ),
                     iam.statement(
                         "ProdPublishesEncryptedNotices",
                         ["kms:GenerateDataKey", "kms:Decrypt"],
                         "*",
                         principal={"AWS": prod_root},
                         condition={"StringLike": {"kms:ViaService": "sns.*.amazonaws.com"}},
+                    ),
+                    # Restores (docs/restore.md): the restore-operator reads and re-encrypts through the services
+                    # it restores with; the Backup restore role decrypts recovery points. Within the account the
+                    # root statement would do; named here so the key policy says who restores.
+                    iam.statement(
+                        "RestoreRolesUseKey",
+                        RESTORE_KEY_USE,
+                        "*",
+                        principal={"AWS": backup_root},
+                        condition={"ArnEquals": {"aws:PrincipalArn": [operator_arn, restore_role_arn]}},
                     ),
                     iam.statement(
                         "ServicesUseKey",
@@ -212,6 +303,15 @@ class BackupAccount(pulumi.ComponentResource):
         )
         aws.kms.Alias(
             f"{name}-key-alias", name=f"alias/{args.name_prefix}-backup", target_key_id=key.key_id, opts=child
+        )
+
+        # The restore role decrypts recovery points and grants restored resources the key (the managed policies do not
+        # name customer-managed keys).
+        aws.iam.RolePolicy(
+            f"{name}-backup-restore-key",
+            role=restore_role.id,
+            policy=iam.to_json(iam.document(iam.statement("UseBackupKey", RESTORE_KEY_USE, [key.arn]))),
+            opts=child,
         )
 
         # --- replica buckets: versioned, locked, only prod's replication role may write ---------------------
@@ -290,6 +390,28 @@ class BackupAccount(pulumi.ComponentResource):
                         f"{arn}/*",
                         principal={"AWS": prod_root},
                         condition={"ArnEquals": {"aws:PrincipalArn": role_arn}},
+                    ),
+                    # The restore-operator's reads (restore s3 lists versions and copies them as of a time). The
+                    # denies below never name these actions: a restore deletes nothing here.
+                    iam.statement(
+                        "RestoreOperatorReadsVersions",
+                        ["s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:ListBucketVersions"],
+                        [arn, f"{arn}/*"],
+                        principal={"AWS": backup_root},
+                        condition={"ArnEquals": {"aws:PrincipalArn": operator_arn}},
+                    ),
+                    *(
+                        [
+                            iam.statement(
+                                "ProdRestoreRolesReadVersions",
+                                ["s3:GetObjectVersion", "s3:GetObjectVersionTagging"],
+                                f"{arn}/*",
+                                principal={"AWS": prod_root},
+                                condition={"ArnEquals": {"aws:PrincipalArn": sorted(args.restore_target_role_arns)}},
+                            )
+                        ]
+                        if args.restore_target_role_arns
+                        else []
                     ),
                     iam.statement(
                         "ProdReplicationRoleReadsVersioning",
@@ -383,33 +505,108 @@ class BackupAccount(pulumi.ComponentResource):
             opts=child,
         )
 
-        # --- the restore operator may read replicas and decrypt them; nothing destructive -------------------
+        # --- the restore operator: exactly what `failsafe-dr restore` needs (docs/restore.md), nothing destructive ---
+        account = args.backup_account_id
+        replica_arns = [a for n in sorted(args.replica_buckets.values()) for a in (bucket_arn(n), f"{bucket_arn(n)}/*")]
         aws.iam.RolePolicy(
             f"{name}-restore-operator-policy",
             role=roles["restore-operator"].id,
             policy=iam.to_json(
                 iam.document(
+                    # restore s3 (--profile side): list versions, HEAD/GET the version as of --as-of, its tags.
                     iam.statement(
                         "ReadReplicasAndArchive",
-                        ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:ListBucketVersions"],
                         [
-                            a
-                            for n in sorted(args.replica_buckets.values())
-                            for a in (bucket_arn(n), f"{bucket_arn(n)}/*")
-                        ]
-                        + [archive_arn, f"{archive_arn}/*"],
+                            "s3:GetObject",
+                            "s3:GetObjectVersion",
+                            "s3:GetObjectVersionTagging",
+                            "s3:ListBucket",
+                            "s3:ListBucketVersions",
+                        ],
+                        [*replica_arns, archive_arn, f"{archive_arn}/*"],
                     ),
+                    # Decrypt anywhere the copies are read (S3, SSM, Secrets Manager, RDS, EC2).
                     iam.statement("DecryptBackups", ["kms:Decrypt", "kms:DescribeKey"], [key.arn]),
+                    # restore snapshot: RDS and EBS re-encrypt the copy and grant the new resource the key, through
+                    # their own service only; grants only for AWS resources.
+                    iam.statement(
+                        "ReEncryptForRestores",
+                        [a for a in RESTORE_KEY_USE if a not in ("kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant")],
+                        [key.arn],
+                        condition={"StringLike": {"kms:ViaService": RESTORE_VIA}},
+                    ),
+                    iam.statement(
+                        "GrantKeyToRestoredResources",
+                        "kms:CreateGrant",
+                        [key.arn],
+                        condition={
+                            "StringLike": {"kms:ViaService": RESTORE_VIA},
+                            "Bool": {"kms:GrantIsForAWSResource": "true"},
+                        },
+                    ),
+                    # restore recovery-point: start and follow Backup restore jobs from this account's vault...
                     iam.statement(
                         "StartRestores",
-                        ["backup:StartRestoreJob", "backup:ListRecoveryPointsByBackupVault"],
                         [
-                            vault.arn,
-                            pulumi.Output.concat("arn:aws:backup:*:", args.backup_account_id, ":recovery-point:*"),
+                            "backup:StartRestoreJob",
+                            "backup:GetRecoveryPointRestoreMetadata",
+                            "backup:DescribeRecoveryPoint",
+                            "backup:ListRecoveryPointsByBackupVault",
                         ],
+                        [vault.arn, f"arn:aws:backup:*:{account}:recovery-point:*"],
                     ),
-                    # DescribeRestoreJob has no resource type: "*" is the only form IAM accepts.
-                    iam.statement("FollowRestores", "backup:DescribeRestoreJob", "*"),
+                    # ...which needs the restore role passed to Backup, and to nothing else.
+                    iam.statement(
+                        "PassRestoreRoleToBackup",
+                        "iam:PassRole",
+                        restore_role_arn,
+                        condition={"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}},
+                    ),
+                    # DescribeRestoreJob and ListRestoreJobs have no resource type: "*" is the only form IAM accepts.
+                    iam.statement("FollowRestores", ["backup:DescribeRestoreJob", "backup:ListRestoreJobs"], "*"),
+                    # restore params: the params copier's copies in this account.
+                    iam.statement(
+                        "ListParamsAndSecrets", ["ssm:DescribeParameters", "secretsmanager:ListSecrets"], "*"
+                    ),
+                    iam.statement(
+                        "ReadParamsAndSecrets",
+                        ["ssm:GetParameters", "secretsmanager:GetSecretValue"],
+                        [f"arn:aws:ssm:*:{account}:parameter/*", f"arn:aws:secretsmanager:*:{account}:secret:*"],
+                    ),
+                    # restore snapshot: find the copy (Describe* take no resource), restore it (RDS instance or
+                    # cluster, EBS volume) or share a re-encrypted copy, within this account.
+                    iam.statement(
+                        "FindSnapshots",
+                        [
+                            "rds:DescribeDBSnapshots",
+                            "rds:DescribeDBClusterSnapshots",
+                            "ec2:DescribeSnapshots",
+                            "ec2:DescribeAvailabilityZones",
+                            "ec2:DescribeVolumes",
+                        ],
+                        "*",
+                    ),
+                    iam.statement(
+                        "RestoreRdsSnapshots",
+                        [
+                            "rds:DescribeDBInstances",
+                            "rds:DescribeDBClusters",
+                            "rds:RestoreDBInstanceFromDBSnapshot",
+                            "rds:RestoreDBClusterFromSnapshot",
+                            "rds:CreateDBInstance",
+                            "rds:AddTagsToResource",
+                            "rds:CopyDBSnapshot",
+                            "rds:CopyDBClusterSnapshot",
+                            "rds:ModifyDBSnapshotAttribute",
+                            "rds:ModifyDBClusterSnapshotAttribute",
+                        ],
+                        f"arn:aws:rds:*:{account}:*",
+                    ),
+                    iam.statement(
+                        "RestoreEbsSnapshots",
+                        ["ec2:CreateVolume", "ec2:CreateTags", "ec2:CopySnapshot", "ec2:ModifySnapshotAttribute"],
+                        [f"arn:aws:ec2:*:{account}:volume/*", "arn:aws:ec2:*::snapshot/*"],  # snapshot ARNs: no account
+                    ),
                 )
             ),
             opts=child,
@@ -424,6 +621,7 @@ class BackupAccount(pulumi.ComponentResource):
         self.vault_arn = vault.arn
         self.topic_arn = topic.arn
         self.restore_role_arn = roles["restore-operator"].arn
+        self.backup_restore_role_arn = restore_role.arn
         self.auditor_role_arn = roles["auditor"].arn
         self.break_glass_role_arn = roles["break-glass"].arn
         self.register_outputs(

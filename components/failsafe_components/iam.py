@@ -65,5 +65,37 @@ def human_trust(account_id: str, mfa_max_age_seconds: int) -> dict[str, Any]:
     )
 
 
+SAML_SIGNIN = "https://signin.aws.amazon.com/saml"
+IDENTITY_CENTER = "identity-center"
+
+
+def federated_statement(federation: str, identity_account_id: str) -> dict[str, Any] | None:
+    """The trust statement for federated people, or None for ``""`` (IAM users with MFA only).
+
+    ``saml:<provider ARN>``: AssumeRoleWithSAML from that provider, for the AWS sign-in audience.
+    ``identity-center``: role chaining from the identity account's IAM Identity Center roles (``AWSReservedSSO_*``
+    under ``aws-reserved/sso.amazonaws.com/``), and no other principal of that account.
+    Neither session carries ``aws:MultiFactorAuthPresent``: MFA is enforced by the identity provider, and the IAM
+    user statement (``human_trust``) keeps requiring it of everyone else."""
+    if not federation:
+        return None
+    if federation.startswith("saml:"):
+        return statement(
+            "FederatedPeopleViaSaml",
+            "sts:AssumeRoleWithSAML",
+            principal={"Federated": federation.removeprefix("saml:")},
+            condition={"StringEquals": {"SAML:aud": SAML_SIGNIN}},
+        )
+    if federation == IDENTITY_CENTER:
+        sso_roles = f"arn:aws:iam::{identity_account_id}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_*"
+        return statement(
+            "IdentityCenterPeople",
+            "sts:AssumeRole",
+            principal={"AWS": f"arn:aws:iam::{identity_account_id}:root"},
+            condition={"ArnLike": {"aws:PrincipalArn": sso_roles}},
+        )
+    raise ValueError(f"federation {federation!r}: expected '', 'saml:<provider ARN>' or '{IDENTITY_CENTER}'")
+
+
 def to_json(doc: dict[str, Any]) -> pulumi.Output[str]:
     return pulumi.Output.json_dumps(doc)

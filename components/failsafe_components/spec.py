@@ -67,3 +67,32 @@ class DnsTarget:
     @property
     def addresses(self) -> tuple[str, ...]:
         return tuple(self.value.split(",")) if self.kind == "ip" else ()
+
+
+# --- AWS Backup in prod (failsafe_components.prod_backup) -----------------------------------------------------------
+# Resource types a tag-based selection may cover, as ARN patterns (AWS Backup Developer Guide, "Assigning resources
+# to a backup plan": Resources and Conditions are ANDed). S3 is opt-in: it needs versioning and costs per object.
+BACKUP_RESOURCE_PATTERNS = {
+    "RDS": ("arn:aws:rds:*:*:db:*", "arn:aws:rds:*:*:cluster:*"),
+    "DynamoDB": ("arn:aws:dynamodb:*:*:table/*",),
+    "EBS": ("arn:aws:ec2:*:*:volume/*",),
+    "EFS": ("arn:aws:elasticfilesystem:*:*:file-system/*",),
+    "S3": ("arn:aws:s3:::*",),
+}
+BACKUP_INTERVAL_HOURS = (1, 2, 3, 4, 6, 8, 12, 24)  # divisors of a day: the cron runs at fixed hours
+BACKUP_START_WINDOW_MINUTES = 60  # AWS Backup's minimum start window
+BACKUP_COMPLETION_MINUTES = Range(120, 10080)  # at least start window + 60 (AWS Backup), at most a week here
+BACKUP_TAG_KEY = "failsafe:backup"
+BACKUP_TAG_VALUE = "true"
+
+
+def backup_worst_case_minutes(interval_hours: int, completion_minutes: int) -> int:
+    """Oldest a Backup recovery point can be when the next one is due: a full interval, plus the completion window
+    the job may use before its recovery point exists (the copy to the backup account then starts)."""
+    return interval_hours * 60 + completion_minutes
+
+
+# AWS Backup restore testing (issue 17): the protected resource types it restores (AWS Backup Developer Guide,
+# "Restore testing") and the EventBridge schedule forms its plans take.
+RESTORE_TEST_RESOURCE_TYPES = ("Aurora", "DocumentDB", "DynamoDB", "EBS", "EC2", "EFS", "FSx", "Neptune", "RDS", "S3")
+SCHEDULE_EXPRESSION = re.compile(r"(cron|rate)\(.+\)")

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from failsafe.ops import archive, capture, dns, drill, restore, retry, verify
+from failsafe.ops import archive, backfill, capture, dns, drill, restore, retry, verify
 
 EXIT_FAILED = 1
 EXIT_ERROR = 2
@@ -86,6 +86,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
     checks += dns.verify_checks(cfg, _outputs(args.outputs), args)  # through the DNS account's own profile
     print(verify.as_json(checks) if args.json else verify.table(checks))
     return EXIT_FAILED if any(c.ok is False for c in checks) else 0
+
+
+# --- backfill --------------------------------------------------------------------------------------------
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Start (or with --status, show) the S3 Batch Replication job of one protected bucket."""
+    cfg = load_config(args.stack)
+    by_name = {cfg.source_bucket_name(b): b for b in cfg.protected_buckets}
+    logical = args.bucket if args.bucket in cfg.protected_buckets else by_name.get(args.bucket)
+    if logical is None:
+        raise CliError(
+            f"{args.bucket!r} is not a protected bucket: expected one of {', '.join(cfg.protected_buckets)} "
+            "(protectedBuckets) or its source bucket name"
+        )
+    source = cfg.source_bucket_name(logical)
+    s3control = _session(args.profile, cfg.primary_region).client("s3control")
+    if args.status:
+        job = backfill.latest(s3control, cfg.accounts.prod, source)
+        print(f"{source}: no backfill job" if job is None else f"{source}: {job.line()}")
+        return 0 if job is None or job.ok else EXIT_FAILED
+    role = cfg.role_arn(cfg.accounts.prod, backfill.backfill_role_name(cfg.replication_role_name_for(logical)))
+    job_id = backfill.start(s3control, cfg.accounts.prod, source, role, token_seed=args.token or "")
+    print(f"{source}: {backfill.status(s3control, cfg.accounts.prod, job_id).line()}")
+    return 0
 
 
 # --- archive / fetch -------------------------------------------------------------------------------------
@@ -283,6 +308,14 @@ def parser() -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_verify)
     dns.add_verify_arguments(v)
 
+    b = sub.add_parser("backfill", help="replicate a protected bucket's objects that predate replication")
+    b.add_argument("bucket", help="a protectedBuckets entry, or its source bucket name")
+    b.add_argument("--stack", default="prod", help="stack whose config to read")
+    b.add_argument("--profile", help="AWS profile for the prod account")
+    b.add_argument("--status", action="store_true", help="show the newest job's progress instead of starting one")
+    b.add_argument("--token", help="a new value starts a new job after a finished one (idempotency token seed)")
+    b.set_defaults(func=cmd_backfill)
+
     for name, func, text in (
         ("archive", cmd_archive, "validate a stack export and store it in the archive"),
         ("fetch", cmd_fetch, "download the newest valid archive of a stack"),
@@ -350,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (
         CliError,
         verify.VerifyError,
+        backfill.BackfillError,
         archive.ArchiveError,
         drill.DrillError,
         retry.ThrottledError,

@@ -29,7 +29,7 @@ RUNBOOK_STEPS = (
     "restore dr stack state if needed (scripts/restore-stack-state.sh dr)",
     "pulumi up -s dr",
     "restore prod stack state (scripts/restore-stack-state.sh prod)",
-    "restore data: replicas, recovery points, snapshot copies",
+    "restore data: failsafe-dr restore s3, params, snapshot, recovery-point (--drill-dir times each)",
     "pulumi up -s prod",
     "DNS: confirm failover/failback and health check",
     "failsafe-dr verify (both sides)",

@@ -7,6 +7,9 @@
 - ``restore snapshot``: an RDS instance/cluster or EBS volume from a copier copy, or the copy re-encrypted and
   shared with a target account.
 - ``restore recovery-point``: an AWS Backup restore job from a recovery point, optionally waited for.
+- ``restore tests``: the latest AWS Backup restore tests of the dr restore testing plan, against the RTO.
+
+With ``--drill-dir``, an executed restore is recorded as a step of the drill in progress, timed by the command.
 
 Every command is a dry run unless ``--execute``: it prints what it would do and changes nothing.
 Exit codes: 0 done; 1 some items failed or AWS denied access (one line naming the action and resource);
@@ -1472,6 +1475,118 @@ def cmd_recovery_point(args: argparse.Namespace) -> int:
     )
 
 
+# --- restore tests: what AWS Backup's restore testing measured ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestoreTestResult:
+    resource_type: str
+    source: str  # the protected resource the recovery point was taken of
+    status: str  # COMPLETED, FAILED, ABORTED, RUNNING, PENDING
+    started: datetime
+    completed: datetime | None
+    validation: str  # ValidationStatus (SUCCESSFUL, FAILED, ...) or "" when none ran
+    message: str
+
+    @property
+    def minutes(self) -> float | None:
+        return (self.completed - self.started).total_seconds() / 60 if self.completed else None
+
+
+def restore_test_results(backup: Any, plan_arn: str) -> list[RestoreTestResult]:
+    """The latest restore job of each protected resource the restore testing plan restored (every page read)."""
+    jobs = _pages(
+        "backup:ListRestoreJobs",
+        plan_arn,
+        backup.list_restore_jobs,
+        "RestoreJobs",
+        ByRestoreTestingPlanArn=plan_arn,
+    )
+    latest: dict[str, dict[str, Any]] = {}
+    for job in jobs:
+        source = job.get("SourceResourceArn") or job.get("RecoveryPointArn") or job["RestoreJobId"]
+        if source not in latest or job["CreationDate"] > latest[source]["CreationDate"]:
+            latest[source] = job
+    return [
+        RestoreTestResult(
+            resource_type=job.get("ResourceType", ""),
+            source=source,
+            status=job.get("Status", ""),
+            started=job["CreationDate"],
+            completed=job.get("CompletionDate"),
+            validation=job.get("ValidationStatus", ""),
+            message=job.get("StatusMessage") or job.get("ValidationStatusMessage") or "",
+        )
+        for source, job in sorted(latest.items())
+    ]
+
+
+def report_restore_tests(results: Sequence[RestoreTestResult], rto_minutes: int | None, out: TextIO) -> int:
+    """One line per resource; exit 1 when a latest test failed or took longer than the RTO, or none ran."""
+    if not results:
+        print("no restore tests recorded for this plan yet (it runs on its schedule)", file=out)
+        return EXIT_FAILED
+    bad = 0
+    for r in results:
+        took = f"{r.minutes:.1f} min" if r.minutes is not None else "running"
+        late = rto_minutes is not None and r.minutes is not None and r.minutes > rto_minutes
+        failed = r.status in ("FAILED", "ABORTED") or r.validation == "FAILED"
+        verdict = "FAIL" if failed else "SLOW" if late else "ok"
+        bad += verdict != "ok"
+        detail = f" ({r.message})" if r.message and verdict != "ok" else ""
+        print(
+            f"{verdict:4}  {r.status:9}  {took:>11}  {r.resource_type:8}  {r.source}"
+            f"  started {r.started:%Y-%m-%dT%H:%M:%SZ}{detail}",
+            file=out,
+        )
+    if rto_minutes is not None:
+        print(f"target: {rto_minutes} min (rtoMinutes)", file=out)
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+@guarded
+def cmd_tests(args: argparse.Namespace) -> int:
+    out: TextIO = getattr(args, "out", None) or sys.stdout
+    if not re.fullmatch(r"arn:aws[\w-]*:backup:[\w-]+:\d{12}:restore-testing-plan:.+", args.plan_arn or ""):
+        raise RestoreInputError(
+            f"--plan-arn {args.plan_arn!r}: expected a restore testing plan ARN (the dr output restoreTestingPlanArn)"
+        )
+    rto = parse_int("--rto-minutes", args.rto_minutes, 1) if args.rto_minutes else None
+    sess = _session("--profile", args.profile, args.region)
+    return report_restore_tests(restore_test_results(_client(sess, "backup"), args.plan_arn), rto, out)
+
+
+# --- drill: each restore command timed by the tool itself ------------------------------------------------
+
+
+def drill_timed(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """With ``--drill-dir``, the command is recorded as a step of the drill in progress there: its start and end
+    measured here (not typed in afterwards), outcome ok on exit 0, else failed. A dry run is not recorded."""
+
+    @functools.wraps(fn)
+    def run(args: argparse.Namespace) -> int:
+        directory = getattr(args, "drill_dir", None)
+        if not directory or not getattr(args, "execute", True):
+            return fn(args)
+        from failsafe.ops import drill
+
+        log = drill.Drill(Path(directory))
+        log.load()  # refuse before restoring when no drill is in progress there
+        started = drill._iso(log.now())
+        code = EXIT_ERROR
+        try:
+            code = fn(args)
+        finally:
+            ended = drill._iso(log.now())
+            name = f"failsafe-dr restore {args.restore_command}" + (
+                f" {args.step_label}" if getattr(args, "step_label", None) else ""
+            )
+            log.add(name, started, ended, "ok" if code == EXIT_OK else "failed", notes=f"exit {code}")
+        return code
+
+    return run
+
+
 # --- parser ----------------------------------------------------------------------------------------------
 
 
@@ -1544,4 +1659,16 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     rp.add_argument("--timeout-minutes", default="240", help="how long to wait (default 240)")
     rp.add_argument("--execute", action="store_true", help="start the job (default: print the plan only)")
     rp.set_defaults(func=cmd_recovery_point)
+
+    t = rsub.add_parser("tests", help="the latest AWS Backup restore tests: status and duration against the RTO")
+    t.add_argument("--plan-arn", required=True, help="restore testing plan ARN (dr output restoreTestingPlanArn)")
+    t.add_argument("--rto-minutes", help="flag restores slower than this (failsafe:rtoMinutes)")
+    t.add_argument("--profile", help="AWS profile in the backup account")
+    t.add_argument("--region", help="the plan's region")
+    t.set_defaults(func=cmd_tests)
+
+    for command in (s3, p, sn, rp):
+        command.add_argument("--drill-dir", help="record this command, timed by the tool, in the drill running there")
+        command.add_argument("--step-label", help="what the drill step restores (default: the command)")
+        command.set_defaults(func=drill_timed(command.get_default("func")))
     return r

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from failsafe.ops import retry
+from failsafe.ops import backfill, retry
 from failsafe.ops.archive import KEY, KEY_TIME
-from failsafe.ops.copier import COPIED_AT_TAG, COPIED_BY_TAG, COPIED_BY_VALUE, parse_time
+from failsafe.ops.copier import COPIED_AT_TAG, COPIED_BY_TAG, COPIED_BY_VALUE, UNSHAREABLE, parse_time
 from failsafe_guardrails import mfa
 
 ARCHIVE_MAX_AGE_HOURS = 26  # the archive workflow runs daily; two missed runs are a failure
@@ -173,6 +173,99 @@ def check_replication(sides: Sides, t: Targets, replica: str) -> Check:
         if account and account != t.backup_account:
             return Check(name, False, f"rule {rule_id} replicates to account {account}, not {t.backup_account}")
     return Check(name, True, f"{len(to_replica)} enabled rule(s) to {replica}; delete markers not replicated")
+
+
+REPLICATION_RULE_ID = "to-backup-account"  # = failsafe_components.replicated_bucket.REPLICATION_RULE_ID
+
+
+def check_replication_metrics(sides: Sides, t: Targets, replica: str, now: datetime) -> Check:
+    """S3's own replication metrics (the ones the prod alarms watch): no failed operations in the last hour, latency
+    within the RPO. Cheaper and truer than listing keys; no data points means nothing was written (or metrics off)."""
+    source = t.source_buckets[replica]
+    name = f"replication health {source}"
+    dimensions = [
+        {"Name": "SourceBucket", "Value": source},
+        {"Name": "DestinationBucket", "Value": replica},
+        {"Name": "RuleId", "Value": REPLICATION_RULE_ID},
+    ]
+    cloudwatch = sides.client("prod", "cloudwatch")
+
+    def points(metric: str, statistic: str) -> list[float]:
+        answer = _call(
+            cloudwatch.get_metric_statistics,
+            Namespace="AWS/S3",
+            MetricName=metric,
+            Dimensions=dimensions,
+            StartTime=now - timedelta(hours=1),
+            EndTime=now,
+            Period=300,
+            Statistics=[statistic],
+        )
+        return [p[statistic] for p in answer.get("Datapoints") or ()]
+
+    try:
+        failed = sum(points("OperationsFailedReplication", "Sum"))
+        latency = max(points("ReplicationLatency", "Maximum"), default=None)
+    except Exception as exc:
+        return Check(name, False, f"cannot read replication metrics: {_error(exc)}")
+    if failed:
+        return Check(name, False, f"{failed:.0f} failed replication operation(s) in the last hour")
+    if latency is not None and timedelta(seconds=latency) > t.rpo:
+        return Check(name, False, f"replication latency {timedelta(seconds=int(latency))} exceeds the RPO {t.rpo}")
+    shown = "no data points" if latency is None else f"max latency {timedelta(seconds=int(latency))}"
+    return Check(name, True, f"no failed replication in the last hour; {shown} (RPO {t.rpo})")
+
+
+def check_backfill(sides: Sides, t: Targets, replica: str) -> Check:
+    """The newest S3 Batch Replication job of the source bucket (``failsafe-dr backfill``): objects that predate
+    replication are replicated only by one. No job, or one still running, is shown but not judged (SKIP)."""
+    source = t.source_buckets[replica]
+    name = f"backfill {source}"
+    try:
+        job = backfill.latest(sides.client("prod", "s3control"), t.prod_account, source)
+    except Exception as exc:
+        return Check(name, None, f"cannot read Batch Operations jobs: {_error(exc)}")
+    if job is None:
+        return Check(
+            name,
+            None,
+            f"no backfill job: objects older than the replication rule are not replicated "
+            f"(failsafe-dr backfill {source})",
+        )
+    if job.status in backfill.ACTIVE:
+        return Check(name, None, job.line())
+    return Check(name, job.ok, job.line())
+
+
+def check_unshareable_snapshots(sides: Sides, t: Targets) -> Check:
+    """prod's EBS and RDS snapshots under AWS-managed keys: they cannot be shared, so nothing copies them."""
+    name = "snapshots shareable"
+    kms, managed = sides.client("prod", "kms"), {}
+
+    def aws_managed(key: str | None) -> bool:
+        if not key:
+            return False
+        if key not in managed:
+            try:
+                meta = _call(kms.describe_key, KeyId=key)["KeyMetadata"]
+                aliases = _call(kms.list_aliases, KeyId=meta["KeyId"]).get("Aliases") or ()
+                managed[key] = meta.get("KeyManager") == "AWS" or any(
+                    a.get("AliasName", "").startswith("alias/aws/") for a in aliases
+                )
+            except Exception:
+                managed[key] = False
+        return managed[key]
+
+    try:
+        ebs = _pages(sides.client("prod", "ec2").describe_snapshots, "Snapshots", "NextToken", OwnerIds=["self"])
+        rds = _pages(sides.client("prod", "rds").describe_db_snapshots, "DBSnapshots", "Marker")
+    except Exception as exc:
+        return Check(name, False, f"cannot list prod's snapshots: {_error(exc)}")
+    bad = [s["SnapshotId"] for s in ebs if aws_managed(s.get("KmsKeyId"))]
+    bad += [s["DBSnapshotIdentifier"] for s in rds if aws_managed(s.get("KmsKeyId"))]
+    if bad:
+        return Check(name, False, f"{len(bad)} snapshot(s) {UNSHAREABLE}: {', '.join(sorted(bad)[:5])}")
+    return Check(name, True, f"{len(ebs)} EBS and {len(rds)} RDS snapshot(s), none under an AWS-managed key")
 
 
 def check_versioning(sides: Sides, t: Targets, replica: str) -> Check:
@@ -510,12 +603,19 @@ def run(sides: Sides, t: Targets, now: datetime | None = None) -> list[Check]:
             if has_prod
             else skipped(f"replication {t.source_buckets[replica]} -> {replica}", "prod")
         )
+        checks.append(
+            check_replication_metrics(sides, t, replica, now)
+            if has_prod
+            else skipped(f"replication health {t.source_buckets[replica]}", "prod")
+        )
+        checks.append(check_backfill(sides, t, replica) if has_prod else skipped(f"backfill {replica}", "prod"))
         checks.append(check_versioning(sides, t, replica) if has_backup else skipped(f"versioning {replica}", "backup"))
         checks.append(
             check_replica_freshness(sides, t, replica, now)
             if has_backup
             else skipped(f"replica freshness {replica}", "backup")
         )
+    checks.append(check_unshareable_snapshots(sides, t) if has_prod else skipped("snapshots shareable", "prod"))
     if has_backup:
         checks.append(check_recovery_points(sides, t, now))
         checks.append(check_snapshot_copies(sides, t, now))

@@ -33,6 +33,7 @@ from failsafe_components.preview_function import PreviewFunctionArgs
 from failsafe_components.prod_backup import ProdBackupArgs, event_bus_arn
 from failsafe_components.recovery_functions import ProdReadAccessArgs, RecoveryFunctionsArgs
 from failsafe_components.replicated_bucket import ReplicatedBucketArgs
+from failsafe_components.restore_testing import RestoreTestingArgs
 
 APP_DIR = ROOT / "app"  # the preview web app's build context, independent of the working directory
 
@@ -65,6 +66,22 @@ def backup_account(cfg: StackConfig) -> BackupAccountArgs:
         mfa_max_age_seconds=cfg.human_access.mfa_max_age_seconds,
         session_seconds=cfg.human_access.session_seconds,
         human_federation=cfg.human_access.federation,
+        # restore s3 --to-profile: prod's deploy role copies the replica versions into prod's rebuilt buckets
+        restore_target_role_arns=(cfg.role_arn(cfg.accounts.prod, cfg.deploy_role_name),),
+    )
+
+
+def restore_testing(cfg: StackConfig, vault_arn: Any, restore_role_arn: Any) -> RestoreTestingArgs:
+    """dr: restore-test the vault's latest recovery points on the configured schedule, judged against rtoMinutes."""
+    test = cfg.restore_test
+    assert test is not None, "restore testing is dr's"
+    return RestoreTestingArgs(
+        name_prefix=cfg.name_prefix,
+        vault_arn=vault_arn,
+        restore_role_arn=restore_role_arn,
+        schedule=test.schedule,
+        resource_type=test.resource_type,
+        rto_minutes=cfg.recovery.rto_minutes,
     )
 
 

@@ -151,6 +151,9 @@ def derived_names(cfg: StackConfig) -> list[DerivedName]:
         add("s3-bucket", cfg.source_bucket_name(bucket), (*B, "protectedBuckets", "primaryRegion"))
         add("s3-bucket", cfg.replica_bucket_name(bucket), (*B, "protectedBuckets", "drRegion"))
         add("iam-role", cfg.replication_role_name_for(bucket), ("replicationRoleName", "protectedBuckets"))
+        add(
+            "iam-role", f"{cfg.replication_role_name_for(bucket)}-backfill", ("replicationRoleName", "protectedBuckets")
+        )
     add("s3-bucket", cfg.archive_bucket_name, (*B, "drRegion"))
     add("iam-role", cfg.deploy_role_name, ("deployRoleName",))
     # dr: the backup account
@@ -158,12 +161,21 @@ def derived_names(cfg: StackConfig) -> list[DerivedName]:
         "restore-operator",
         "auditor",
         "break-glass",
+        "backup-restore",  # the role AWS Backup restores as (StartRestoreJob, restore testing)
         "snapshot-copier",
         "params-copier",
     ):
         add("iam-role", f"{np}-{role}", P)
     # CI (dr, prod, and prod's roles in the preview account): entry, pull-request preview and read-only roles
-    for role in ("ci-dr", "ci-archive", "ci-read", "ci-dr-preview", "ci-prod-preview", "ci-preview-preview"):
+    for role in (
+        "ci-dr",
+        "ci-archive",
+        "ci-capture",
+        "ci-read",
+        "ci-dr-preview",
+        "ci-prod-preview",
+        "ci-preview-preview",
+    ):
         add("iam-role", f"{np}-{role}", P)
     add("kms-alias", f"alias/{np}-backup", P)
     add("sns-topic", f"{np}-backup-notices", P)
@@ -182,6 +194,17 @@ def derived_names(cfg: StackConfig) -> list[DerivedName]:
         add("sns-topic", f"{np}-dns-failover-alarms", P)
         add("alarm", f"{np}-dns-primary-unhealthy", P)
         add("alarm", cfg.dns.switch.alarm_name, (*P, "dnsRecordName"))
+    # prod: AWS Backup, snapshot event forwarding, data-protection alarms (ProdBackup, ReplicatedBucket); dr: the bus
+    add("iam-role", f"{np}-backup-service", P)
+    add("iam-role", f"{np}-snapshot-events-forward", P)
+    add("backup-vault", f"{np}-prod", P)
+    add("events-rule", f"{np}-snapshot-events", P)
+    add("events-rule", f"{np}-snapshot-copier", P)
+    add("sns-topic", f"{np}-data-protection-alarms", P)
+    for bucket in cfg.protected_buckets:
+        for alarm in ("replication-failed", "replication-latency"):
+            keys = (*B, "protectedBuckets", "primaryRegion")
+            add("alarm", f"{cfg.source_bucket_name(bucket)}-{alarm}", keys)
     # preview: one pull request
     if cfg.role is Role.PREVIEW and cfg.preview is not None:
         base = f"{np}-pr-{cfg.preview.pr_number}"

@@ -76,6 +76,8 @@ SHARED_KEYS = frozenset(
         "bucketNamePrefix",
         "deployRoleName",
         "githubRepository",
+        "sourceBucketNames",
+        "prodInDrRegion",
     }
 )
 
@@ -300,6 +302,12 @@ class Preview:
 
 
 @dataclass(frozen=True)
+class RestoreTest:
+    schedule: str  # restoreTestSchedule: EventBridge cron(...) or rate(...)
+    resource_type: str  # restoreTestResourceType: the protected resource type AWS Backup restores
+
+
+@dataclass(frozen=True)
 class Ci:
     github_repository: str
     enabled: bool
@@ -333,6 +341,8 @@ class StackConfig:
     # the role the aws providers assume when it is not the deploy role: CI's read-only role for the previews of a
     # pull request (`pulumi preview --config failsafe:providerRoleName=...`, never set in a stack file)
     provider_role_name: str = ""
+    restore_test: RestoreTest | None = None  # dr only: AWS Backup restore testing of the vault (RestoreTesting)
+    source_bucket_names: tuple[tuple[str, str], ...] = ()  # sourceBucketNames: (protected bucket, physical name)
 
     @property
     def protect(self) -> bool:
@@ -340,7 +350,8 @@ class StackConfig:
         return self.role in (Role.PROD, Role.DR)
 
     def source_bucket_name(self, bucket: str) -> str:
-        return f"{self.bucket_name_prefix}-{bucket}-{self.primary_region}"
+        """prod's bucket: ``sourceBucketNames`` when it names one (a rebuild), else derived from the primary region."""
+        return dict(self.source_bucket_names).get(bucket) or f"{self.bucket_name_prefix}-{bucket}-{self.primary_region}"
 
     def replica_bucket_name(self, bucket: str) -> str:
         return f"{self.bucket_name_prefix}-{bucket}-replica-{self.dr_region}"
@@ -769,7 +780,7 @@ def _backup(raw: _Raw, role: Role, rpo_minutes: int) -> Backup:
         alert_topic_arn=topic,
         alert_subscription=subscription,
     )
-    if rpo_minutes < backup.worst_case_rpo_minutes:
+    if role is Role.PROD and rpo_minutes < backup.worst_case_rpo_minutes:
         raise ConfigError(
             "rpoMinutes",
             rpo_minutes,
@@ -902,9 +913,15 @@ def _load(stack: str, get: Getter) -> StackConfig:
     accounts = _accounts(raw)
     primary = _region(raw, "primaryRegion")
     dr_region = _region(raw, "drRegion")
-    if dr_region == primary:
+    # prodInDrRegion: a rebuild may put prod in the backup account's region (docs/runbook.md, "Rebuild prod in a new
+    # account"); a regional outage then takes both, so it is an explicit, temporary choice.
+    prod_in_dr_region = raw.bool("prodInDrRegion")
+    if dr_region == primary and not prod_in_dr_region:
         raise ConfigError(
-            "drRegion", dr_region, f"a region other than primaryRegion ({primary}): a regional outage takes both"
+            "drRegion",
+            dr_region,
+            f"a region other than primaryRegion ({primary}): a regional outage takes both "
+            "(while rebuilding prod there, set prodInDrRegion: true in Pulumi.yaml)",
         )
     name_prefix = raw.str("namePrefix")
     if not NAME_PREFIX.match(name_prefix):
@@ -929,6 +946,7 @@ def _load(stack: str, get: Getter) -> StackConfig:
             raise ConfigError("protectedBuckets", list(buckets), f"lowercase S3 name parts; {bucket!r} is not one")
     if len(set(buckets)) != len(buckets):
         raise ConfigError("protectedBuckets", list(buckets), "each bucket listed once")
+    source_names = _source_bucket_names(raw, buckets)
 
     dr_stack = raw.opt_str("drStackName")
     if role is Role.PROD and (dr_stack is None or not re.fullmatch(r"[\w.-]+/[\w.-]+/[\w.-]+", dr_stack)):
@@ -1005,7 +1023,35 @@ def _load(stack: str, get: Getter) -> StackConfig:
         preview=_preview(raw, stack) if role is Role.PREVIEW else None,
         ci=Ci(github_repository=repo, enabled=raw.bool("ciAccess")),
         policy_exemptions=exemptions,
+        restore_test=_restore_test(raw) if role is Role.DR else None,
+        source_bucket_names=source_names,
     )
+
+
+def _source_bucket_names(raw: _Raw, buckets: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``sourceBucketNames``: entries ``<protected bucket>=<physical source bucket name>``, for a rebuilt prod whose
+    buckets cannot take the derived names (S3 names are global, and the lost account may still hold them). Replica
+    and archive names never depend on them."""
+    expected = "entries '<protected bucket>=<S3 bucket name>', e.g. 'assets=example-assets-rebuilt'"
+    found: dict[str, str] = {}
+    for entry in raw.str_list("sourceBucketNames"):
+        bucket, sep, name = (part.strip() for part in entry.partition("="))
+        if not sep or not name or not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name):
+            raise ConfigError("sourceBucketNames", entry, expected)
+        if bucket not in buckets:
+            raise ConfigError("sourceBucketNames", entry, f"a bucket of protectedBuckets ({', '.join(buckets)})")
+        if bucket in found:
+            raise ConfigError("sourceBucketNames", entry, "each protected bucket named once")
+        found[bucket] = name
+    return tuple(sorted(found.items()))
+
+
+def _restore_test(raw: _Raw) -> RestoreTest:
+    schedule = raw.str("restoreTestSchedule", "an EventBridge cron(...) or rate(...) expression")
+    if not spec.SCHEDULE_EXPRESSION.fullmatch(schedule):
+        raise ConfigError("restoreTestSchedule", schedule, "an EventBridge cron(...) or rate(...) expression")
+    resource_type = raw.choice("restoreTestResourceType", spec.RESTORE_TEST_RESOURCE_TYPES)
+    return RestoreTest(schedule=schedule, resource_type=resource_type)
 
 
 def _human_federation(raw: _Raw, backup_account: str, exemptions: tuple[tuple[str, str], ...]) -> str:

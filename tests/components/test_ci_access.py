@@ -151,12 +151,16 @@ def test_with_the_read_only_role_as_provider_role_every_provider_is_reachable_fr
 
 @pytest.mark.parametrize(("stack", "name"), [("dr", "ci"), ("prod", "ci"), ("prod", "preview-ci")])
 def test_the_read_only_role_trusts_only_the_pr_preview_role(stack: str, name: str) -> None:
+    """And, in prod's own account, the configuration capture's role in the backup account (capture.yml)."""
     plan = cached_plan(stack)
     reader = resource(plan, ROLE, f"{name}-read")
     assert reader.inputs["name"] == READER
     (statement,) = doc(reader, "assumeRolePolicy")["Statement"]
     home = BACKUP if stack == "dr" else PROD
-    assert statement["Principal"] == {"AWS": [f"arn:aws:iam::{home}:role/failsafe-ci-{stack}-preview"]}
+    expected = [f"arn:aws:iam::{home}:role/failsafe-ci-{stack}-preview"]
+    if (stack, name) == ("prod", "ci"):
+        expected.append(f"arn:aws:iam::{BACKUP}:role/failsafe-ci-capture")
+    assert statement["Principal"] == {"AWS": expected}
     assert statement["Action"] == "sts:AssumeRole" and "Condition" not in statement
 
 

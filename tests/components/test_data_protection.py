@@ -301,8 +301,13 @@ def test_replica_bucket_policy_lets_prod_only_replicate_and_denies_version_delet
         ]
         assert prod_grants, f"{name}: prod's replication role is not allowed to replicate"
         expected_role = f"{cfg.replication_role_arn}-{bucket}"
+        restore_role = [f"arn:aws:iam::{cfg.accounts.prod}:role/{cfg.deploy_role_name}"]  # restore s3 --to-profile
         for s in prod_grants:
-            assert s["Condition"]["ArnEquals"]["aws:PrincipalArn"] == expected_role, s["Sid"]
+            if s["Sid"] == "ProdRestoreRolesReadVersions":
+                assert s["Condition"]["ArnEquals"]["aws:PrincipalArn"] == restore_role, s
+                assert as_list(s["Action"]) == ["s3:GetObjectVersion", "s3:GetObjectVersionTagging"], s
+            else:
+                assert s["Condition"]["ArnEquals"]["aws:PrincipalArn"] == expected_role, s["Sid"]
             granted = [a for a in DESTRUCTIVE if grants(as_list(s["Action"]), a)]
             assert not granted, f"{name}: prod may {granted}"
         denies = [s for s in statements(policy) if s["Effect"] == "Deny" and "ArnNotEquals" in s.get("Condition", {})]
@@ -345,7 +350,9 @@ def test_replica_key_lets_only_the_named_replication_roles_encrypt_from_prod():
         assert s.get("Condition"), f"{s['Sid']}: an unconditional grant to prod"
         assert not grants(as_list(s["Action"]), "kms:ScheduleKeyDeletion")
         assert not grants(as_list(s["Action"]), "kms:PutKeyPolicy")
-    (encrypt,) = [s for s in outside if "ArnEquals" in s["Condition"]]
+    (encrypt,) = [s for s in outside if s["Sid"] == "ProdReplicationRolesUseReplicaKey"]
+    (restore,) = [s for s in outside if "ArnEquals" in s["Condition"] and s is not encrypt]
+    assert as_list(restore["Action"]) == ["kms:Decrypt"] and "kms:ViaService" in str(restore["Condition"]), restore
     assert sorted(encrypt["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == sorted(
         f"{cfg.replication_role_arn}-{b}" for b in cfg.protected_buckets
     )

@@ -35,6 +35,13 @@ TOPIC = "aws:sns/topic:Topic"
 KEY = "aws:kms/key:Key"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+
+
+def failover_only(resources: list) -> list:
+    """DnsFailover's own resources (prod has other topics: the data-protection alarms of ProdBackup)."""
+    return [r for r in resources if r.name.startswith("failover-")]
+
+
 POLICY = "aws:iam/policy:Policy"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -216,14 +223,15 @@ def test_with_a_separate_dns_account_the_alarm_and_its_topic_follow_the_health_c
     assert accounts_of(plan, check) == ["555555555555"]
     (key,) = [k for k in plan.by_type(KEY) if k.name == "failover-alarms-key"]
     found = alarms(plan)
-    for resource in [found["failover-primary-unhealthy"], found["failover-hold"], key, *plan.by_type(TOPIC)]:
+    topics = failover_only(plan.by_type(TOPIC))
+    for resource in [found["failover-primary-unhealthy"], found["failover-hold"], key, *topics]:
         assert accounts_of(plan, resource) == ["555555555555"], f"{resource.urn} is not in the zone's account"
 
 
 def test_alarm_notifies_a_created_topic_under_a_customer_key_with_a_subscription(prod: harness.Plan) -> None:
     cfg = prod_config()
     assert cfg.dns.alarm_topic_arn is None, "this test expects Pulumi.prod.yaml to leave dnsAlarmTopicArn empty"
-    (topic,) = prod.by_type(TOPIC)
+    (topic,) = failover_only(prod.by_type(TOPIC))
     (key,) = [k for k in prod.by_type(KEY) if k.name == "failover-alarms-key"]
     alarm = alarms(prod)["failover-primary-unhealthy"]
     assert alarm.inputs["alarmActions"] == [topic.outputs["arn"]] == alarm.inputs["okActions"]
@@ -231,7 +239,7 @@ def test_alarm_notifies_a_created_topic_under_a_customer_key_with_a_subscription
     assert topic.protect is cfg.protect and key.protect is cfg.protect
     assert key.inputs["enableKeyRotation"] is True
     assert provider_of(prod, topic).inputs["region"] == cfg.metrics_region
-    (subscription,) = prod.by_type(SUBSCRIPTION)
+    (subscription,) = failover_only(prod.by_type(SUBSCRIPTION))
     protocol, endpoint = cfg.dns.alarm_subscription
     assert (subscription.inputs["protocol"], subscription.inputs["endpoint"]) == (protocol, endpoint)
     assert subscription.inputs["topic"] == topic.outputs["arn"]
@@ -253,9 +261,9 @@ def test_cloudwatch_may_publish_to_the_topic_and_use_its_key_for_this_accounts_a
     CloudWatch, for alarms of the zone's account; an alarm of another account is refused."""
     cfg = prod_config()
     account = cfg.accounts.dns
-    (topic,) = prod.by_type(TOPIC)
+    (topic,) = failover_only(prod.by_type(TOPIC))
     (key,) = [k for k in prod.by_type(KEY) if k.name == "failover-alarms-key"]
-    (topic_policy,) = prod.by_type(TOPIC_POLICY)
+    (topic_policy,) = failover_only(prod.by_type(TOPIC_POLICY))
     key_policy = Policy(key.inputs["policy"], "alarm key policy")
     sns_policy = Policy(topic_policy.inputs["policy"], "alarm topic policy")
     assert topic_policy.inputs["arn"] == topic.outputs["arn"]
@@ -276,7 +284,7 @@ def test_cloudwatch_may_publish_to_the_topic_and_use_its_key_for_this_accounts_a
 def test_alarm_notifies_the_configured_topic_and_creates_none() -> None:
     arn = "arn:aws:sns:us-east-1:111111111111:ops-pager"
     plan = plan_stack("prod", {"failsafe:dnsAlarmTopicArn": arn})
-    assert plan.by_type(TOPIC) == [] and plan.by_type(SUBSCRIPTION) == []
+    assert failover_only(plan.by_type(TOPIC)) == [] and failover_only(plan.by_type(SUBSCRIPTION)) == []
     assert alarms(plan)["failover-primary-unhealthy"].inputs["alarmActions"] == [arn]
 
 

@@ -256,7 +256,7 @@ def test_stale_backups_fail_against_the_rpo(estate: dict[str, Any]) -> None:
     failed = failing(verify.run(estate["sides"], estate["targets"], now=later))
 
     assert set(failed) == {f"recovery points {VAULT}", "snapshot copies"}, failed
-    assert "(RPO 1:00:00)" in failed["snapshot copies"]
+    assert f"(RPO {timedelta(minutes=CFG.recovery.rpo_minutes)})" in failed["snapshot copies"]
 
 
 def test_replica_lagging_behind_the_source_fails(estate: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -265,7 +265,8 @@ def test_replica_lagging_behind_the_source_fails(estate: dict[str, Any], monkeyp
 
     def newest(s3: Any, bucket: str) -> tuple[datetime | None, int, bool]:
         found = real(s3, bucket)
-        return (found[0] - timedelta(hours=3), *found[1:]) if bucket == replica else found
+        lag = timedelta(minutes=CFG.recovery.rpo_minutes + 60)  # beyond the RPO, whatever prod configures
+        return (found[0] - lag, *found[1:]) if bucket == replica else found
 
     monkeypatch.setattr(verify, "_newest_object", newest)
     failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))

@@ -13,6 +13,7 @@ from failsafe.settings import stackfiles
 from failsafe_components.backup_account import BackupAccountArgs
 from failsafe_components.dns_failover import DnsFailoverArgs
 from failsafe_components.preview_function import PreviewFunctionArgs
+from failsafe_components.prod_backup import ProdBackupArgs
 from failsafe_components.recovery_functions import RecoveryFunctionsArgs
 from failsafe_components.replicated_bucket import ReplicatedBucketArgs
 
@@ -37,6 +38,7 @@ FEEDS: dict[str, list[tuple[type, str]]] = {
     "archiveRetentionDays": [(BackupAccountArgs, "archive_retention_days")],
     "mfaMaxAgeSeconds": [(BackupAccountArgs, "mfa_max_age_seconds")],
     "humanSessionSeconds": [(BackupAccountArgs, "session_seconds")],
+    "humanAccessFederation": [(BackupAccountArgs, "human_federation")],
     "replicationStorageClass": [(ReplicatedBucketArgs, "storage_class")],
     "replicationTimeControl": [(ReplicatedBucketArgs, "time_control")],
     "replicationMetrics": [(ReplicatedBucketArgs, "metrics")],
@@ -48,6 +50,10 @@ FEEDS: dict[str, list[tuple[type, str]]] = {
     "dnsSecondaryHealthCheck": [(DnsFailoverArgs, "secondary_health_check")],
     "dnsTtl": [(DnsFailoverArgs, "ttl_seconds")],
     "dnsAliasIpv6": [(DnsFailoverArgs, "alias_ipv6")],
+    "backupIntervalHours": [(ProdBackupArgs, "interval_hours")],
+    "backupCompletionWindowMinutes": [(ProdBackupArgs, "completion_window_minutes")],
+    "backupRetentionDays": [(ProdBackupArgs, "retention_days")],
+    "backupCopyRetentionDays": [(ProdBackupArgs, "copy_retention_days")],
     "previewArchitecture": [(PreviewFunctionArgs, "architecture")],
     "previewMemoryMb": [(PreviewFunctionArgs, "memory_mb")],
     "previewTimeoutSeconds": [(PreviewFunctionArgs, "timeout_seconds")],
@@ -59,6 +65,7 @@ FEEDS: dict[str, list[tuple[type, str]]] = {
 # Defaulted args that no config key feeds, and why.
 NOT_FROM_CONFIG = {
     (BackupAccountArgs, "vault_changeable_for_days"): "vaultLockChangeableForDays 0 maps to None (governance mode)",
+    (BackupAccountArgs, "restore_target_role_arns"): "prod's deployRoleName: the --to-profile of restore s3",
     (DnsFailoverArgs, "zone_id"): "dnsZoneId '' maps to None (look the zone up by name)",
     (DnsFailoverArgs, "zone_name"): "dnsZoneName '' maps to None (a zone ID is given)",
     (ReplicatedBucketArgs, "kms_key_arn"): "None: the component creates the source bucket's key",
@@ -78,6 +85,13 @@ NOT_FROM_CONFIG = {
     (RecoveryFunctionsArgs, "schedule_expression"): "not configurable yet",
     (RecoveryFunctionsArgs, "reserved_concurrency"): "opt-in for accounts whose concurrency quota allows it",
     (RecoveryFunctionsArgs, "source_region"): "primaryRegion, required",
+    (ReplicatedBucketArgs, "alarm_topic_arn"): "the alert topic (alertTopicArn, or ProdBackup's) when metrics are on",
+    (ReplicatedBucketArgs, "alarm_latency_minutes"): "the RPO: 15 with RTC, else rpoMinutes",
+    (ProdBackupArgs, "resource_types"): "backupResourceTypes, a YAML list (tests/components/test_prod_backup.py)",
+    (ProdBackupArgs, "organization_id"): "backupOrganizationId '' maps to None (config refuses it with a copy action)",
+    (ProdBackupArgs, "event_bus_arn"): "derived from the backup account and drRegion when snapshotEventForwarding",
+    (ProdBackupArgs, "alert_topic_arn"): "alertTopicArn '' maps to None (create a topic)",
+    (ProdBackupArgs, "alert_subscriptions"): "alertSubscription '' maps to () (config requires one or a topic)",
 }
 
 
@@ -103,7 +117,14 @@ def test_pulumi_yaml_default_equals_the_component_default_it_feeds(key: str) -> 
 
 @pytest.mark.parametrize(
     "cls",
-    [BackupAccountArgs, DnsFailoverArgs, PreviewFunctionArgs, RecoveryFunctionsArgs, ReplicatedBucketArgs],
+    [
+        BackupAccountArgs,
+        DnsFailoverArgs,
+        PreviewFunctionArgs,
+        ProdBackupArgs,
+        RecoveryFunctionsArgs,
+        ReplicatedBucketArgs,
+    ],
     ids=lambda c: c.__name__,
 )
 def test_every_defaulted_argument_is_fed_by_a_key_or_named_as_not_from_config(cls: type) -> None:

@@ -86,7 +86,7 @@ def test_sequences_resolve_their_items_with_yaml_12_rules():
 
 # (rule, stack-file line, raw text the program receives, or None when the CLI refuses; text of the refusal)
 STACK_RULES = [
-    ("decode.go scalar(): a scalar keeps its source text", "failsafe:rpoMinutes: 060", "060", ""),
+    ("decode.go scalar(): a scalar keeps its source text", "failsafe:rtoMinutes: 060", "060", ""),
     (
         "value.go: an integer for a string key is stored as text, accepted",
         "failsafe:copySecretPrefix: 2024",
@@ -106,14 +106,14 @@ STACK_RULES = [
         None,
         "boolean",
     ),
-    ("project.go ValidateConfigValue: integers by strconv.Atoi", "failsafe:rpoMinutes: 6e1", None, "type integer"),
-    ("project.go ValidateConfigValue: integers by strconv.Atoi", "failsafe:rpoMinutes: 0x3C", None, "type integer"),
+    ("project.go ValidateConfigValue: integers by strconv.Atoi", "failsafe:rtoMinutes: 6e1", None, "type integer"),
+    ("project.go ValidateConfigValue: integers by strconv.Atoi", "failsafe:rtoMinutes: 0x3C", None, "type integer"),
     ("project.go ValidateConfigValue: an array is a YAML list", "failsafe:policyExemptions: '[]'", None, "YAML list"),
     ("project.go ValidateConfigValue: items typed", "failsafe:policyExemptions: [1]", None, "array<string>"),
     ("value.go: a list is an object passed as JSON", "failsafe:policyExemptions: []", "[]", ""),
-    ("key.go ParseKey: <namespace>:config:<name> is accepted", "failsafe:config:rpoMinutes: 30", "30", ""),
-    ("key.go ParseKey: a key needs a namespace", "rpoMinutes: 30", None, "could not parse 'rpoMinutes'"),
-    ("config.go validateStackConfigValues: a declared key only", "failsafe:rpominutes: 30", None, "declared in Pulumi"),
+    ("key.go ParseKey: <namespace>:config:<name> is accepted", "failsafe:config:rtoMinutes: 30", "30", ""),
+    ("key.go ParseKey: a key needs a namespace", "rtoMinutes: 30", None, "could not parse 'rtoMinutes'"),
+    ("config.go validateStackConfigValues: a declared key only", "failsafe:rtominutes: 30", None, "declared in Pulumi"),
 ]
 
 

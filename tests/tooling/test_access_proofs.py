@@ -212,6 +212,50 @@ def restore_operator_without_decrypt(dr: harness.Plan, prod: harness.Plan) -> No
     )
 
 
+def restore_operator_without_pass_role(dr: harness.Plan, prod: harness.Plan) -> None:
+    """The restore-operator policy as it was before issue 17: no iam:PassRole, so no Backup restore could start."""
+    edit_policy(
+        resource(dr, ROLE_POLICY, "backup-restore-operator-policy"),
+        "policy",
+        lambda ss: ss.remove(statement(ss, "PassRestoreRoleToBackup")),
+    )
+
+
+def restore_operator_passes_restore_role_anywhere(dr: harness.Plan, prod: harness.Plan) -> None:
+    edit_policy(
+        resource(dr, ROLE_POLICY, "backup-restore-operator-policy"),
+        "policy",
+        lambda ss: statement(ss, "PassRestoreRoleToBackup").pop("Condition"),
+    )
+
+
+def restore_operator_exempt_from_version_deletes(dr: harness.Plan, prod: harness.Plan) -> None:
+    """The restore operator added to the break-glass exemption (with MFA it would then pass both denies)."""
+
+    def change(ss: list[dict[str, Any]]) -> None:
+        deny = statement(ss, "DenyVersionDeletesExceptBreakGlass")
+        operator = dr.outputs["restoreRoleArn"]
+        deny["Condition"] = {"ArnNotEquals": {"aws:PrincipalArn": [dr.outputs["breakGlassRoleArn"], operator]}}
+        ss.append({"Sid": "Seeded", "Effect": "Allow", "Action": "s3:*", "Resource": deny["Resource"]})
+
+    for r in dr.by_type(BUCKET_POLICY):
+        edit_policy(r, "policy", change)
+    edit_policy(
+        resource(dr, ROLE_POLICY, "backup-restore-operator-policy"),
+        "policy",
+        lambda ss: statement(ss, "ReadReplicasAndArchive").update(Action="s3:*"),
+    )
+
+
+def replica_without_prod_restore_grant(dr: harness.Plan, prod: harness.Plan) -> None:
+    """The replica policy before issue 17: a restore into prod's account could not read the versions it copies."""
+    edit_policy(
+        resource(dr, BUCKET_POLICY, "backup-replica-assets-policy"),
+        "policy",
+        lambda ss: ss.remove(statement(ss, "ProdRestoreRolesReadVersions")),
+    )
+
+
 # (seed, stack whose check must catch it, entry that fails, what its reason must say)
 SEEDS = [
     (replica_key_without_decrypt, "dr", "replica-key-admits-prod-replication", "key policy of backup-key has no Allow"),
@@ -236,6 +280,20 @@ SEEDS = [
     (vault_policy_without_delete_deny, "dr", "dr-deploy-cannot-delete-recovery-points", "allowed by"),
     (notice_permission_without_source, "dr", "lookalike-sources-cannot-invoke-functions", "recovery-copier-notices"),
     (restore_operator_without_decrypt, "dr", "restore-operator-decrypts-backups", "key policy of backup-key delegates"),
+    (
+        restore_operator_without_pass_role,
+        "dr",
+        "restore-operator-passes-restore-role-to-backup",
+        "no Allow in the identity policies",
+    ),
+    (
+        restore_operator_passes_restore_role_anywhere,
+        "dr",
+        "restore-operator-cannot-pass-restore-role-elsewhere",
+        "allowed by",
+    ),
+    (restore_operator_exempt_from_version_deletes, "dr", "restore-operator-cannot-destroy-backups", "allowed by"),
+    (replica_without_prod_restore_grant, "dr", "prod-restore-role-reads-replica-versions", "backup-replica-assets"),
 ]
 
 

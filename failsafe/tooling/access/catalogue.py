@@ -42,6 +42,13 @@ LAMBDA_CONFUSED_DEPUTY = (
     "Lambda Developer Guide, Working with resource-based IAM policies (a service principal with SourceArn); IAM "
     "User Guide, The confused deputy problem"
 )
+BACKUP_RESTORE = (
+    "AWS Backup Developer Guide, Restoring a backup / StartRestoreJob (IamRoleArn: a role trusted by "
+    "backup.amazonaws.com; the caller needs iam:PassRole on it)"
+)
+PASS_ROLE = (
+    "IAM User Guide, Granting a user permissions to pass a role to an AWS service (condition key iam:PassedToService)"
+)
 TRUST_MFA = "IAM User Guide, Configuring MFA-protected API access (trust policy Condition aws:MultiFactorAuthPresent)"
 
 TLS = {"aws:SecureTransport": "true"}
@@ -258,6 +265,72 @@ CATALOGUE: tuple[Entry, ...] = (
         {**WITH_MFA, **VIA_S3},
     ),
     Entry(
+        "restore-operator-reads-replica-versions",
+        "dr-restore-operator",
+        ("s3:GetObjectVersion", "s3:GetObjectVersionTagging"),
+        "dr-replica-objects",
+        "required",
+        "dr",
+        f"{EVAL}; {TRUST_MFA}",
+        "`failsafe-dr restore s3 --as-of` copies the version current at that time, with its tags",
+        WITH_MFA,
+    ),
+    Entry(
+        "prod-restore-role-reads-replica-versions",
+        "prod-restore-role",
+        ("s3:GetObjectVersion", "s3:GetObjectVersionTagging"),
+        "dr-replica-objects",
+        "required",
+        "dr",
+        f"{CROSS}; {EVAL}",
+        "`restore s3` copies into prod's (rebuilt) buckets as prod's deploy role: CopyObject reads the replica version",
+        TLS,
+    ),
+    Entry(
+        "prod-restore-role-decrypts-replicas",
+        "prod-restore-role",
+        ("kms:Decrypt",),
+        "dr-backup-key",
+        "required",
+        "dr",
+        f"{CROSS}; {KMS_DEFAULT}",
+        "the replica versions it copies are SSE-KMS under the backup key, read through S3",
+        VIA_S3,
+    ),
+    Entry(
+        "restore-operator-reencrypts-for-restored-resources",
+        "dr-restore-operator",
+        ("kms:ReEncryptFrom", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"),
+        "dr-backup-key",
+        "required",
+        "dr",
+        f"{EVAL}; {KMS_DEFAULT}",
+        "`restore snapshot` of RDS and EBS copies under the backup key: the service re-encrypts and takes a grant",
+        {**WITH_MFA, "kms:ViaService": "rds.{region}.amazonaws.com", "kms:GrantIsForAWSResource": "true"},
+    ),
+    Entry(
+        "restore-operator-passes-restore-role-to-backup",
+        "dr-restore-operator",
+        ("iam:PassRole",),
+        "dr-backup-restore-role",
+        "required",
+        "dr",
+        f"{BACKUP_RESTORE}; {PASS_ROLE}",
+        "`restore recovery-point` starts the job with the Backup restore role as IamRoleArn",
+        {**WITH_MFA, "iam:PassedToService": "backup.amazonaws.com"},
+    ),
+    Entry(
+        "restore-operator-starts-restore-jobs",
+        "dr-restore-operator",
+        ("backup:StartRestoreJob", "backup:GetRecoveryPointRestoreMetadata"),
+        "dr-vault-recovery-points",
+        "required",
+        "dr",
+        f"{BACKUP_RESTORE}; {VAULT_POLICY}",
+        "the vault policy denies deletes only: the restore operator reads restore metadata and starts restores",
+        WITH_MFA,
+    ),
+    Entry(
         "archive-job-adds-state-exports",
         "dr-archive-role",
         ("s3:PutObject", "s3:GetObject"),
@@ -366,6 +439,39 @@ CATALOGUE: tuple[Entry, ...] = (
         f"{S3_LOCK}; {EVAL}",
         "the deploy role's exemption covers bucket settings only, never deleting versions or bypassing retention",
         TLS,
+    ),
+    Entry(
+        "restore-operator-cannot-destroy-backups",
+        "dr-restore-operator",
+        VERSION_DESTRUCTION,
+        "dr-locked-objects",
+        "forbidden",
+        "dr",
+        f"{S3_LOCK}; {EVAL}",
+        "restoring deletes nothing in the backup account: the restore operator, even with MFA, destroys no version",
+        WITH_MFA,
+    ),
+    Entry(
+        "restore-operator-cannot-delete-recovery-points",
+        "dr-restore-operator",
+        ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"),
+        "dr-vault-recovery-points",
+        "forbidden",
+        "dr",
+        f"{VAULT_POLICY}; {EVAL}",
+        "the restore operator, even with MFA, cannot delete or shorten the recovery points it restores from",
+        WITH_MFA,
+    ),
+    Entry(
+        "restore-operator-cannot-pass-restore-role-elsewhere",
+        "dr-restore-operator",
+        ("iam:PassRole",),
+        "dr-backup-restore-role",
+        "forbidden",
+        "dr",
+        PASS_ROLE,
+        "the restore role's permissions go to AWS Backup only, never to an instance or function the operator starts",
+        {**WITH_MFA, "iam:PassedToService": "ec2.amazonaws.com"},
     ),
     Entry(
         "archive-job-cannot-destroy-state-exports",

@@ -162,6 +162,15 @@ def _replication_roles_by_name(estate: Estate) -> Iterator[Subject]:
         yield Subject(bucket, f"prod replication role {arn}", Principal(arn, estate.cfg.accounts.prod), (policy,))
 
 
+def _prod_restore_role(estate: Estate) -> Iterator[Subject]:
+    """prod's deploy role as the --to-profile of `restore s3`: its identity side is prod's (modelled: may do anything),
+    so only dr's replica policies and key decide whether it can read the replica versions it copies."""
+    cfg = estate.cfg
+    arn = cfg.role_arn(cfg.accounts.prod, cfg.deploy_role_name)
+    policy = _modelled(f"{arn} (prod's deploy role, outside the plans)")
+    yield Subject(None, f"prod restore role {arn}", Principal(arn, cfg.accounts.prod), (policy,))
+
+
 def _prod_root(estate: Estate) -> Iterator[Subject]:
     prod = estate.cfg.accounts.prod
     yield Subject(None, f"prod account root arn:aws:iam::{prod}:root", Principal(f"arn:aws:iam::{prod}:root", prod))
@@ -170,6 +179,7 @@ def _prod_root(estate: Estate) -> Iterator[Subject]:
 def _prod_compromised(estate: Estate) -> Iterator[Subject]:
     """Every prod principal dr's policies name, with an identity side that allows everything (prod compromised)."""
     yield from _prod_root(estate)
+    yield from _prod_restore_role(estate)
     for bucket in estate.cfg.protected_buckets:
         arn = estate.cfg.replication_role_arn_for(bucket)
         policy = _modelled(f"{arn} (prod compromised: allows everything)")
@@ -229,6 +239,7 @@ SUBJECTS: dict[str, Callable[[Estate], Iterator[Subject]]] = {
     "prod-replication-role": _replication_roles,
     "prod-replication-role-by-name": _replication_roles_by_name,
     "prod-root": _prod_root,
+    "prod-restore-role": _prod_restore_role,
     "prod-principals-compromised": _prod_compromised,
     "identity-account-person": _person,
     "dr-other-human-roles": _other_human_roles,
@@ -312,6 +323,17 @@ def _human_roles(estate: Estate) -> Iterator[Target]:
         yield Target(None, role.arn, role.account, "", trust=role.trust)
 
 
+def _backup_restore_role(estate: Estate) -> Iterator[Target]:
+    """The role AWS Backup restores as: asked about as the resource of iam:PassRole (its trust is not the question)."""
+    plan = estate.plan("dr")
+    name = f"{estate.cfg.name_prefix}-backup-restore"
+    role = plan.roles.get(name) if plan else None
+    if role is None:
+        yield Target(None, name, "", "", missing=f"role {name} is not in the dr plan")
+        return
+    yield Target(None, role.arn, role.account, "")
+
+
 def _vault(recovery_points: bool) -> Callable[[Estate], Iterator[Target]]:
     def targets(estate: Estate) -> Iterator[Target]:
         plan = estate.plan("dr")
@@ -342,6 +364,7 @@ TARGETS: dict[str, Callable[[Estate], Iterator[Target]]] = {
     "dr-archive-objects": _archive_objects,
     "dr-backup-key": _backup_key,
     "dr-human-roles": _human_roles,
+    "dr-backup-restore-role": _backup_restore_role,
     "prod-source-buckets": _sources(objects=False),
     "prod-source-objects": _sources(objects=True),
     "prod-source-keys": _source_keys,
