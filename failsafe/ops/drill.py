@@ -31,7 +31,7 @@ RUNBOOK_STEPS = (
     "restore prod stack state (scripts/restore-stack-state.sh prod)",
     "restore data: failsafe-dr restore s3, params, snapshot, recovery-point (--drill-dir times each)",
     "pulumi up -s prod",
-    "DNS: confirm failover/failback and health check",
+    "DNS: failsafe-dr dns hold-dr / release --confirm-failback (data plane; dns wait times it)",
     "failsafe-dr verify (both sides)",
 )
 
