@@ -41,10 +41,17 @@ def hardened_bucket(
     lock_retention: tuple[str, int] | None = None,
     extra_statements: list[dict[str, Any]] | None = None,
     transition_storage_class: str = "STANDARD_IA",
+    adopt: bool = False,
 ) -> BucketParts:
     """Create ``bucket_name`` with every guard on; children are named ``{name}-<role>`` under ``parent``.
 
-    ``lock_retention``: (mode, days) of the default Object Lock retention (needs ``object_lock``)."""
+    ``lock_retention``: (mode, days) of the default Object Lock retention (needs ``object_lock``).
+
+    ``adopt``: the bucket exists already; it is imported (``import_``) rather than created, and retained when it
+    leaves the program, so failsafe never deletes a bucket it did not create. The engine refuses an import whose
+    declared inputs differ from the bucket, so the Bucket itself declares only its name (and ``force_destroy``, a
+    provider-side flag whose imported value is its default, False); every guard is a separate resource below, which
+    the next ``up`` writes over whatever the bucket had."""
     if lock_retention is not None and not object_lock:
         raise ValueError(f"{name}: lock_retention needs object_lock=True (S3 enables Object Lock at bucket creation)")
     child = pulumi.ResourceOptions(parent=parent)
@@ -53,7 +60,12 @@ def hardened_bucket(
         bucket=bucket_name,
         object_lock_enabled=object_lock or None,
         force_destroy=False,  # a bucket holding versions is never emptied by `pulumi destroy`
-        opts=pulumi.ResourceOptions(parent=parent, protect=protect),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            protect=protect,
+            import_=bucket_name if adopt else None,
+            retain_on_delete=True if adopt else None,
+        ),
     )
     versioning = aws.s3.BucketVersioning(
         f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child

@@ -45,6 +45,10 @@ class ReplicatedBucketArgs:
     time_control: bool = False
     metrics: bool = False
     kms_key_arn: pulumi.Input[str] | None = None  # None: the component creates a key for this bucket
+    # The bucket exists already (config adoptBuckets): import it instead of creating it, keep its key (kms_key_arn,
+    # required), retain it on delete. Its side settings (versioning, encryption, public access block, ownership,
+    # policy, lifecycle, replication) are separate resources that the next `up` writes over the existing ones.
+    adopt: bool = False
     # Replication health: alarms on failed operations and on latency above ``alarm_latency_minutes`` (the RPO) to this
     # topic. None: no alarms. Needs ``metrics`` (S3 publishes the replication metrics only with them on).
     alarm_topic_arn: pulumi.Input[str] | None = None
@@ -76,6 +80,12 @@ class ReplicatedBucketArgs:
             raise bad("abort_incomplete_upload_days", self.abort_incomplete_upload_days, "1-365")
         if self.alarm_topic_arn is not None and not self.metrics:
             raise bad("metrics", self.metrics, "True when alarm_topic_arn is set (the alarms read replication metrics)")
+        if self.adopt and self.kms_key_arn is None:
+            raise bad(
+                "kms_key_arn",
+                None,
+                "the ARN of the adopted bucket's existing KMS key when adopt is True (an adopted bucket keeps its key)",
+            )
         if not 1 <= self.alarm_latency_minutes <= 10080:
             raise bad("alarm_latency_minutes", self.alarm_latency_minutes, "1-10080 minutes")
 
@@ -118,6 +128,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
             abort_incomplete_upload_days=args.abort_incomplete_upload_days,
             parent=self,
             protect=protect,
+            adopt=args.adopt,
         )
         bucket = parts.bucket
 

@@ -166,7 +166,9 @@ def replicated_bucket(
     cfg: StackConfig, bucket: str, dr: pulumi.StackReference, alarm_topic_arn: pulumi.Input[str] | None = None
 ) -> ReplicatedBucketArgs:
     """One protected bucket of prod, replicating into the replica bucket and key that dr exports; with a topic, its
-    replication alarms fire above the RPO (15 minutes with RTC, else rpoMinutes)."""
+    replication alarms fire above the RPO (15 minutes with RTC, else rpoMinutes). A bucket of ``adoptBuckets`` is
+    imported and keeps its existing key."""
+    adoption = cfg.adoption(bucket)
     return ReplicatedBucketArgs(
         bucket_name=cfg.source_bucket_name(bucket),
         destination_bucket_arn=dr.get_output("replicaBuckets").apply(lambda replicas: replicas[bucket]["arn"]),
@@ -182,6 +184,8 @@ def replicated_bucket(
         metrics=cfg.replication.metrics,
         alarm_topic_arn=alarm_topic_arn if cfg.replication.metrics else None,
         alarm_latency_minutes=cfg.replication.rpo_minutes or cfg.recovery.rpo_minutes,
+        kms_key_arn=adoption.kms_key_arn if adoption else None,
+        adopt=adoption is not None,
     )
 
 

@@ -77,6 +77,7 @@ SHARED_KEYS = frozenset(
         "deployRoleName",
         "githubRepository",
         "sourceBucketNames",
+        "adoptBuckets",
         "prodInDrRegion",
     }
 )
@@ -314,6 +315,16 @@ class Ci:
 
 
 @dataclass(frozen=True)
+class AdoptedBucket:
+    """An ``adoptBuckets`` entry: prod imports the existing ``bucket_name`` (never creates or deletes it) and keeps
+    encrypting with its existing key ``kms_key_arn``."""
+
+    logical: str  # the protected bucket (protectedBuckets) it stands for
+    bucket_name: str
+    kms_key_arn: str
+
+
+@dataclass(frozen=True)
 class StackConfig:
     stack: str
     role: Role
@@ -343,6 +354,7 @@ class StackConfig:
     provider_role_name: str = ""
     restore_test: RestoreTest | None = None  # dr only: AWS Backup restore testing of the vault (RestoreTesting)
     source_bucket_names: tuple[tuple[str, str], ...] = ()  # sourceBucketNames: (protected bucket, physical name)
+    adopted_buckets: tuple[AdoptedBucket, ...] = ()  # adoptBuckets: existing buckets prod imports instead of creating
 
     @property
     def protect(self) -> bool:
@@ -350,8 +362,16 @@ class StackConfig:
         return self.role in (Role.PROD, Role.DR)
 
     def source_bucket_name(self, bucket: str) -> str:
-        """prod's bucket: ``sourceBucketNames`` when it names one (a rebuild), else derived from the primary region."""
+        """prod's bucket: the existing bucket ``adoptBuckets`` names, else ``sourceBucketNames`` when it names one (a
+        rebuild), else derived from the primary region."""
+        adopted = self.adoption(bucket)
+        if adopted is not None:
+            return adopted.bucket_name
         return dict(self.source_bucket_names).get(bucket) or f"{self.bucket_name_prefix}-{bucket}-{self.primary_region}"
+
+    def adoption(self, bucket: str) -> AdoptedBucket | None:
+        """The existing bucket and key prod adopts for protected bucket ``bucket``, if ``adoptBuckets`` names one."""
+        return next((a for a in self.adopted_buckets if a.logical == bucket), None)
 
     def replica_bucket_name(self, bucket: str) -> str:
         return f"{self.bucket_name_prefix}-{bucket}-replica-{self.dr_region}"
@@ -947,6 +967,12 @@ def _load(stack: str, get: Getter) -> StackConfig:
     if len(set(buckets)) != len(buckets):
         raise ConfigError("protectedBuckets", list(buckets), "each bucket listed once")
     source_names = _source_bucket_names(raw, buckets)
+    # the other buckets of the estate, whose names an adopted bucket may not take
+    taken = {f"{bucket_prefix}-{b}-replica-{dr_region}" for b in buckets} | {
+        f"{bucket_prefix}-state-archive-{dr_region}"
+    }
+    taken |= {dict(source_names).get(b) or f"{bucket_prefix}-{b}-{primary}" for b in buckets}
+    adopted = _adopt_buckets(raw, buckets, source_names, accounts.prod, primary, taken)
 
     dr_stack = raw.opt_str("drStackName")
     if role is Role.PROD and (dr_stack is None or not re.fullmatch(r"[\w.-]+/[\w.-]+/[\w.-]+", dr_stack)):
@@ -1025,6 +1051,7 @@ def _load(stack: str, get: Getter) -> StackConfig:
         policy_exemptions=exemptions,
         restore_test=_restore_test(raw) if role is Role.DR else None,
         source_bucket_names=source_names,
+        adopted_buckets=adopted,
     )
 
 
@@ -1044,6 +1071,62 @@ def _source_bucket_names(raw: _Raw, buckets: tuple[str, ...]) -> tuple[tuple[str
             raise ConfigError("sourceBucketNames", entry, "each protected bucket named once")
         found[bucket] = name
     return tuple(sorted(found.items()))
+
+
+KMS_KEY_ARN = re.compile(r"arn:aws:kms:([a-z0-9-]+):(\d{12}):key/([0-9a-f-]{36}|mrk-[0-9a-f]{32})")
+
+
+def _adopt_buckets(
+    raw: _Raw,
+    buckets: tuple[str, ...],
+    source_names: tuple[tuple[str, str], ...],
+    prod: str,
+    region: str,
+    taken: set[str],
+) -> tuple[AdoptedBucket, ...]:
+    """``adoptBuckets``: entries ``<protected bucket>=<existing bucket name>@<existing KMS key ARN>``. prod imports the
+    bucket rather than creating it and keeps its key, which must be in prod's account and region (a bucket's SSE-KMS
+    key must be in the bucket's region, and the replication role can only be granted a key of its own account here)."""
+    key_form = f"arn:aws:kms:{region}:{prod}:key/<key id>"
+    expected = f"entries '<protected bucket>=<existing bucket name>@{key_form}'"
+    found: dict[str, AdoptedBucket] = {}
+    for entry in raw.str_list("adoptBuckets"):
+        bucket, sep, rest = (part.strip() for part in entry.partition("="))
+        name, at, key = (part.strip() for part in rest.partition("@"))
+        if not sep or not at or not bucket:
+            raise ConfigError("adoptBuckets", entry, expected)
+        if not name or not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", name):
+            raise ConfigError("adoptBuckets", entry, f"{expected}; {name!r} is not an S3 bucket name")
+        match = KMS_KEY_ARN.fullmatch(key)
+        if match is None:
+            raise ConfigError("adoptBuckets", entry, f"{expected}; {key!r} is not a KMS key ARN")
+        if match.group(1) != region or match.group(2) != prod:
+            raise ConfigError(
+                "adoptBuckets",
+                entry,
+                f"a key of the prod account {prod} in primaryRegion {region} ({key_form}): the key is in account "
+                f"{match.group(2)}, region {match.group(1)}",
+            )
+        if bucket not in buckets:
+            raise ConfigError("adoptBuckets", entry, f"a bucket of protectedBuckets ({', '.join(buckets)})")
+        if bucket in dict(source_names):
+            raise ConfigError(
+                "adoptBuckets", entry, f"a bucket not also named in sourceBucketNames ({bucket!r} is): keep one"
+            )
+        if bucket in found:
+            raise ConfigError("adoptBuckets", entry, "each protected bucket adopted once")
+        if any(a.bucket_name == name for a in found.values()):
+            raise ConfigError("adoptBuckets", entry, f"each existing bucket adopted once ({name!r} is named twice)")
+        own = f"{raw.str('bucketNamePrefix')}-{bucket}-{region}"  # its derived name: an existing bucket may have it
+        if name in taken - {own}:
+            raise ConfigError(
+                "adoptBuckets",
+                entry,
+                f"an existing bucket whose name no bucket failsafe creates takes ({name!r} is another source, "
+                "replica or archive bucket of this estate)",
+            )
+        found[bucket] = AdoptedBucket(logical=bucket, bucket_name=name, kms_key_arn=key)
+    return tuple(found[b] for b in sorted(found))
 
 
 def _restore_test(raw: _Raw) -> RestoreTest:

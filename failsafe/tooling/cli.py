@@ -2,6 +2,7 @@
 
     python -m failsafe plan prod            # what prod would declare, as a table
     python -m failsafe plan prod --json     # every resource: type, name, URN, parent, provider, inputs, deps, options
+                                            # (and, with adoptBuckets, what the next `up` writes on each adopted bucket)
     python -m failsafe check prod           # plan + the policy pack over the analyzer protocol + the access proofs
                                             # (docs/access-proofs.md); non-zero on violations or failing paths
     python -m failsafe policy-config prod   # the pack's config for this stack, generated from its config
@@ -25,7 +26,7 @@ import yaml
 
 from failsafe.settings import agreement, stackfiles
 from failsafe.settings.config import ConfigError, Role, StackConfig, load_mapping
-from failsafe.tooling import harness
+from failsafe.tooling import adoption, harness
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
 
@@ -134,7 +135,9 @@ def render_table(plan: harness.Plan) -> str:
     for r in sorted(plan.resources, key=tree_path):
         parent = by_urn.get(r.parent)
         provider = _short(r.provider_urn)
-        flags = ",".join(f for f, on in (("protect", r.protect), ("retain", r.retain_on_delete)) if on)
+        flags = ",".join(
+            f for f, on in (("protect", r.protect), ("retain", r.retain_on_delete), ("import", r.import_id)) if on
+        )
         props = []
         for path in KEY_PROPERTIES.get(r.type, ()):
             value = _dig(r.inputs, path)
@@ -169,7 +172,14 @@ def parse_sets(pairs: Sequence[str]) -> dict[str, Any]:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     plan = plan_stack(args.stack, parse_sets(args.set))
-    text = plan.to_json() if args.json else render_table(plan)
+    found = adoption.adoptions(plan)  # adoptBuckets: what the next `up` writes on each imported bucket
+    if args.json:
+        document = plan.to_dict()
+        if found:
+            document["adoptions"] = found
+        text = json.dumps(document, indent=2, sort_keys=True, default=str)
+    else:
+        text = render_table(plan) + (f"\n\n{adoption.render(found)}" if found else "")
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:

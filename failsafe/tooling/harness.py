@@ -53,6 +53,7 @@ class PlannedResource:
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)  # earlier names this resource adopts (alias spec name or URN)
+    import_id: str = ""  # the import_ option: the ID of an existing resource the engine imports instead of creating
 
     @property
     def provider_urn(self) -> str:
@@ -97,6 +98,7 @@ class Plan:
                         "retainOnDelete": r.retain_on_delete,
                         "deleteBeforeReplace": r.delete_before_replace,
                         "ignoreChanges": r.ignore_changes,
+                        "importId": r.import_id,
                     },
                 }
                 for r in self.resources
@@ -124,6 +126,7 @@ class Plan:
                 delete_before_replace=r["options"]["deleteBeforeReplace"],
                 ignore_changes=r["options"]["ignoreChanges"],
                 id=r.get("id", ""),
+                import_id=r["options"].get("importId", ""),
             )
             for r in data["resources"]
         ]
@@ -364,6 +367,7 @@ class RecordingMonitor(mocks.MockMonitor):
             id=rid,
             outputs=_plain(state),
             aliases=[_alias(a) for a in getattr(request, "aliases", [])],
+            import_id=str(getattr(request, "importId", "") or ""),
         )
         with self._lock:
             self.requests.append(planned)

@@ -69,6 +69,7 @@ NOT_FROM_CONFIG = {
     (DnsFailoverArgs, "zone_id"): "dnsZoneId '' maps to None (look the zone up by name)",
     (DnsFailoverArgs, "zone_name"): "dnsZoneName '' maps to None (a zone ID is given)",
     (ReplicatedBucketArgs, "kms_key_arn"): "None: the component creates the source bucket's key",
+    (ReplicatedBucketArgs, "adopt"): "adoptBuckets [] maps to False; an entry sets it with its key",
     (DnsFailoverArgs, "search_string"): "dnsHealthCheckSearchString '' maps to None",
     (DnsFailoverArgs, "regions"): "dnsHealthCheckRegions [] maps to () (Route 53's default checkers)",
     (DnsFailoverArgs, "alarm_topic_arn"): "dnsAlarmTopicArn '' maps to None (create a topic)",

@@ -23,7 +23,7 @@ from failsafe.settings.config import Role as StackRole
 from failsafe.settings.config import StackConfig
 from failsafe.tooling.access import collect
 from failsafe.tooling.access.catalogue import CATALOGUE, Entry
-from failsafe.tooling.access.collect import StackPolicies, allow_all
+from failsafe.tooling.access.collect import StackPolicies, allow_all, default_key_policy
 from failsafe.tooling.access.evaluator import (
     Decision,
     Policy,
@@ -304,6 +304,15 @@ def _source_keys(estate: Estate) -> Iterator[Target]:
     plan = estate.plan("prod")
     for bucket in estate.cfg.protected_buckets:
         name = estate.cfg.source_bucket_name(bucket)
+        adopted = estate.cfg.adoption(bucket)
+        if adopted is not None:  # an existing key (adoptBuckets): config checked it is prod's, in primaryRegion
+            _, _, _, region, account, _ = adopted.kms_key_arn.split(":", 5)
+            source = (
+                f"default key policy ASSUMED for the adopted key of {name}: its real policy is outside the plan and "
+                "must let the account's IAM policies grant its use (docs/data-protection.md, Adopting existing buckets)"
+            )
+            yield Target(bucket, adopted.kms_key_arn, account, region, (default_key_policy(account, source),))
+            continue
         urn = plan.bucket_keys.get(name) if plan else None
         key = plan.keys.get(urn) if plan and urn else None
         if key is None:
