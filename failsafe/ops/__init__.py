@@ -6,6 +6,10 @@ because the Lambda handlers ship as code and the operator CLI must run on a bare
 - :mod:`failsafe.ops.archive` stores ``pulumi stack export`` documents in the archive bucket, and fetches them back.
 - :mod:`failsafe.ops.verify`  read-only checks of the live estate against config and the RPO/RTO.
 - :mod:`failsafe.ops.drill`   the game-day log and its report.
+- :mod:`failsafe.ops.capture` inventories the accounts; what no stack manages becomes ``pulumi import`` files.
+- :mod:`failsafe.ops.restore` the way back: S3 as of a time, snapshots, parameters, recovery points, restore tests.
+- :mod:`failsafe.ops.backfill` S3 Batch Replication of objects that predate replication.
+- :mod:`failsafe.ops.dns`     the DNS traffic switch (hold on DR, release) by data-plane calls only.
 - :mod:`failsafe.ops.reaper`  CI: destroys preview stacks whose pull request is gone.
 - :mod:`failsafe.ops.cli`     ``failsafe-dr`` / ``python -m failsafe.ops``.
 """
