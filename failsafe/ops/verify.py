@@ -63,6 +63,7 @@ class Targets:
     archive_max_age: timedelta = timedelta(hours=ARCHIVE_MAX_AGE_HOURS)
     rto: timedelta | None = None
     drills_dir: str | None = None  # where `failsafe-dr drill finish` writes reports
+    restore_testing_plan_arn: str | None = None  # dr output restoreTestingPlanArn (AWS Backup restore testing)
 
     @classmethod
     def from_config(cls, cfg: Any, outputs: Mapping[str, Any] | None = None, **overrides: Any) -> Targets:
@@ -85,6 +86,7 @@ class Targets:
             "vault_name": first("vaultName", "backupVaultName"),
             "archive_bucket": first("archiveBucketName", "archiveBucket"),
             "health_check_id": first("healthCheckId", "failoverHealthCheckId", "primaryHealthCheckId"),
+            "restore_testing_plan_arn": first("restoreTestingPlanArn"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
@@ -472,6 +474,38 @@ def requires_mfa(statement: Mapping[str, Any]) -> bool:
     return mfa.statement_requires_mfa(statement)
 
 
+def check_restore_tests(sides: Sides, t: Targets) -> Check:
+    """The latest scheduled restore test of each resource (AWS Backup restore testing) completed, validated, and
+    within the RTO: a backup that no one can restore in time is not a backup."""
+    from failsafe.ops.restore import restore_test_results
+
+    name = "restore tests"
+    if not t.restore_testing_plan_arn:
+        return Check(name, None, "no restoreTestingPlanArn in the dr outputs (pass --outputs dr-outputs.json)")
+    try:
+        results = restore_test_results(sides.client("backup", "backup"), t.restore_testing_plan_arn)
+    except Exception as exc:
+        return Check(name, False, f"cannot list restore jobs: {_error(exc)}")
+    if not results:
+        return Check(name, False, "no restore test has run yet for this plan (it runs on its schedule)")
+    rto_minutes = t.rto.total_seconds() / 60 if t.rto else None
+    problems = [
+        f"{r.source}: {r.status}{f' ({r.message})' if r.message else ''}"
+        for r in results
+        if r.status in ("FAILED", "ABORTED") or r.validation == "FAILED"
+    ]
+    problems += [
+        f"{r.source}: took {r.minutes:.0f} min (RTO {rto_minutes:.0f})"
+        for r in results
+        if rto_minutes is not None and r.minutes is not None and r.minutes > rto_minutes
+    ]
+    timed = [r.minutes for r in results if r.minutes is not None]
+    slowest = f"; slowest {max(timed):.0f} min" if timed else ""
+    return Check(
+        name, not problems, "; ".join(problems) or f"{len(results)} resource(s) restored and validated{slowest}"
+    )
+
+
 def check_mfa(sides: Sides, t: Targets) -> list[Check]:
     """Every backup-account role that people from the identity account may assume demands MFA."""
     iam = sides.client("backup", "iam")
@@ -622,6 +656,7 @@ def run(sides: Sides, t: Targets, now: datetime | None = None) -> list[Check]:
         checks.extend(check_archive(sides, t, stack, now) for stack in t.stacks)
         checks.extend(check_capture(sides, t, now))
         checks.extend(check_mfa(sides, t))
+        checks.append(check_restore_tests(sides, t))
     else:
         checks.extend(skipped(n, "backup") for n in ("recovery points", "snapshot copies", "archive", "capture", "MFA"))
     if t.drills_dir:

@@ -435,3 +435,48 @@ def test_snapshot_copies_are_judged_on_every_page_not_the_first_hundred() -> Non
     targets = verify.Targets({}, "111111111111", "222222222222", "333333333333", timedelta(hours=1))
     result = verify.check_snapshot_copies(sides, targets, now)
     assert result.ok, result.evidence
+
+
+class RestoreJobs:
+    """The AWS Backup side of restore testing (moto has no ListRestoreJobs by plan): fixed jobs."""
+
+    def __init__(self, jobs: list[dict[str, Any]]) -> None:
+        self.jobs = jobs
+
+    def list_restore_jobs(self, **kwargs: Any) -> dict[str, Any]:
+        assert kwargs["ByRestoreTestingPlanArn"] == PLAN_ARN
+        return {"RestoreJobs": self.jobs}
+
+
+PLAN_ARN = "arn:aws:backup:eu-central-1:222222222222:restore-testing-plan:failsafe-weekly"
+
+
+def restore_job(source: str, minutes: int, status: str = "COMPLETED", validation: str = "SUCCESSFUL") -> dict:
+    started = NOW - timedelta(hours=1)
+    return {
+        "RestoreJobId": source,
+        "SourceResourceArn": source,
+        "ResourceType": "EBS",
+        "Status": status,
+        "ValidationStatus": validation,
+        "CreationDate": started,
+        "CompletionDate": started + timedelta(minutes=minutes),
+    }
+
+
+@pytest.mark.parametrize(
+    ("jobs", "ok", "evidence"),
+    [
+        ([restore_job("vol-1", 20), restore_job("vol-2", 35)], True, "2 resource(s) restored and validated"),
+        ([restore_job("vol-1", 20), restore_job("vol-2", 20, status="FAILED")], False, "vol-2: FAILED"),
+        ([restore_job("vol-1", 20, validation="FAILED")], False, "vol-1: COMPLETED"),
+        ([restore_job("vol-1", 60 * 24)], False, "took 1440 min"),
+        ([], False, "no restore test has run yet"),
+    ],
+    ids=["healthy", "failed", "not-validated", "slower-than-rto", "never-ran"],
+)
+def test_verify_reports_the_latest_restore_tests_against_the_rto(jobs: list[dict], ok: bool, evidence: str) -> None:
+    sides = verify.Sides(None, None, "eu-west-1", "eu-central-1", {("backup", "backup"): RestoreJobs(jobs)})
+    targets = verify.Targets.from_config(CFG, {"restoreTestingPlanArn": PLAN_ARN})
+    check = verify.check_restore_tests(sides, targets)
+    assert check.ok is ok and evidence in check.evidence, check
