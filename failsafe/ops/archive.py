@@ -79,20 +79,32 @@ def check_shrink(count: int, previous: int | None, max_shrink_percent: int, prev
         )
 
 
+def call_on_bucket(
+    fn: Callable[..., Any],
+    bucket: str,
+    error: type[Exception],
+    sleep: Callable[[float], None] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """An S3 call on the archive bucket, retried on throttling; a missing bucket is one clear ``error``, the mistake
+    being almost always a wrong name (the archive and the capture share this bucket, and this message)."""
+    try:
+        return retry.call(fn, sleep=sleep, **kwargs)
+    except Exception as exc:
+        if retry.error_code(exc) == "NoSuchBucket":
+            raise error(
+                f"bucket {bucket} does not exist: pass the dr stack's archive bucket name "
+                "(pulumi stack output archiveBucketName -s dr)"
+            ) from None
+        raise
+
+
 class Archive:
     def __init__(self, s3: Any, bucket: str, sleep: Callable[[float], None] | None = None) -> None:
         self.s3, self.bucket, self.sleep = s3, bucket, sleep
 
     def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        try:
-            return retry.call(fn, sleep=self.sleep, **kwargs)
-        except Exception as exc:
-            if retry.error_code(exc) == "NoSuchBucket":
-                raise ArchiveError(
-                    f"bucket {self.bucket} does not exist: pass the dr stack's archive bucket "
-                    "name (pulumi stack output -s dr)"
-                ) from None
-            raise
+        return call_on_bucket(fn, self.bucket, ArchiveError, self.sleep, **kwargs)
 
     def keys(self, stack: str) -> list[str]:
         """The stack's archive keys, newest first (timestamps sort as text)."""

@@ -841,15 +841,7 @@ class Store:
         self.s3, self.bucket, self.sleep = s3, bucket, sleep
 
     def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        try:
-            return retry.call(fn, sleep=self.sleep, **kwargs)
-        except Exception as exc:
-            if retry.error_code(exc) == "NoSuchBucket":
-                raise CaptureError(
-                    f"bucket {self.bucket} does not exist: pass the dr stack's archive bucket name "
-                    "(pulumi stack output archiveBucketName -s dr)"
-                ) from None
-            raise
+        return archive.call_on_bucket(fn, self.bucket, CaptureError, self.sleep, **kwargs)
 
     def put(self, key: str, data: bytes, content_type: str = "application/json") -> str:
         digest = hashlib.sha256(data)
