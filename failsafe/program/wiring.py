@@ -251,7 +251,9 @@ def prod_ci_access(cfg: StackConfig) -> CiAccessArgs:
         # made by preview_ci_access; a separate DNS account's by its bootstrap, see docs/ci.md)
         pr_read_role_arns=tuple(cfg.role_arn(account, reader) for account in accounts),
         read_role_name=reader,
-        # the configuration capture reads prod through this read-only role, from dr's capture role (capture.yml)
+        # the configuration capture reads prod through this read-only role, from dr's capture role (capture.yml).
+        # IAM refuses a trust policy naming a role that does not exist yet (IAM User Guide, "AWS JSON policy
+        # elements: Principal", IAM role principals): dr, which creates that role, deploys before prod, as always.
         read_role_trusted_arns=(cfg.role_arn(cfg.accounts.backup, capture_role_name(cfg.name_prefix)),),
     )
 
