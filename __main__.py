@@ -91,6 +91,7 @@ try:  # a component refusing its args is reported in config terms (the key to fi
             alertTopicArn=backups.alert_topic_arn,
         )
         if cfg.dns is not None:
+            assert aws.metrics is not None, "providers.build makes the metrics provider whenever DNS is configured"
             failover = DnsFailover(
                 "failover",
                 wiring.dns_failover(cfg, dr, aws.metrics),
@@ -122,6 +123,7 @@ try:  # a component refusing its args is reported in config terms (the key to fi
     else:
         from failsafe_components.preview_function import PreviewFunction
 
+        assert cfg.preview is not None, "config.load sets preview for every preview stack"
         app = PreviewFunction("app", wiring.preview_function(cfg), opts=home)
         export(
             prNumber=cfg.preview.pr_number,

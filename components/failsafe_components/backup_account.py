@@ -465,14 +465,15 @@ class BackupAccount(pulumi.ComponentResource):
 
         # --- vault: customer-managed key, lock, copies in from prod, no deletes ------------------------------
         vault = aws.backup.Vault(f"{name}-vault", name=f"{args.name_prefix}-vault", kms_key_arn=key.arn, opts=stateful)
-        lock: dict[str, object] = {
-            "backup_vault_name": vault.name,
-            "min_retention_days": args.vault_min_retention_days,
-            "max_retention_days": args.vault_max_retention_days,
-        }
-        if args.vault_changeable_for_days is not None:
-            lock["changeable_for_days"] = args.vault_changeable_for_days
-        aws.backup.VaultLockConfiguration(f"{name}-vault-lock", **lock, opts=stateful)
+        # changeable_for_days omitted (None) is governance mode; set, it is compliance mode (FACTS: Backup).
+        aws.backup.VaultLockConfiguration(
+            f"{name}-vault-lock",
+            backup_vault_name=vault.name,
+            min_retention_days=args.vault_min_retention_days,
+            max_retention_days=args.vault_max_retention_days,
+            changeable_for_days=args.vault_changeable_for_days,
+            opts=stateful,
+        )
         aws.backup.VaultPolicy(
             f"{name}-vault-policy",
             backup_vault_name=vault.name,
