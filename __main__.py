@@ -7,7 +7,7 @@ How config becomes each component's args: failsafe/program/wiring.py.
 
 import pulumi
 
-from failsafe.program import providers, wiring
+from failsafe.program import providers, registered, wiring
 from failsafe.program.wiring import export
 from failsafe.settings import agreement
 from failsafe.settings.config import ConfigError, Role
@@ -18,6 +18,7 @@ try:
 except ConfigError as error:
     raise pulumi.RunError(str(error)) from None
 
+declared = registered.Declared.start()  # every resource from here on: what policyExemptions may name
 aws = providers.build(cfg)
 # protect: unset on prod and dr, so each component protects its stateful children (its safe default); False on
 # preview stacks, which are disposable (protect is a resource option, inherited by every child).
@@ -132,4 +133,6 @@ try:  # a component refusing its args is reported in config terms (the key to fi
             imageDigest=app.image_digest,
         )
 except ComponentArgsError as error:
-    raise pulumi.RunError(agreement.config_message(str(error), cfg.stack)) from None
+    raise pulumi.RunError(agreement.config_message(str(error), cfg.stack, cfg.written)) from None
+
+declared.refuse_unplanned_exemptions(cfg)  # an exemption naming no resource declared above exempts nothing

@@ -24,49 +24,13 @@ from typing import Any
 
 import yaml
 
-from failsafe.settings import agreement, stackfiles
-from failsafe.settings.config import ConfigError, Role, StackConfig, load_mapping
+from failsafe.settings import stackfiles
 from failsafe.tooling import adoption, harness
+from failsafe.tooling.planning import PlanError, plan_stack, stack_config
+
+__all__ = ["EXIT_OK", "EXIT_USAGE", "EXIT_VIOLATIONS", "PlanError", "main", "parser", "plan_stack", "stack_config"]
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
-
-
-class PlanError(Exception):
-    """The stack cannot be planned; the message is for a person (no traceback)."""
-
-
-def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> tuple[dict[str, str], StackConfig]:
-    try:
-        raw = stackfiles.raw_config(stack, overrides=overrides)
-        return raw, load_mapping(stack, stackfiles.unnamespaced(raw))
-    except (ConfigError, stackfiles.StackFileError) as error:
-        raise PlanError(str(error)) from None
-
-
-def plan_stack(stack: str, overrides: dict[str, Any] | None = None, preview: bool = False) -> harness.Plan:
-    """Plan ``stack``; a prod stack's dr stack is planned first and its outputs feed the StackReference.
-
-    ``preview=True``: the stack's own new resources have unknown computed values (a first ``pulumi preview``); the
-    dr stack it reads is deployed by then, so its outputs stay known."""
-    raw, cfg = stack_config(stack, overrides)
-    references: dict[str, Any] = {}
-    if cfg.role is Role.PROD and cfg.dr_stack_name:
-        try:  # the dr -> prod order as a graph: a stack that reads itself, or any cycle, is refused
-            order = stackfiles.stack_order(stack, overrides=overrides)
-        except (ConfigError, stackfiles.StackFileError) as error:
-            raise PlanError(str(error)) from None
-        dr_stack = order[-2]
-        dr_plan = plan_stack(dr_stack, overrides)  # a what-if applies to the estate, so to dr as well
-        if dr_plan.error:
-            raise PlanError(f"planning {dr_stack} (read by {stack} through {cfg.dr_stack_name}): {dr_plan.error}")
-        disagreement = agreement.dr_disagreement(cfg, dr_plan.outputs)  # what dr exports vs what prod expects
-        if disagreement is not None:
-            raise PlanError(str(disagreement.in_stack(stack)))
-        references[cfg.dr_stack_name] = dr_plan.outputs
-    plan = harness.run_program(stack, raw, references, preview=preview)
-    if plan.error:
-        raise PlanError(agreement.config_message(plan.error, stack))  # component args named as config keys
-    return plan
 
 
 # --- rendering ----------------------------------------------------------------------------------------
@@ -188,10 +152,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from failsafe.tooling import gate, sarif  # the analyzer client; imported here so `plan` never starts gRPC
+    from failsafe.tooling import gate  # the analyzer client; imported here so `plan` never starts gRPC
 
     if args.sarif:  # the same findings, also as SARIF 2.1.0 for GitHub code scanning
-        return sarif.check(args.stack, json_output=args.json, path=args.sarif)
+        return gate.check_with_sarif(args.stack, json_output=args.json, path=args.sarif)
     return gate.check(args.stack, json_output=args.json)
 
 
@@ -206,11 +170,11 @@ def cmd_scp(args: argparse.Namespace) -> int:
 def cmd_policy_config(args: argparse.Namespace) -> int:
     from failsafe.tooling import policyconfig
 
+    # Planned, not only read: the program refuses a policyExemptions entry naming no resource it declares
+    # (failsafe/program/registered.py), and the pack config must not carry an exemption that exempts nothing.
+    plan_stack(args.stack)
     _, cfg = stack_config(args.stack)
-    try:
-        text = json.dumps(policyconfig.generate(cfg), indent=2, sort_keys=True)
-    except ConfigError as error:  # a policyExemptions entry naming no policy of the pack
-        raise PlanError(str(error)) from None
+    text = json.dumps(policyconfig.generate(cfg), indent=2, sort_keys=True)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:

@@ -6,32 +6,33 @@ otherwise (2 when the stack cannot be planned)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
-from failsafe.tooling import analyzer, policyconfig
+from failsafe.settings.config import ConfigError
+from failsafe.tooling import analyzer, planning, policyconfig, sarif
 from failsafe.tooling.access import proofs
 from failsafe.tooling.analyzer import LEVEL_NAMES
+from failsafe.tooling.planning import PlanError
 
 _planned: dict[str, Any] = {}  # the plans of one `check`, so the access proofs reuse the plan the pack analysed
 
 
 def _plan(stack: str) -> Any:
-    from failsafe.tooling import cli
-
     if stack not in _planned:
-        _planned[stack] = cli.plan_stack(stack)
+        _planned[stack] = planning.plan_stack(stack)
     return _planned[stack]
 
 
 def run(stack: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Violations (dicts) of ``stack``'s plan and the policies' remediation steps by name."""
-    from failsafe.tooling.cli import stack_config
-
-    raw, cfg = stack_config(stack)
+    raw, cfg = planning.stack_config(stack)
     return analyze_plan(_plan(stack), policyconfig.generate(cfg), raw_config=raw)
 
 
@@ -75,15 +76,12 @@ def _message(diagnostic: Any) -> str:
 
 
 def check(stack: str, json_output: bool) -> int:
-    from failsafe.settings.config import ConfigError
-    from failsafe.tooling.cli import PlanError
-
     started = time.monotonic()
     _planned.clear()
     try:
         violations, remediation = run(stack)
         outcomes = access(stack)
-    except (PlanError, ConfigError) as error:  # ConfigError: policyExemptions names no policy of the pack
+    except (PlanError, ConfigError) as error:
         print(f"{stack}: cannot plan: {error}", file=sys.stderr)
         return 2
     except ValueError as error:  # a policy document in the plan that is no policy: AWS would refuse it too
@@ -128,3 +126,21 @@ def check(stack: str, json_output: bool) -> int:
             f"{counts[proofs.UNKNOWN]} unknown ({time.monotonic() - started:.1f} s)"
         )
     return 1 if mandatory or open_paths else 0
+
+
+def check_with_sarif(stack: str, json_output: bool, path: Path) -> int:
+    """``check`` that also writes SARIF to ``path`` (what ``python -m failsafe check --sarif FILE`` calls).
+
+    Runs the gate once with JSON output, writes the SARIF, then prints the JSON or a short summary."""
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        code = check(stack, json_output=True)
+    try:
+        report = json.loads(captured.getvalue())
+    except json.JSONDecodeError:
+        sarif.write(sarif.failed_run(stack, f"check exited {code} without a report (see its error output)"), path)
+        print(captured.getvalue(), end="")
+        return code
+    sarif.write(sarif.to_sarif(report), path)
+    print(json.dumps(report, indent=2, sort_keys=True) if json_output else sarif.summary(report))
+    return code

@@ -87,7 +87,8 @@ def test_invalid_value_is_refused_with_key_value_and_expectation(stack, key, bad
     assert f"failsafe:{key}" in message, f"error does not name the key {key}: {message}"
     assert expected in message, f"error for {key}={bad!r} does not say what is expected: {message}"
     if bad:
-        shown = str(json.loads(bad)) if bad.startswith("[") else bad
+        # as written in the stack file: a YAML list in flow style, not a Python list (issue 22, item 6)
+        shown = "[" + ", ".join(json.loads(bad)) + "]" if bad.startswith("[") else bad
         assert shown in message, f"error does not show the bad value {shown!r}: {message}"
 
 

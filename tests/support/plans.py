@@ -9,7 +9,7 @@ from typing import Any
 from failsafe.settings import stackfiles
 from failsafe.settings.config import StackConfig, load_mapping
 from failsafe.tooling import harness
-from failsafe.tooling.cli import plan_stack
+from failsafe.tooling.planning import plan_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 PREVIEW_STACK = "pr-42"

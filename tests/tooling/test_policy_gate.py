@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from failsafe.tooling import cli, gate, harness
+from failsafe.tooling import cli, gate, harness, planning
 from tests.support.plans import seeded as seeded_resource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def seeded(plan: harness.Plan) -> harness.Plan:
 @pytest.fixture()
 def seeded_dr(monkeypatch: pytest.MonkeyPatch, plan_for: Callable[[str], harness.Plan]) -> None:
     plan = seeded(plan_for("dr"))
-    monkeypatch.setattr(cli, "plan_stack", lambda stack, overrides=None: plan)
+    monkeypatch.setattr(planning, "plan_stack", lambda stack, overrides=None: plan)
 
 
 def test_check_exits_1_and_groups_violations_by_resource_with_remediation(
@@ -333,7 +333,7 @@ def test_exemption_for_a_policy_the_pack_lacks_fails_policy_config_and_check(
 ) -> None:
     real = cli.stack_config
     monkeypatch.setattr(
-        cli,
+        planning,
         "stack_config",
         lambda stack, overrides=None: real(stack, overrides={"failsafe:policyExemptions": ["no-such-policy:x"]}),
     )
@@ -349,9 +349,9 @@ def test_exempted_seeded_resource_is_not_reported(
     plan = copy.deepcopy(plan_for("dr"))
     _seed_bucket(plan, "seeded-scratch", versioned=False)
     real = cli.stack_config
-    monkeypatch.setattr(cli, "plan_stack", lambda stack, overrides=None: plan)
+    monkeypatch.setattr(planning, "plan_stack", lambda stack, overrides=None: plan)
     monkeypatch.setattr(
-        cli,
+        planning,
         "stack_config",
         lambda stack, overrides=None: real(
             stack, overrides={"failsafe:policyExemptions": ["s3-bucket-versioning-enabled:seeded-scratch"]}

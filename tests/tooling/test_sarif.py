@@ -156,7 +156,7 @@ def test_check_with_sarif_runs_the_gate_once_writes_the_file_and_keeps_its_exit_
 
     monkeypatch.setattr(gate, "check", fake_check)
     out = tmp_path / "prod.sarif"
-    assert sarif.check("prod", json_output=json_output, path=out) == 1
+    assert gate.check_with_sarif("prod", json_output=json_output, path=out) == 1
     assert calls == [("prod", True)]
     assert len(run_of(json.loads(out.read_text()))["results"]) == 5
     printed = capsys.readouterr().out

@@ -1,0 +1,55 @@
+"""Plan a stack without credentials: its config read as the Pulumi CLI reads it, and the real program run under the
+mock runtime (failsafe/tooling/harness.py), a prod stack after the dr stack it reads.
+
+The one planning entry point of the tooling. The command line (failsafe/tooling/cli.py), the policy gate
+(failsafe/tooling/gate.py) and the access proofs (failsafe/tooling/access/proofs.py) import it; it imports none of
+them, so the gate and the proofs never load the argparse front end (tests/architecture/test_import_contract.py holds
+the modules to no cycle).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from failsafe.settings import agreement, stackfiles
+from failsafe.settings.config import ConfigError, Role, StackConfig, load_mapping
+from failsafe.tooling import harness
+
+
+class PlanError(Exception):
+    """The stack cannot be planned; the message is for a person (no traceback)."""
+
+
+def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> tuple[dict[str, str], StackConfig]:
+    """The stack's namespaced raw config (what the CLI hands the program) and the validated config."""
+    try:
+        raw = stackfiles.raw_config(stack, overrides=overrides)
+        return raw, load_mapping(stack, stackfiles.unnamespaced(raw))
+    except (ConfigError, stackfiles.StackFileError) as error:
+        raise PlanError(str(error)) from None
+
+
+def plan_stack(stack: str, overrides: dict[str, Any] | None = None, preview: bool = False) -> harness.Plan:
+    """Plan ``stack``; a prod stack's dr stack is planned first and its outputs feed the StackReference.
+
+    ``preview=True``: the stack's own new resources have unknown computed values (a first ``pulumi preview``); the
+    dr stack it reads is deployed by then, so its outputs stay known."""
+    raw, cfg = stack_config(stack, overrides)
+    references: dict[str, Any] = {}
+    if cfg.role is Role.PROD and cfg.dr_stack_name:
+        try:  # the dr -> prod order as a graph: a stack that reads itself, or any cycle, is refused
+            order = stackfiles.stack_order(stack, overrides=overrides)
+        except (ConfigError, stackfiles.StackFileError) as error:
+            raise PlanError(str(error)) from None
+        dr_stack = order[-2]
+        dr_plan = plan_stack(dr_stack, overrides)  # a what-if applies to the estate, so to dr as well
+        if dr_plan.error:
+            raise PlanError(f"planning {dr_stack} (read by {stack} through {cfg.dr_stack_name}): {dr_plan.error}")
+        disagreement = agreement.dr_disagreement(cfg, dr_plan.outputs)  # what dr exports vs what prod expects
+        if disagreement is not None:
+            raise PlanError(str(disagreement.in_stack(stack)))
+        references[cfg.dr_stack_name] = dr_plan.outputs
+    plan = harness.run_program(stack, raw, references, preview=preview)
+    if plan.error:  # component args named as config keys, with the values as written
+        raise PlanError(agreement.config_message(plan.error, stack, cfg.written))
+    return plan
