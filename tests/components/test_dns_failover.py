@@ -510,9 +510,9 @@ def test_prod_whose_dr_endpoint_equals_the_primary_fails_when_the_output_is_know
     assert done.returncode != 0, done.stdout
     # dr's drEndpoint is prod's secondary: refused as a dnsSecondaryTarget would be, naming dr's key as dr wrote it
     assert "different from dnsPrimaryTarget" in done.stderr and "dnsSecondaryTarget" in done.stderr, done.stderr
-    assert done.stderr.startswith(
-        "error: invalid config failsafe:drEndpoint = 'cname:primary.app.example.com': "
-    ), f"not one clean error line first:\n{done.stderr}"
+    assert done.stderr.startswith("error: invalid config failsafe:drEndpoint = 'cname:primary.app.example.com': "), (
+        f"not one clean error line first:\n{done.stderr}"
+    )
     assert "Fix it in Pulumi.dr.yaml" in done.stderr, done.stderr
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from failsafe.tooling import cli, gate, harness, planning
+from failsafe.tooling import gate, harness, planning
 from failsafe.tooling.access import proofs
 from failsafe.tooling.access.catalogue import CATALOGUE, markdown
 from failsafe.tooling.access.evaluator import UNKNOWN
@@ -349,7 +349,9 @@ def planned(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """Make `check` plan ``dr`` (and ``prod``) as given instead of running the program."""
 
     def use(**plans: harness.Plan) -> None:
-        monkeypatch.setattr(planning, "plan_stack", lambda stack, overrides=None: plans.get(stack) or cached_plan(stack))
+        monkeypatch.setattr(
+            planning, "plan_stack", lambda stack, overrides=None: plans.get(stack) or cached_plan(stack)
+        )
 
     return use
 
