@@ -7,9 +7,10 @@ this same program), so it refuses such an entry itself, once it has declared eve
 (:func:`failsafe.settings.exemptions.unplanned`).
 
 A stack transformation sees each resource as it is constructed, before registration, with its type, name and parent:
-enough for its URN, ``urn:pulumi:<stack>::<project>::<parent types, $-joined><type>::<name>`` (the root stack's type is
-not part of it). Pulumi documentation, "Resource names" -> "URNs"; the credential-free plan's URNs, which the
-engine's mock monitor makes, are compared with these by tests/program/test_exemptions.py.
+enough for the URN the engine will give it, ``urn:pulumi:<stack>::<project>::<parent's qualified type>$<type>::<name>``,
+the root stack's type left out (pulumi/pulumi ``pkg/resource/deploy/deployment.go`` at 720a90c6, ``generateURN``).
+tests/program/test_exemptions.py compares these with the credential-free plan's URNs (failsafe/tooling/harness.py
+makes them by the same rule).
 """
 
 from __future__ import annotations

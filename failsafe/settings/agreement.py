@@ -138,9 +138,12 @@ def config_message(
 # --- prod reads dr ------------------------------------------------------------------------------------------
 
 
-def dr_disagreement(cfg: StackConfig, outputs: Mapping[str, Any]) -> ConfigError | None:
+def dr_disagreement(
+    cfg: StackConfig, outputs: Mapping[str, Any], dr_written: Mapping[str, str | None] | None = None
+) -> ConfigError | None:
     """The first way dr's exports (``outputs``: the dr stack's outputs, as a StackReference reads them) disagree with
-    what prod's config says dr built; None when they agree. Values not known yet (None, non-strings) are skipped."""
+    what prod's config says dr built; None when they agree. Values not known yet (None, non-strings) are skipped.
+    ``dr_written``: dr's config as written (its StackConfig.written), when the caller has it, for the messages."""
     np = cfg.name_prefix
     backup, region = cfg.accounts.backup, cfg.dr_region
 
@@ -194,10 +197,10 @@ def dr_disagreement(cfg: StackConfig, outputs: Mapping[str, Any]) -> ConfigError
         error = differs(key, value, exported, what)
         if error is not None:
             return error
-    return _dr_secondary_disagreement(cfg, outputs.get("drEndpoint"))
+    return _dr_secondary_disagreement(cfg, outputs.get("drEndpoint"), (dr_written or {}).get("drEndpoint"))
 
 
-def _dr_secondary_disagreement(cfg: StackConfig, exported: object) -> ConfigError | None:
+def _dr_secondary_disagreement(cfg: StackConfig, exported: object, written: str | None) -> ConfigError | None:
     """dr's ``drEndpoint`` output as prod's failover secondary (only when ``dnsSecondaryTarget`` is empty), refused
     as a ``dnsSecondaryTarget`` would be. An export that is missing or malformed is DnsFailover's to refuse."""
     dns = cfg.dns
@@ -216,7 +219,7 @@ def _dr_secondary_disagreement(cfg: StackConfig, exported: object) -> ConfigErro
     dr_stack = (cfg.dr_stack_name or "dr").rsplit("/", 1)[-1]
     return ConfigError(
         "drEndpoint",
-        target_text(secondary),
+        written or target_text(secondary),  # as dr wrote it; the program, reading only dr's outputs, spells it out
         f"{problem} (dr's drEndpoint is {cfg.stack}'s failover secondary while dnsSecondaryTarget is empty: "
         f"change it in dr, or set dnsSecondaryTarget in Pulumi.{cfg.stack}.yaml)",
         stack=dr_stack,

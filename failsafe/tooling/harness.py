@@ -329,6 +329,18 @@ class RecordingMonitor(mocks.MockMonitor):
         self.requests: list[PlannedResource] = []
         self._lock = threading.Lock()
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives: the parent's whole qualified type, the root stack's left out (pulumi/pulumi
+        ``pkg/resource/deploy/deployment.go`` at 720a90c6, ``generateURN``: "don't use the root stack type; otherwise,
+        use the full qualified type"). The stock mock keeps only the parent's last type and the root's, so an exemption written
+        with a real URN would not match the credential-free plan."""
+        qualified = type_
+        if parent:
+            parent_type = parent.split("::")[2]
+            if parent_type != "pulumi:pulumi:Stack":
+                qualified = f"{parent_type}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), qualified, name])
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":

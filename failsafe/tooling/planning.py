@@ -45,7 +45,8 @@ def plan_stack(stack: str, overrides: dict[str, Any] | None = None, preview: boo
         dr_plan = plan_stack(dr_stack, overrides)  # a what-if applies to the estate, so to dr as well
         if dr_plan.error:
             raise PlanError(f"planning {dr_stack} (read by {stack} through {cfg.dr_stack_name}): {dr_plan.error}")
-        disagreement = agreement.dr_disagreement(cfg, dr_plan.outputs)  # what dr exports vs what prod expects
+        _, dr_cfg = stack_config(dr_stack, overrides)
+        disagreement = agreement.dr_disagreement(cfg, dr_plan.outputs, dr_cfg.written)  # dr's exports vs prod's view
         if disagreement is not None:
             raise PlanError(str(disagreement.in_stack(stack)))
         references[cfg.dr_stack_name] = dr_plan.outputs
