@@ -332,8 +332,8 @@ class RecordingMonitor(mocks.MockMonitor):
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """The URN the engine gives: the parent's whole qualified type, the root stack's left out (pulumi/pulumi
         ``pkg/resource/deploy/deployment.go`` at 720a90c6, ``generateURN``: "don't use the root stack type; otherwise,
-        use the full qualified type"). The stock mock keeps only the parent's last type and the root's, so an exemption written
-        with a real URN would not match the credential-free plan."""
+        use the full qualified type"). The stock mock keeps only the parent's last type and the root's, so an
+        exemption written with a real URN would not match the credential-free plan."""
         qualified = type_
         if parent:
             parent_type = parent.split("::")[2]
