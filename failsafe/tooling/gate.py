@@ -71,8 +71,8 @@ def analyze_plan(
 
 def _message(diagnostic: Any) -> str:
     """The violation's own message: the SDK prefixes it with the policy's description and a newline."""
-    prefix = f"{diagnostic.description}\n"
-    return diagnostic.message[len(prefix) :] if diagnostic.message.startswith(prefix) else diagnostic.message
+    prefix, message = f"{diagnostic.description}\n", str(diagnostic.message)
+    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 def check(stack: str, json_output: bool) -> int:

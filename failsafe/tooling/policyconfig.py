@@ -23,13 +23,12 @@ def generate(cfg: StackConfig, exemptions: Mapping[str, Sequence[str]] | None = 
     merged: dict[str, set[str]] = {policy: set(names) for policy, names in (exemptions or {}).items()}
     for policy, resource in cfg.policy_exemptions:  # reviewed; their policy names checked by config.load
         merged.setdefault(policy, set()).add(resource)
-    exemptions = merged
     config: dict[str, Any] = {}
     for policy, levels in LEVELS.items():
         entry: dict[str, Any] = {
             "enforcementLevel": levels[role],
             "stackRole": role,
-            "exemptions": sorted(exemptions.get(policy, ())),
+            "exemptions": sorted(merged.get(policy, ())),
         }
         if policy == "no-hardcoded-account-ids":
             entry["allowedAccountIds"] = sorted(cfg.accounts.all())
