@@ -197,6 +197,13 @@ def dr_disagreement(
         error = differs(key, value, exported, what)
         if error is not None:
             return error
+    if cfg.dns is not None and cfg.dns.secondary is None and "drEndpoint" not in outputs:
+        return ConfigError(
+            "dnsSecondaryTarget",
+            None,
+            f"a failover target, or dr's drEndpoint output, which dr ({cfg.dr_stack_name}) does not export: set "
+            "drEndpoint in the dr stack and deploy it first, or set dnsSecondaryTarget here",
+        )
     return _dr_secondary_disagreement(cfg, outputs.get("drEndpoint"), (dr_written or {}).get("drEndpoint"))
 
 

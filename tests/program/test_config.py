@@ -12,11 +12,11 @@ import pytest
 from failsafe.settings import stackfiles
 from failsafe.settings.config import SHARED_KEYS, ConfigError, Role, load, load_mapping
 from failsafe.tooling import harness
-from tests.support.plans import ROOT
+from tests.support.plans import ROOT, values_of
 
 
 def valid(stack: str = "prod") -> dict[str, str]:
-    return stackfiles.unnamespaced(stackfiles.raw_config(stack))
+    return values_of(stack)
 
 
 # (stack, key, bad value or None to unset, text the message must contain)

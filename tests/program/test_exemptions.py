@@ -19,7 +19,7 @@ from failsafe.program import registered
 from failsafe.settings import exemptions, stackfiles
 from failsafe.settings.config import ConfigError, load_mapping
 from failsafe.tooling import cli, gate, harness, planning
-from tests.support.plans import cached_plan
+from tests.support.plans import cached_plan, values_of
 
 VERSIONING = "s3-bucket-versioning-enabled"
 
@@ -115,7 +115,7 @@ def test_the_program_itself_refuses_an_exemption_for_a_policy_the_pack_lacks() -
 
 
 def test_an_unknown_policy_name_is_refused_where_the_config_is_read() -> None:
-    values = {**stackfiles.unnamespaced(stackfiles.raw_config("dr")), "policyExemptions": '["no-such-policy:x"]'}
+    values = {**values_of("dr"), "policyExemptions": '["no-such-policy:x"]'}
     with pytest.raises(ConfigError) as caught:
         load_mapping("dr", values)
     assert "a policy of failsafe-guardrails" in str(caught.value) and "no-such-policy" in str(caught.value)

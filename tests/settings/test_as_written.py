@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from failsafe.settings import agreement, stackfiles
+from failsafe.settings import agreement
 from failsafe.settings.config import ConfigError, as_written, load_mapping
+from tests.support.plans import values_of
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON_REPR = re.compile(r"DnsTarget\(|\('|\['|\bTrue\b|\bFalse\b|\bNone\b")
@@ -44,7 +45,7 @@ def test_a_value_is_shown_in_the_stack_files_notation(value: object, shown: str)
 
 
 def prod(**values: str) -> dict[str, str]:
-    return {**stackfiles.unnamespaced(stackfiles.raw_config("prod")), **values}
+    return {**values_of("prod"), **values}
 
 
 def refusal(stack: str, values: dict[str, str]) -> str:
@@ -83,7 +84,7 @@ REFUSALS = [
 
 @pytest.mark.parametrize(("stack", "overrides", "start"), REFUSALS, ids=[next(iter(r[1])) for r in REFUSALS])
 def test_each_refusal_shows_the_value_as_written(stack: str, overrides: dict[str, str], start: str) -> None:
-    values = {**stackfiles.unnamespaced(stackfiles.raw_config(stack)), **overrides}
+    values = {**values_of(stack), **overrides}
     message = refusal(stack, values)
     assert message.startswith(f"invalid config {start}"), message
     assert not PYTHON_REPR.search(message.split(": expected", 1)[1]), f"a Python value in the reason: {message}"

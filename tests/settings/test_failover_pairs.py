@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from failsafe.settings import agreement, stackfiles
+from failsafe.settings import agreement
 from failsafe.settings.config import ConfigError, load_mapping
+from tests.support.plans import values_of
 
 ALIAS = "alias:Z2FDTNDATAQYW2:d111111abcdef8.cloudfront.net"
 OTHER_ALIAS = "alias:Z35SXDOTRQ7X7K:dr-alb-1.eu-west-1.elb.amazonaws.com"
@@ -23,7 +24,7 @@ OTHER_IP = "ip:198.51.100.20"
 
 
 def prod(**values: str) -> dict[str, str]:
-    return {**stackfiles.unnamespaced(stackfiles.raw_config("prod")), **values}
+    return {**values_of("prod"), **values}
 
 
 TWO_TYPES = [
