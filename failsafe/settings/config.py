@@ -56,13 +56,14 @@ from failsafe.settings.model import (
     StackConfig,
     VaultLock,
 )
-from failsafe.settings.sections import LOG_RETENTION_DAYS
+from failsafe.settings.sections import KMS_KEY_ARN, LOG_RETENTION_DAYS, ORGANIZATION_ID, SAML_PROVIDER
 from failsafe.settings.values import (
     ACCOUNT_ID,
     BUCKET_LABEL,
     GITHUB_REPO,
     NAME_PREFIX,
     ROLE_NAME,
+    SUBSCRIPTION_PROTOCOLS,
     Getter,
     Raw,
     is_hostname,
@@ -71,20 +72,26 @@ from failsafe.settings.values import (
 )
 from failsafe_components import spec
 
+DNS_SUBSCRIPTION_PROTOCOLS = SUBSCRIPTION_PROTOCOLS  # its name before the split
+
 __all__ = [
     "ACCOUNT_ID",
     "BUCKET_LABEL",
     "COPIER_SCHEDULE_MINUTES",
+    "DNS_SUBSCRIPTION_PROTOCOLS",
     "DNS_SWITCH_METRIC",
     "DNS_SWITCH_NAMESPACE",
     "GITHUB_REPO",
     "HUMAN_ROLES_RESOURCES",
+    "KMS_KEY_ARN",
     "LOG_RETENTION_DAYS",
     "NAMESPACE",
     "NAME_PREFIX",
+    "ORGANIZATION_ID",
     "PREVIEW_STACK",
     "ROLE_NAME",
     "ROUTE53_METRICS_REGION",
+    "SAML_PROVIDER",
     "SHARED_KEYS",
     "Accounts",
     "AdoptedBucket",
