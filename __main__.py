@@ -78,7 +78,7 @@ try:  # a component refusing its args is reported in config terms (the key to fi
         from failsafe_components.replicated_bucket import ReplicatedBucket
 
         dr = pulumi.StackReference("dr", stack_name=cfg.dr_stack_name)
-        dr.outputs.apply(lambda outputs: agreement.check_dr_outputs(cfg, outputs))  # one line if dr disagrees
+        dr.outputs.apply(lambda outputs: wiring.check_dr_outputs(cfg, outputs))  # one line if dr disagrees
         backups = ProdBackup("backups", wiring.prod_backup(cfg, dr), opts=home)
         protected = {
             b: ReplicatedBucket(b, wiring.replicated_bucket(cfg, b, dr, backups.alert_topic_arn), opts=home)
