@@ -9,6 +9,7 @@ of :class:`StackConfig`, so there is one spelling of each.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -41,6 +42,8 @@ __all__ = [
     "VaultLock",
 ]
 
+# the account field of an ARN (arn:partition:service:region:account:resource); IAM and S3 ARNs have empty regions
+_ARN_ACCOUNT = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
 HUMAN_ROLES_RESOURCES = ("backup-restore-operator", "backup-auditor", "backup-break-glass")  # dr's Pulumi names
 
 
@@ -259,6 +262,16 @@ class StackConfig:
     # every key the loader read -> the text it had (None: not set), so a later message (a derived name AWS refuses, a
     # component's refusal, dr disagreeing) shows the value as the person wrote it; not part of equality
     written: Mapping[str, str | None] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
+
+    def named_accounts(self) -> frozenset[str]:
+        """Every account the config names: the estate's accounts, and the account of every ARN a key holds (an
+        ``alertTopicArn`` in a central operations account, a SAML provider, an ``sqs:``/``lambda:`` subscription).
+        An account that reaches a plan through such a key came from config, not from a literal in code, so the pack's
+        ``no-hardcoded-account-ids`` admits it (:mod:`failsafe.tooling.policyconfig`)."""
+        found = set(self.accounts.all())
+        for text in self.written.values():
+            found.update(_ARN_ACCOUNT.findall(text or ""))
+        return frozenset(a for a in found if a)
 
     @property
     def protect(self) -> bool:

@@ -126,9 +126,9 @@ def known_regions() -> frozenset[str]:
 
 
 def account(raw: Raw, key: str) -> str:
-    value = raw.str(key, "a 12-digit AWS account ID, e.g. 111111111111")
+    value = raw.str(key, "a 12-digit AWS account ID, e.g. 123456789012")
     if not ACCOUNT_ID.match(value):
-        raise raw.refuse(key, "a 12-digit AWS account ID, e.g. 111111111111")
+        raise raw.refuse(key, "a 12-digit AWS account ID, e.g. 123456789012")
     return value
 
 

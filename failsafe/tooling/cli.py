@@ -80,6 +80,18 @@ def _dig(value: Any, path: str) -> Any:
     return value
 
 
+GENERIC_LEAVES = frozenset({"status", "type", "mode", "days"})
+
+
+def property_label(path: str) -> str:
+    """The name a property is shown under: its last segment, with the segment above when the last alone says nothing
+    (``rules.0.deleteMarkerReplication.status`` is ``deleteMarkerReplication.status``, not a replication status)."""
+    parts = [p for p in path.split(".") if not p.isdigit()]
+    if len(parts) > 1 and parts[-1] in GENERIC_LEAVES:
+        return ".".join(parts[-2:])
+    return parts[-1]
+
+
 def _short(urn: str) -> str:
     return urn.rsplit("::", 1)[-1] if urn else ""
 
@@ -107,7 +119,7 @@ def render_table(plan: harness.Plan) -> str:
             value = _dig(r.inputs, path)
             if value not in (None, "", []):
                 text = json.dumps(value) if not isinstance(value, str) else value
-                props.append(f"{path.split('.')[-1]}={text if len(text) <= 60 else text[:57] + '...'}")
+                props.append(f"{property_label(path)}={text if len(text) <= 60 else text[:57] + '...'}")
         rows.append((r.type, r.name, parent.name if parent else "", provider, flags, " ".join(props)))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5] for row in rows]

@@ -15,8 +15,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from failsafe.settings import stackfiles
 from failsafe.settings.config import ConfigError
-from failsafe.tooling import analyzer, planning, policyconfig, sarif
+from failsafe.tooling import analyzer, literals, planning, policyconfig, sarif
 from failsafe.tooling.access import proofs
 from failsafe.tooling.analyzer import LEVEL_NAMES
 from failsafe.tooling.planning import PlanError
@@ -33,7 +34,13 @@ def _plan(stack: str) -> Any:
 def run(stack: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Violations (dicts) of ``stack``'s plan and the policies' remediation steps by name."""
     raw, cfg = planning.stack_config(stack)
-    return analyze_plan(_plan(stack), policyconfig.generate(cfg), raw_config=raw)
+    violations, remediation = analyze_plan(_plan(stack), policyconfig.generate(cfg), raw_config=raw)
+    violations += [found.as_violation() for found in literals.scan(stackfiles.ROOT, cfg.named_accounts())]
+    remediation[literals.POLICY] = (
+        "Read the account from stack config (or from a resource's output) instead of writing it in code; "
+        "docs/policies.md, 'Account IDs in the source'."
+    )
+    return violations, remediation
 
 
 def access(stack: str) -> list[proofs.Outcome]:
@@ -108,7 +115,7 @@ def check(stack: str, json_output: bool) -> int:
     else:
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for v in violations:
-            grouped[v["urn"] or "(stack)"].append(v)
+            grouped[v["urn"] or v.get("location", "") or "(stack)"].append(v)
         for urn, items in sorted(grouped.items()):
             print(urn.rsplit("::", 1)[-1] or urn)
             for v in items:

@@ -31,6 +31,6 @@ def generate(cfg: StackConfig, exemptions: Mapping[str, Sequence[str]] | None = 
             "exemptions": sorted(merged.get(policy, ())),
         }
         if policy == "no-hardcoded-account-ids":
-            entry["allowedAccountIds"] = sorted(cfg.accounts.all())
+            entry["allowedAccountIds"] = sorted(cfg.named_accounts())
         config[policy] = entry
     return config

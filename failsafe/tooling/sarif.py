@@ -99,8 +99,13 @@ def to_sarif(report: dict[str, Any], root: Path = ROOT) -> dict[str, Any]:
                 "properties": {"tags": ["failsafe", "policy"]},
             },
         )
-        name = urn.rsplit("::", 1)[-1] if urn else "(stack)"
-        path, line = _resource_location(urn, root) if urn else (PROGRAM, 1)
+        source = _text(violation.get("location"))  # a finding in the source (file:line), not in the plan
+        name = urn.rsplit("::", 1)[-1] if urn else source or "(stack)"
+        if source:
+            file, _, number = source.rpartition(":")
+            path, line = Path(file), int(number) if number.isdigit() else 1
+        else:
+            path, line = _resource_location(urn, root) if urn else (PROGRAM, 1)
         location = _physical(path, line)
         if urn:
             location["logicalLocations"] = [{"name": name, "fullyQualifiedName": urn, "kind": "resource"}]
@@ -110,7 +115,7 @@ def to_sarif(report: dict[str, Any], root: Path = ROOT) -> dict[str, Any]:
                 "level": level,
                 "message": {"text": f"{stack}: {name}: {_text(violation.get('message'))} ({urn or 'the stack'})"},
                 "locations": [location],
-                "partialFingerprints": {"failsafeFinding/v1": _fingerprint(stack, policy, urn)},
+                "partialFingerprints": {"failsafeFinding/v1": _fingerprint(stack, policy, urn or source)},
                 "properties": {"stack": stack, "enforcementLevel": _text(violation.get("enforcementLevel"))},
             }
         )

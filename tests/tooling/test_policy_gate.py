@@ -489,3 +489,28 @@ def test_numeric_account_id_is_caught_over_the_protocol_where_numbers_are_double
     assert len(messages) == 1 and "333333333333 at owner" in messages[0] and "1700000000000" not in messages[0], (
         messages
     )
+
+
+# --- accounts that config names are config, not literals ------------------------------------------------------
+
+
+def test_an_alert_topic_in_a_central_operations_account_is_admitted_because_config_names_it(
+    shared_pack: object,
+) -> None:
+    """A team whose alarms go to an SNS topic in its operations account sets ``alertTopicArn`` to that topic: the
+    account reaches the plan through config, so ``no-hardcoded-account-ids`` must not call it a literal. The same
+    account written nowhere in config stays a violation (the policy can still fail)."""
+    from failsafe.tooling import policyconfig
+
+    _, cfg = cli.stack_config("prod")
+    operations = next(a for a in ("777777777777", "787878787878") if a not in cfg.accounts.all())
+    topic = f"arn:aws:sns:{cfg.primary_region}:{operations}:central-alerts"
+    overrides = {"failsafe:alertTopicArn": topic, "failsafe:alertSubscription": ""}
+    plan = planning.plan_stack("prod", overrides=overrides)
+    _, with_topic = cli.stack_config("prod", overrides=overrides)
+    assert operations in policyconfig.generate(with_topic)["no-hardcoded-account-ids"]["allowedAccountIds"]
+    found, _ = gate.analyze_plan(plan, policyconfig.generate(with_topic), client=shared_pack)
+    assert [v for v in found if v["policy"] == "no-hardcoded-account-ids"] == []
+    found, _ = gate.analyze_plan(plan, policyconfig.generate(cfg), client=shared_pack)  # config without the topic
+    literal = [v for v in found if v["policy"] == "no-hardcoded-account-ids"]
+    assert literal and all(operations in v["message"] for v in literal), literal
