@@ -134,6 +134,16 @@ class DerivedName:
         return "S3 bucket name" if self.kind == "s3-bucket" else rules()[self.kind].kind
 
 
+def _source_keys(cfg: StackConfig, bucket: str) -> tuple[str, ...]:
+    """The keys prod's bucket name comes from: an adopted bucket's name is written in adoptBuckets, a rebuild's in
+    sourceBucketNames; only a derived name is built from bucketNamePrefix (so a bad adopted name blames adoptBuckets)."""
+    if cfg.adoption(bucket) is not None:
+        return ("adoptBuckets",)
+    if bucket in dict(cfg.source_bucket_names):
+        return ("sourceBucketNames",)
+    return ("bucketNamePrefix", "protectedBuckets", "primaryRegion")
+
+
 def derived_names(cfg: StackConfig) -> list[DerivedName]:
     """The physical names of the estate this config describes: what prod, dr and this stack's preview create, and the
     names one stack addresses in another (dr trusts prod's replication roles by name)."""
@@ -145,7 +155,7 @@ def derived_names(cfg: StackConfig) -> list[DerivedName]:
         names.append(DerivedName(kind, name, keys))
 
     for bucket in cfg.protected_buckets:
-        add("s3-bucket", cfg.source_bucket_name(bucket), (*B, "protectedBuckets", "primaryRegion"))
+        add("s3-bucket", cfg.source_bucket_name(bucket), _source_keys(cfg, bucket))
         add("s3-bucket", cfg.replica_bucket_name(bucket), (*B, "protectedBuckets", "drRegion"))
         add("iam-role", cfg.replication_role_name_for(bucket), ("replicationRoleName", "protectedBuckets"))
         add(
@@ -200,8 +210,7 @@ def derived_names(cfg: StackConfig) -> list[DerivedName]:
     add("sns-topic", f"{np}-data-protection-alarms", P)
     for bucket in cfg.protected_buckets:
         for alarm in ("replication-failed", "replication-latency"):
-            keys = (*B, "protectedBuckets", "primaryRegion")
-            add("alarm", f"{cfg.source_bucket_name(bucket)}-{alarm}", keys)
+            add("alarm", f"{cfg.source_bucket_name(bucket)}-{alarm}", _source_keys(cfg, bucket))
     # preview: one pull request
     if cfg.role is Role.PREVIEW and cfg.preview is not None:
         base = f"{np}-pr-{cfg.preview.pr_number}"
