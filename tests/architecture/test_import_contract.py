@@ -44,6 +44,8 @@ ALLOWED = {
         "failsafe.settings",
         "failsafe.program",
         "failsafe.tooling",
+        # the access proofs parse condition values with the pack's own definition
+        "failsafe_guardrails.condition_values",
     },
     # the operator tools read stack config through failsafe.settings (never pulumi), and judge MFA with the pack's own
     # definition

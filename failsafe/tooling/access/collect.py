@@ -229,7 +229,7 @@ def _provider(found: PlannedResource) -> Provider:
 
 def _arn(resource: PlannedResource, fallback: str) -> str:
     arn = resource.outputs.get("arn")
-    return arn if _known(arn) else fallback
+    return str(arn) if _known(arn) else fallback
 
 
 def collect(plan: Plan) -> StackPolicies:
@@ -364,8 +364,8 @@ def collect(plan: Plan) -> StackPolicies:
     for subscription in index.of(SUBSCRIPTION):
         function = index.target(subscription, "endpoint", FUNCTION, ("arn",))
         if subscription.inputs.get("protocol") == "lambda" and function is not None:
-            topic = str(subscription.inputs.get("topic") or UNKNOWN)
-            found.triggers.append(Trigger("sns.amazonaws.com", topic, str(function.inputs.get("name"))))
+            topic_arn = str(subscription.inputs.get("topic") or UNKNOWN)
+            found.triggers.append(Trigger("sns.amazonaws.com", topic_arn, str(function.inputs.get("name"))))
     return found
 
 
