@@ -1411,3 +1411,16 @@ def test_deny_with_not_principal_always_denies_a_caller_with_a_permissions_bound
     assert evaluate(PUT, identity=list(ID_S3), resource=[chain]).decision is Decision.ALLOW
     bounded = evaluate(PUT, identity=list(ID_S3), resource=[chain], boundary=[pol(allow("*"))])
     assert bounded.decision is Decision.DENY and bounded.matches == (Match("policy", "only-app", "Deny"),), bounded
+
+
+def test_not_principal_outside_resource_policies_is_unknown() -> None:
+    """IAM User Guide, NotPrincipal, key points: "You cannot use the NotPrincipal element in an IAM identity-based
+    policy nor in an IAM role trust policy", and SCPs and RCPs do not support it either. A permissions boundary is an
+    identity-based policy. Such a statement cannot exist, so it decides nothing definite."""
+    odd = pol(deny("s3:PutObject", NotPrincipal={"AWS": ROLE}, Sid="odd"), source="odd")
+    for where in ("identity", "boundary", "scp"):
+        sets: dict[str, list[Policy]] = {"identity": [*ID_S3], "boundary": [pol(allow("*"))], "scp": [pol(allow("*"))]}
+        sets[where] = [*sets[where], odd]
+        result = evaluate(PUT, resource=list(BUCKET_TO_APP), **sets)
+        assert result.decision is Decision.UNKNOWN, (where, result)
+        assert "NotPrincipal outside a resource-based policy" in result.reason, result.reason

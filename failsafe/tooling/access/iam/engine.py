@@ -7,8 +7,8 @@ policies are exceptions that must allow even within the account), "Cross-account
 accounts both the identity side and the resource side must allow), "Policy evaluation for requests within a single
 account" (a resource policy that names the caller's user or session grants by itself; one that names the role is
 still capped by a boundary or session policy; one that names the account delegates to identity policies), and "AWS
-JSON policy elements: NotPrincipal" (not supported with Allow, nor in role trust policies; with Deny it "will always
-deny any IAM principal that has a permissions boundary policy attached").
+JSON policy elements: NotPrincipal" (not supported with Allow, nor in identity-based policies, role trust policies,
+SCPs or RCPs; with Deny it "will always deny any IAM principal that has a permissions boundary policy attached").
 
 Every scenario the unknown parts allow is evaluated (unknown statements all for access, or all against it; the
 request within or across accounts; the resource a role or a key or neither); the answer is definite only when they
@@ -44,6 +44,7 @@ from failsafe.tooling.access.iam.statements import Policy, Stmt
 
 NOT_PRINCIPAL_WITH_ALLOW = 'NotPrincipal with "Effect": "Allow", which IAM does not support'
 NOT_PRINCIPAL_IN_TRUST = "NotPrincipal in a role trust policy, which IAM does not support"
+NOT_PRINCIPAL_OUTSIDE_RESOURCE_POLICIES = "NotPrincipal outside a resource-based policy, which IAM does not support"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,8 @@ def _applies(
         if hit is None and not unknown:
             unknown = "NotResource" if statement.not_resource else "Resource"
     known = possible = DIRECT
+    if not resource_policy and statement.not_principal:  # identity policies, boundaries, session policies, SCPs
+        unknown = NOT_PRINCIPAL_OUTSIDE_RESOURCE_POLICIES
     if resource_policy:
         if statement.principal is None:
             return 0, 0, ""  # a resource policy statement without Principal names nobody

@@ -208,7 +208,7 @@ def _elements(
         resources,
         resource_key == "NotResource",
         principal,
-        principal_key == "NotPrincipal",
+        "NotPrincipal" in statement,
     )
 
 
