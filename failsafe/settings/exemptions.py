@@ -32,6 +32,8 @@ POLICY_LEVELS: dict[str, dict[str, str]] = {
     "s3-bucket-public-access-blocked": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
     "lambda-function-url-requires-auth": {"prod": MANDATORY, "dr": MANDATORY, "preview": ADVISORY},
     "resource-policy-no-star-principal": {"prod": ADVISORY, "dr": ADVISORY, "preview": ADVISORY},
+    "resource-policy-no-allow-with-not-principal": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "iam-policy-condition-values-parse": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
     "aws-provider-allowed-account-ids": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
     "stateful-resources-protected": {"prod": MANDATORY, "dr": MANDATORY, "preview": "disabled"},
     "route53-primary-failover-health-check": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},

@@ -225,6 +225,38 @@ FURTHER_SEEDS: dict[str, Callable[[harness.Plan], object]] = {
             ),
         },
     ),
+    "resource-policy-no-allow-with-not-principal": lambda p: _add(
+        p,
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "seeded-not-principal",
+        {
+            "bucket": "b",
+            "policy": json.dumps(
+                {"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "r"}, "Action": "s3:*", "Resource": "*"}]}
+            ),
+        },
+    ),
+    "iam-policy-condition-values-parse": lambda p: _add(
+        p,
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "seeded-condition-value",
+        {
+            "bucket": "b",
+            "policy": json.dumps(
+                {
+                    "Statement": [
+                        {
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": "*",
+                            "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.300"}},
+                        }
+                    ]
+                }
+            ),
+        },
+    ),
     "aws-provider-allowed-account-ids": lambda p: _add(
         p, "pulumi:providers:aws", "seeded-provider", {"region": "eu-west-1"}
     ),
