@@ -136,7 +136,7 @@ class DerivedName:
 
 def _source_keys(cfg: StackConfig, bucket: str) -> tuple[str, ...]:
     """The keys prod's bucket name comes from: an adopted bucket's name is written in adoptBuckets, a rebuild's in
-    sourceBucketNames; only a derived name is built from bucketNamePrefix (so a bad adopted name blames adoptBuckets)."""
+    sourceBucketNames; only a derived name is built from bucketNamePrefix."""
     if cfg.adoption(bucket) is not None:
         return ("adoptBuckets",)
     if bucket in dict(cfg.source_bucket_names):
