@@ -108,17 +108,20 @@ try:  # a component refusing its args is reported in config terms (the key to fi
             )
         if cfg.ci.enabled:
             ci = CiAccess("ci", wiring.prod_ci_access(cfg), opts=home)
-            preview_ci = CiAccess(
-                "preview-ci",
-                wiring.preview_ci_access(cfg, ci.pr_role_arn),
-                opts=pulumi.ResourceOptions(provider=aws.preview_ci, protect=protect),
-            )
             export(
                 ciEntryRoleArn=ci.entry_role_arn,  # deploy.yml (environment prod)
                 ciPrPreviewRoleArn=ci.pr_role_arn,  # pr-checks.yml: read-only preview of prod
-                previewCiEntryRoleArn=preview_ci.entry_role_arn,
-                previewDeployRoleArn=preview_ci.deploy_role_arn,
             )
+            if cfg.accounts.previews:  # previewAccountId empty: no previews, nothing in a preview account
+                preview_ci = CiAccess(
+                    "preview-ci",
+                    wiring.preview_ci_access(cfg, ci.pr_role_arn),
+                    opts=pulumi.ResourceOptions(provider=aws.preview_ci, protect=protect),
+                )
+                export(
+                    previewCiEntryRoleArn=preview_ci.entry_role_arn,
+                    previewDeployRoleArn=preview_ci.deploy_role_arn,
+                )
         ProdReadAccess("dr-reader", wiring.prod_read_access(cfg), opts=home)  # the parameter copier's way in
 
     else:

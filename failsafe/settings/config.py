@@ -207,6 +207,13 @@ def _load(stack: str, get: Getter) -> StackConfig:
             f"{ROUTE53_METRICS_REGION}: Route 53 publishes health-check metrics only there, and the alarms that read "
             "them must live there too",
         )
+    if role is Role.PREVIEW and not accounts.previews:
+        raise ConfigError(
+            "previewAccountId",
+            "",
+            f"the account preview stacks deploy into: {stack} is a preview stack (role preview), and an empty "
+            "previewAccountId turns previews off",
+        )
     if role is Role.PREVIEW and deploy_role != f"{name_prefix}-preview-deploy":
         raise ConfigError(
             "deployRoleName",
@@ -222,6 +229,8 @@ def _load(stack: str, get: Getter) -> StackConfig:
     session = raw.int("humanSessionSeconds", *spec.ROLE_SESSION_SECONDS, " (IAM's MaxSessionDuration range)")
     exempted = exemptions.parse(raw)
     federation = sections.human_federation(raw, accounts.backup, exempted)
+    if role is Role.DR:
+        sections.people_come_in(accounts.identity, federation)
 
     repo = raw.str("githubRepository")
     if not GITHUB_REPO.match(repo):

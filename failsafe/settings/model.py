@@ -57,13 +57,18 @@ class Role(StrEnum):
 class Accounts:
     prod: str
     backup: str
-    identity: str
-    preview: str
+    identity: str  # "" when people come only through SAML (no identity account)
+    preview: str  # "" when the estate runs no pull-request previews
     dns: str
 
     def all(self) -> tuple[str, ...]:
         """Every account this estate uses; the allow-list of the no-hardcoded-account-ids policy."""
-        return tuple(dict.fromkeys((self.prod, self.backup, self.identity, self.preview, self.dns)))
+        found = (self.prod, self.backup, self.identity, self.preview, self.dns)
+        return tuple(dict.fromkeys(a for a in found if a))
+
+    @property
+    def previews(self) -> bool:
+        return bool(self.preview)
 
 
 @dataclass(frozen=True)
@@ -262,6 +267,26 @@ class StackConfig:
     # every key the loader read -> the text it had (None: not set), so a later message (a derived name AWS refuses, a
     # component's refusal, dr disagreeing) shows the value as the person wrote it; not part of equality
     written: Mapping[str, str | None] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
+
+    def omissions(self) -> tuple[str, ...]:
+        """The optional parts this estate does not have, each with what its absence turns off (``check`` prints
+        them, so an omission is a decision someone can read, not a silence)."""
+        found: list[str] = []
+        if self.role is Role.DR and not self.accounts.identity:
+            found.append(
+                "identityAccountId is empty: no IAM user can assume the backup account's human roles; people sign in "
+                "through SAML (humanAccessFederation), and the proofs of IAM-user access do not apply"
+            )
+        if self.role is Role.PROD and not self.accounts.previews:
+            found.append(
+                "previewAccountId is empty: previews are off; prod makes no CI roles in a preview account and "
+                "pr-<n> stacks are refused"
+            )
+        if self.role is Role.PROD and self.dns is None:
+            found.append("dnsRecordName is empty: no DNS failover (the RTO has no DNS term)")
+        if self.role in (Role.PROD, Role.DR) and not self.ci.enabled:
+            found.append("ciAccess is false: this stack makes no GitHub OIDC roles (deploy it by hand)")
+        return tuple(found)
 
     def named_accounts(self) -> frozenset[str]:
         """Every account the config names: the estate's accounts, and the account of every ARN a key holds (an

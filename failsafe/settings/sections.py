@@ -57,8 +57,10 @@ S3_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 def accounts(raw: Raw) -> Accounts:
     prod = account(raw, "prodAccountId")
     backup = account(raw, "backupAccountId")
-    identity = account(raw, "identityAccountId")
-    preview = account(raw, "previewAccountId")
+    # Optional parts (issue "any team's estate"): no identity account when people come only through SAML (checked
+    # with humanAccessFederation), no preview account when the estate runs no pull-request previews.
+    identity = account(raw, "identityAccountId") if raw.opt_str("identityAccountId") else ""
+    preview = account(raw, "previewAccountId") if raw.opt_str("previewAccountId") else ""
     dns = account(raw, "dnsAccountId") if raw.opt_str("dnsAccountId") else prod
     found = Accounts(prod=prod, backup=backup, identity=identity, preview=preview, dns=dns)
     by_key = {
@@ -69,8 +71,8 @@ def accounts(raw: Raw) -> Accounts:
         "dnsAccountId": dns,
     }
     for key, other, reason in ACCOUNTS_THAT_DIFFER:
-        if key == "dnsAccountId" and not raw.opt_str("dnsAccountId"):
-            continue  # empty: the production account holds the zone
+        if not raw.opt_str(key) or (other != "prodAccountId" and not raw.opt_str(other)):
+            continue  # empty: a part the estate does not have (dnsAccountId empty: the production account holds the zone)
         if by_key[key] == by_key[other]:
             raise ConfigError(key, by_key[key], f"an account other than {other}: {reason}")
     return found
@@ -328,6 +330,19 @@ def restore_test(raw: Raw) -> RestoreTest:
         raise ConfigError("restoreTestSchedule", schedule, "an EventBridge cron(...) or rate(...) expression")
     resource_type = raw.choice("restoreTestResourceType", spec.RESTORE_TEST_RESOURCE_TYPES)
     return RestoreTest(schedule=schedule, resource_type=resource_type)
+
+
+def people_come_in(identity_account: str, federation: str) -> None:
+    """dr's human roles need a way in: IAM users of the identity account (with MFA), or SAML; Identity Center's roles
+    live in the identity account, so it needs one too."""
+    if not identity_account and not federation.startswith("saml:"):
+        raise ConfigError(
+            "identityAccountId",
+            "",
+            "an account whose IAM users (with MFA) assume the human roles"
+            + (", which Identity Center federation also needs" if federation else "")
+            + "; or, with no identity account, humanAccessFederation: saml:<SAML provider ARN of the backup account>",
+        )
 
 
 def human_federation(raw: Raw, backup_account: str, exemptions: tuple[tuple[str, str], ...]) -> str:

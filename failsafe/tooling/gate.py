@@ -96,6 +96,7 @@ def check(stack: str, json_output: bool) -> int:
         return 1
     finally:
         _planned.clear()
+    omissions = planning.stack_config(stack)[1].omissions()
     mandatory = [v for v in violations if v["enforcementLevel"] == "mandatory"]
     open_paths = [o for o in outcomes if o.status != proofs.PROVEN]
     if json_output:
@@ -107,6 +108,7 @@ def check(stack: str, json_output: bool) -> int:
                     "violations": violations,
                     "remediation": {v["policy"]: remediation.get(v["policy"], "") for v in violations},
                     "access": proofs.summary(outcomes),
+                    "omitted": list(omissions),
                 },
                 indent=2,
                 sort_keys=True,
@@ -126,6 +128,8 @@ def check(stack: str, json_output: bool) -> int:
             for outcome in open_paths:
                 print(f"  {outcome.sentence()}")
                 print(f"      see: {outcome.entry.doc}")
+        for omission in omissions:
+            print(f"{stack}: omitted: {omission}")
         counts = proofs.summary(outcomes)
         print(
             f"{stack}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} advisory violation(s); "

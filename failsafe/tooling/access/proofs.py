@@ -189,6 +189,8 @@ def _prod_compromised(estate: Estate) -> Iterator[Subject]:
 
 def _person(estate: Estate) -> Iterator[Subject]:
     account = estate.cfg.accounts.identity
+    if not account:  # no identity account: no IAM user may assume the human roles (StackConfig.omissions says so)
+        return
     arn = f"arn:aws:iam::{account}:user/failsafe-access-proof"
     policy = Policy(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]},
