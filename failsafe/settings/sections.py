@@ -72,7 +72,7 @@ def accounts(raw: Raw) -> Accounts:
     }
     for key, other, reason in ACCOUNTS_THAT_DIFFER:
         if not raw.opt_str(key) or (other != "prodAccountId" and not raw.opt_str(other)):
-            continue  # empty: a part the estate does not have (dnsAccountId empty: the production account holds the zone)
+            continue  # a part the estate lacks (dnsAccountId empty: prod holds the zone)
         if by_key[key] == by_key[other]:
             raise ConfigError(key, by_key[key], f"an account other than {other}: {reason}")
     return found

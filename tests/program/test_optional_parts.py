@@ -12,6 +12,7 @@ from failsafe.tooling import planning
 from failsafe.tooling.access import proofs
 from failsafe.tooling.planning import PlanError
 
+HUMAN_ROLES = ("restore-operator", "auditor", "break-glass")
 NO_PREVIEWS = {"failsafe:previewAccountId": ""}
 
 
@@ -46,9 +47,7 @@ def test_without_an_identity_account_dr_needs_saml_and_says_so_on_one_line(feder
             overrides={
                 "failsafe:identityAccountId": "",
                 "failsafe:humanAccessFederation": federation,
-                "failsafe:policyExemptions": [
-                    f"iam-role-trust-requires-mfa:backup-{role}" for role in ("restore-operator", "auditor", "break-glass")
-                ],
+                "failsafe:policyExemptions": [f"iam-role-trust-requires-mfa:backup-{role}" for role in HUMAN_ROLES],
             },
         )
     message = str(caught.value)
