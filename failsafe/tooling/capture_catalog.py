@@ -199,16 +199,22 @@ def _check_secrets(schemas: Mapping[str, Mapping[str, Any]]) -> None:
 
 
 def build_types(
-    schemas: Schemas, tokens: Mapping[str, Mapping[str, str]], endpoint_data: Mapping[str, Any]
+    schemas: Schemas,
+    tokens: Mapping[str, Mapping[str, str]],
+    endpoint_data: Mapping[str, Any],
+    check_curation: bool = True,
 ) -> dict[str, Any]:
-    _check_secrets(schemas.by_type)
+    """Per type, the facts the data file holds (``check_curation=False`` for a subset of the schemas, whose
+    curated tables name types the subset lacks)."""
+    if check_curation:
+        _check_secrets(schemas.by_type)
     region_bit = {region: i for i, region in enumerate(schemas.regions)}
     partitions = {region: partition_of(endpoint_data, region) for region in schemas.regions}
     classic_of: dict[str, list[str]] = {}
     for token, cfn_type, _ in CLASSIC_TYPES:
         classic_of.setdefault(cfn_type, []).append(token)
     for cfn_type in (*classic_of, *CLASSIC_OVERLAPS, *ACCOUNT_WIDE_LIST):
-        if cfn_type not in schemas.by_type:
+        if check_curation and cfn_type not in schemas.by_type:
             raise CatalogError(f"{cfn_type}: a curated table names it, the schemas do not have it")
     types: dict[str, Any] = {}
     for name, schema in schemas.by_type.items():

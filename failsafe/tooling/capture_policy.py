@@ -99,7 +99,8 @@ def _compress(actions: Iterable[str], levels: AccessLevels) -> tuple[list[str], 
        never ``Get*``: ``s3:Get*`` includes GetObject, ``ssm:Get*`` GetParameter);
     2. then the shortest prefix wildcard that, in the reference data, matches only actions granted anyway (the
        minimisation of policyuniverse and policy-sentry's ``minimize_statement_actions``), but never shorter than
-       the action's read verb, so ``cloudfront:L*`` cannot grant a future ``LaunchSomething``.
+       the action's read verb and one more letter, so ``cloudfront:L*`` cannot grant a future ``LaunchSomething``
+       and ``kms:Get*`` no future data-reading ``Get`` action.
     """
     by_prefix: dict[str, set[str]] = {}
     for action in actions:
@@ -127,7 +128,7 @@ def _compress(actions: Iterable[str], levels: AccessLevels) -> tuple[list[str], 
             if read_verb is None or "*" in name or not known:  # a service the data does not list: exact names only
                 out.append(f"{prefix}:{name}")
                 continue
-            for end in range(len(read_verb), len(name) + 1):
+            for end in range(len(read_verb) + 1, len(name) + 1):  # verb plus a letter at least: never svc:Get*
                 stem = name[:end].lower()
                 if not any(d.startswith(stem) for d in denied):
                     break
