@@ -162,6 +162,12 @@ class Catalog:
 
     # --- what to list ------------------------------------------------------------------------------------------
 
+    def listable_in(self, region: str) -> list[TypeInfo]:
+        """The types with a list handler that ``region`` has (whether the generic path or a classic collector
+        lists them: :meth:`plan` decides that)."""
+        self.partition(region)
+        return [info for info in self if info.listable and region in info.regions]
+
     def skip_reason(self, info: TypeInfo, region: str) -> Skipped | None:
         """Why the generic path does not list ``info`` in ``region``, or None if it does."""
         if not info.listable:

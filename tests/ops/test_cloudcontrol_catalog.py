@@ -28,6 +28,13 @@ def _listing(catalog: Catalog, regions: list[str]) -> dict[str, list[tuple[str, 
     return out
 
 
+def test_listable_in_a_region_counts_the_schemas_list_handlers(catalog: Catalog) -> None:
+    """cfn-lint 1.58.0's us-east-1 schemas: 1,666 types with a list handler (issue 26, FACTS.md)."""
+    listable = catalog.listable_in("us-east-1")
+    assert len(listable) == 1666
+    assert sum(1 for t in listable if t.needs_parent) == 388
+
+
 def test_a_regional_type_is_listed_in_every_captured_region(catalog: Catalog) -> None:
     listed = _listing(catalog, ["eu-west-1", "eu-central-1"])
     assert listed["AWS::Logs::LogGroup"] == [("eu-west-1", False), ("eu-central-1", False)]
