@@ -33,11 +33,25 @@ def package_dir(module: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+# What an install adds to RECORD beside the wheel's own files: console scripts (their shebang names the virtualenv's
+# python, so their hash differs per machine), compiled bytecode and the installer's own notes.
+_INSTALL_LOCAL = ("INSTALLER", "REQUESTED", "direct_url.json", "RECORD")
+
+
 def record(distribution: str) -> str:
+    """The distribution's RECORD, reduced to the files of the wheel itself (sorted), so the digest is the same in
+    every virtualenv and on every machine that installed the same pinned wheel."""
     try:
-        return importlib.metadata.distribution(distribution).read_text("RECORD") or ""
+        text = importlib.metadata.distribution(distribution).read_text("RECORD") or ""
     except importlib.metadata.PackageNotFoundError as exc:
         raise CatalogError(f"{distribution}: not installed (requirements-dev.txt pins it)") from exc
+    kept = []
+    for line in text.splitlines():
+        path = line.split(",", 1)[0]
+        if path.startswith("../") or path.endswith(".pyc") or path.rsplit("/", 1)[-1] in _INSTALL_LOCAL:
+            continue
+        kept.append(line)
+    return "\n".join(sorted(kept))
 
 
 @dataclass
