@@ -529,3 +529,49 @@ def test_text_after_the_first_document_is_ignored(tmp_path):
     project = ProjectCopy(tmp_path)
     project.write("Pulumi.dr.yaml", project.text("Pulumi.dr.yaml") + "---\nconfig: [not: {closed\n")
     assert stackfiles.raw_config("dr", root=tmp_path)["failsafe:role"] == "dr"
+
+
+# --- pulumi's own tests (v3.259.0) ----------------------------------------------------------------------------
+
+
+def test_null_values_are_empty_strings_and_a_null_item_stays_null(tmp_path):
+    """pulumi v3.259.0 sdk/go/common/workspace/loaders_test.go, TestEmptyValueWarning (``project:a:``, ``null``,
+    ``~`` and ``""`` are all ``NewValue("")``) and TestUnmarshallNil (a list holding a null loads: ``[null]``);
+    TestUnmarshalTime (a timestamp value loads)."""
+    project = ProjectCopy(tmp_path)
+    for line in ("aws:a:", "aws:b: null", "aws:c: ~", 'aws:d: ""', "aws:id:\n    -", "aws:time: 2020-01-01T00:00:00Z"):
+        project.add_config("Pulumi.prod.yaml", line)
+    values = stackfiles.raw_config("prod", root=tmp_path)
+    assert [values[f"aws:{k}"] for k in "abcd"] == ["", "", "", ""]
+    assert values["aws:id"] == "[null]"
+    assert values["aws:time"] == "2020-01-01 00:00:00 +0000 UTC"
+
+
+@pytest.mark.parametrize(
+    ("default", "text"),
+    [("[hello]", None), ("[[hello]]", '[["hello"]]')],
+    ids=["array<string>-refused", "array<array<string>>-accepted"],
+)
+def test_nested_array_defaults_are_checked_item_by_item(tmp_path, default, text):
+    """pulumi v3.259.0 sdk/go/common/workspace/project_test.go, TestProjectValidationFailsForIncorrectDefaultValueType
+    and TestProjectValidationSucceedsForCorrectDefaultValueType: ``array<array<string>>``."""
+    project = ProjectCopy(tmp_path)
+    declaration = (
+        "  values:\n    type: array\n    items:\n      type: array\n      items:\n        type: string\n"
+        f"    default: {default}\n"
+    )
+    project.replace("Pulumi.yaml", "config:\n", "config:\n" + declaration)
+    if text is None:
+        with pytest.raises(stackfiles.StackFileError, match=r"is not of the declared type 'array<array<string>>'"):
+            stackfiles.declarations(root=tmp_path)
+        return
+    assert stackfiles.raw_config("dr", root=tmp_path)["failsafe:values"] == text
+
+
+def test_an_integer_default_that_is_text_is_refused(tmp_path):
+    """pulumi v3.259.0 project_test.go, TestProjectValidationFailsForIncorrectDefaultValueType: an integer key whose
+    default is "hello"."""
+    project = ProjectCopy(tmp_path)
+    project.set_default("dnsTtl", "hello")
+    with pytest.raises(stackfiles.StackFileError, match=r"default hello is not of the declared type 'integer'"):
+        stackfiles.declarations(root=tmp_path)
