@@ -13,7 +13,8 @@ to check against; failsafe runs the v3.272.0 SDK; tests/settings/test_cli_rules.
    (``stackConfigNamespacedWithProject``), the file is written back and read again into ``config.Map``
    (``resource/config/map.go`` and ``value.go``), where ``object.go`` stores each value as text: numbers as JSON
    (``060`` is "48", ``0x3C`` and ``6e1`` are "60", an unquoted ``012345678901`` is "12345678901"), timestamps as
-   Go's ``Time.String()``, sequences and mappings as JSON objects, ``{secure: ...}`` as a secret.
+   Go's ``Time.String()``, sequences and mappings as JSON objects, ``{secure: ...}`` as a secret
+   (:mod:`failsafe.settings.clivalues`).
 4. ``pkg/workspace/config.go`` (``ValidateStackConfigAndApplyProjectConfig``, i.e. ``mergeConfig``): defaults fill
    the keys a stack does not set (``createConfigValue``: strings, ints and bools with ``%v``, anything else as JSON),
    a declared key without a default must be set, and every explicitly typed key is checked against its type
@@ -36,17 +37,24 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import math
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from failsafe.settings import yaml12
+from failsafe.settings import golang, yaml12
+from failsafe.settings.clivalues import (
+    CliRefusal,
+    CliValue,
+    Written,
+    command_line_value,
+    default_value,
+    stack_value,
+    validate_config_value,
+)
 from failsafe.settings.config import NAMESPACE, PREVIEW_STACK, SHARED_KEYS, ConfigError, Role
 
 
@@ -79,34 +87,6 @@ PREVIEW_MAY_SET = frozenset({"deployRoleName"})
 
 class StackFileError(ValueError):
     """A stack file or ``Pulumi.yaml`` the CLI would not load: the one-line message names the file (and line)."""
-
-
-@dataclass(frozen=True)
-class CliValue:
-    """A config value as the CLI holds it (sdk/go/common/resource/config/value.go): the text it passes to the
-    program, and for a YAML sequence or mapping the decoded object (``object: true``, text = its JSON). ``written``
-    is the value as the file spells it ("" when it comes from no file), ``changed`` whether the CLI's text differs
-    from what a plain scalar says (``060`` handed over as "48")."""
-
-    text: str
-    obj: Any = None
-    is_object: bool = False
-    secure: bool = False
-    written: str = ""
-    changed: bool = False
-
-    @property
-    def content(self) -> Any:
-        """What ``validateStackConfigValue`` type-checks: the text, or the object decoded from its JSON."""
-        return self.obj if self.is_object else self.text
-
-
-class Written(str):
-    """A value as the person wrote it in the file: ConfigError shows ``repr(value)``, and this one reads as the
-    file does (``060``, ``'060'``), not as a Python string."""
-
-    def __repr__(self) -> str:
-        return str(self)
 
 
 @dataclass(frozen=True)
@@ -177,242 +157,6 @@ def _read(path: Path) -> yaml12.Document:
     return document
 
 
-# --- the CLI's value semantics (resource/config/object.go, value.go; Go's encoding/json) ------------------------
-
-
-class _CliRefusal(ValueError):
-    """The CLI cannot store the value; the message says why in its words."""
-
-
-_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_JSON_SPECIAL = re.compile("[<>&\u2028\u2029\udc80-\udcff]")
-
-
-def _json_string(text: str) -> str:
-    """Go's ``json.Marshal`` of a string: HTML characters and line/paragraph separators escaped, invalid UTF-8 as
-    ``\\ufffd`` (Go 1.22+ writes ``\\b`` and ``\\f`` as Python does)."""
-    encoded = json.dumps(text, ensure_ascii=False)
-    return _JSON_SPECIAL.sub(lambda m: _JSON_ESCAPES.get(m.group(), "\\ufffd"), encoded)
-
-
-def _json_float(value: float) -> str:
-    """Go's ``encoding/json`` float encoder: ``%f`` unless tiny or huge, then ``%e`` with ``e-07`` written ``e-7``;
-    NaN and infinities are "unsupported value"."""
-    if math.isnan(value) or math.isinf(value):
-        raise _CliRefusal(f"json: unsupported value: {yaml12.go_format_float(value)}")
-    magnitude = abs(value)
-    text = yaml12.go_format_float(value, "e" if magnitude and (magnitude < 1e-6 or magnitude >= 1e21) else "f")
-    return re.sub(r"e-0(\d)$", r"e-\1", text)
-
-
-def _json_scalar(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _json_float(value)
-    if isinstance(value, str):
-        return _json_string(value)
-    raise _CliRefusal(f"json: unsupported type {type(value).__name__}")
-
-
-def _go_json(value: Any) -> str:
-    """``json.Marshal`` (compact, map keys sorted) of JSON-shaped values, without recursion."""
-    if not isinstance(value, (list, dict)):
-        return _json_scalar(value)
-    parts: list[str] = []
-    stack: list[tuple[Iterator[Any], bool]] = []  # the items still to write, and whether they are pairs
-    first: list[bool] = []
-
-    def open_container(container: Any) -> None:
-        is_map = isinstance(container, dict)
-        parts.append("{" if is_map else "[")
-        stack.append((iter(sorted(container.items()) if is_map else container), is_map))
-        first.append(True)
-
-    open_container(value)
-    while stack:
-        items, is_map = stack[-1]
-        item: Any = next(items, _END)
-        if item is _END:
-            parts.append("}" if is_map else "]")
-            stack.pop()
-            first.pop()
-            continue
-        if not first[-1]:
-            parts.append(",")
-        first[-1] = False
-        child = item
-        if is_map:
-            key, child = item
-            parts.append(_json_string(key) + ":")
-        if isinstance(child, (list, dict)):
-            open_container(child)
-        else:
-            parts.append(_json_scalar(child))
-    return "".join(parts)
-
-
-_END = object()
-
-
-def _go_sprint(value: Any) -> str:
-    """Go's ``fmt.Sprintf("%v", key)`` for a map key: how ``object.go`` turns a non-string key into a string."""
-    value = yaml12.key_value(value)
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return yaml12.go_format_float(value)
-    if isinstance(value, yaml12.GoTime):
-        return value.go_string()
-    return str(value)
-
-
-def _stack_leaf(value: Any) -> Any:
-    """``object.go`` ``unmarshalObject`` of a scalar: a timestamp becomes ``Time.String()``."""
-    return value.go_string() if isinstance(value, yaml12.GoTime) else value
-
-
-def _stack_mapping(pairs: list[tuple[Any, Any]], original: Any) -> dict[str, Any]:
-    """``unmarshalObject`` of a mapping: keys with ``%v`` (so a key of a ``map[interface{}]interface{}`` becomes its
-    Go text)."""
-    if isinstance(original, yaml12.GoMap):
-        return {_go_sprint(k): v for k, v in pairs}
-    return {str(k): v for k, v in pairs}
-
-
-def _is_secure(value: Any) -> bool:
-    """``object.go`` ``isSecureValue``: a mapping of the single key ``secure`` with a string value."""
-    return isinstance(value, dict) and len(value) == 1 and isinstance(value.get("secure"), str)
-
-
-def _contains_secure(value: Any) -> bool:
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if _is_secure(item):
-            return True
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return False
-
-
-def _not_utf8(text: str) -> bool:
-    return any("\udc80" <= c <= "\udcff" for c in text)
-
-
-def stack_value(value: Any, written: str = "", plain: str | None = None) -> CliValue:
-    """What the CLI holds for a stack-file value decoded as ``value`` (go-yaml's first reading): the file is written
-    back and read again (:func:`yaml12.roundtrip`), then ``object.go`` stores it (``MarshalString``): null as "",
-    booleans and numbers as JSON text, strings as they are, timestamps as ``Time.String()``, ``{secure: ...}`` as a
-    secret, sequences and mappings as JSON. ``plain``: the scalar's text when it was written unquoted."""
-    try:
-        again = yaml12.roundtrip(value)
-    except yaml12.RoundTripError as error:
-        raise _CliRefusal(str(error)) from None
-    if again is None:
-        return CliValue("", written=written)  # map.go: null is no value, the empty string (loaders.go warns)
-    if isinstance(again, (list, dict)):
-        obj = yaml12.rebuild(again, _stack_leaf, _stack_mapping)
-        if _is_secure(obj):
-            return CliValue(obj["secure"], secure=True, written=written)
-        return CliValue(_go_json(obj), obj=obj, is_object=True, secure=_contains_secure(obj), written=written)
-    if isinstance(again, yaml12.GoTime):
-        text = again.go_string()
-    elif isinstance(again, str):
-        if _not_utf8(again):
-            raise _CliRefusal("the value is bytes that are not UTF-8 (from !!binary): the program receives only text")
-        text = again
-    else:
-        text = _json_scalar(again)
-    return CliValue(text, written=written, changed=plain is not None and text != plain)
-
-
-def _simplify_for_json(value: Any) -> Any:
-    """``createConfigValue``: ``SimplifyMarshalledValue`` then ``json.Marshal`` of the Go value. A mapping with
-    non-string keys cannot be marshalled; a timestamp is written as RFC 3339."""
-
-    def leaf(item: Any) -> Any:
-        return item.rfc3339nano() if isinstance(item, yaml12.GoTime) else item
-
-    def mapping(pairs: list[tuple[Any, Any]], original: Any) -> dict[str, Any]:
-        bad = next((k for k, _ in pairs if not isinstance(k, str)), _END)
-        if bad is not _END:
-            raise _CliRefusal(f"expected only string keys, got {_go_sprint(bad)!r}")
-        return dict(pairs)
-
-    return yaml12.rebuild(value, leaf, mapping)
-
-
-def default_value(value: Any, written: str = "", plain: str | None = None) -> CliValue:
-    """A ``Pulumi.yaml`` default (or ``value:``) as the CLI stores it (``pkg/workspace/config.go``,
-    ``createConfigValue``): ``value`` is the Go value after the project's round trip; strings, Go ints and booleans
-    with ``%v``, anything else (floats, uint64, timestamps, lists, mappings) as JSON."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        if _not_utf8(value):
-            raise _CliRefusal("the value is bytes that are not UTF-8 (from !!binary): the program receives only text")
-        text = value
-    elif isinstance(value, int) and value <= yaml12.MAX_INT64:
-        text = str(value)
-    else:
-        simple = _simplify_for_json(value)  # JSON-shaped: what json.Unmarshal of its text gives back
-        return CliValue(_go_json(simple), obj=simple, is_object=True, written=written)
-    return CliValue(text, written=written, changed=plain is not None and text != plain)
-
-
-# --- project.go ValidateConfigValue -------------------------------------------------------------------------------
-
-
-def _atoi_ok(text: str) -> bool:
-    """``strconv.Atoi``: base 10, an optional sign, within int64."""
-    return re.fullmatch(r"[+-]?[0-9]+", text) is not None and -(2**63) <= int(text) <= yaml12.MAX_INT64
-
-
-def validate_config_value(declared: str, items: tuple[str, ...], value: Any, *, go_value: bool = False) -> bool:
-    """workspace/project.go ``ValidateConfigValue``. ``go_value``: ``value`` is a Go value (a project default after
-    the round trip: a uint64 is not an ``int``, a timestamp is no string, a ``map[interface{}]interface{}`` no
-    object); otherwise it is a stack value's content (its text, or the object ``json.Unmarshal`` gives)."""
-    pending: list[tuple[str, tuple[str, ...], Any]] = [(declared, items, value)]
-    while pending:
-        kind, inner, item = pending.pop()
-        if kind == "string":
-            ok = isinstance(item, str)
-        elif kind == "integer":
-            if isinstance(item, bool):
-                ok = False
-            elif isinstance(item, int):
-                ok = not go_value or item <= yaml12.MAX_INT64
-            elif isinstance(item, float):
-                ok = not math.isnan(item) and (math.isinf(item) or item == math.trunc(item))
-            else:
-                ok = isinstance(item, str) and _atoi_ok(item)
-        elif kind == "boolean":
-            ok = isinstance(item, bool) or item in ("true", "false")
-        elif kind == "object":
-            ok = type(item) is dict
-        else:  # "array" (or any other name: the CLI's fall-through)
-            ok = isinstance(item, list) and bool(inner)
-            if ok:
-                pending.extend((inner[0], inner[1:], element) for element in item)
-        if not ok:
-            return False
-    return True
-
-
-def cli_type_ok(declared: str, items: str | None, value: Any) -> bool:
-    """:func:`validate_config_value` for a stack value's content with one level of array items."""
-    return validate_config_value(declared, (items,) if items else (), value)
-
-
 # --- Pulumi.yaml -----------------------------------------------------------------------------------------
 
 
@@ -422,7 +166,7 @@ def project_document(root: Path = ROOT) -> yaml12.Document:
     data = document.data
     if isinstance(data, yaml12.GoMap):
         bad = next(k for k in data if not isinstance(k, str))
-        raise StackFileError(f"{PROJECT_FILE}: expected only string keys, got {_go_sprint(bad)!r} (quote it)")
+        raise StackFileError(f"{PROJECT_FILE}: expected only string keys, got {_sprint(bad)!r} (quote it)")
     if not isinstance(data, dict):
         raise StackFileError(f"{PROJECT_FILE}: expected a mapping with name:, runtime: and config:")
     name = data.get("name")
@@ -444,6 +188,10 @@ def project_name(root: Path = ROOT) -> str:
     return name
 
 
+def _sprint(key: Any) -> str:
+    return golang.sprint_key(yaml12.key_value(key))
+
+
 def _declaration_error(document: yaml12.Document, key: str, problem: str, line: int | None = None) -> StackFileError:
     line = line or document.lines.get(key)
     where = f"{PROJECT_FILE}:{line}" if line else PROJECT_FILE
@@ -458,12 +206,12 @@ def _what_the_cli_reads(value: Any) -> str:
         return f"the boolean {'true' if value else 'false'}"
     if isinstance(value, (int, float)):
         try:
-            text = _json_float(value) if isinstance(value, float) else str(value)
-        except _CliRefusal:
-            text = yaml12.go_format_float(float(value))
+            text = golang.json_float(value) if isinstance(value, float) else str(value)
+        except golang.JsonError:
+            text = golang.go_format_float(float(value))
         digits = re.fullmatch(r"-?(\d+)", text)
         return f"the number {text}" + (f" ({len(digits.group(1))} digits)" if digits else "")
-    if isinstance(value, yaml12.GoTime):
+    if isinstance(value, golang.GoTime):
         return f"the timestamp {value.go_string()}"
     if isinstance(value, list):
         return "a list"
@@ -565,7 +313,7 @@ def _project_entries(root: Path) -> _Project:
             )
         try:  # config.go createConfigValue, when mergeConfig applies it
             cli = default_value(stored, written, plain) if stored is not None else None
-        except _CliRefusal as error:
+        except CliRefusal as error:
             raise _declaration_error(
                 document, key, f"{written}: the Pulumi CLI cannot store it ({error})", line
             ) from None
@@ -603,7 +351,7 @@ def _check_schema(document: yaml12.Document, key: str, spec: Any) -> Any:
     int64: "invalid jsonType".)"""
     if isinstance(spec, yaml12.GoMap) or not isinstance(spec, dict):
         whole_float = isinstance(spec, float) and math.isfinite(spec) and spec == math.trunc(spec)
-        if isinstance(spec, (str, bool, list)) or (isinstance(spec, int) and spec <= yaml12.MAX_INT64):
+        if isinstance(spec, (str, bool, list)) or (isinstance(spec, int) and spec <= golang.MAX_INT64):
             return spec
         shown = document.texts.get(key, "")
         reason = (
@@ -698,14 +446,14 @@ def _check_shape(document: yaml12.Document) -> None:
         return
     if isinstance(data, yaml12.GoMap):
         bad = next(k for k in data if not isinstance(k, str))
-        raise StackFileError(f"{document.file}: expected only string keys, got {_go_sprint(bad)!r} (quote it)")
+        raise StackFileError(f"{document.file}: expected only string keys, got {_sprint(bad)!r} (quote it)")
     if not isinstance(data, dict):
         raise StackFileError(f"{document.file}: expected a mapping with a 'config:' mapping")
     config = data.get("config")
     if isinstance(config, yaml12.GoMap):
         bad = next(k for k in config if not isinstance(k, str))
         raise StackFileError(
-            f"{document.file}: config key {_go_sprint(bad)}: expected a string (quote it): with a key that is not "
+            f"{document.file}: config key {_sprint(bad)}: expected a string (quote it): with a key that is not "
             "a string the Pulumi CLI namespaces no key of the file"
         )
     if config is not None and not isinstance(config, dict):
@@ -763,7 +511,7 @@ def _entries(document: yaml12.Document, config: dict[str, Any], project: str, fi
         written = document.texts.get(key, "")
         try:
             cli = stack_value(value, written, _plain_text(document, key))
-        except _CliRefusal as error:
+        except CliRefusal as error:
             raise StackFileError(
                 f"{where}: config key {key!r} = {written}: the Pulumi CLI refuses it ({error})"
             ) from None
@@ -803,21 +551,6 @@ def parse_key(key: str, where: str) -> tuple[str, str]:
 # --- merging, as the CLI does before it runs the program ---------------------------------------------------
 
 
-def _python_value(value: Any) -> CliValue:
-    """A value set on the command line (``--set``, a what-if): strings as given, booleans and numbers as their text,
-    lists and mappings as JSON (what ``pulumi config set`` stores)."""
-    if isinstance(value, dict) and set(value) == {"secure"}:
-        return CliValue(text=str(value["secure"]), secure=True)
-    if isinstance(value, (list, tuple, dict)):
-        obj = yaml12.rebuild(list(value) if isinstance(value, tuple) else value, _stack_leaf, _stack_mapping)
-        return CliValue(_go_json(obj), obj=obj, is_object=True)
-    if isinstance(value, bool):
-        return CliValue("true" if value else "false")
-    if isinstance(value, float):
-        return CliValue(_json_float(value))
-    return CliValue("" if value is None else str(value))
-
-
 def _shown(value: CliValue) -> Any:
     """The value for a message: as written in the file, else the CLI's text."""
     if value.secure:
@@ -848,7 +581,7 @@ def _merged(stack: str, root: Path, overrides: dict[str, Any] | None) -> dict[st
     role_text = role.text if role else None
     entries: list[tuple[str, CliValue, str | None]] = [(k, v, file.where(k)) for k, v in file.values.items()]
     for key, value in (overrides or {}).items():  # None: a what-if, not a file (config.go parseConfigKey)
-        entries.append((_full_key(key, ours, "--set"), _python_value(value), None))
+        entries.append((_full_key(key, ours, "--set"), command_line_value(value), None))
     for full, value, where in entries:
         namespace, key = full.split(":", 1)
         if namespace == ours:

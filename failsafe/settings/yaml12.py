@@ -40,11 +40,8 @@ strings) and :class:`GoMap`. Every problem is a :class:`YamlError` whose ``str()
 from __future__ import annotations
 
 import binascii
-import datetime
 import math
-import os
 import re
-import zoneinfo
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +49,18 @@ from typing import Any
 
 import yaml
 from yaml import events as ev
+
+from failsafe.settings import golang
+
+# the Go values a document holds, and the strconv and time functions resolve.go uses (failsafe.settings.golang)
+MAX_INT64 = golang.MAX_INT64
+MAX_UINT64 = golang.MAX_UINT64
+GoTime = golang.GoTime
+go_format_float = golang.go_format_float
+go_parse_int = golang.go_parse_int
+go_parse_uint = golang.go_parse_uint
+parse_float = golang.parse_float
+parse_timestamp = golang.parse_timestamp
 
 # --- tags (resolve.go) --------------------------------------------------------------------------------------------
 
@@ -68,8 +77,6 @@ MERGE_TAG = "!!merge"
 LONG_TAG_PREFIX = "tag:yaml.org,2002:"
 _RESOLVABLE = frozenset({"", STR_TAG, BOOL_TAG, INT_TAG, FLOAT_TAG, NULL_TAG, TIMESTAMP_TAG})  # resolvableTag
 
-MAX_INT64 = 2**63 - 1
-MAX_UINT64 = 2**64 - 1
 MAX_DEPTH = 10000  # scannerc.go: max_flow_level, max_indents
 INPUT_CHUNK = 512  # yamlprivateh.go: input_raw_buffer_size
 
@@ -130,276 +137,9 @@ class YamlError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
-# --- Go's strconv, as resolve.go calls it -------------------------------------------------------------------------
-
-
-def _digit(char: str) -> int:
-    if "0" <= char <= "9":
-        return ord(char) - 48
-    lower = char.lower()
-    if "a" <= lower <= "z" and char.isascii():
-        return ord(lower) - 87
-    return 99
-
-
-def go_parse_uint(text: str) -> int | None:
-    """``strconv.ParseUint(text, 0, 64)``: the base from the prefix (``0x``, ``0o``, ``0b`` with at least one digit
-    after; any other leading 0 means octal); None where Go returns an error."""
-    if not text:
-        return None
-    base, body = 10, text
-    if text[0] == "0":
-        prefix = text[1:2].lower()
-        if len(text) >= 3 and prefix in ("b", "o", "x"):
-            base, body = {"b": 2, "o": 8, "x": 16}[prefix], text[2:]
-        else:
-            base, body = 8, text[1:]
-    if any(_digit(c) >= base for c in body):
-        return None
-    value = int(body, base) if body else 0
-    return value if value <= MAX_UINT64 else None
-
-
-def go_parse_int(text: str) -> int | None:
-    """``strconv.ParseInt(text, 0, 64)``: an optional sign, then :func:`go_parse_uint`, within int64."""
-    negative = text[:1] == "-"
-    body = text[1:] if text[:1] in ("+", "-") else text
-    magnitude = go_parse_uint(body)
-    if magnitude is None:
-        return None
-    if negative:
-        return -magnitude if magnitude <= MAX_INT64 + 1 else None
-    return magnitude if magnitude <= MAX_INT64 else None
-
-
 _YAML_STYLE_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")  # resolve.go: yamlStyleFloat
 # strconv.ParseFloat's decimal syntax for a text that starts with "." (underscores only between digits: underscoreOK)
 _GO_DOT_FLOAT = re.compile(r"\.[0-9](_?[0-9])*([eE][-+]?[0-9](_?[0-9])*)?")
-
-
-def _finite_float(text: str) -> float | None:
-    """``strconv.ParseFloat(text, 64)`` for a syntactically valid decimal: None when it overflows (ErrRange)."""
-    value = float(text.replace("_", ""))
-    return None if math.isinf(value) else value
-
-
-def go_format_float(value: float, fmt: str = "g") -> str:
-    """``strconv.FormatFloat(value, fmt, -1, 64)`` for ``fmt`` in g, e, f: Go's shortest digits (the same digits
-    Python's ``repr`` chooses), ``%e`` for exponents below -4 or from 6 on in ``g`` mode, two-digit exponents."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    negative = math.copysign(1.0, value) < 0
-    mantissa, _, exponent = repr(abs(value)).partition("e")
-    whole, _, fraction = mantissa.partition(".")
-    digits = (whole + fraction).lstrip("0")
-    point = len(whole) + int(exponent or 0) - ((len(whole + fraction)) - len((whole + fraction).lstrip("0")))
-    digits = digits.rstrip("0")
-    if not digits:  # zero
-        return "-0" if negative else "0"
-    count = len(digits)
-    use_e = fmt == "e" or (fmt == "g" and not -4 <= point - 1 < 6)
-    sign = "-" if negative else ""
-    if use_e:
-        exp = point - 1
-        head = digits[0] + ("." + digits[1:] if count > 1 else "")
-        return f"{sign}{head}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if point >= count:
-        return f"{sign}{digits}{'0' * (point - count)}"
-    return f"{sign}{digits[:point]}.{digits[point:]}"
-
-
-# --- timestamps: Go's time.Parse with resolve.go's four layouts, and time.Time's formats --------------------------
-
-
-@dataclass(frozen=True)
-class GoTime:
-    """A ``time.Time`` as go-yaml v3 decodes a timestamp: the wall clock as written (nanoseconds kept), the zone offset
-    in seconds east of UTC, and the zone's name: ``"UTC"``, the abbreviation of the machine's local zone when the
-    written offset is the one it has at that instant (Go's ``time.Parse``), or ``""`` for a fixed offset."""
-
-    year: int
-    month: int
-    day: int
-    hour: int = 0
-    minute: int = 0
-    second: int = 0
-    nanosecond: int = 0
-    offset: int = 0
-    zone: str = "UTC"
-
-    def _clock(self, separator: str) -> str:
-        fraction = f".{self.nanosecond:09d}".rstrip("0") if self.nanosecond else ""
-        return (
-            f"{self.year:04d}-{self.month:02d}-{self.day:02d}{separator}"
-            f"{self.hour:02d}:{self.minute:02d}:{self.second:02d}{fraction}"
-        )
-
-    def _numeric_zone(self, colon: bool) -> str:
-        minutes = abs(self.offset) // 60
-        sign = "-" if self.offset < 0 else "+"
-        return f"{sign}{minutes // 60:02d}{':' if colon else ''}{minutes % 60:02d}"
-
-    def go_string(self) -> str:
-        """``Time.String()``: ``2006-01-02 15:04:05.999999999 -0700 MST`` (an unnamed zone prints as ``-0700``)."""
-        numeric = self._numeric_zone(colon=False)
-        return f"{self._clock(' ')} {numeric} {self.zone or numeric}"
-
-    def rfc3339nano(self) -> str:
-        """``Time.Format(time.RFC3339Nano)``: what go-yaml's encoder writes and Go's ``json.Marshal`` quotes."""
-        return self._clock("T") + ("Z" if self.offset == 0 else self._numeric_zone(colon=True))
-
-    def unix(self) -> int:
-        """Seconds since 1970-01-01T00:00:00Z of the instant (proleptic Gregorian, year 0 included)."""
-        year = self.year - (self.month <= 2)
-        era = year // 400
-        year_of_era = year - era * 400
-        day_of_year = (153 * (self.month + (-3 if self.month > 2 else 9)) + 2) // 5 + self.day - 1
-        day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-        days = era * 146097 + day_of_era - 719468
-        return days * 86400 + self.hour * 3600 + self.minute * 60 + self.second - self.offset
-
-    def __str__(self) -> str:
-        return self.go_string()
-
-
-_LOCAL: dict[str | None, zoneinfo.ZoneInfo | None] = {}
-
-
-def _go_local_zone() -> zoneinfo.ZoneInfo | None:
-    """Go's ``time.Local`` (zoneinfo_unix.go, ``initLocal``): ``$TZ`` unset is /etc/localtime, empty or ``UTC`` is
-    UTC, ``:name``/``name`` a zone file; anything Go cannot load falls back to UTC (None here)."""
-    tz = os.environ.get("TZ")
-    if tz not in _LOCAL:
-        zone: zoneinfo.ZoneInfo | None = None
-        name = tz[1:] if tz and tz.startswith(":") else tz
-        try:
-            if name is None:
-                with open("/etc/localtime", "rb") as handle:
-                    zone = zoneinfo.ZoneInfo.from_file(handle)
-            elif name.startswith("/"):
-                with open(name, "rb") as handle:
-                    zone = zoneinfo.ZoneInfo.from_file(handle)
-            elif name and name != "UTC":
-                zone = zoneinfo.ZoneInfo(name)
-        except (OSError, ValueError, zoneinfo.ZoneInfoNotFoundError):
-            zone = None
-        _LOCAL[tz] = zone
-    return _LOCAL[tz]
-
-
-def _local_lookup(unix: int) -> tuple[str, int]:
-    """``Local.lookup(unix)``: the local zone's abbreviation and offset at that instant."""
-    zone = _go_local_zone()
-    if zone is None:
-        return "UTC", 0
-    try:
-        moment = datetime.datetime.fromtimestamp(unix, tz=zone)
-    except (OverflowError, OSError, ValueError):
-        return "", -1  # outside Python's datetime range: treated as a fixed zone
-    offset = moment.utcoffset()
-    return moment.tzname() or "", int(offset.total_seconds()) if offset is not None else 0
-
-
-def _getnum(text: str, pos: int) -> tuple[int, int] | None:
-    """time/format.go ``getnum(s, false)``: one or two ASCII digits."""
-    if pos >= len(text) or not "0" <= text[pos] <= "9":
-        return None
-    if pos + 1 < len(text) and "0" <= text[pos + 1] <= "9":
-        return int(text[pos : pos + 2]), pos + 2
-    return int(text[pos]), pos + 1
-
-
-def _days_in(month: int, year: int) -> int:
-    if month == 2:
-        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
-
-
-def _go_parse_time(text: str, separator: str | None) -> GoTime | None:
-    """``time.Parse`` with one of resolve.go's layouts: ``2006-1-2T15:4:5.999999999Z07:00`` (``separator`` ``T``), the
-    same with ``t``, ``2006-1-2 15:4:5.999999999`` (``" "``: a layout space matches one or more spaces, no zone),
-    ``2006-1-2`` (None)."""
-    year, pos = int(text[:4]), 5  # the caller checked YYYY-
-    got = _getnum(text, pos)
-    if got is None:
-        return None
-    month, pos = got
-    if text[pos : pos + 1] != "-":
-        return None
-    got = _getnum(text, pos + 1)
-    if got is None:
-        return None
-    day, pos = got
-    hour = minute = second = nanosecond = 0
-    offset: int | None = None
-    utc = False
-    if separator is not None:
-        if separator == " ":
-            if text[pos : pos + 1] != " ":
-                return None
-            while text[pos : pos + 1] == " ":
-                pos += 1
-        elif text[pos : pos + 1] != separator:
-            return None
-        else:
-            pos += 1
-        fields = []
-        for index in range(3):
-            if index and text[pos : pos + 1] != ":":
-                return None
-            got = _getnum(text, pos + (1 if index else 0))
-            if got is None:
-                return None
-            value, pos = got
-            fields.append(value)
-        hour, minute, second = fields
-        if text[pos : pos + 1] in (".", ",") and text[pos + 1 : pos + 2].isdigit() and text[pos + 1].isascii():
-            end = pos + 1
-            while end < len(text) and "0" <= text[end] <= "9":
-                end += 1
-            digits = text[pos + 1 : end][:9]
-            nanosecond = int(digits) * 10 ** (9 - len(digits))
-            pos = end
-        if separator != " ":  # Z07:00: "Z" is UTC; else ±hh:mm (hours up to 24, minutes up to 60, as Go allows)
-            if text[pos : pos + 1] == "Z":
-                offset, utc, pos = 0, True, pos + 1
-            else:
-                zone = text[pos : pos + 6]
-                if len(zone) < 6 or zone[3] != ":" or zone[0] not in "+-":
-                    return None
-                if not all("0" <= c <= "9" for c in zone[1:3] + zone[4:6]):
-                    return None
-                hours, minutes = int(zone[1:3]), int(zone[4:6])
-                if hours > 24 or minutes > 60:
-                    return None
-                offset = (hours * 3600 + minutes * 60) * (-1 if zone[0] == "-" else 1)
-                pos += 6
-    if pos != len(text):
-        return None  # "extra text"
-    if not 1 <= month <= 12 or hour >= 24 or minute >= 60 or second >= 60:
-        return None
-    if not 1 <= day <= _days_in(month, year):
-        return None
-    if offset is None or utc:
-        return GoTime(year, month, day, hour, minute, second, nanosecond)  # no zone (time.Parse's UTC), or "Z"
-    fixed = GoTime(year, month, day, hour, minute, second, nanosecond, offset, "")
-    name, local_offset = _local_lookup(fixed.unix())
-    return GoTime(year, month, day, hour, minute, second, nanosecond, offset, name if local_offset == offset else "")
-
-
-def parse_timestamp(text: str) -> GoTime | None:
-    """resolve.go ``parseTimestamp``: ``YYYY-`` first, then the four layouts in order."""
-    if len(text) < 5 or not all("0" <= c <= "9" for c in text[:4]) or text[4] != "-":
-        return None
-    for separator in ("T", "t", " ", None):
-        stamp = _go_parse_time(text, separator)
-        if stamp is not None:
-            return stamp
-    return None
 
 
 # --- resolve.go -------------------------------------------------------------------------------------------------
@@ -424,7 +164,7 @@ def _resolve_untagged(tag: str, text: str) -> tuple[str, Any]:
         return _SPECIAL[text]
     if first == ".":
         if _GO_DOT_FLOAT.fullmatch(text):
-            number = _finite_float(text)
+            number = parse_float(text)
             if number is not None:
                 return FLOAT_TAG, number
         return STR_TAG, text
@@ -440,7 +180,7 @@ def _resolve_untagged(tag: str, text: str) -> tuple[str, Any]:
         if number_int is not None:
             return INT_TAG, number_int
         if _YAML_STYLE_FLOAT.fullmatch(plain):
-            number = _finite_float(plain)
+            number = parse_float(plain)
             if number is not None:
                 return FLOAT_TAG, number
         # resolve.go's 0b/-0b/0o/-0o fallbacks parse what ParseInt(s, 0, 64) already parsed: nothing new

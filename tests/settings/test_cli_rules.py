@@ -1,9 +1,9 @@
 """Config read exactly as the Pulumi CLI reads it: each rule, with the CLI source it follows.
 
 Sources: pulumi/pulumi at tag v3.259.0 (commit 0ac56e876614aedf12771d73ef7e80959b8a6fd4), the newest CLI tag whose
-source was available to read; failsafe runs the v3.272.0 SDK, and none of these files changed between the two in a
-way these rules depend on that the source available shows. The CLI parses with gopkg.in/yaml.v3 v3.0.1
-(tests/settings/test_yaml_go.py ports go-yaml's own tests).
+source was available to read; failsafe runs the v3.272.0 SDK. Between v3.259.0 and the newest commit available
+(2026-08-21, 3.260.0-dev) only a test file of these changed; v3.260 to v3.272 could not be checked. The CLI parses
+with gopkg.in/yaml.v3 v3.0.1 (tests/settings/test_yaml_go.py ports go-yaml's own tests).
 
 - ``sdk/go/common/workspace/loaders.go``: ``readFileStripUTF8BOM``; ``LoadProjectStackBytes`` (Unmarshal into
   ``any``, ``stackConfigNamespacedWithProject``, Marshal, Unmarshal into ``ProjectStack``); ``LoadProjectBytes``
