@@ -370,8 +370,9 @@ def _check_schema(document: yaml12.Document, key: str, spec: Any) -> Any:
         )
         raise _declaration_error(document, key, f"attribute {unknown[0]!r} not allowed{hint}")
     declared_type = spec.get("type")
-    if declared_type is not None and declared_type not in CONFIG_TYPES:
-        raise _declaration_error(document, key, f"type {declared_type!r}: expected one of {', '.join(CONFIG_TYPES)}")
+    if "type" in spec and declared_type not in CONFIG_TYPES:
+        written = document.attributes.get(key, {}).get("type", (0, repr(declared_type), None))[1] or "(empty)"
+        raise _declaration_error(document, key, f"type {written}: expected one of {', '.join(CONFIG_TYPES)}")
     if "description" in spec and not isinstance(spec["description"], str):
         raise _declaration_error(document, key, "description must be a string")
     if "secret" in spec and not isinstance(spec["secret"], bool):
@@ -382,6 +383,8 @@ def _check_schema(document: yaml12.Document, key: str, spec: Any) -> Any:
 def _item_types(document: yaml12.Document, key: str, items: Any) -> tuple[str, ...]:
     """project.json ``configItemsType``: ``{type: ..., items: ...}``, ``items`` required when the type is array."""
     chain: list[str] = []
+    if items is None and "items" in document.attributes.get(key, {}):
+        raise _declaration_error(document, key, f"items: expected {{type: <one of {', '.join(CONFIG_TYPES)}>}}")
     while items is not None:
         if not isinstance(items, dict) or items.get("type") not in CONFIG_TYPES:
             raise _declaration_error(document, key, f"items: expected {{type: <one of {', '.join(CONFIG_TYPES)}>}}")
@@ -493,9 +496,12 @@ def stack_document(stack: str, root: Path = ROOT) -> dict[str, Any]:
     return data
 
 
-def _entries(document: yaml12.Document, config: dict[str, Any], project: str, file: str) -> StackFile:
+def _entries(
+    document: yaml12.Document, config: dict[str, Any], project: str, file: str, filled: frozenset[str] = frozenset()
+) -> StackFile:
     """loaders.go ``stackConfigNamespacedWithProject`` then map.go ``Map.UnmarshalYAML``: each key namespaced and
-    parsed, each value stored as the CLI stores it."""
+    parsed, each value stored as the CLI stores it. ``filled``: keys whose value was set in Python (a rendered
+    template), not written in ``document``."""
     result = StackFile(file=file)
     for key, value in config.items():
         line = document.lines.get(key)
@@ -508,9 +514,9 @@ def _entries(document: yaml12.Document, config: dict[str, Any], project: str, fi
                 f"{where}: config key {key!r} and {first!r}{f' (line {first_line})' if first_line else ''} are both "
                 f"{full}: the Pulumi CLI keeps one of the two depending on Go's map order; remove one"
             )
-        written = document.texts.get(key, "")
+        written = str(value) if key in filled else document.texts.get(key, "")
         try:
-            cli = stack_value(value, written, _plain_text(document, key))
+            cli = stack_value(value, written, None if key in filled else _plain_text(document, key))
         except CliRefusal as error:
             raise StackFileError(
                 f"{where}: config key {key!r} = {written}: the Pulumi CLI refuses it ({error})"
@@ -529,7 +535,8 @@ def stack_file(stack: str, root: Path = ROOT) -> StackFile:
     if path is None:
         template = _template(root)
         rendered = render_preview(_preview_number(stack), root=root)
-        return _entries(template, rendered["config"], name, TEMPLATE)
+        filled = frozenset(k for k, v in rendered["config"].items() if template.data["config"].get(k) is not v)
+        return _entries(template, rendered["config"], name, TEMPLATE, filled)
     document = _read(path)
     _check_shape(document)
     return _entries(document, document.data["config"], name, path.name)

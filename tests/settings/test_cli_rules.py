@@ -356,7 +356,9 @@ def test_pulumi_yaml_shorthand_values_are_defaults_of_the_project(tmp_path):
         ("  aws:region:\n    default: eu-west-1\n", "takes only 'value:'"),
         ("  aws:region:\n    description: x\n", "must provide an attribute 'value'"),
         ("  extra:\n    type: array\n    default: []\n", "'items' attribute"),
-        ("  extra:\n    type: int\n", "expected one of string, integer"),
+        ("  extra:\n    type: int\n", "type int: expected one of string, integer"),
+        ("  extra:\n    type:\n", "type (empty): expected one of string, integer"),
+        ("  extra:\n    type: array\n    items:\n", "items: expected {type: <one of string"),
         ("  extra:\n    default: a\n    value: b\n", "both a 'default' and 'value'"),
         ("  extra:\n    type: string\n    defualt: a\n", "attribute 'defualt' not allowed; did you mean 'default'?"),
         ("  extra:\n    description: 5\n", "description must be a string"),
@@ -372,6 +374,8 @@ def test_pulumi_yaml_shorthand_values_are_defaults_of_the_project(tmp_path):
         "other-namespace-no-value",
         "array-without-items",
         "unknown-type",
+        "null-type",
+        "null-items",
         "default-and-value",
         "unknown-attribute",
         "description-not-a-string",
@@ -474,6 +478,9 @@ def test_a_preview_template_may_write_keys_without_the_namespace(tmp_path):
     project.replace("Pulumi.pr.template.yaml", "  failsafe:prNumber:", "  prNumber:")
     raw = stackfiles.raw_config("pr-9", root=tmp_path)
     assert raw["failsafe:prNumber"] == "9"
+    where, value = stackfiles.explain("pr-9", "prNumber", root=tmp_path) or ("", None)
+    assert where.startswith("Pulumi.pr.template.yaml:") and value is not None
+    assert (value.written, value.changed) == ("9", False), "a filled-in value is not what the template wrote"
 
 
 # --- malformed files: one line naming the file and line -----------------------------------------------------
