@@ -63,12 +63,22 @@ def file_to_edit(key: str, stack: str | None = None) -> str:
     return f"{target} (or the default in Pulumi.yaml)"
 
 
+class Written(str):
+    """A value's source text exactly as the person wrote it in the file (``060``, ``'060'``, ``1.5``): messages show
+    it verbatim, not quoted as a string the file never held."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def as_written(value: Shown) -> str:
     """``value`` in the stack file's own notation, on one line: a string between single quotes exactly as written
     (no escaping: the person searches the file for it), a list or map in YAML flow style (``[assets, uploads]``: the
     engine hands lists to the program as JSON text, which is shown the same way), booleans and numbers in YAML."""
     if value is None:
         return "(not set)"
+    if isinstance(value, Written):
+        return str(value)
     if isinstance(value, str):
         stripped = value.strip()
         if stripped[:1] in "[{":  # the JSON text of a list or map (what the engine hands the program)
