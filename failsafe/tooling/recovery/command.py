@@ -91,4 +91,7 @@ def _write(text: str, out: Path | None) -> None:
     if out is not None:
         out.write_text(text + "\n", encoding="utf-8")
     else:
-        print(text)
+        try:
+            print(text)
+        except BrokenPipeError:  # a pager or `head` that stopped reading: nothing left to say
+            sys.stderr.close()

@@ -62,12 +62,12 @@ class Model:
         return [s for s in self.stores if s.id == selector]
 
     def worst_disruption(self) -> Disruption:
-        """The disruption with the longest recovery of any store that has one (an open bound is longer than any
-        number; cells that are not protected have no recovery to draw)."""
+        """The disruption with the longest known recovery of any store (then: one with an open bound); cells that are
+        not protected have no recovery to draw."""
 
-        def key(d: Disruption) -> tuple[bool, float]:
+        def key(d: Disruption) -> tuple[float, bool]:
             rtos = [c.rto for s in self.stores if (c := s.cell(d.id)).rto is not None]
-            return max((r.sort_key() for r in rtos), default=(False, 0.0))
+            return (max((r.minutes for r in rtos), default=0.0), any(not r.bounded for r in rtos))
 
         return max(self.disruptions, key=key)
 

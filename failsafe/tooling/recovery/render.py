@@ -125,9 +125,20 @@ def _gantt_label(text: str) -> str:
 
 
 def gantt(model: Model) -> str:
-    """The recovery timeline of the worst disruption, a section per store (stores recover side by side, each one's
-    steps one after another); a step without a bound is drawn as a milestone named UNKNOWN."""
+    """The recovery timeline of the worst disruption: the steps several stores share (declaring, rebuilding a stack)
+    once, in order, then each store's own steps side by side after the last shared step it needs. A step without a
+    bound is drawn red (``crit``) with its known part and named UNKNOWN or none promised."""
     worst = model.worst_disruption()
+    paths = [
+        (store, store.cell(worst.id).steps)
+        for store in model.stores
+        if store.cell(worst.id).status is Status.PROTECTED and store.cell(worst.id).steps
+    ]
+    uses: dict[str, int] = {}
+    for _, steps in paths:
+        for step in dict.fromkeys(steps):
+            uses[step.id] = uses.get(step.id, 0) + 1
+    shared = [s for s in dict.fromkeys(step for _, steps in paths for step in steps) if uses[s.id] > 1]
     lines = [
         "```mermaid",
         "gantt",
@@ -135,25 +146,32 @@ def gantt(model: Model) -> str:
         "  dateFormat HH:mm:ss",
         "  axisFormat %H:%M",
     ]
-    n = 0
-    for store in model.stores:
-        cell = store.cell(worst.id)
-        if cell.status is not Status.PROTECTED or not cell.steps:
+    tasks: dict[str, str] = {}
+
+    def task(step: Step, after: str) -> str:
+        name = f"t{len(tasks) + 1}"
+        tasks[f"{step.id}#{name}"] = name
+        start = f"after {after}" if after else "00:00:00"
+        seconds = max(1, round(step.duration.minutes * 60))
+        crit = "" if step.duration.bounded else "crit, "
+        lines.append(f"  {_gantt_label(step.name + ' ' + step.duration.text())} :{crit}{name}, {start}, {seconds}s")
+        return name
+
+    shared_task: dict[str, str] = {}
+    if shared:
+        lines.append("  section shared steps")
+        previous = ""
+        for step in shared:
+            previous = shared_task[step.id] = task(step, previous)
+    for store, steps in paths:
+        own = [s for s in steps if s.id not in shared_task]
+        if not own:
             continue
         lines.append(f"  section {_gantt_label(store.id)}")
-        previous = ""
-        for step in cell.steps:
-            n += 1
-            task = f"t{n}"
-            start = f"after {previous}" if previous else "00:00:00"
-            duration = step.duration
-            label = _gantt_label(f"{step.name} {duration.text()}")
-            if duration.bounded:
-                lines.append(f"  {label} :{task}, {start}, {max(1, round(duration.minutes * 60))}s")
-            else:
-                seconds = round(duration.minutes * 60)
-                lines.append(f"  {label} :crit, {task}, {start}, {max(1, seconds)}s")
-            previous = task
+        needed = [shared_task[s.id] for s in shared if s in steps]
+        previous = needed[-1] if needed else ""
+        for step in own:
+            previous = task(step, previous)
     lines.append("```")
     return "\n".join(lines)
 
