@@ -233,9 +233,10 @@ def _restore_jobs(path: Path, document: Mapping[str, Any]) -> list[tuple[str, Ru
 
 
 def read_evidence(paths: Iterable[Path]) -> Evidence:
-    """Every evidence file under ``paths`` (files or directories, searched recursively): drill reports
-    (``drill-*.json``), restore run records (``restore-*.json``) and saved ``list-restore-jobs`` answers (any other
-    ``*.json`` holding ``RestoreJobs``). Other JSON files (a drill still running: ``current.json``) are ignored."""
+    """Every evidence file under ``paths`` (files or directories, searched recursively), known by its content:
+    restore run records (``format`` failsafe-restore-run/1; a ``restore-*.json`` without it is refused), drill reports
+    (``drill-*.json`` with steps) and saved ``list-restore-jobs`` answers (``RestoreJobs``). Other JSON files (a drill
+    still running: ``current.json``) are ignored."""
     drills: list[tuple[str, Run]] = []
     runs: list[RunRecord] = []
     runs_from: list[str] = []
@@ -249,17 +250,16 @@ def read_evidence(paths: Iterable[Path]) -> Evidence:
         else:
             raise RunRecordError(f"{path}: no such file or directory")
     for path in files:
-        if path.name.startswith("restore-"):
-            runs.append(read(path))
-            runs_from.append(str(path))
-            continue
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as error:
             raise RunRecordError(f"{path}: not a readable JSON file ({error})") from None
         if not isinstance(document, dict):
             continue
-        if path.name.startswith("drill-") and "steps" in document:
+        if document.get("format") == FORMAT or (path.name.startswith("restore-") and "RestoreJobs" not in document):
+            runs.append(RunRecord.from_dict(document, str(path)))
+            runs_from.append(str(path))
+        elif path.name.startswith("drill-") and "steps" in document:
             drills += _drill_steps(path, document)
         elif "RestoreJobs" in document:
             jobs += _restore_jobs(path, document)

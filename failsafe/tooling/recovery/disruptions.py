@@ -87,3 +87,8 @@ def all_disruptions() -> tuple[Disruption, ...]:
 
 def get(disruption_id: str) -> Disruption | None:
     return _REGISTRY.get(disruption_id)
+
+
+def unregister(disruption_id: str) -> None:
+    """Take a registered disruption out again (a test, or an extension that replaces one with two)."""
+    _REGISTRY.pop(disruption_id, None)

@@ -122,7 +122,7 @@ def _check_objectives(model: Model) -> None:
                 f"invalid config failsafe:{key} = '{entry}': no store {selector} in estate {model.estate} "
                 f"(stores: {', '.join(sorted(ids))})"
             )
-    known = {d.id for d in model.disruptions}
+    known = [d.id for d in model.disruptions]
     for target in model.objectives.targets:
         if target.disruption is not None and target.disruption not in known:
             raise ModelError(

@@ -59,8 +59,14 @@ class Copier:
                 self.schedule = estate.read(rule, "scheduleExpression")
             elif rule.inputs.get("eventBusName"):
                 bus = next((b for b in estate.items(BUS) if b.inputs.get("name") == rule.inputs["eventBusName"]), None)
-                bus_arn = bus.resource.outputs.get("arn") if bus else None
-                forwarders = [t for t in estate.items(TARGET) if bus_arn and t.inputs.get("arn") == bus_arn]
+                arns = set()
+                if bus is not None:  # its ARN (EventBridge User Guide, ARN formats): event-bus/<name>
+                    place = estate.where(bus)
+                    arns = {
+                        bus.resource.outputs.get("arn"),
+                        f"arn:aws:events:{place.region}:{place.account}:event-bus/{bus.inputs.get('name')}",
+                    }
+                forwarders = [t for t in estate.items(TARGET) if t.inputs.get("arn") in arns]
                 if forwarders:
                     self.events.append(forwarders[0])
         self.timeout = estate.read(fn, "timeout")
