@@ -45,6 +45,9 @@ ALLOWED = {
         "failsafe.settings",
         "failsafe.program",
         "failsafe.tooling",
+        # the restore run records and the evidence the recovery model reads, written by the operator tools:
+        # one standard-library module both sides share, so the format has one reader and one writer
+        "failsafe.ops.runrecord",
     },
     # the operator tools read stack config through failsafe.settings (never pulumi), and judge MFA with the pack's own
     # definition

@@ -142,6 +142,24 @@ def rewrite(text: str, m: Model, column: int, blocks: dict[str, str] | None = No
 README_COLUMN, RUNBOOK_COLUMN = 3, 3  # "expected duration" in README's operations table and the runbook's table
 
 
+def disagreements(m: Model, readme: str, runbook: str) -> list[str]:
+    """Every recovery figure of the README and the runbook that the model does not state, one line each."""
+    found = []
+    for name, content in readme_blocks(m).items():
+        written = block(readme, name)
+        if written is None:
+            found.append(f"README.md: no block recovery-model:{name}")
+        elif written != content:
+            found.append(f"README.md: block recovery-model:{name} differs from the model:\n{content}")
+    for label, text, column in (("README.md", readme, README_COLUMN), ("docs/runbook.md", runbook, RUNBOOK_COLUMN)):
+        cells = table_durations(text, column)
+        for row in RUNBOOK_ROWS:
+            expected = row_duration(m, row)
+            if cells.get(row) != expected:
+                found.append(f"{label}: step {row} says {cells.get(row)!r}, the model {expected!r}")
+    return found
+
+
 def example_model() -> Model:
     (found,) = estate.estates("prod")
     return model.build(found)

@@ -145,7 +145,7 @@ class Buckets(StoreKind):
             self.name,
             f"failsafe-dr restore s3 ({label})",
             command="restore s3",
-            drill_names=(f"{runrecord.RESTORE_STEP_PREFIX}s3 {label}", f"{runrecord.RESTORE_STEP_PREFIX}s3"),
+            drill_names=(f"{runrecord.RESTORE_STEP_PREFIX}s3 {label}",),  # --step-label <bucket>, as the runbook says
             what="copy the replica's versions back",
             extra=extra,
         )
