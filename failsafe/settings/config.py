@@ -267,6 +267,6 @@ def _load(stack: str, get: Getter) -> StackConfig:
         restore_test=sections.restore_test(raw) if role is Role.DR else None,
         source_bucket_names=source_names,
         adopted_buckets=adopted,
-        objectives=recovery_targets.read(raw),  # recoveryTargets/Estimates/Tiers: the recovery model's (docs/recovery.md)
+        objectives=recovery_targets.read(raw),  # recoveryTargets, -Estimates, -Tiers (docs/recovery.md)
         written=MappingProxyType(dict(raw.written)),
     )

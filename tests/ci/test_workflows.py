@@ -566,7 +566,9 @@ def test_the_evidence_step_records_the_comparisons_exit_status(
     assert (tmp_path / "calls").read_text() == "-m failsafe recovery --all --evidence drills --check-evidence\n"
 
 
-def test_the_evidence_step_passes_while_nothing_has_been_measured(verify_workflow: dict[str, Any], tmp_path: Path) -> None:
+def test_the_evidence_step_passes_while_nothing_has_been_measured(
+    verify_workflow: dict[str, Any], tmp_path: Path
+) -> None:
     (step,) = [s for s in verify_workflow["jobs"]["verify"]["steps"] if s.get("id") == "evidence"]
     result = run_step(step, tmp_path, FAIL="yes")
     assert result.returncode == 0 and (tmp_path / "output").read_text() == "status=0\n"
@@ -580,7 +582,9 @@ def test_the_pr_workflow_diffs_the_recovery_numbers_against_the_base_without_cre
     base = [s for s in job["steps"] if s.get("with", {}).get("path") == "base"]
     assert base and base[0]["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
     script = "\n".join(s.get("run", "") for s in job["steps"])
-    assert '(cd base && python -m failsafe recovery --all --output json --out "$RUNNER_TEMP/base-recovery.json")' in script
+    assert (
+        '(cd base && python -m failsafe recovery --all --output json --out "$RUNNER_TEMP/base-recovery.json")' in script
+    )
     assert 'recovery --all --diff "$RUNNER_TEMP/base-recovery.json" --output markdown' in script
     comment = document["jobs"]["comment"]
     assert "recovery" in comment["needs"]
@@ -588,8 +592,12 @@ def test_the_pr_workflow_diffs_the_recovery_numbers_against_the_base_without_cre
     assert step["env"]["RECOVERY_DIFF"] == "${{ needs.recovery.outputs.diff }}" and "${RECOVERY_DIFF:-" in step["run"]
 
 
-@pytest.mark.parametrize(("base_status", "expected"), [("0", "that this change moves"), ("2", "the base has no recovery model")])
-def test_the_diff_step_writes_the_summary_and_the_comments_part(tmp_path: Path, base_status: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("base_status", "expected"), [("0", "that this change moves"), ("2", "the base has no recovery model")]
+)
+def test_the_diff_step_writes_the_summary_and_the_comments_part(
+    tmp_path: Path, base_status: str, expected: str
+) -> None:
     job = load(ROOT / ".github" / "workflows" / "pr-checks.yml")["jobs"]["recovery"]
     (step,) = [s for s in job["steps"] if s.get("id") == "diff"]
     result = run_step(step, tmp_path, FAIL="no", BASE_STATUS=base_status)

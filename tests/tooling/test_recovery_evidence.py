@@ -21,15 +21,21 @@ START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 GIB = 2**30
 
 
-def record(store: str = "s3:uploads", seconds: float = 600, size: int = 50 * GIB, command: str = "restore s3", **kw: object) -> RunRecord:
-    return RunRecord(command, store, START, START + timedelta(seconds=seconds), 1000, size, str(kw.get("outcome", "ok")))
+def record(
+    store: str = "s3:uploads", seconds: float = 600, size: int = 50 * GIB, command: str = "restore s3", **kw: object
+) -> RunRecord:
+    return RunRecord(
+        command, store, START, START + timedelta(seconds=seconds), 1000, size, str(kw.get("outcome", "ok"))
+    )
 
 
 def test_a_run_record_round_trips_and_is_never_overwritten(tmp_path: Path) -> None:
     path = runrecord.write(record(), tmp_path)
     assert path.name.startswith("restore-20261123T020000Z-restore-s3-s3-uploads-") and path.suffix == ".json"
     data = json.loads(path.read_text())
-    assert data["format"] == runrecord.FORMAT and data["started"] == "2026-11-23T02:00:00Z" and data["bytes"] == 50 * GIB
+    assert (
+        data["format"] == runrecord.FORMAT and data["started"] == "2026-11-23T02:00:00Z" and data["bytes"] == 50 * GIB
+    )
     assert runrecord.read(path) == record()
     with pytest.raises(FileExistsError):
         runrecord.write(record(), tmp_path)
@@ -44,7 +50,9 @@ def test_a_run_record_round_trips_and_is_never_overwritten(tmp_path: Path) -> No
         ({"started": "yesterday"}, "started: expected an ISO 8601 time"),
     ],
 )
-def test_a_bad_record_is_one_line_naming_the_file_and_field(tmp_path: Path, change: dict[str, str], message: str) -> None:
+def test_a_bad_record_is_one_line_naming_the_file_and_field(
+    tmp_path: Path, change: dict[str, str], message: str
+) -> None:
     path = tmp_path / "restore-bad.json"
     path.write_text(json.dumps({**record().to_dict(), **change}))
     with pytest.raises(RunRecordError) as caught:
@@ -54,11 +62,27 @@ def test_a_bad_record_is_one_line_naming_the_file_and_field(tmp_path: Path, chan
 
 def drill_report(directory: Path, steps: list[tuple[str, int, str]], day: int = 23) -> Path:
     """A drill report as `failsafe-dr drill finish` writes it (failsafe/ops/drill.py summarise)."""
-    log = {"title": "game day", "started": f"2026-11-{day}T02:00:00Z", "operator": "alice", "rto_minutes": 240, "stack": "prod", "steps": []}
+    log = {
+        "title": "game day",
+        "started": f"2026-11-{day}T02:00:00Z",
+        "operator": "alice",
+        "rto_minutes": 240,
+        "stack": "prod",
+        "steps": [],
+    }
     moment = datetime(2026, 11, day, 2, 0, tzinfo=UTC)
     for name, seconds, outcome in steps:
         end = moment + timedelta(seconds=seconds)
-        log["steps"].append({"name": name, "started": drill._iso(moment), "ended": drill._iso(end), "operator": "alice", "outcome": outcome, "notes": ""})  # type: ignore[attr-defined]
+        log["steps"].append(
+            {
+                "name": name,
+                "started": drill._iso(moment),
+                "ended": drill._iso(end),
+                "operator": "alice",
+                "outcome": outcome,
+                "notes": "",
+            }
+        )  # type: ignore[attr-defined]
         moment = end
     log["finished"] = drill._iso(moment)
     path = directory / f"drill-202611{day}T020000Z.json"
@@ -94,8 +118,19 @@ def test_restore_runs_that_say_how_much_they_restored_scale_to_the_stores_size(t
 def test_aws_backup_restore_jobs_measure_the_restore_of_their_resource_type(tmp_path: Path) -> None:
     jobs = {
         "RestoreJobs": [
-            {"ResourceType": "EBS", "Status": "COMPLETED", "CreationDate": "2026-11-22T05:00:00Z", "CompletionDate": "2026-11-22T05:40:00Z", "BackupSizeInBytes": 8 * GIB},
-            {"ResourceType": "EBS", "Status": "FAILED", "CreationDate": "2026-11-23T05:00:00Z", "CompletionDate": "2026-11-23T09:00:00Z"},
+            {
+                "ResourceType": "EBS",
+                "Status": "COMPLETED",
+                "CreationDate": "2026-11-22T05:00:00Z",
+                "CompletionDate": "2026-11-22T05:40:00Z",
+                "BackupSizeInBytes": 8 * GIB,
+            },
+            {
+                "ResourceType": "EBS",
+                "Status": "FAILED",
+                "CreationDate": "2026-11-23T05:00:00Z",
+                "CompletionDate": "2026-11-23T09:00:00Z",
+            },
         ]
     }
     (tmp_path / "restore-jobs.json").write_text(json.dumps(jobs))
@@ -107,7 +142,10 @@ def test_aws_backup_restore_jobs_measure_the_restore_of_their_resource_type(tmp_
 
 def test_a_measured_run_longer_than_its_estimate_fails_the_comparison_naming_the_step(tmp_path: Path) -> None:
     """The example estimates up:prod at 20 minutes (recoveryEstimates 'step:up:prod 20m'); a drill took 25."""
-    drill_report(tmp_path, [(runrecord.RUNBOOK_STEP_IDS["up:prod"], 1500, "ok"), (runrecord.RUNBOOK_STEP_IDS["declare"], 120, "ok")])
+    drill_report(
+        tmp_path,
+        [(runrecord.RUNBOOK_STEP_IDS["up:prod"], 1500, "ok"), (runrecord.RUNBOOK_STEP_IDS["declare"], 120, "ok")],
+    )
     evidence = runrecord.read_evidence([tmp_path])
     findings = runrecord.compare(example_model().to_dict(), evidence)
     assert [f.step for f in findings] == ["up:prod"], findings
@@ -120,7 +158,18 @@ def test_a_restore_is_judged_against_the_estimate_for_the_bytes_it_restored(tmp_
     """Estimate: 100 MiB/s. 10 GiB in 100 s is within it (102.4 s); 10 GiB in 120 s is not."""
     runrecord.write(record(seconds=100, size=10 * GIB), tmp_path)
     assert runrecord.compare(example_model().to_dict(), runrecord.read_evidence([tmp_path])) == []
-    runrecord.write(RunRecord("restore s3", "s3:uploads", START + timedelta(days=1), START + timedelta(days=1, seconds=120), 1, 10 * GIB, "ok"), tmp_path)
+    runrecord.write(
+        RunRecord(
+            "restore s3",
+            "s3:uploads",
+            START + timedelta(days=1),
+            START + timedelta(days=1, seconds=120),
+            1,
+            10 * GIB,
+            "ok",
+        ),
+        tmp_path,
+    )
     (finding,) = runrecord.compare(example_model().to_dict(), runrecord.read_evidence([tmp_path]))
     assert finding.step == "restore:s3:uploads" and finding.estimate_seconds == pytest.approx(102.4)
     assert "copy 50 GiB at 100 MiB/s" in finding.line()
@@ -133,11 +182,15 @@ def test_an_estimate_without_a_bound_bounds_nothing(tmp_path: Path) -> None:
     assert m.steps["dns-failover:app.example.com"].duration.minutes == 60, "the measurement replaces the open estimate"
 
 
-def test_recovery_check_evidence_exits_1_with_the_line_and_0_without(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_recovery_check_evidence_exits_1_with_the_line_and_0_without(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     drill_report(tmp_path, [(runrecord.RUNBOOK_STEP_IDS["up:prod"], 1500, "ok")])
     assert cli.main(["recovery", "prod", "--evidence", str(tmp_path), "--check-evidence"]) == 1
     out = capsys.readouterr().out
-    assert "recovery estimate exceeded: pulumi up -s prod (up:prod) took 25m00s" in out and "1 over their estimate" in out
+    assert (
+        "recovery estimate exceeded: pulumi up -s prod (up:prod) took 25m00s" in out and "1 over their estimate" in out
+    )
     quick = tmp_path / "quick"
     quick.mkdir()
     drill_report(quick, [(runrecord.RUNBOOK_STEP_IDS["up:prod"], 600, "ok")])

@@ -47,7 +47,11 @@ def complete(m: Model) -> list[str]:
                 if not cell.steps:
                     problems.append(f"{where}: protected without a recovery path")
                 for bound in (cell.rpo, cell.rto):
-                    if bound is not None and not bound.bounded and not all(t.basis in (Basis.NONE_PROMISED, Basis.UNKNOWN) for t in bound.open):
+                    if (
+                        bound is not None
+                        and not bound.bounded
+                        and not all(t.basis in (Basis.NONE_PROMISED, Basis.UNKNOWN) for t in bound.open)
+                    ):
                         problems.append(f"{where}: an open bound without its unbounded term")
                 for term in (*cell.rpo_terms, *(t for s in cell.steps for t in s.terms)):
                     if term.basis in (Basis.DOCUMENTED, Basis.NONE_PROMISED) and not term.docs:
@@ -63,7 +67,14 @@ def test_every_cell_of_the_example_estate_has_a_figure_or_says_not_protected_wit
     m = example_model()
     kinds = {s.kind for s in m.stores}
     assert kinds == {"bucket", "backup", "snapshots", "parameters", "traffic", "state-archive", "captures"}, kinds
-    assert {s.id for s in m.stores} >= {"s3:assets", "s3:uploads", "backup:RDS", "snapshots", "parameters", "dns:app.example.com"}
+    assert {s.id for s in m.stores} >= {
+        "s3:assets",
+        "s3:uploads",
+        "backup:RDS",
+        "snapshots",
+        "parameters",
+        "dns:app.example.com",
+    }
     assert complete(m) == []
 
 
@@ -137,7 +148,10 @@ def test_someone_elses_program_is_modelled_from_its_own_plan_and_a_code_change_m
     """examples/replicated-bucket leaves RTC off (the component's default); the same program with RTC turned on in
     its code gives the bucket S3's 15-minute figure. Nothing but the plan differs."""
     source = (EXAMPLES / "replicated-bucket" / "__main__.py").read_text(encoding="utf-8")
-    rtc_on = source.replace("        source_account_id=source_account,\n    ),", "        source_account_id=source_account,\n        time_control=True,\n        metrics=True,\n    ),")
+    rtc_on = source.replace(
+        "        source_account_id=source_account,\n    ),",
+        "        source_account_id=source_account,\n        time_control=True,\n        metrics=True,\n    ),",
+    )
     assert rtc_on != source, "the example no longer has the line this test changes"
     before = model.build(estate.from_plans({"dev": example_program("replicated-bucket")}, {"dev": "prod"}))
     after = model.build(estate.from_plans({"dev": example_program("replicated-bucket", rtc_on)}, {"dev": "prod"}))
@@ -150,5 +164,11 @@ def test_someone_elses_program_is_modelled_from_its_own_plan_and_a_code_change_m
         for d in before.disruptions
         if before.cell("s3:orders", d.id).rpo_text() != after.cell("s3:orders", d.id).rpo_text()
     ]
-    assert {d for d, *_ in changed} == {"region-loss", "prod-account-lost", "prod-account-compromised", "ransomware", "accidental-delete"}, changed
+    assert {d for d, *_ in changed} == {
+        "region-loss",
+        "prod-account-lost",
+        "prod-account-compromised",
+        "ransomware",
+        "accidental-delete",
+    }, changed
     assert all(a == "none promised" and b == "15 min" for _, a, b in changed), changed

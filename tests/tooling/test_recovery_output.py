@@ -107,7 +107,9 @@ def test_the_cli_writes_the_base_model_and_diffs_against_it(tmp_path: Path, caps
         (["recovery", "prod", "--diff", "missing.json"], "--diff missing.json: expected a model written by"),
     ],
 )
-def test_bad_arguments_are_one_line_and_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_arguments_are_one_line_and_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert cli.main(argv) == 2
     err = capsys.readouterr().err

@@ -27,7 +27,10 @@ def test_a_figure_the_model_does_not_state_is_found() -> None:
     table = sources.block(README, "table")
     assert table is not None and "RPO 15 min" in table
     edited = README.replace(table, table.replace("RPO 15 min", "RPO 5 min", 1))
-    assert any(p.startswith("README.md: block recovery-model:table differs") for p in sources.disagreements(example_model(), edited, RUNBOOK))
+    assert any(
+        p.startswith("README.md: block recovery-model:table differs")
+        for p in sources.disagreements(example_model(), edited, RUNBOOK)
+    )
 
 
 @pytest.mark.parametrize(

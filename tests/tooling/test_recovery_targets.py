@@ -66,7 +66,9 @@ def test_an_unbounded_or_unprotected_cell_never_meets_a_target() -> None:
 
 
 def test_tiers_group_stores_for_targets() -> None:
-    tiered = objectives_with(recoveryTiers=["critical=s3:uploads,backup:RDS"], recoveryTargets=["tier:critical@az-loss rpo=1h"])
+    tiered = objectives_with(
+        recoveryTiers=["critical=s3:uploads,backup:RDS"], recoveryTargets=["tier:critical@az-loss rpo=1h"]
+    )
     plans = {"dr": cached_plan("dr"), "prod": cached_plan("prod")}
     (missed,) = targets.check(model.build(estate.from_plans(plans, ROLES, tiered, ROOT, "prod")))
     assert (missed.store, missed.disruption) == ("backup:RDS", "AZ loss")
@@ -83,7 +85,9 @@ def test_tiers_group_stores_for_targets() -> None:
         ("recoveryTiers", ["gold=s3:a", "silver=s3:a"], "each store in one tier; s3:a is in gold already"),
     ],
 )
-def test_malformed_entries_are_refused_in_one_line_naming_key_and_entry(key: str, entries: list[str], message: str) -> None:
+def test_malformed_entries_are_refused_in_one_line_naming_key_and_entry(
+    key: str, entries: list[str], message: str
+) -> None:
     values = values_of("prod") | {key: entries}
     with pytest.raises(ConfigError) as caught:
         load_mapping("prod", values)
@@ -118,4 +122,6 @@ def test_check_prod_fails_with_the_line_when_a_pull_request_turns_rtc_off(
     out = capsys.readouterr().out
     assert "recovery targets missed (recoveryTargets; docs/recovery.md):" in out
     assert "  recovery target missed: s3:uploads, region loss: RPO none promised (S3 RTC off" in out
-    assert out.splitlines()[-1].startswith("prod: 0 mandatory") and "recovery: 10 target(s) missed" in out.splitlines()[-1]
+    assert (
+        out.splitlines()[-1].startswith("prod: 0 mandatory") and "recovery: 10 target(s) missed" in out.splitlines()[-1]
+    )

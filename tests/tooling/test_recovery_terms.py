@@ -44,7 +44,8 @@ def changed_cells(before: Model, after: Model) -> set[tuple[str, str]]:
         (s.id, d)
         for s in before.stores
         for d, cell in s.cells.items()
-        if (cell.rpo_text(), cell.rto_text(), cell.status) != (
+        if (cell.rpo_text(), cell.rto_text(), cell.status)
+        != (
             (c := after.cell(s.id, d)).rpo_text(),
             c.rto_text(),
             c.status,
@@ -79,7 +80,11 @@ def test_replica_storage_class_glacier_adds_an_archive_retrieval_with_no_promise
 
 def test_replica_noncurrent_expiry_sets_how_long_a_bad_write_can_be_undone() -> None:
     def longer(plans: dict[str, harness.Plan]) -> None:
-        lifecycle = resource(plans["dr"], "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "backup-replica-uploads-lifecycle")
+        lifecycle = resource(
+            plans["dr"],
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "backup-replica-uploads-lifecycle",
+        )
         lifecycle.inputs["rules"][0]["noncurrentVersionExpiration"]["noncurrentDays"] = 400
 
     before, after = example_model(), model.build(mutated(longer))
@@ -91,12 +96,18 @@ def test_replica_noncurrent_expiry_sets_how_long_a_bad_write_can_be_undone() -> 
 
 def test_object_lock_mode_is_what_the_copy_survives_an_attacker_in_the_backup_account_with() -> None:
     def compliance(plans: dict[str, harness.Plan]) -> None:
-        lock = resource(plans["dr"], "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "backup-replica-uploads-lock")
+        lock = resource(
+            plans["dr"],
+            "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+            "backup-replica-uploads-lock",
+        )
         lock.inputs["rule"]["defaultRetention"]["mode"] = "COMPLIANCE"
 
     before = example_model().cell("s3:uploads", "backup-account-lost")
     after = model.build(mutated(compliance)).cell("s3:uploads", "backup-account-lost")
-    assert "30 days in GOVERNANCE mode" in before.notes[0] and "30 days in COMPLIANCE mode" in after.notes[0], after.notes
+    assert "30 days in GOVERNANCE mode" in before.notes[0] and "30 days in COMPLIANCE mode" in after.notes[0], (
+        after.notes
+    )
 
 
 def test_an_unprotected_bucket_that_may_be_force_destroyed_needs_the_replica_after_a_destroy() -> None:
@@ -146,7 +157,9 @@ def test_without_a_copy_action_the_recovery_points_do_not_survive_the_region_or_
 
 def test_copy_retention_is_how_long_a_compromise_can_go_unnoticed() -> None:
     def longer(plans: dict[str, harness.Plan]) -> None:
-        resource(plans["prod"], PLAN, "backups-plan").inputs["rules"][0]["copyActions"][0]["lifecycle"]["deleteAfter"] = 60
+        resource(plans["prod"], PLAN, "backups-plan").inputs["rules"][0]["copyActions"][0]["lifecycle"][
+            "deleteAfter"
+        ] = 60
 
     window = model.build(mutated(longer)).cell("backup:RDS", "prod-account-compromised").window
     assert window is not None and window.days == 60
@@ -158,7 +171,9 @@ def test_copy_retention_is_how_long_a_compromise_can_go_unnoticed() -> None:
 
 def test_the_copiers_schedule_is_their_wait_and_the_function_timeout_their_run() -> None:
     def slower(plans: dict[str, harness.Plan]) -> None:
-        resource(plans["dr"], "aws:cloudwatch/eventRule:EventRule", "recovery-schedule").inputs["scheduleExpression"] = "rate(12 hours)"
+        resource(plans["dr"], "aws:cloudwatch/eventRule:EventRule", "recovery-schedule").inputs[
+            "scheduleExpression"
+        ] = "rate(12 hours)"
         resource(plans["dr"], "aws:lambda/function:Function", "recovery-params").inputs["timeout"] = 600
 
     before, after = example_model(), model.build(mutated(slower))
@@ -173,7 +188,9 @@ def test_snapshot_events_shorten_the_usual_wait_but_not_the_worst_case() -> None
     old = next(t for t in before.cell("snapshots", "region-loss").rpo_terms if t.key == "copier.schedule")
     new = next(t for t in after.cell("snapshots", "region-loss").rpo_terms if t.key == "copier.schedule")
     assert old.minutes == new.minutes == 360
-    assert any("eb-rule-retry-policy" in d.url for d in old.docs) and not any("eb-rule-retry-policy" in d.url for d in new.docs)
+    assert any("eb-rule-retry-policy" in d.url for d in old.docs) and not any(
+        "eb-rule-retry-policy" in d.url for d in new.docs
+    )
     assert any(r.value and "event-bus/" in str(r.value) for r in old.reads) and len(new.reads) == 1
 
 
@@ -195,7 +212,10 @@ def test_the_archive_schedule_is_read_from_the_workflow_file(workflow_root: Path
     path = workflow_root / ".github" / "workflows" / "archive.yml"
     path.write_text(path.read_text().replace('cron: "41 2 * * *"', 'cron: "41 */6 * * *"'))
     before, after = example_model(), _in(workflow_root)
-    assert rpo(before, "state-archive", "accidental-delete") - rpo(after, "state-archive", "accidental-delete") == 1440 - 360
+    assert (
+        rpo(before, "state-archive", "accidental-delete") - rpo(after, "state-archive", "accidental-delete")
+        == 1440 - 360
+    )
     assert after.cell("state-archive", "accidental-delete").rpo_text().startswith("none promised (at least 6 h 15 min)")
 
 
@@ -215,10 +235,17 @@ def test_without_the_workflow_file_there_is_no_such_store(workflow_root: Path) -
 
 def test_dns_ttl_30_instead_of_60_takes_exactly_30_seconds_off() -> None:
     before, after = example_model(), model.build(what_if(dnsTtl="30"))
-    assert round((rto(before, "dns:app.example.com", "region-loss") - rto(after, "dns:app.example.com", "region-loss")) * 60) == 30
+    assert (
+        round(
+            (rto(before, "dns:app.example.com", "region-loss") - rto(after, "dns:app.example.com", "region-loss")) * 60
+        )
+        == 30
+    )
 
 
-@pytest.mark.parametrize(("path", "value", "seconds"), [("requestInterval", 30, (30 - 10) * 3 + 20), ("failureThreshold", 4, 10)])
+@pytest.mark.parametrize(
+    ("path", "value", "seconds"), [("requestInterval", 30, (30 - 10) * 3 + 20), ("failureThreshold", 4, 10)]
+)
 def test_the_health_check_sets_detection(path: str, value: int, seconds: int) -> None:
     """Detection is the interval times the threshold; the first failed check may come up to one more interval late."""
 
@@ -285,6 +312,8 @@ def test_the_longest_gap_of_a_schedule(expression: str, dialect: str, minutes: i
     assert max_gap_minutes(expression, dialect) == minutes
 
 
-@pytest.mark.parametrize("expression", ["cron(0 5 L * ? *)", "cron(0 5 ? * 6#3 *)", "cron(0 5 * * ? 2030)", "rate(soon)"])
+@pytest.mark.parametrize(
+    "expression", ["cron(0 5 L * ? *)", "cron(0 5 ? * 6#3 *)", "cron(0 5 * * ? 2030)", "rate(soon)"]
+)
 def test_a_schedule_whose_gap_depends_on_more_is_unknown(expression: str) -> None:
     assert max_gap_minutes(expression) is None

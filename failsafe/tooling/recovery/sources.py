@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
 from failsafe.settings import stackfiles
 from failsafe.tooling.recovery import estate, model
