@@ -102,3 +102,13 @@ def example_program(folder: str, source: str | None = None) -> harness.Plan:
             plan = harness.run_program("dev", raw, program=program, project=project["name"])
     assert plan.error is None, plan.error
     return plan
+
+
+def planned(stack: str, overrides: dict[str, Any] | None = None, preview: bool = False) -> harness.Plan:
+    """A stand-in for :func:`failsafe.tooling.planning.plan_stack` that answers from the plans above (what a test of
+    the command line monkeypatches in, so each command does not plan the estate again); prod-only what-ifs."""
+    assert not preview, "the recovery model reads the plan as `pulumi up` sees it"
+    if not overrides:
+        return cached_plan(stack)
+    settings = {key.removeprefix("failsafe:"): value for key, value in overrides.items()}
+    return what_if(**settings).plans[stack]

@@ -13,12 +13,18 @@ import pytest
 
 from failsafe.ops import drill, runrecord
 from failsafe.ops.runrecord import RunRecord, RunRecordError
-from failsafe.tooling import cli
+from failsafe.tooling import cli, planning
 from failsafe.tooling.recovery import model
-from tests.support.recovery import example_estate, example_model
+from tests.support.recovery import example_estate, example_model, planned
 
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 GIB = 2**30
+
+
+@pytest.fixture()
+def planned_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line plans through planning.plan_stack: answer from the plans this process made already."""
+    monkeypatch.setattr(planning, "plan_stack", planned)
 
 
 def record(
@@ -183,7 +189,7 @@ def test_an_estimate_without_a_bound_bounds_nothing(tmp_path: Path) -> None:
 
 
 def test_recovery_check_evidence_exits_1_with_the_line_and_0_without(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], planned_once: None
 ) -> None:
     drill_report(tmp_path, [(runrecord.RUNBOOK_STEP_IDS["up:prod"], 1500, "ok")])
     assert cli.main(["recovery", "prod", "--evidence", str(tmp_path), "--check-evidence"]) == 1

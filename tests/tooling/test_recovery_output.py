@@ -10,9 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from failsafe.tooling import cli
+from failsafe.tooling import cli, planning
 from failsafe.tooling.recovery import diff, model, render
-from tests.support.recovery import example_model, what_if
+from tests.support.recovery import example_model, planned, what_if
+
+
+@pytest.fixture()
+def planned_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line plans through planning.plan_stack: answer from the plans this process made already."""
+    monkeypatch.setattr(planning, "plan_stack", planned)
 
 
 def test_the_table_fits_100_columns_and_has_a_row_pair_per_store() -> None:
@@ -89,7 +95,9 @@ def test_diff_of_a_longer_backup_interval_names_the_schedule() -> None:
     assert "backup:RDS, AZ loss: RPO 4 h -> 7 h (schedule cron(0 */4 * * ? *))" in lines, lines
 
 
-def test_the_cli_writes_the_base_model_and_diffs_against_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_writes_the_base_model_and_diffs_against_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], planned_once: None
+) -> None:
     base = tmp_path / "base.json"
     assert cli.main(["recovery", "--all", "--output", "json", "--out", str(base)]) == 0
     assert json.loads(base.read_text())["estate"] == "prod"

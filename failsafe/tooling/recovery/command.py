@@ -59,12 +59,13 @@ def run(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         print("error: recovery: give a stack (prod or dr) or --all, not both or neither", file=sys.stderr)
         return EXIT_USAGE
     try:
+        bases = diff.load(args.diff) if args.diff is not None else None  # a bad base fails before anything is planned
         evidence = runrecord.read_evidence(args.evidence) if args.evidence else Evidence()
         models = [model.build(e, evidence) for e in estate.estates(None if args.all else args.stack, overrides)]
         if args.check_evidence:
             return _check_evidence(models, evidence, args)
-        if args.diff is not None:
-            lines = diff.compare(diff.load(args.diff), [m.to_dict() for m in models])
+        if bases is not None:
+            lines = diff.compare(bases, [m.to_dict() for m in models])
             text = diff.markdown(lines) if args.output == "markdown" else "\n".join(lines) or "no change"
         elif args.output == "json":
             documents = [json.loads(render.to_json(m)) for m in models]
