@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -94,5 +95,5 @@ def _write(text: str, out: Path | None) -> None:
     else:
         try:
             print(text)
-        except BrokenPipeError:  # a pager or `head` that stopped reading: nothing left to say
-            sys.stderr.close()
+        except BrokenPipeError:  # a pager or `head` stopped reading: the rest goes nowhere (Python docs, "SIGPIPE")
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
