@@ -156,7 +156,7 @@ def _load(stack: str, get: Getter) -> StackConfig:
             "drRegion",
             dr_region,
             f"a region other than primaryRegion ({primary}): a regional outage takes both "
-            "(while rebuilding prod there, set prodInDrRegion: true in Pulumi.yaml)",
+            "(while rebuilding prod there, set prodInDrRegion: true in the dr and prod stack files)",
         )
     name_prefix = raw.str("namePrefix")
     if not NAME_PREFIX.match(name_prefix):
