@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's two commands:
 #   ./dev.sh check [stack]   set up .venv, print the plan of the stack (default prod), then run the policy gate
-#                            over it (default: over every stack role, dr, prod and pr-42)
+#                            over it (default: every stack of the estate, `python -m failsafe stacks`)
 #   ./dev.sh test            set up .venv with the dev tools, then ruff (lint and format) and the whole test suite
 # Needs only python3 (3.11+) and bash. No Pulumi CLI, no AWS credentials, no Docker.
 set -euo pipefail
@@ -29,7 +29,7 @@ case "${1:-}" in
     python -m failsafe plan "${2:-prod}"
     echo
     status=0
-    for stack in ${2:-dr prod pr-42}; do
+    for stack in ${2:-$(python -m failsafe stacks)}; do
       python -m failsafe check "$stack" || status=$?
     done
     exit "$status"

@@ -310,7 +310,7 @@ def preview_function(cfg: StackConfig, now: datetime | None = None) -> PreviewFu
         image_uri=preview.image_uri,
         # relative to the working directory: "app" under the Pulumi CLI (which runs the program in the project
         # folder), so state never records a machine path; still right when run from elsewhere
-        app_dir=os.path.relpath(APP_DIR),
+        app_dir=os.path.relpath(APP_DIR, ROOT),  # the CLI runs the program in the project folder
         architecture=preview.architecture,
         memory_mb=preview.memory_mb,
         timeout_seconds=preview.timeout_seconds,

@@ -232,8 +232,10 @@ def _load(stack: str, get: Getter) -> StackConfig:
     if role is Role.DR:
         sections.people_come_in(accounts.identity, federation)
 
-    repo = raw.str("githubRepository")
-    if not GITHUB_REPO.match(repo):
+    # The repository is what the GitHub OIDC roles trust: needed only by a stack that makes them (ciAccess), so a
+    # team that deploys by hand or from another CI leaves it empty (check prints what ciAccess false turns off).
+    repo = (raw.opt_str("githubRepository") or "") if not raw.bool("ciAccess") else raw.str("githubRepository")
+    if repo and not GITHUB_REPO.match(repo):
         raise ConfigError("githubRepository", repo, "owner/repository")
 
     object_lock = ObjectLock(
