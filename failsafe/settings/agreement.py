@@ -20,6 +20,7 @@ from typing import Any
 from failsafe.settings.dns import failover_pair_problem, target_text
 from failsafe.settings.errors import NAMESPACE, ConfigError, as_written, file_to_edit
 from failsafe.settings.model import DnsTarget, StackConfig
+from failsafe_components.spec import air_gapped_vault_arn
 
 # (args class, argument) -> the config key that feeds it (read off failsafe/program/wiring.py).
 ARG_KEYS: dict[tuple[str, str], str] = {
@@ -197,6 +198,13 @@ def dr_disagreement(
         error = differs(key, value, exported, what)
         if error is not None:
             return error
+    if cfg.air_gap.enabled and outputs.get("airGappedVaultArn") != air_gapped_vault_arn(np, backup, region):
+        return ConfigError(
+            "airGappedVault",
+            True,
+            f"dr ({cfg.dr_stack_name}) to export airGappedVaultArn {air_gapped_vault_arn(np, backup, region)}, the vault "
+            f"prod copies into; it exports {outputs.get('airGappedVaultArn')!r}: deploy dr with airGappedVault first",
+        )
     if cfg.dns is not None and cfg.dns.secondary is None and "drEndpoint" not in outputs:
         return ConfigError(
             "dnsSecondaryTarget",
