@@ -198,12 +198,14 @@ def dr_disagreement(
         error = differs(key, value, exported, what)
         if error is not None:
             return error
-    if cfg.air_gap.enabled and outputs.get("airGappedVaultArn") != air_gapped_vault_arn(np, backup, region):
+    air_gapped = outputs.get("airGappedVaultArn")
+    if cfg.air_gap.enabled and air_gapped != air_gapped_vault_arn(np, backup, region):
+        exported = "nothing" if air_gapped is None else f"'{air_gapped}'"
         return ConfigError(
             "airGappedVault",
-            True,
-            f"dr ({cfg.dr_stack_name}) to export airGappedVaultArn {air_gapped_vault_arn(np, backup, region)}, the vault "
-            f"prod copies into; it exports {outputs.get('airGappedVaultArn')!r}: deploy dr with airGappedVault first",
+            cfg.written.get("airGappedVault", "true"),
+            f"dr ({cfg.dr_stack_name}) to export airGappedVaultArn '{air_gapped_vault_arn(np, backup, region)}', the "
+            f"vault prod copies into; it exports {exported}: deploy dr with airGappedVault first",
         )
     if cfg.dns is not None and cfg.dns.secondary is None and "drEndpoint" not in outputs:
         return ConfigError(

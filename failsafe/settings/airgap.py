@@ -2,7 +2,8 @@
 recovery account, that account's restore roles) and prod (the second copy action of its backup plan), plus the pure
 helpers the operator tools use to restore from the vault and judge its newest recovery points.
 
-Keys (declared in Pulumi.yaml; the vault's are shared by every stack, so dr and prod cannot disagree about them):
+Keys (declared in Pulumi.yaml, set in the stack files; the vault's are shared keys, alike in Pulumi.dr.yaml and
+Pulumi.prod.yaml, so dr and prod cannot disagree about them):
 ``airGappedVault``, ``airGappedVaultMinRetentionDays``, ``airGappedVaultMaxRetentionDays``, ``airGappedVaultKmsKeyArn``,
 ``recoveryAccountId``, ``recoveryAccountOutsideOrganization``; prod's own: ``backupAirGappedCopyRetentionDays``,
 ``backupCritical``. Each rule and its source:

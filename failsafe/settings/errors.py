@@ -23,8 +23,9 @@ NAMESPACE = "failsafe"
 PREVIEW_STACK = re.compile(r"^pr-(\d+)$")
 
 # Keys every stack must agree on: dr trusts prod's roles and builds prod's replica buckets from them, without reading
-# prod. They are set once, in Pulumi.yaml; a stack file that sets one is refused (failsafe.settings.stackfiles), so
-# dr and prod cannot drift apart. (A preview stack may set deployRoleName: it deploys with the scoped preview role.)
+# prod. The team writes them in each stack file (its own files; Pulumi.yaml is the product's), and two stack files
+# of one estate that disagree are refused (failsafe.settings.stackfiles), so dr and prod cannot drift apart. (A
+# preview stack copies prod's and sets deployRoleName itself: it deploys with the scoped preview role.)
 SHARED_KEYS = frozenset(
     {
         "prodAccountId",
@@ -60,10 +61,10 @@ Shown = str | int | float | bool | Sequence[str] | Sequence[int] | Mapping[str, 
 
 
 def file_to_edit(key: str, stack: str | None = None) -> str:
-    """Where a person fixes ``key``: shared keys in Pulumi.yaml, per-stack keys in the stack's own file (previews in
-    the template they are generated from). Never `pulumi config set`, which writes a stack file."""
+    """Where a person fixes ``key``: shared keys in every stack file that reads them, per-stack keys in the stack's
+    own file (previews in the template they are generated from)."""
     if key in SHARED_KEYS:
-        return "Pulumi.yaml (shared by every stack; no stack file may set it)"
+        return "every stack file that reads it, alike (Pulumi.dr.yaml and Pulumi.prod.yaml; previews copy prod's)"
     if stack is not None and PREVIEW_STACK.match(stack):
         return "Pulumi.pr.template.yaml, then regenerate with `python -m failsafe preview-config`"
     target = f"Pulumi.{stack}.yaml" if stack else "the stack's Pulumi.<stack>.yaml"

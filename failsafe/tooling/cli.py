@@ -7,6 +7,7 @@
                                             # (docs/access-proofs.md); non-zero on violations or failing paths
     python -m failsafe policy-config prod   # the pack's config for this stack, generated from its config
     python -m failsafe preview-config 42 --branch feature/x --commit 0123abc   # writes Pulumi.pr-42.yaml
+    python -m failsafe recovery prod        # worst-case RPO and RTO per store and disruption (docs/recovery.md)
 
 No Pulumi CLI and no AWS credentials are needed: the real program runs under Pulumi's mock runtime with the
 stack's real config files (see failsafe/tooling/harness.py). Exit codes: 0 fine, 1 policy violations or access paths
@@ -214,6 +215,12 @@ def cmd_preview_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_recovery(args: argparse.Namespace) -> int:
+    from failsafe.tooling.recovery import command
+
+    return command.run(args, parse_sets(args.set))
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m failsafe", description=__doc__.split("\n\n")[0])
     sub = top.add_subparsers(dest="command", required=True)
@@ -247,6 +254,11 @@ def parser() -> argparse.ArgumentParser:
     preview.add_argument("--commit", default="")
     preview.add_argument("--dir", default=str(stackfiles.ROOT), help="where to write the stack file")
     preview.set_defaults(func=cmd_preview_config)
+    from failsafe.tooling.recovery import command as recovery_command  # its arguments live with the command
+
+    recovery = sub.add_parser("recovery", help="worst-case RPO and RTO per store and disruption, from the plans")
+    recovery_command.arguments(recovery)
+    recovery.set_defaults(func=cmd_recovery)
     return top
 
 

@@ -47,6 +47,9 @@ ALLOWED = {
         "failsafe.tooling",
         # the access proofs parse condition values with the pack's own definition
         "failsafe_guardrails.condition_values",
+        # the restore run records and the evidence the recovery model reads, written by the operator tools:
+        # one standard-library module both sides share, so the format has one reader and one writer
+        "failsafe.ops.runrecord",
     },
     # the operator tools read stack config through failsafe.settings (never pulumi), and judge MFA with the pack's own
     # definition

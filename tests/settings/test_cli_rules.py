@@ -258,7 +258,7 @@ DEFAULTS = [
     ("createConfigValue: a float as JSON", "dnsTtl", "1e21", "1e+21"),
     ("ValidateConfigValue: Atoi of a string", "dnsTtl", "'060'", "060"),
     ("createConfigValue: a bool with %v", "ciAccess", "True", "true"),
-    ("createConfigValue: a list as JSON", "protectedBuckets", "[assets, 'yes']", '["assets","yes"]'),
+    ("createConfigValue: a list as JSON", "backupResourceTypes", "[RDS, 'yes']", '["RDS","yes"]'),
     ("createConfigValue: !!binary is a string", "namePrefix", "!!binary aGVsbG8=", "hello"),
 ]
 
