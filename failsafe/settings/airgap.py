@@ -56,17 +56,27 @@ def read(raw: Raw, role: str, *, backup: str, prod: str, preview: str, dr_region
     (``preview``: '' when the estate has no preview account)."""
     accounts = {"backupAccountId": backup, "prodAccountId": prod, "previewAccountId": preview}
     organization_id = raw.opt_str("backupOrganizationId")
+    if role not in ("prod", "dr"):
+        return AirGap()
     enabled = raw.bool("airGappedVault")
     critical = raw.bool("backupCritical") if role == "prod" else False
-    if role not in ("prod", "dr") or not enabled:
-        return AirGap(critical=critical)
+    # the numbers and switches are checked even while the vault is off: a bad value is refused the day it is written,
+    # not the day airGappedVault is turned on
     low = raw.int("airGappedVaultMinRetentionDays", *spec.AIR_GAPPED_RETENTION_DAYS, " (AWS's minimum is 7)")
     high = raw.int("airGappedVaultMaxRetentionDays", *spec.AIR_GAPPED_RETENTION_DAYS)
     if high < low:
         raise ConfigError("airGappedVaultMaxRetentionDays", high, f"at least airGappedVaultMinRetentionDays ({low})")
+    copy_days = raw.int("backupAirGappedCopyRetentionDays", *spec.AIR_GAPPED_RETENTION_DAYS) if role == "prod" else AirGap.copy_retention_days
+    outside = raw.bool("recoveryAccountOutsideOrganization")
+    if not enabled:  # the account and key are judged against the others only when used; their form always
+        if raw.opt_str("recoveryAccountId"):
+            account(raw, "recoveryAccountId")
+        key = raw.opt_str("airGappedVaultKmsKeyArn")
+        if key is not None and KMS_KEY_ARN.fullmatch(key) is None:
+            raise ConfigError("airGappedVaultKmsKeyArn", key, "empty (the AWS-owned key), or a KMS key ARN")
+        return AirGap(critical=critical)
     recovery = _recovery_account(raw, accounts)
     key = _key(raw, accounts, dr_region)
-    copy_days = raw.int("backupAirGappedCopyRetentionDays", *spec.AIR_GAPPED_RETENTION_DAYS)
     if role == "prod":
         if organization_id is None:
             raise ConfigError(
@@ -89,7 +99,7 @@ def read(raw: Raw, role: str, *, backup: str, prod: str, preview: str, dr_region
         max_retention_days=high,
         kms_key_arn=key,
         recovery_account=recovery,
-        recovery_outside_organization=raw.bool("recoveryAccountOutsideOrganization"),
+        recovery_outside_organization=outside,
         copy_retention_days=copy_days,
         critical=critical,
     )
