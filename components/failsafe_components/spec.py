@@ -121,8 +121,8 @@ def air_gapped_vault_name(name_prefix: str) -> str:
 
 
 def air_gapped_vault_arn(name_prefix: str, account_id: str, region: str) -> str:
-    """A logically air-gapped vault's ARN has every backup vault's form, ``arn:aws:backup:<region>:<account>:backup-vault:
-    <name>`` (AWS Backup Developer Guide, "Logically air-gapped vault", the DescribeBackupVault example)."""
+    """A logically air-gapped vault's ARN has every backup vault's form, ``arn:aws:backup:<region>:<account>:
+    backup-vault:<name>`` (AWS Backup Developer Guide, "Logically air-gapped vault", DescribeBackupVault example)."""
     return f"arn:aws:backup:{region}:{account_id}:backup-vault:{air_gapped_vault_name(name_prefix)}"
 
 

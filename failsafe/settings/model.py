@@ -266,7 +266,7 @@ class StackConfig:
     restore_test: RestoreTest | None = None  # dr only: AWS Backup restore testing of the vault (RestoreTesting)
     source_bucket_names: tuple[tuple[str, str], ...] = ()  # sourceBucketNames: (protected bucket, physical name)
     adopted_buckets: tuple[AdoptedBucket, ...] = ()  # adoptBuckets: existing buckets prod imports instead of creating
-    air_gap: AirGap = AirGap()  # the logically air-gapped vault and its recovery account (failsafe.settings.airgap)
+    air_gap: AirGap = field(default_factory=AirGap)  # the air-gapped vault, its recovery account (settings.airgap)
     objectives: Objectives = field(default_factory=Objectives)  # recovery targets, estimates, tiers (recovery model)
     # every key the loader read -> the text it had (None: not set), so a later message (a derived name AWS refuses, a
     # component's refusal, dr disagreeing) shows the value as the person wrote it; not part of equality
