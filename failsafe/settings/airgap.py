@@ -66,7 +66,9 @@ def read(raw: Raw, role: str, *, backup: str, prod: str, preview: str, dr_region
     high = raw.int("airGappedVaultMaxRetentionDays", *spec.AIR_GAPPED_RETENTION_DAYS)
     if high < low:
         raise ConfigError("airGappedVaultMaxRetentionDays", high, f"at least airGappedVaultMinRetentionDays ({low})")
-    copy_days = raw.int("backupAirGappedCopyRetentionDays", *spec.AIR_GAPPED_RETENTION_DAYS) if role == "prod" else AirGap.copy_retention_days
+    copy_days = AirGap.copy_retention_days
+    if role == "prod":
+        copy_days = raw.int("backupAirGappedCopyRetentionDays", *spec.AIR_GAPPED_RETENTION_DAYS)
     outside = raw.bool("recoveryAccountOutsideOrganization")
     if not enabled:  # the account and key are judged against the others only when used; their form always
         if raw.opt_str("recoveryAccountId"):
