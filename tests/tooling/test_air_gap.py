@@ -24,9 +24,11 @@ from failsafe.settings.config import ConfigError, load_mapping
 from failsafe.tooling import air_gap_check, harness, planning
 from failsafe.tooling.access import proofs
 from failsafe.tooling.access.catalogue import AIR_GAP
+from failsafe.tooling.recovery import disruptions, model
+from failsafe.tooling.recovery import estate as recovery_estate
 from failsafe_components import spec
 from tests.support.pack import UNKNOWN, options, run_stack
-from tests.support.plans import cached_plan, values_of
+from tests.support.plans import ROOT, cached_plan, values_of
 
 # isort: split
 from pulumi_policy import PolicyProviderResource, PolicyResource
@@ -385,3 +387,35 @@ def test_the_pack_follows_a_key_the_stack_creates_in_the_vaults_account() -> Non
         AIR_GAPPED_VAULT_TYPE, "lag", {"encryptionKeyArn": UNKNOWN}, BACKUP, {"encryptionKeyArn": [theirs]}
     )
     assert run_stack(POLICY, [theirs, vault]) == []
+
+
+# --- item 3: the recovery model ---------------------------------------------------------------------------------------
+
+
+def backup_lost(estate_plans: dict[str, harness.Plan]) -> Any:
+    """The "backup account compromised or lost" cell of prod's AWS Backup store in the model of ``estate_plans``."""
+    built = model.build(recovery_estate.from_plans(estate_plans, {"dr": "dr", "prod": "prod"}, None, ROOT, "prod"))
+    (store,) = [s for s in built.stores if s.kind == "backup" and s.id.startswith("backup:RDS")]
+    return store.cell(disruptions.BACKUP_LOST.id)
+
+
+def test_the_recovery_model_counts_the_air_gapped_copy_for_a_lost_backup_account() -> None:
+    cell = backup_lost(plans())
+    assert cell.status.value == "unaffected", cell  # prod's own recovery points are untouched either way
+    (note,) = cell.notes
+    assert "air-gapped copies in failsafe-air-gapped" in note and "kept 90 days" in note, note
+    assert f"account {RECOVERY} restores them through the RAM share" in note, note
+    assert "multi-party approval" in note, "the limit of a RAM share (the owner can end it) must be said"
+
+
+def test_without_the_air_gapped_copy_the_model_says_no_copy_survives_the_backup_account() -> None:
+    cell = backup_lost({"dr": cached_plan("dr"), "prod": cached_plan("prod")})
+    assert cell.notes == (
+        "no copy survives the backup account: until it is rebuilt, prod's own vault holds the only recovery points "
+        "(airGappedVault: docs/data-protection.md)",
+    )
+
+
+def test_an_air_gapped_vault_shared_with_no_account_is_said_to_be_restorable_only_by_its_owner() -> None:
+    cell = backup_lost({"dr": without(plans()["dr"], SHARE_PRINCIPAL), "prod": plans()["prod"]})
+    assert "shared with no account" in cell.notes[0], cell.notes
