@@ -21,7 +21,7 @@ import pytest
 
 from failsafe.settings import agreement, airgap
 from failsafe.settings.config import ConfigError, load_mapping
-from failsafe.tooling import air_gap_check, harness, planning
+from failsafe.tooling import air_gap_check, gate, harness, planning
 from failsafe.tooling.access import proofs
 from failsafe.tooling.access.catalogue import AIR_GAP
 from failsafe.tooling.recovery import disruptions, model
@@ -419,3 +419,17 @@ def test_without_the_air_gapped_copy_the_model_says_no_copy_survives_the_backup_
 def test_an_air_gapped_vault_shared_with_no_account_is_said_to_be_restorable_only_by_its_owner() -> None:
     cell = backup_lost({"dr": without(plans()["dr"], SHARE_PRINCIPAL), "prod": plans()["prod"]})
     assert "shared with no account" in cell.notes[0], cell.notes
+
+
+def test_check_prod_prints_the_warning_and_still_passes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Advisory: the exit code stays 0, the warning is one line. The pack and the proofs are answered empty here
+    (they run on these plans in tests/tooling/test_policy_gate.py and test_access_proofs.py): this is the plumbing."""
+    seeded = {"dr": cached_plan("dr"), "prod": critical(cached_plan("prod"))}
+    monkeypatch.setattr(planning, "plan_stack", lambda stack, overrides=None: seeded[stack])
+    monkeypatch.setattr(gate, "run", lambda stack: ([], {}))
+    monkeypatch.setattr(gate, "access", lambda stack: [])
+    assert gate.check("prod", json_output=False) == 0
+    warned = [line for line in capsys.readouterr().out.splitlines() if line.startswith("warning: ")]
+    assert len(warned) == 1 and "failsafe-prod is marked critical" in warned[0], warned
