@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -433,3 +434,28 @@ def test_check_prod_prints_the_warning_and_still_passes(
     assert gate.check("prod", json_output=False) == 0
     warned = [line for line in capsys.readouterr().out.splitlines() if line.startswith("warning: ")]
     assert len(warned) == 1 and "failsafe-prod is marked critical" in warned[0], warned
+
+
+def test_verify_judges_the_newest_completed_point_per_resource_against_the_rpo() -> None:
+    """:func:`airgap.newest_recovery_points` over ListRecoveryPointsByBackupVault pages (botocore's shape): a PARTIAL
+    or EXPIRED point is never the newest good copy; the age is CreationDate's, which a copy keeps from its source."""
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    db, volume = "arn:aws:rds:eu-west-1:111111111111:db:app", "arn:aws:ec2:eu-west-1:111111111111:volume/vol-1"
+
+    def point(resource: str, hours: float, status: str = "COMPLETED") -> dict[str, Any]:
+        created = now - timedelta(hours=hours)
+        return {
+            "ResourceArn": resource,
+            "RecoveryPointArn": f"rp-{resource[-3:]}-{hours}",
+            "CreationDate": created,
+            "Status": status,
+        }
+
+    pages = [
+        {"RecoveryPoints": [point(db, 5), point(db, 1, "PARTIAL")]},
+        {"RecoveryPoints": [point(db, 3), point(volume, 2)]},
+    ]
+    found = airgap.newest_recovery_points(pages, rpo_minutes=240, now=now)
+    assert (found[db].recovery_point_arn, found[db].age_minutes, found[db].within_rpo) == ("rp-app-3", 180.0, True)
+    assert airgap.newest_recovery_points(pages, rpo_minutes=120, now=now)[db].within_rpo is False
+    assert set(found) == {db, volume}
