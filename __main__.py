@@ -50,6 +50,18 @@ try:  # a component refusing its args is reported in config terms (the key to fi
             auditorRoleArn=backup.auditor_role_arn,
             breakGlassRoleArn=backup.break_glass_role_arn,
         )
+        if cfg.air_gap.enabled:  # survives the backup account: shared in advance with the recovery account
+            from failsafe_components.air_gapped_vault import AirGappedVault
+
+            gap = AirGappedVault("air-gap", wiring.air_gapped_vault(cfg, aws.recovery), opts=home)
+            export(
+                airGappedVaultName=gap.vault_name,
+                airGappedVaultArn=gap.vault_arn,  # prod's second copy action (an organization backup policy's too)
+                airGappedShareArn=gap.share_arn,
+                recoveryAccountId=cfg.air_gap.recovery_account,
+                recoveryOperatorRoleArn=gap.operator_role_arn,  # people of the recovery account restore as it
+                recoveryRestoreRoleArn=gap.restore_role_arn,  # --role-arn of a restore from the recovery account
+            )
         if cfg.ci.enabled:
             ci = CiAccess("ci", wiring.dr_ci_access(cfg, backup.kms_key_arn), opts=home)
             export(

@@ -20,6 +20,7 @@ from failsafe.program import providers
 from failsafe.settings import agreement
 from failsafe.settings.config import NAMESPACE, ConfigError, StackConfig, load
 from failsafe.settings.stackfiles import ROOT
+from failsafe_components.air_gapped_vault import AirGappedVaultArgs
 from failsafe_components.backup_account import BackupAccountArgs
 from failsafe_components.ci_access import (
     CiAccessArgs,
@@ -82,6 +83,26 @@ def backup_account(cfg: StackConfig) -> BackupAccountArgs:
     )
 
 
+def air_gapped_vault(cfg: StackConfig, recovery_provider: pulumi.ProviderResource | None) -> AirGappedVaultArgs:
+    """dr with airGappedVault: the vault prod's backup plan also copies into, shared in advance with the recovery
+    account, whose restore roles ``recovery_provider`` (providers.build) makes."""
+    gap = cfg.air_gap
+    return AirGappedVaultArgs(
+        name_prefix=cfg.name_prefix,
+        backup_account_id=cfg.accounts.backup,
+        region=cfg.dr_region,
+        source_account_ids=(cfg.accounts.prod,),
+        recovery_account_id=gap.recovery_account,
+        recovery_provider=recovery_provider,
+        min_retention_days=gap.min_retention_days,
+        max_retention_days=gap.max_retention_days,
+        encryption_key_arn=gap.kms_key_arn,
+        recovery_outside_organization=gap.recovery_outside_organization,
+        mfa_max_age_seconds=cfg.human_access.mfa_max_age_seconds,
+        session_seconds=cfg.human_access.session_seconds,
+    )
+
+
 def restore_testing(cfg: StackConfig, vault_arn: Any, restore_role_arn: Any) -> RestoreTestingArgs:
     """dr: restore-test the vault's latest recovery points on the configured schedule, judged against rtoMinutes."""
     test = cfg.restore_test
@@ -120,6 +141,9 @@ def dr_ci_access(cfg: StackConfig, archive_kms_key_arn: pulumi.Input[str]) -> Ci
     """CI roles of the backup account: the dr deploy entry role, the archive job's writer role, and the read-only
     pair for pull-request previews of dr (a PR role that can only assume the account's read-only role)."""
     reader = read_role_name(cfg.name_prefix)
+    home = cfg.role_arn(cfg.accounts.backup, cfg.deploy_role_name)
+    # with airGappedVault, dr's providers reach the recovery account too (its read role is its bootstrap's: docs/ci.md)
+    accounts = dict.fromkeys(account for account, _ in providers.provider_accounts(cfg))
     return CiAccessArgs(
         cfg.name_prefix,
         cfg.ci.github_repository,
@@ -127,9 +151,10 @@ def dr_ci_access(cfg: StackConfig, archive_kms_key_arn: pulumi.Input[str]) -> Ci
         cfg.dr_region,
         "dr",
         cfg.deploy_role_name,
+        extra_role_arns=tuple(arn for arn in providers.assumed_role_arns(cfg) if arn != home),
         archive_bucket_name=cfg.archive_bucket_name,
         archive_kms_key_arn=archive_kms_key_arn,
-        pr_read_role_arns=(cfg.role_arn(cfg.accounts.backup, reader),),
+        pr_read_role_arns=tuple(cfg.role_arn(account, reader) for account in accounts),
         read_role_name=reader,
         # configuration capture of prod (capture.yml): the notices topic's name is BackupAccount's, deterministic
         capture_topic_arn=f"arn:aws:sns:{cfg.dr_region}:{cfg.accounts.backup}:{cfg.name_prefix}-backup-notices",
@@ -157,6 +182,9 @@ def prod_backup(cfg: StackConfig, dr: pulumi.StackReference) -> ProdBackupArgs:
         else None,
         alert_topic_arn=b.alert_topic_arn,
         alert_subscriptions=(b.alert_subscription,) if b.alert_subscription else (),
+        air_gapped_vault_arn=dr.get_output("airGappedVaultArn") if cfg.air_gap.enabled else None,
+        air_gapped_retention_days=cfg.air_gap.copy_retention_days,
+        critical=cfg.air_gap.critical,
     )
 
 

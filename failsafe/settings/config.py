@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from failsafe.settings import awsnames, exemptions, recovery_targets, sections
+from failsafe.settings import airgap, awsnames, exemptions, recovery_targets, sections
 from failsafe.settings.dns import (
     ROUTE53_METRICS_REGION,
     alarm_health_check_regions,
@@ -278,6 +278,9 @@ def _load(stack: str, get: Getter) -> StackConfig:
         restore_test=sections.restore_test(raw) if role is Role.DR else None,
         source_bucket_names=source_names,
         adopted_buckets=adopted,
+        air_gap=airgap.read(
+            raw, role, backup=accounts.backup, prod=accounts.prod, preview=accounts.preview, dr_region=dr_region
+        ),
         objectives=recovery_targets.read(raw),  # recoveryTargets, -Estimates, -Tiers (docs/recovery.md)
         written=MappingProxyType(dict(raw.written)),
     )

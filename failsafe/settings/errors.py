@@ -45,6 +45,13 @@ SHARED_KEYS = frozenset(
         "sourceBucketNames",
         "adoptBuckets",
         "prodInDrRegion",
+        # the air-gapped vault (failsafe.settings.airgap): dr builds it and prod copies into it within its retention
+        "airGappedVault",
+        "airGappedVaultMinRetentionDays",
+        "airGappedVaultMaxRetentionDays",
+        "airGappedVaultKmsKeyArn",
+        "recoveryAccountId",
+        "recoveryAccountOutsideOrganization",
     }
 )
 

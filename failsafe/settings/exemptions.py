@@ -40,6 +40,7 @@ POLICY_LEVELS: dict[str, dict[str, str]] = {
     "s3-replication-safe": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
     "s3-replicated-bucket-sse-kms": {"prod": MANDATORY, "dr": MANDATORY, "preview": ADVISORY},
     "s3-noncurrent-version-lifecycle": {"prod": ADVISORY, "dr": ADVISORY, "preview": ADVISORY},
+    "backup-air-gapped-vault-key-outside-its-account": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
 }
 
 KEY = "policyExemptions"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from failsafe.settings.airgap import AirGap
 from failsafe.settings.recovery_targets import Objectives
 from failsafe_components import spec
 from failsafe_components.spec import DnsTarget
@@ -265,6 +266,7 @@ class StackConfig:
     restore_test: RestoreTest | None = None  # dr only: AWS Backup restore testing of the vault (RestoreTesting)
     source_bucket_names: tuple[tuple[str, str], ...] = ()  # sourceBucketNames: (protected bucket, physical name)
     adopted_buckets: tuple[AdoptedBucket, ...] = ()  # adoptBuckets: existing buckets prod imports instead of creating
+    air_gap: AirGap = field(default_factory=AirGap)  # the air-gapped vault, its recovery account (settings.airgap)
     objectives: Objectives = field(default_factory=Objectives)  # recovery targets, estimates, tiers (recovery model)
     # every key the loader read -> the text it had (None: not set), so a later message (a derived name AWS refuses, a
     # component's refusal, dr disagreeing) shows the value as the person wrote it; not part of equality
@@ -295,7 +297,7 @@ class StackConfig:
         ``alertTopicArn`` in a central operations account, a SAML provider, an ``sqs:``/``lambda:`` subscription).
         An account that reaches a plan through such a key came from config, not from a literal in code, so the pack's
         ``no-hardcoded-account-ids`` admits it (:mod:`failsafe.tooling.policyconfig`)."""
-        found = set(self.accounts.all())
+        found = set(self.accounts.all()) | ({self.air_gap.recovery_account} if self.air_gap.enabled else set())
         for text in self.written.values():
             found.update(_ARN_ACCOUNT.findall(text or ""))
         return frozenset(a for a in found if a)

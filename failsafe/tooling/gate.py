@@ -17,7 +17,7 @@ from typing import Any
 
 from failsafe.settings import stackfiles
 from failsafe.settings.config import ConfigError
-from failsafe.tooling import analyzer, literals, planning, policyconfig, sarif
+from failsafe.tooling import air_gap_check, analyzer, literals, planning, policyconfig, sarif
 from failsafe.tooling.access import proofs
 from failsafe.tooling.analyzer import LEVEL_NAMES
 from failsafe.tooling.planning import PlanError
@@ -90,6 +90,7 @@ def check(stack: str, json_output: bool) -> int:
     try:
         violations, remediation = run(stack)
         outcomes = access(stack)
+        warned = air_gap_check.stack_warnings(planning.stack_config(stack)[1], _plan)  # advisory: never exit 1
         missed = recovery_targets.check_stack(stack, _plan)  # recoveryTargets against the recovery model (prod)
     except (PlanError, ConfigError, ModelError) as error:
         print(f"{stack}: cannot plan: {error}", file=sys.stderr)
@@ -113,6 +114,7 @@ def check(stack: str, json_output: bool) -> int:
                     "access": proofs.summary(outcomes),
                     "omitted": list(omissions),
                     "recovery": {"missed": missed},
+                    "warnings": warned,
                 },
                 indent=2,
                 sort_keys=True,
@@ -138,6 +140,8 @@ def check(stack: str, json_output: bool) -> int:
             print("recovery targets missed (recoveryTargets; docs/recovery.md):")
             for line in missed:
                 print(f"  {line}")
+        for warning in warned:
+            print(f"warning: {warning}")
         counts = proofs.summary(outcomes)
         print(
             f"{stack}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} advisory violation(s); "

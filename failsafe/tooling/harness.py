@@ -265,13 +265,17 @@ def computed_state(
             "url": f"https://sqs.{region}.amazonaws.com/{account}/{physical}",
         }
         rid = out["url"]
-    elif typ == "aws:backup/vault:Vault":
+    elif typ in ("aws:backup/vault:Vault", "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"):
         rid = physical
         out = {
             "arn": f"arn:aws:backup:{region}:{account}:backup-vault:{physical}",
             "name": physical,
             "recoveryPoints": 0,
         }
+    elif typ == "aws:ram/resourceShare:ResourceShare":  # arn:aws:ram:<region>:<account>:resource-share/<uuid>
+        share = f"{_digest(physical, length=8)}-{_digest(physical, 'a', length=4)}-{_digest(physical, 'b', length=4)}"
+        rid = f"arn:aws:ram:{region}:{account}:resource-share/{share}"
+        out = {"arn": rid}
     elif typ == "aws:backup/plan:Plan":
         rid = _digest(physical, length=36)
         out = {"arn": f"arn:aws:backup:{region}:{account}:backup-plan:{rid}", "version": "1"}
