@@ -227,6 +227,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     return newestate.run(args)
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from failsafe.tooling import upgrade
+
+    return upgrade.run(args)
+
+
 def cmd_stacks(args: argparse.Namespace) -> int:
     """The stacks ``check`` should see for this estate: its stack files, and a preview stack when previews are on
     (``previewAccountId`` set in prod), so ./dev.sh check and CI check what the estate has, not the example's."""
@@ -275,6 +281,11 @@ def parser() -> argparse.ArgumentParser:
 
     newestate.arguments(init)
     init.set_defaults(func=cmd_init)
+    upgrade_cmd = sub.add_parser("upgrade", help="move an estate of the 0.2 layout (values in Pulumi.yaml) to today's")
+    from failsafe.tooling import upgrade
+
+    upgrade.arguments(upgrade_cmd)
+    upgrade_cmd.set_defaults(func=cmd_upgrade)
     stacks = sub.add_parser("stacks", help="list the stacks of this estate that check should see")
     stacks.set_defaults(func=cmd_stacks)
     from failsafe.tooling.recovery import command as recovery_command  # its arguments live with the command
