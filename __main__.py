@@ -135,6 +135,18 @@ try:  # a component refusing its args is reported in config terms (the key to fi
                     previewDeployRoleArn=preview_ci.deploy_role_arn,
                 )
         ProdReadAccess("dr-reader", wiring.prod_read_access(cfg), opts=home)  # the parameter copier's way in
+        if cfg.accounts.identity:  # the runbook's prod-readonly profile: people with MFA, read-only
+            from failsafe_components.human_access import ProdAuditor, ProdAuditorArgs
+
+            auditor = ProdAuditor(
+                "auditor",
+                ProdAuditorArgs(
+                    cfg.name_prefix, cfg.accounts.identity, cfg.human_access.mfa_max_age_seconds,
+                    cfg.human_access.session_seconds,
+                ),
+                opts=home,
+            )  # fmt: skip
+            export(prodAuditorRoleArn=auditor.role_arn)
 
     else:
         from failsafe_components.preview_function import PreviewFunction

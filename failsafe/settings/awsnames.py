@@ -193,7 +193,7 @@ def derived_names(cfg: StackConfig) -> list[DerivedName]:
         add("lambda-function", f"{np}-{function}", P)
         add("log-group", f"/aws/lambda/{np}-{function}", P)
     # prod: its reader role, CI roles (also in the preview account), DNS failover
-    for role in ("dr-reader", "ci-prod", "ci-preview", "preview-deploy"):
+    for role in ("dr-reader", "prod-auditor", "ci-prod", "ci-preview", "preview-deploy"):
         add("iam-role", f"{np}-{role}", P)
     add("iam-policy", f"{np}-preview-boundary", P)
     if cfg.dns is not None:

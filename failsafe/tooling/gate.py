@@ -17,7 +17,7 @@ from typing import Any
 
 from failsafe.settings import stackfiles
 from failsafe.settings.config import ConfigError
-from failsafe.tooling import air_gap_check, analyzer, literals, planning, policyconfig, sarif
+from failsafe.tooling import air_gap_check, analyzer, literals, planning, policyconfig, sarif, secretscheck
 from failsafe.tooling.access import proofs
 from failsafe.tooling.analyzer import LEVEL_NAMES
 from failsafe.tooling.planning import PlanError
@@ -38,6 +38,8 @@ def run(stack: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     raw, cfg = planning.stack_config(stack)
     violations, remediation = analyze_plan(_plan(stack), policyconfig.generate(cfg), raw_config=raw)
     violations += [found.as_violation() for found in literals.scan(stackfiles.ROOT, cfg.named_accounts())]
+    violations += [found.as_violation() for found in secretscheck.findings(stack, cfg)]
+    remediation[secretscheck.POLICY] = "docs/runbook.md, 'Stack secrets that survive prod'."
     remediation[literals.POLICY] = (
         "Read the account from stack config (or from a resource's output) instead of writing it in code; "
         "docs/policies.md, 'Account IDs in the source'."
