@@ -42,7 +42,7 @@ def s3(moto: str) -> Any:
 
 @pytest.fixture
 def store(s3: Any) -> archive.Archive:
-    return archive.Archive(s3, BUCKET, sleep=lambda _: None)
+    return archive.Archive(s3, BUCKET)
 
 
 def test_export_is_stored_under_stack_and_utc_timestamp_with_its_sha256(s3: Any, store: archive.Archive) -> None:
@@ -122,7 +122,7 @@ def test_restore_with_nothing_valid_says_what_it_found(s3: Any, store: archive.A
 
 
 def test_missing_bucket_is_a_clear_error(moto: str) -> None:
-    store = archive.Archive(account_session(BACKUP).client("s3"), "no-such-bucket", sleep=lambda _: None)
+    store = archive.Archive(account_session(BACKUP).client("s3"), "no-such-bucket")
     with pytest.raises(archive.ArchiveError, match="bucket no-such-bucket does not exist"):
         store.store("prod", export(1), 20, now=T0)
 
