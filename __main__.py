@@ -7,7 +7,7 @@ How config becomes each component's args: failsafe/program/wiring.py.
 
 import pulumi
 
-from failsafe.program import providers, wiring
+from failsafe.program import providers, registered, wiring
 from failsafe.program.wiring import export
 from failsafe.settings import agreement
 from failsafe.settings.config import ConfigError, Role
@@ -18,6 +18,7 @@ try:
 except ConfigError as error:
     raise pulumi.RunError(str(error)) from None
 
+declared = registered.Declared.start()  # every resource from here on: what policyExemptions may name
 aws = providers.build(cfg)
 # protect: unset on prod and dr, so each component protects its stateful children (its safe default); False on
 # preview stacks, which are disposable (protect is a resource option, inherited by every child).
@@ -77,7 +78,7 @@ try:  # a component refusing its args is reported in config terms (the key to fi
         from failsafe_components.replicated_bucket import ReplicatedBucket
 
         dr = pulumi.StackReference("dr", stack_name=cfg.dr_stack_name)
-        dr.outputs.apply(lambda outputs: agreement.check_dr_outputs(cfg, outputs))  # one line if dr disagrees
+        dr.outputs.apply(lambda outputs: wiring.check_dr_outputs(cfg, outputs))  # one line if dr disagrees
         backups = ProdBackup("backups", wiring.prod_backup(cfg, dr), opts=home)
         protected = {
             b: ReplicatedBucket(b, wiring.replicated_bucket(cfg, b, dr, backups.alert_topic_arn), opts=home)
@@ -91,6 +92,7 @@ try:  # a component refusing its args is reported in config terms (the key to fi
             alertTopicArn=backups.alert_topic_arn,
         )
         if cfg.dns is not None:
+            assert aws.metrics is not None, "providers.build makes the metrics provider whenever DNS is configured"
             failover = DnsFailover(
                 "failover",
                 wiring.dns_failover(cfg, dr, aws.metrics),
@@ -106,22 +108,26 @@ try:  # a component refusing its args is reported in config terms (the key to fi
             )
         if cfg.ci.enabled:
             ci = CiAccess("ci", wiring.prod_ci_access(cfg), opts=home)
-            preview_ci = CiAccess(
-                "preview-ci",
-                wiring.preview_ci_access(cfg, ci.pr_role_arn),
-                opts=pulumi.ResourceOptions(provider=aws.preview_ci, protect=protect),
-            )
             export(
                 ciEntryRoleArn=ci.entry_role_arn,  # deploy.yml (environment prod)
                 ciPrPreviewRoleArn=ci.pr_role_arn,  # pr-checks.yml: read-only preview of prod
-                previewCiEntryRoleArn=preview_ci.entry_role_arn,
-                previewDeployRoleArn=preview_ci.deploy_role_arn,
             )
+            if cfg.accounts.previews:  # previewAccountId empty: no previews, nothing in a preview account
+                preview_ci = CiAccess(
+                    "preview-ci",
+                    wiring.preview_ci_access(cfg, ci.pr_role_arn),
+                    opts=pulumi.ResourceOptions(provider=aws.preview_ci, protect=protect),
+                )
+                export(
+                    previewCiEntryRoleArn=preview_ci.entry_role_arn,
+                    previewDeployRoleArn=preview_ci.deploy_role_arn,
+                )
         ProdReadAccess("dr-reader", wiring.prod_read_access(cfg), opts=home)  # the parameter copier's way in
 
     else:
         from failsafe_components.preview_function import PreviewFunction
 
+        assert cfg.preview is not None, "config.load sets preview for every preview stack"
         app = PreviewFunction("app", wiring.preview_function(cfg), opts=home)
         export(
             prNumber=cfg.preview.pr_number,
@@ -130,4 +136,6 @@ try:  # a component refusing its args is reported in config terms (the key to fi
             imageDigest=app.image_digest,
         )
 except ComponentArgsError as error:
-    raise pulumi.RunError(agreement.config_message(str(error), cfg.stack)) from None
+    raise pulumi.RunError(agreement.config_message(str(error), cfg.stack, cfg.written)) from None
+
+declared.refuse_unplanned_exemptions(cfg)  # an exemption naming no resource declared above exempts nothing

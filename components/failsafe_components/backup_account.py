@@ -65,7 +65,7 @@ class BackupAccountArgs:
     name_prefix: str
     backup_account_id: str
     prod_account_id: str
-    identity_account_id: str
+    identity_account_id: str  # '' when people come through SAML only (human_federation 'saml:...')
     replica_buckets: dict[str, str]  # protected bucket key -> replica bucket name
     replication_role_arns: dict[str, str]  # protected bucket key -> prod replication role ARN (deterministic)
     archive_bucket_name: str
@@ -131,6 +131,12 @@ class BackupAccountArgs:
             self.human_federation.startswith(saml) and len(self.human_federation) > len(saml)
         ):
             raise bad("human_federation", self.human_federation, f"'', '{saml}<name>' or '{iam.IDENTITY_CENTER}'")
+        if not self.identity_account_id and not self.human_federation.startswith("saml:"):
+            raise bad(
+                "identity_account_id",
+                self.identity_account_id,
+                "the account whose IAM users (with MFA) assume the human roles, or '' with a SAML human_federation",
+            )
         prod_role = f"arn:aws:iam::{self.prod_account_id}:role/"
         targets = [a for a in self.restore_target_role_arns if not a.startswith(prod_role) or "*" in a or "?" in a]
         if targets:
@@ -169,10 +175,14 @@ class BackupAccount(pulumi.ComponentResource):
 
         # --- human access: MFA-only, trusted by the identity account alone ---------------------------------
         # IAM users of the identity account with MFA always; federated people (SAML or Identity Center) as configured.
-        trust = iam.human_trust(args.identity_account_id, args.mfa_max_age_seconds)
+        # No identity account (identity_account_id ""): people come through SAML only, and no IAM user anywhere may.
+        statements = []
+        if args.identity_account_id:
+            statements += iam.human_trust(args.identity_account_id, args.mfa_max_age_seconds)["Statement"]
         federated = iam.federated_statement(args.human_federation, args.identity_account_id)
         if federated is not None:
-            trust["Statement"].append(federated)
+            statements.append(federated)
+        trust = iam.document(*statements)
         roles: dict[str, aws.iam.Role] = {}
         # break-glass holds AdministratorAccess: it is the one principal the deny statements below exempt, used
         # (with MFA, for an hour) to fix what nothing else may touch; every use is visible in CloudTrail.
@@ -465,14 +475,15 @@ class BackupAccount(pulumi.ComponentResource):
 
         # --- vault: customer-managed key, lock, copies in from prod, no deletes ------------------------------
         vault = aws.backup.Vault(f"{name}-vault", name=f"{args.name_prefix}-vault", kms_key_arn=key.arn, opts=stateful)
-        lock: dict[str, object] = {
-            "backup_vault_name": vault.name,
-            "min_retention_days": args.vault_min_retention_days,
-            "max_retention_days": args.vault_max_retention_days,
-        }
-        if args.vault_changeable_for_days is not None:
-            lock["changeable_for_days"] = args.vault_changeable_for_days
-        aws.backup.VaultLockConfiguration(f"{name}-vault-lock", **lock, opts=stateful)
+        # changeable_for_days omitted (None) is governance mode; set, it is compliance mode (FACTS: Backup).
+        aws.backup.VaultLockConfiguration(
+            f"{name}-vault-lock",
+            backup_vault_name=vault.name,
+            min_retention_days=args.vault_min_retention_days,
+            max_retention_days=args.vault_max_retention_days,
+            changeable_for_days=args.vault_changeable_for_days,
+            opts=stateful,
+        )
         aws.backup.VaultPolicy(
             f"{name}-vault-policy",
             backup_vault_name=vault.name,

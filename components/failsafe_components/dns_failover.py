@@ -251,10 +251,10 @@ def _records(target: DnsTarget) -> list[str] | None:
     return list(target.addresses) if target.kind == "ip" else [target.value]
 
 
-def _aliases(target: DnsTarget) -> list[dict[str, Any]] | None:
+def _aliases(target: DnsTarget) -> list[aws.route53.RecordAliasArgsDict] | None:
     if target.kind != "alias":
         return None
-    return [{"name": target.value, "zoneId": target.zone_id, "evaluateTargetHealth": True}]
+    return [{"name": target.value, "zone_id": target.zone_id or "", "evaluate_target_health": True}]
 
 
 def _check_host(target: DnsTarget) -> tuple[str | None, str | None]:

@@ -247,7 +247,7 @@ class PreviewFunction(pulumi.ComponentResource):
         image = docker_build.Image(
             f"{name}-image",
             context=docker_build.BuildContextArgs(location=str(args.app_dir)),
-            platforms=[ARCHITECTURES[args.architecture]],
+            platforms=[docker_build.Platform(ARCHITECTURES[args.architecture])],
             push=True,
             tags=[pulumi.Output.concat(repository.repository_url, ":", args.commit or f"pr-{args.pr_number}")],
             registries=[docker_build.RegistryArgs(address=registry, username=token.user_name, password=token.password)],

@@ -180,7 +180,7 @@ class ProdBackup(pulumi.ComponentResource):
                 f"{name}-service-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child
             )
 
-        rule: dict[str, object] = {
+        rule: aws.backup.PlanRuleArgsDict = {
             "rule_name": "failsafe",
             "target_vault_name": vault.name,
             "schedule": args.schedule,

@@ -13,6 +13,7 @@ module docstrings); another program can pass its own build of them. The componen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -197,7 +198,7 @@ class RecoveryFunctions(pulumi.ComponentResource):
         code: pulumi.Archive,
         dlq: aws.sqs.Queue,
         role_name: str,
-        statements: list[dict],
+        statements: list[dict[str, Any]],
         environment: dict[str, pulumi.Input[str]],
         timeout: int,
     ) -> aws.lambda_.Function:
@@ -255,7 +256,7 @@ class RecoveryFunctions(pulumi.ComponentResource):
         )
         return function
 
-    def _copier_statements(self) -> list[dict]:
+    def _copier_statements(self) -> list[dict[str, Any]]:
         a = self._args
         own_rds = [
             self._arn("rds", a.region, a.backup_account_id, "snapshot:*"),
@@ -311,7 +312,7 @@ class RecoveryFunctions(pulumi.ComponentResource):
             ),
         ]
 
-    def _params_statements(self) -> list[dict]:
+    def _params_statements(self) -> list[dict[str, Any]]:
         a = self._args
         path = a.parameter_path.strip("/")
         return [

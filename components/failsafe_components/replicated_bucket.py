@@ -16,6 +16,7 @@ minutes). ``rpo_minutes`` reports 15 or ``None`` accordingly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -185,7 +186,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
             opts=child,
         )
 
-        destination: dict[str, object] = {
+        destination: aws.s3.BucketReplicationConfigRuleDestinationArgsDict = {
             "bucket": args.destination_bucket_arn,
             "account": args.destination_account_id,
             "storage_class": args.storage_class,
@@ -275,7 +276,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
             lambda names: {"SourceBucket": names[0], "DestinationBucket": names[1], "RuleId": REPLICATION_RULE_ID}
         )
         opts = pulumi.ResourceOptions(parent=self, depends_on=[replication])  # metrics exist once replication does
-        common = {
+        common: dict[str, Any] = {
             "namespace": "AWS/S3",
             "dimensions": dimensions,
             "period": 300,

@@ -106,7 +106,7 @@ class RestoreTesting(pulumi.ComponentResource):
             validation_window_hours=args.validation_window_hours,
             opts=child,
         )
-        controls: list[dict[str, object]] = [
+        controls: list[aws.backup.FrameworkControlArgsDict] = [
             {
                 "name": RESTORE_TIME_CONTROL,
                 "input_parameters": [{"name": "maxRestoreTime", "value": str(args.rto_minutes)}],

@@ -60,7 +60,7 @@ def provider_accounts(cfg: StackConfig) -> list[tuple[str, str]]:
     found = [(cfg.accounts.prod, cfg.primary_region)]
     if cfg.dns is not None:
         found += [(cfg.accounts.dns, cfg.metrics_region), (cfg.accounts.dns, cfg.primary_region)]
-    if cfg.ci.enabled:
+    if cfg.ci.enabled and cfg.accounts.previews:
         found.append((cfg.accounts.preview, cfg.primary_region))
     return found
 
@@ -82,6 +82,6 @@ def build(cfg: StackConfig) -> Providers:
         # named prod-metrics since it first served prod's account; with dnsAccountId = prod nothing changes
         metrics = aws_provider("prod-metrics", cfg, cfg.accounts.dns, cfg.metrics_region)
         dns = aws_provider("dns", cfg, cfg.accounts.dns, cfg.primary_region)
-    if cfg.ci.enabled:
+    if cfg.ci.enabled and cfg.accounts.previews:
         preview_ci = aws_provider("preview-ci", cfg, cfg.accounts.preview, cfg.primary_region)
     return Providers(home=home, metrics=metrics, dns=dns, preview_ci=preview_ci)

@@ -17,7 +17,8 @@ import pulumi
 
 from failsafe import ops
 from failsafe.program import providers
-from failsafe.settings.config import NAMESPACE, StackConfig, load
+from failsafe.settings import agreement
+from failsafe.settings.config import NAMESPACE, ConfigError, StackConfig, load
 from failsafe.settings.stackfiles import ROOT
 from failsafe_components.backup_account import BackupAccountArgs
 from failsafe_components.ci_access import (
@@ -36,6 +37,16 @@ from failsafe_components.replicated_bucket import ReplicatedBucketArgs
 from failsafe_components.restore_testing import RestoreTestingArgs
 
 APP_DIR = ROOT / "app"  # the preview web app's build context, independent of the working directory
+
+
+def check_dr_outputs(cfg: StackConfig, outputs: dict[str, Any]) -> None:
+    """prod refuses dr's outputs when they disagree with its own config (failsafe.settings.agreement), as the program
+    must say it: ``pulumi.RunError``, the one exception the SDK lets out of an ``apply`` without a traceback (any
+    other, ConfigError included, ends the run with the SDK's stack trace)."""
+    try:
+        agreement.check_dr_outputs(cfg, outputs)
+    except ConfigError as error:
+        raise pulumi.RunError(str(error)) from None
 
 
 def load_from_pulumi() -> StackConfig:

@@ -4,8 +4,11 @@
   without reading prod. When the two disagree (dr deployed before a shared key changed, a dr stack of another
   estate), prod would replicate into buckets that do not exist or trust roles dr never named. Prod compares dr's
   exports with its own config and refuses the first disagreement, naming the key.
+  When prod's failover secondary is dr's ``drEndpoint`` output, the pair is checked here by the same rule as a
+  ``dnsSecondaryTarget`` (failsafe.settings.dns.failover_pair_problem), so the refusal names dr's key as dr wrote it.
 - :func:`config_message`: a component refuses bad arguments in its own terms (``DnsFailoverArgs.rto_budget_seconds``);
-  a person edits config keys (``dnsRtoSeconds``). :data:`ARG_KEYS` maps each argument fed by config to its key, once.
+  a person edits config keys (``dnsRtoSeconds``). :data:`ARG_KEYS` maps each argument fed by config to its key, once,
+  and the value is shown as the person wrote it for that key, not as the component holds it (a ``DnsTarget(...)``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from failsafe.settings.config import NAMESPACE, ConfigError, StackConfig, file_to_edit
+from failsafe.settings.dns import failover_pair_problem, target_text
+from failsafe.settings.errors import NAMESPACE, ConfigError, as_written, file_to_edit
+from failsafe.settings.model import DnsTarget, StackConfig
 
 # (args class, argument) -> the config key that feeds it (read off failsafe/program/wiring.py).
 ARG_KEYS: dict[tuple[str, str], str] = {
@@ -101,10 +106,13 @@ ARG_KEYS: dict[tuple[str, str], str] = {
 _ARG_ERROR = re.compile(r"(?P<cls>[A-Z]\w*Args)\.(?P<arg>\w+)=(?P<value>.*?): (?P<rest>.*)", re.S)
 
 
-def config_message(component_error: str, stack: str | None = None) -> str:
+def config_message(
+    component_error: str, stack: str | None = None, written: Mapping[str, str | None] | None = None
+) -> str:
     """A component's argument error said in config terms: the key instead of the argument (in the reason too, for
-    every argument of that class fed by a key) and the file to edit; the component's own name for it kept at the
-    end. Unchanged when no config key feeds the argument."""
+    every argument of that class fed by a key), the key's value as written (``written``: StackConfig.written) and the
+    file to edit; the component's own name for it kept at the end. Unchanged when no config key feeds the
+    argument."""
     match = _ARG_ERROR.search(component_error)
     if not match:
         return component_error
@@ -118,8 +126,10 @@ def config_message(component_error: str, stack: str | None = None) -> str:
             rest = re.sub(rf"\b{arg}\b", other, rest)
     if not rest.startswith("expected "):
         rest = f"expected a value that works: {rest}"
+    as_set = (written or {}).get(key)
+    shown = as_written(as_set) if as_set is not None else match["value"]  # unset: the value came from elsewhere
     text = (
-        f"invalid config {NAMESPACE}:{key} = {match['value']}: {rest}. "
+        f"invalid config {NAMESPACE}:{key} = {shown}: {rest}. "
         f"Fix it in {file_to_edit(key, stack)}. (component argument {cls}.{match['arg']})"
     )
     return " ".join(text.split())
@@ -128,9 +138,12 @@ def config_message(component_error: str, stack: str | None = None) -> str:
 # --- prod reads dr ------------------------------------------------------------------------------------------
 
 
-def dr_disagreement(cfg: StackConfig, outputs: Mapping[str, Any]) -> ConfigError | None:
+def dr_disagreement(
+    cfg: StackConfig, outputs: Mapping[str, Any], dr_written: Mapping[str, str | None] | None = None
+) -> ConfigError | None:
     """The first way dr's exports (``outputs``: the dr stack's outputs, as a StackReference reads them) disagree with
-    what prod's config says dr built; None when they agree. Values not known yet (None, non-strings) are skipped."""
+    what prod's config says dr built; None when they agree. Values not known yet (None, non-strings) are skipped.
+    ``dr_written``: dr's config as written (its StackConfig.written), when the caller has it, for the messages."""
     np = cfg.name_prefix
     backup, region = cfg.accounts.backup, cfg.dr_region
 
@@ -139,9 +152,10 @@ def dr_disagreement(cfg: StackConfig, outputs: Mapping[str, Any]) -> ConfigError
             return None
         return ConfigError(
             key,
-            value,
-            f"the value dr was deployed with: dr's {what} is {exported!r} (deploy dr again after changing a shared "
-            f"key, and check that drStackName {cfg.dr_stack_name} is this estate's dr stack)",
+            cfg.written.get(key),  # the key as written; the name prod derives from it is in the reason
+            f"the value dr was deployed with: with it prod expects '{value}' as dr's {what}, dr's is '{exported}' "
+            f"(deploy dr again after changing a shared key, and check that drStackName {cfg.dr_stack_name} is this "
+            "estate's dr stack)",
         )
 
     checks: list[tuple[str, object, object, str]] = [
@@ -153,8 +167,9 @@ def dr_disagreement(cfg: StackConfig, outputs: Mapping[str, Any]) -> ConfigError
         if set(replicas) != set(cfg.protected_buckets):
             return ConfigError(
                 "protectedBuckets",
-                list(cfg.protected_buckets),
-                f"the buckets dr built replicas for, {sorted(replicas)} (deploy dr again after changing it)",
+                cfg.written.get("protectedBuckets", list(cfg.protected_buckets)),
+                f"the buckets dr built replicas for, {as_written(sorted(replicas))} (deploy dr again after "
+                "changing it)",
             )
         for bucket, replica in replicas.items():
             name = replica.get("name") if isinstance(replica, Mapping) else None
@@ -182,7 +197,40 @@ def dr_disagreement(cfg: StackConfig, outputs: Mapping[str, Any]) -> ConfigError
         error = differs(key, value, exported, what)
         if error is not None:
             return error
-    return None
+    if cfg.dns is not None and cfg.dns.secondary is None and "drEndpoint" not in outputs:
+        return ConfigError(
+            "dnsSecondaryTarget",
+            None,
+            f"a failover target, or dr's drEndpoint output, which dr ({cfg.dr_stack_name}) does not export: set "
+            "drEndpoint in the dr stack and deploy it first, or set dnsSecondaryTarget here",
+        )
+    return _dr_secondary_disagreement(cfg, outputs.get("drEndpoint"), (dr_written or {}).get("drEndpoint"))
+
+
+def _dr_secondary_disagreement(cfg: StackConfig, exported: object, written: str | None) -> ConfigError | None:
+    """dr's ``drEndpoint`` output as prod's failover secondary (only when ``dnsSecondaryTarget`` is empty), refused
+    as a ``dnsSecondaryTarget`` would be. An export that is missing or malformed is DnsFailover's to refuse."""
+    dns = cfg.dns
+    if dns is None or dns.secondary is not None or not isinstance(exported, Mapping):
+        return None
+    kind, value, zone_id = exported.get("kind"), exported.get("value"), exported.get("zoneId")
+    if kind not in ("alias", "cname", "ip") or not isinstance(value, str) or not value:
+        return None
+    secondary = DnsTarget(str(kind), value, zone_id if isinstance(zone_id, str) and zone_id else None)
+    primary_text = cfg.written.get("dnsPrimaryTarget") or target_text(dns.primary)
+    problem = failover_pair_problem(
+        dns.record_name, dns.zone_name or "", dns.primary, primary_text, secondary, dns.alias_ipv6
+    )
+    if problem is None:
+        return None
+    dr_stack = (cfg.dr_stack_name or "dr").rsplit("/", 1)[-1]
+    return ConfigError(
+        "drEndpoint",
+        written or target_text(secondary),  # as dr wrote it; the program, reading only dr's outputs, spells it out
+        f"{problem} (dr's drEndpoint is {cfg.stack}'s failover secondary while dnsSecondaryTarget is empty: "
+        f"change it in dr, or set dnsSecondaryTarget in Pulumi.{cfg.stack}.yaml)",
+        stack=dr_stack,
+    )
 
 
 def _strip(archive: object, cfg: StackConfig) -> object:

@@ -8,7 +8,7 @@ in its documentation (SNS ``CreateTopic.Name``, SQS ``CreateQueue.QueueName``, L
 64 characters for a plain name) the rule is written here with that source; S3 bucket names are not in the model at
 all and follow the S3 User Guide, "General purpose bucket naming rules".
 
-A name that breaks a rule is a :class:`~failsafe.settings.config.ConfigError` on the config key that feeds it (the
+A name that breaks a rule is a :class:`~failsafe.settings.errors.ConfigError` on the config key that feeds it (the
 first of :attr:`DerivedName.keys`), naming the derived name and the other keys it is built from. The list must match
 what the components create: tests/settings/test_aws_names.py compares it with the real stacks' plans.
 """
@@ -19,13 +19,10 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
-from failsafe.settings.config import ConfigError, Role
+from failsafe.settings.errors import ConfigError, Shown
+from failsafe.settings.model import Role, StackConfig
 from failsafe_components import spec
-
-if TYPE_CHECKING:
-    from failsafe.settings.config import StackConfig
 
 
 @dataclass(frozen=True)
@@ -114,10 +111,10 @@ def s3_bucket_problem(name: str) -> str | None:
         pass
     for prefix in spec.S3_BUCKET_NAME_RESERVED_PREFIXES:
         if name.startswith(prefix):
-            return f"the reserved prefix {prefix!r} ({S3_RULES})"
+            return f"the reserved prefix '{prefix}' ({S3_RULES})"
     for suffix in spec.S3_BUCKET_NAME_RESERVED_SUFFIXES:
         if name.endswith(suffix):
-            return f"the reserved suffix {suffix!r} ({S3_RULES})"
+            return f"the reserved suffix '{suffix}' ({S3_RULES})"
     return None
 
 
@@ -137,6 +134,16 @@ class DerivedName:
         return "S3 bucket name" if self.kind == "s3-bucket" else rules()[self.kind].kind
 
 
+def _source_keys(cfg: StackConfig, bucket: str) -> tuple[str, ...]:
+    """The keys prod's bucket name comes from: an adopted bucket's name is written in adoptBuckets, a rebuild's in
+    sourceBucketNames; only a derived name is built from bucketNamePrefix."""
+    if cfg.adoption(bucket) is not None:
+        return ("adoptBuckets",)
+    if bucket in dict(cfg.source_bucket_names):
+        return ("sourceBucketNames",)
+    return ("bucketNamePrefix", "protectedBuckets", "primaryRegion")
+
+
 def derived_names(cfg: StackConfig) -> list[DerivedName]:
     """The physical names of the estate this config describes: what prod, dr and this stack's preview create, and the
     names one stack addresses in another (dr trusts prod's replication roles by name)."""
@@ -148,7 +155,7 @@ def derived_names(cfg: StackConfig) -> list[DerivedName]:
         names.append(DerivedName(kind, name, keys))
 
     for bucket in cfg.protected_buckets:
-        add("s3-bucket", cfg.source_bucket_name(bucket), (*B, "protectedBuckets", "primaryRegion"))
+        add("s3-bucket", cfg.source_bucket_name(bucket), _source_keys(cfg, bucket))
         add("s3-bucket", cfg.replica_bucket_name(bucket), (*B, "protectedBuckets", "drRegion"))
         add("iam-role", cfg.replication_role_name_for(bucket), ("replicationRoleName", "protectedBuckets"))
         add(
@@ -203,16 +210,15 @@ def derived_names(cfg: StackConfig) -> list[DerivedName]:
     add("sns-topic", f"{np}-data-protection-alarms", P)
     for bucket in cfg.protected_buckets:
         for alarm in ("replication-failed", "replication-latency"):
-            keys = (*B, "protectedBuckets", "primaryRegion")
-            add("alarm", f"{cfg.source_bucket_name(bucket)}-{alarm}", keys)
+            add("alarm", f"{cfg.source_bucket_name(bucket)}-{alarm}", _source_keys(cfg, bucket))
     # preview: one pull request
     if cfg.role is Role.PREVIEW and cfg.preview is not None:
         base = f"{np}-pr-{cfg.preview.pr_number}"
-        keys = (*P, "prNumber")
-        add("lambda-function", base, keys)
-        add("log-group", f"/aws/lambda/{base}", keys)
-        add("ecr-repository", base, keys)
-        add("iam-role", f"{base}-exec", keys)
+        pr_keys = (*P, "prNumber")
+        add("lambda-function", base, pr_keys)
+        add("log-group", f"/aws/lambda/{base}", pr_keys)
+        add("ecr-repository", base, pr_keys)
+        add("iam-role", f"{base}-exec", pr_keys)
     return names
 
 
@@ -227,11 +233,14 @@ def check_derived_names(cfg: StackConfig) -> None:
         raise ConfigError(
             key,
             _value_of(cfg, key),
-            f"a value that makes the {derived.kind_text} {derived.name!r}{built} valid: {problem}",
+            f"a value that makes the {derived.kind_text} '{derived.name}'{built} valid: {problem}",
         )
 
 
-def _value_of(cfg: StackConfig, key: str) -> object:
+def _value_of(cfg: StackConfig, key: str) -> Shown:
+    """The key's value as the person wrote it (what the loader read), else as the model holds it."""
+    if key in cfg.written:
+        return cfg.written[key]
     return {
         "namePrefix": cfg.name_prefix,
         "bucketNamePrefix": cfg.bucket_name_prefix,
@@ -242,7 +251,7 @@ def _value_of(cfg: StackConfig, key: str) -> object:
     }.get(key)
 
 
-# --- for the DNS section of config (called from failsafe.settings.config._dns / parse_dns_target) -------------------
+# --- for the DNS section of config (called from failsafe.settings.dns) --------------------------------------------
 
 
 @cache
@@ -270,7 +279,7 @@ def public_address_problem(address: str) -> str | None:
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
-        return f"{address!r} is not an IP address"
+        return f"'{address}' is not an IP address"
     if not parsed.is_global:
         return f"{address} is not a public address (health checkers and clients on the internet cannot reach it)"
     return None

@@ -24,7 +24,8 @@ from failsafe.settings.stackfiles import ROOT
 from failsafe.tooling import harness
 
 PACK_DIR = ROOT / "policies"
-LEVELS = {"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}
+# advisory, mandatory, disabled, remediate: the protocol's own enum (pulumi/proto/analyzer.proto, EnforcementLevel)
+LEVELS = {name.lower(): value for name, value in analyzer_pb2.EnforcementLevel.items()}
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 
 

@@ -7,6 +7,7 @@
                                             # (docs/access-proofs.md); non-zero on violations or failing paths
     python -m failsafe policy-config prod   # the pack's config for this stack, generated from its config
     python -m failsafe preview-config 42 --branch feature/x --commit 0123abc   # writes Pulumi.pr-42.yaml
+    python -m failsafe recovery prod        # worst-case RPO and RTO per store and disruption (docs/recovery.md)
 
 No Pulumi CLI and no AWS credentials are needed: the real program runs under Pulumi's mock runtime with the
 stack's real config files (see failsafe/tooling/harness.py). Exit codes: 0 fine, 1 policy violations or access paths
@@ -24,49 +25,13 @@ from typing import Any
 
 import yaml
 
-from failsafe.settings import agreement, stackfiles
-from failsafe.settings.config import ConfigError, Role, StackConfig, load_mapping
+from failsafe.settings import stackfiles, yaml12
 from failsafe.tooling import adoption, harness
+from failsafe.tooling.planning import PlanError, plan_stack, stack_config
+
+__all__ = ["EXIT_OK", "EXIT_USAGE", "EXIT_VIOLATIONS", "PlanError", "main", "parser", "plan_stack", "stack_config"]
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
-
-
-class PlanError(Exception):
-    """The stack cannot be planned; the message is for a person (no traceback)."""
-
-
-def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> tuple[dict[str, str], StackConfig]:
-    try:
-        raw = stackfiles.raw_config(stack, overrides=overrides)
-        return raw, load_mapping(stack, stackfiles.unnamespaced(raw))
-    except (ConfigError, stackfiles.StackFileError) as error:
-        raise PlanError(str(error)) from None
-
-
-def plan_stack(stack: str, overrides: dict[str, Any] | None = None, preview: bool = False) -> harness.Plan:
-    """Plan ``stack``; a prod stack's dr stack is planned first and its outputs feed the StackReference.
-
-    ``preview=True``: the stack's own new resources have unknown computed values (a first ``pulumi preview``); the
-    dr stack it reads is deployed by then, so its outputs stay known."""
-    raw, cfg = stack_config(stack, overrides)
-    references: dict[str, Any] = {}
-    if cfg.role is Role.PROD and cfg.dr_stack_name:
-        try:  # the dr -> prod order as a graph: a stack that reads itself, or any cycle, is refused
-            order = stackfiles.stack_order(stack, overrides=overrides)
-        except (ConfigError, stackfiles.StackFileError) as error:
-            raise PlanError(str(error)) from None
-        dr_stack = order[-2]
-        dr_plan = plan_stack(dr_stack, overrides)  # a what-if applies to the estate, so to dr as well
-        if dr_plan.error:
-            raise PlanError(f"planning {dr_stack} (read by {stack} through {cfg.dr_stack_name}): {dr_plan.error}")
-        disagreement = agreement.dr_disagreement(cfg, dr_plan.outputs)  # what dr exports vs what prod expects
-        if disagreement is not None:
-            raise PlanError(str(disagreement.in_stack(stack)))
-        references[cfg.dr_stack_name] = dr_plan.outputs
-    plan = harness.run_program(stack, raw, references, preview=preview)
-    if plan.error:
-        raise PlanError(agreement.config_message(plan.error, stack))  # component args named as config keys
-    return plan
 
 
 # --- rendering ----------------------------------------------------------------------------------------
@@ -116,6 +81,18 @@ def _dig(value: Any, path: str) -> Any:
     return value
 
 
+GENERIC_LEAVES = frozenset({"status", "type", "mode", "days"})
+
+
+def property_label(path: str) -> str:
+    """The name a property is shown under: its last segment, with the segment above when the last alone says nothing
+    (``rules.0.deleteMarkerReplication.status`` is ``deleteMarkerReplication.status``, not a replication status)."""
+    parts = [p for p in path.split(".") if not p.isdigit()]
+    if len(parts) > 1 and parts[-1] in GENERIC_LEAVES:
+        return ".".join(parts[-2:])
+    return parts[-1]
+
+
 def _short(urn: str) -> str:
     return urn.rsplit("::", 1)[-1] if urn else ""
 
@@ -143,7 +120,7 @@ def render_table(plan: harness.Plan) -> str:
             value = _dig(r.inputs, path)
             if value not in (None, "", []):
                 text = json.dumps(value) if not isinstance(value, str) else value
-                props.append(f"{path.split('.')[-1]}={text if len(text) <= 60 else text[:57] + '...'}")
+                props.append(f"{property_label(path)}={text if len(text) <= 60 else text[:57] + '...'}")
         rows.append((r.type, r.name, parent.name if parent else "", provider, flags, " ".join(props)))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:5])) + "  " + row[5] for row in rows]
@@ -188,10 +165,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from failsafe.tooling import gate, sarif  # the analyzer client; imported here so `plan` never starts gRPC
+    from failsafe.tooling import gate  # the analyzer client; imported here so `plan` never starts gRPC
 
     if args.sarif:  # the same findings, also as SARIF 2.1.0 for GitHub code scanning
-        return sarif.check(args.stack, json_output=args.json, path=args.sarif)
+        return gate.check_with_sarif(args.stack, json_output=args.json, path=args.sarif)
     return gate.check(args.stack, json_output=args.json)
 
 
@@ -206,11 +183,11 @@ def cmd_scp(args: argparse.Namespace) -> int:
 def cmd_policy_config(args: argparse.Namespace) -> int:
     from failsafe.tooling import policyconfig
 
+    # Planned, not only read: the program refuses a policyExemptions entry naming no resource it declares
+    # (failsafe/program/registered.py), and the pack config must not carry an exemption that exempts nothing.
+    plan_stack(args.stack)
     _, cfg = stack_config(args.stack)
-    try:
-        text = json.dumps(policyconfig.generate(cfg), indent=2, sort_keys=True)
-    except ConfigError as error:  # a policyExemptions entry naming no policy of the pack
-        raise PlanError(str(error)) from None
+    text = json.dumps(policyconfig.generate(cfg), indent=2, sort_keys=True)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:
@@ -233,9 +210,15 @@ def cmd_preview_config(args: argparse.Namespace) -> int:
         f"# Generated by `python -m failsafe preview-config {args.pr_number}` from {stackfiles.TEMPLATE}.\n"
         "# Do not edit: regenerate instead.\n"
     )
-    target.write_text(header + yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    target.write_text(header + yaml12.dump(document), encoding="utf-8")  # strings read back as strings
     print(target)
     return EXIT_OK
+
+
+def cmd_recovery(args: argparse.Namespace) -> int:
+    from failsafe.tooling.recovery import command
+
+    return command.run(args, parse_sets(args.set))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -271,6 +254,11 @@ def parser() -> argparse.ArgumentParser:
     preview.add_argument("--commit", default="")
     preview.add_argument("--dir", default=str(stackfiles.ROOT), help="where to write the stack file")
     preview.set_defaults(func=cmd_preview_config)
+    from failsafe.tooling.recovery import command as recovery_command  # its arguments live with the command
+
+    recovery = sub.add_parser("recovery", help="worst-case RPO and RTO per store and disruption, from the plans")
+    recovery_command.arguments(recovery)
+    recovery.set_defaults(func=cmd_recovery)
     return top
 
 

@@ -6,33 +6,43 @@ otherwise (2 when the stack cannot be planned)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
-from failsafe.tooling import analyzer, policyconfig
+from failsafe.settings import stackfiles
+from failsafe.settings.config import ConfigError
+from failsafe.tooling import analyzer, literals, planning, policyconfig, sarif
 from failsafe.tooling.access import proofs
 from failsafe.tooling.analyzer import LEVEL_NAMES
+from failsafe.tooling.planning import PlanError
+from failsafe.tooling.recovery import targets as recovery_targets
+from failsafe.tooling.recovery.model import ModelError
 
 _planned: dict[str, Any] = {}  # the plans of one `check`, so the access proofs reuse the plan the pack analysed
 
 
 def _plan(stack: str) -> Any:
-    from failsafe.tooling import cli
-
     if stack not in _planned:
-        _planned[stack] = cli.plan_stack(stack)
+        _planned[stack] = planning.plan_stack(stack)
     return _planned[stack]
 
 
 def run(stack: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Violations (dicts) of ``stack``'s plan and the policies' remediation steps by name."""
-    from failsafe.tooling.cli import stack_config
-
-    raw, cfg = stack_config(stack)
-    return analyze_plan(_plan(stack), policyconfig.generate(cfg), raw_config=raw)
+    raw, cfg = planning.stack_config(stack)
+    violations, remediation = analyze_plan(_plan(stack), policyconfig.generate(cfg), raw_config=raw)
+    violations += [found.as_violation() for found in literals.scan(stackfiles.ROOT, cfg.named_accounts())]
+    remediation[literals.POLICY] = (
+        "Read the account from stack config (or from a resource's output) instead of writing it in code; "
+        "docs/policies.md, 'Account IDs in the source'."
+    )
+    return violations, remediation
 
 
 def access(stack: str) -> list[proofs.Outcome]:
@@ -70,20 +80,18 @@ def analyze_plan(
 
 def _message(diagnostic: Any) -> str:
     """The violation's own message: the SDK prefixes it with the policy's description and a newline."""
-    prefix = f"{diagnostic.description}\n"
-    return diagnostic.message[len(prefix) :] if diagnostic.message.startswith(prefix) else diagnostic.message
+    prefix, message = f"{diagnostic.description}\n", str(diagnostic.message)
+    return message[len(prefix) :] if message.startswith(prefix) else message
 
 
 def check(stack: str, json_output: bool) -> int:
-    from failsafe.settings.config import ConfigError
-    from failsafe.tooling.cli import PlanError
-
     started = time.monotonic()
     _planned.clear()
     try:
         violations, remediation = run(stack)
         outcomes = access(stack)
-    except (PlanError, ConfigError) as error:  # ConfigError: policyExemptions names no policy of the pack
+        missed = recovery_targets.check_stack(stack, _plan)  # recoveryTargets against the recovery model (prod)
+    except (PlanError, ConfigError, ModelError) as error:
         print(f"{stack}: cannot plan: {error}", file=sys.stderr)
         return 2
     except ValueError as error:  # a policy document in the plan that is no policy: AWS would refuse it too
@@ -91,6 +99,7 @@ def check(stack: str, json_output: bool) -> int:
         return 1
     finally:
         _planned.clear()
+    omissions = planning.stack_config(stack)[1].omissions()
     mandatory = [v for v in violations if v["enforcementLevel"] == "mandatory"]
     open_paths = [o for o in outcomes if o.status != proofs.PROVEN]
     if json_output:
@@ -102,6 +111,8 @@ def check(stack: str, json_output: bool) -> int:
                     "violations": violations,
                     "remediation": {v["policy"]: remediation.get(v["policy"], "") for v in violations},
                     "access": proofs.summary(outcomes),
+                    "omitted": list(omissions),
+                    "recovery": {"missed": missed},
                 },
                 indent=2,
                 sort_keys=True,
@@ -110,7 +121,7 @@ def check(stack: str, json_output: bool) -> int:
     else:
         grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for v in violations:
-            grouped[v["urn"] or "(stack)"].append(v)
+            grouped[v["urn"] or v.get("location", "") or "(stack)"].append(v)
         for urn, items in sorted(grouped.items()):
             print(urn.rsplit("::", 1)[-1] or urn)
             for v in items:
@@ -121,10 +132,35 @@ def check(stack: str, json_output: bool) -> int:
             for outcome in open_paths:
                 print(f"  {outcome.sentence()}")
                 print(f"      see: {outcome.entry.doc}")
+        for omission in omissions:
+            print(f"{stack}: omitted: {omission}")
+        if missed:
+            print("recovery targets missed (recoveryTargets; docs/recovery.md):")
+            for line in missed:
+                print(f"  {line}")
         counts = proofs.summary(outcomes)
         print(
             f"{stack}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} advisory violation(s); "
             f"access: {counts[proofs.PROVEN]} proven, {counts[proofs.FAILING]} failing, "
-            f"{counts[proofs.UNKNOWN]} unknown ({time.monotonic() - started:.1f} s)"
+            f"{counts[proofs.UNKNOWN]} unknown; recovery: {len(missed)} target(s) missed "
+            f"({time.monotonic() - started:.1f} s)"
         )
-    return 1 if mandatory or open_paths else 0
+    return 1 if mandatory or open_paths or missed else 0
+
+
+def check_with_sarif(stack: str, json_output: bool, path: Path) -> int:
+    """``check`` that also writes SARIF to ``path`` (what ``python -m failsafe check --sarif FILE`` calls).
+
+    Runs the gate once with JSON output, writes the SARIF, then prints the JSON or a short summary."""
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        code = check(stack, json_output=True)
+    try:
+        report = json.loads(captured.getvalue())
+    except json.JSONDecodeError:
+        sarif.write(sarif.failed_run(stack, f"check exited {code} without a report (see its error output)"), path)
+        print(captured.getvalue(), end="")
+        return code
+    sarif.write(sarif.to_sarif(report), path)
+    print(json.dumps(report, indent=2, sort_keys=True) if json_output else sarif.summary(report))
+    return code

@@ -1,55 +1,36 @@
 """The failsafe-guardrails pack's config for one stack, generated from the stack's config (the single source of
 truth for account IDs): ``python -m failsafe policy-config <stack> --out policy-config.json`` then
-``pulumi preview --policy-pack policies --policy-pack-config policy-config.json``."""
+``pulumi preview --policy-pack policies --policy-pack-config policy-config.json``.
+
+The pack's policies and their level per stack role are :data:`failsafe.settings.exemptions.POLICY_LEVELS` (the config
+reader needs the names to refuse an exemption for a policy the pack lacks); ``LEVELS`` here is the same table."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from failsafe.settings.config import ConfigError, Role, StackConfig
+from failsafe.settings.config import Role, StackConfig
+from failsafe.settings.exemptions import ADVISORY, MANDATORY
+from failsafe.settings.exemptions import POLICY_LEVELS as LEVELS
 
-MANDATORY = "mandatory"
-ADVISORY = "advisory"
-
-# Enforcement per stack role. Previews are disposable: protect is moot there and a public function URL is allowed.
-LEVELS: dict[str, dict[str, str]] = {
-    "iam-role-trust-requires-mfa": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "s3-bucket-versioning-enabled": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "no-hardcoded-account-ids": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "s3-bucket-public-access-blocked": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "lambda-function-url-requires-auth": {"prod": MANDATORY, "dr": MANDATORY, "preview": ADVISORY},
-    "resource-policy-no-star-principal": {"prod": ADVISORY, "dr": ADVISORY, "preview": ADVISORY},
-    "aws-provider-allowed-account-ids": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "stateful-resources-protected": {"prod": MANDATORY, "dr": MANDATORY, "preview": "disabled"},
-    "route53-primary-failover-health-check": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "s3-replication-safe": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "s3-replicated-bucket-sse-kms": {"prod": MANDATORY, "dr": MANDATORY, "preview": ADVISORY},
-    "s3-noncurrent-version-lifecycle": {"prod": ADVISORY, "dr": ADVISORY, "preview": ADVISORY},
-}
+__all__ = ["ADVISORY", "LEVELS", "MANDATORY", "generate"]
 
 
 def generate(cfg: StackConfig, exemptions: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
     """``{policy: {"enforcementLevel", "stackRole", "exemptions", ...}}`` for ``cfg``'s stack."""
     role = cfg.role.value if isinstance(cfg.role, Role) else str(cfg.role)
     merged: dict[str, set[str]] = {policy: set(names) for policy, names in (exemptions or {}).items()}
-    for policy, resource in cfg.policy_exemptions:  # the stack config's reviewed exemptions
-        if policy not in LEVELS:
-            raise ConfigError(
-                "policyExemptions",
-                f"{policy}:{resource}",
-                f"a policy of failsafe-guardrails ({', '.join(sorted(LEVELS))})",
-            )
+    for policy, resource in cfg.policy_exemptions:  # reviewed; their policy names checked by config.load
         merged.setdefault(policy, set()).add(resource)
-    exemptions = merged
     config: dict[str, Any] = {}
     for policy, levels in LEVELS.items():
         entry: dict[str, Any] = {
             "enforcementLevel": levels[role],
             "stackRole": role,
-            "exemptions": sorted(exemptions.get(policy, ())),
+            "exemptions": sorted(merged.get(policy, ())),
         }
         if policy == "no-hardcoded-account-ids":
-            entry["allowedAccountIds"] = sorted(cfg.accounts.all())
+            entry["allowedAccountIds"] = sorted(cfg.named_accounts())
         config[policy] = entry
     return config

@@ -7,14 +7,14 @@ that creates the resource (``components/failsafe_components/<component>.py`` at 
 fingerprint of stack, policy and URN lets code scanning follow one finding across pushes.
 
     python -m failsafe check prod --json > check.json; python -m failsafe.tooling.sarif check.json --out check.sarif
+
+A converter only: it imports nothing of the gate (``check --sarif`` is failsafe.tooling.gate.check_with_sarif).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
-import io
 import json
 import re
 import sys
@@ -99,8 +99,13 @@ def to_sarif(report: dict[str, Any], root: Path = ROOT) -> dict[str, Any]:
                 "properties": {"tags": ["failsafe", "policy"]},
             },
         )
-        name = urn.rsplit("::", 1)[-1] if urn else "(stack)"
-        path, line = _resource_location(urn, root) if urn else (PROGRAM, 1)
+        source = _text(violation.get("location"))  # a finding in the source (file:line), not in the plan
+        name = urn.rsplit("::", 1)[-1] if urn else source or "(stack)"
+        if source:
+            file, _, number = source.rpartition(":")
+            path, line = Path(file), int(number) if number.isdigit() else 1
+        else:
+            path, line = _resource_location(urn, root) if urn else (PROGRAM, 1)
         location = _physical(path, line)
         if urn:
             location["logicalLocations"] = [{"name": name, "fullyQualifiedName": urn, "kind": "resource"}]
@@ -110,7 +115,7 @@ def to_sarif(report: dict[str, Any], root: Path = ROOT) -> dict[str, Any]:
                 "level": level,
                 "message": {"text": f"{stack}: {name}: {_text(violation.get('message'))} ({urn or 'the stack'})"},
                 "locations": [location],
-                "partialFingerprints": {"failsafeFinding/v1": _fingerprint(stack, policy, urn)},
+                "partialFingerprints": {"failsafeFinding/v1": _fingerprint(stack, policy, urn or source)},
                 "properties": {"stack": stack, "enforcementLevel": _text(violation.get("enforcementLevel"))},
             }
         )
@@ -185,26 +190,6 @@ def failed_run(stack: str, detail: str) -> dict[str, Any]:
 
 def write(sarif: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(sarif, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
-def check(stack: str, json_output: bool, path: Path) -> int:
-    """``check`` that also writes SARIF to ``path`` (what ``python -m failsafe check --sarif FILE`` calls).
-
-    Runs the gate once with JSON output, writes the SARIF, then prints the JSON or a short summary."""
-    from failsafe.tooling import gate
-
-    captured = io.StringIO()
-    with contextlib.redirect_stdout(captured):
-        code = gate.check(stack, json_output=True)
-    try:
-        report = json.loads(captured.getvalue())
-    except json.JSONDecodeError:
-        write(failed_run(stack, f"check exited {code} without a report (see its error output)"), path)
-        print(captured.getvalue(), end="")
-        return code
-    write(to_sarif(report), path)
-    print(json.dumps(report, indent=2, sort_keys=True) if json_output else summary(report))
-    return code
 
 
 def summary(report: dict[str, Any]) -> str:

@@ -40,7 +40,7 @@ def render(cfg: StackConfig, template: Path = TEMPLATE) -> dict[str, Any]:
     missing = sorted(set(_PLACEHOLDER.findall(text)) - set(known))
     if missing:
         raise ValueError(f"{template.name}: placeholders without a value: {', '.join(missing)}")
-    document = json.loads(_PLACEHOLDER.sub(lambda m: known[m.group(1)], text))
+    document: dict[str, Any] = json.loads(_PLACEHOLDER.sub(lambda m: known[m.group(1)], text))
     size = len(json.dumps(document, separators=(",", ":")))
     if size > SCP_MAX_CHARACTERS:
         raise ValueError(f"{template.name}: {size} characters minified; Organizations accepts {SCP_MAX_CHARACTERS}")

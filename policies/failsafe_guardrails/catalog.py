@@ -12,6 +12,8 @@ POLICIES = [
     s3.public_access_blocked,
     lambda_.function_url_requires_auth,
     resource_policies.no_star_principal,
+    resource_policies.no_allow_with_not_principal,
+    resource_policies.condition_values_parse,
     providers.allowed_account_ids,
     stack.stateful_resources_protected,
     route53.primary_failover_health_check,

@@ -1,6 +1,7 @@
 """The architecture as a contract over imports (README "Layout"): each package has one job, and what it may import
-follows from that job. Read from the source with ``ast`` (every import statement, at any depth, counts), and checked
-again at run time where a lazy import could hide one."""
+follows from that job; no module imports itself through others, and no module grows past a few screens. Read from the
+source with ``ast`` (every import statement, at any depth, counts), and checked again at run time where a lazy import
+could hide one."""
 
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ ALLOWED = {
         "failsafe.settings",
         "failsafe.program",
         "failsafe.tooling",
+        # the access proofs parse condition values with the pack's own definition
+        "failsafe_guardrails.condition_values",
+        # the restore run records and the evidence the recovery model reads, written by the operator tools:
+        # one standard-library module both sides share, so the format has one reader and one writer
+        "failsafe.ops.runrecord",
     },
     # the operator tools read stack config through failsafe.settings (never pulumi), and judge MFA with the pack's own
     # definition
@@ -145,6 +151,178 @@ def test_the_packages_import_each_other_without_a_cycle() -> None:
     for package in sorted(PACKAGES):
         if package not in seen:
             visit(package, [])
+
+
+# --- modules: no import cycle, no module of several screens ---------------------------------------------------------
+
+# Where module names start: every .py file under these directories is a module of ours (``__init__.py`` is its
+# package). A module-level import cycle makes the order of first import matter (half-initialised modules, names
+# missing at import time), and a function-level "lazy" import does not remove the cycle, it hides it: both count.
+MODULE_ROOTS = {
+    "failsafe": ROOT / "failsafe",
+    "failsafe_components": ROOT / "components" / "failsafe_components",
+    "failsafe_guardrails": ROOT / "policies" / "failsafe_guardrails",
+}
+
+
+def module_name(root_name: str, root: Path, path: Path) -> str:
+    parts = [root_name, *path.relative_to(root).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def module_imports(roots: dict[str, Path]) -> dict[str, set[str]]:
+    """{module: the modules of ``roots`` it imports}, from every import statement at any depth (module level,
+    inside functions, under ``if TYPE_CHECKING``), relative imports resolved. ``from a.b import c`` imports the module
+    ``a.b.c`` when there is one, else the package ``a.b``; importing ``a.b.c`` also runs the packages ``a`` and
+    ``a.b`` first, so those count too."""
+    files = {module_name(n, r, p): p for n, r in roots.items() for p in sorted(r.rglob("*.py"))}
+    packages = {m for m, p in files.items() if p.name == "__init__.py"}
+
+    def ours(name: str) -> set[str]:
+        found = set()
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:i])
+            if prefix in files:
+                found.add(prefix)
+        return found
+
+    edges: dict[str, set[str]] = {}
+    for module, path in files.items():
+        package = module if module in packages else module.rpartition(".")[0]
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                    base = ".".join([*anchor, base] if base else anchor)
+                names.add(base)
+                names.update(f"{base}.{alias.name}" for alias in node.names)
+        edges[module] = {m for name in names for m in ours(name)} - {module}
+    return edges
+
+
+def import_cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected set of modules with more than one member, each as one cycle through it
+    (``a -> b -> a``), sorted. Tarjan's algorithm, iteration order sorted so the answer is deterministic."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            members = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                members.add(member)
+                if member == node:
+                    break
+            if len(members) > 1:
+                components.append(members)
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return sorted(_cycle_through(members, edges) for members in components)
+
+
+def _cycle_through(members: set[str], edges: dict[str, set[str]]) -> list[str]:
+    """One cycle inside a strongly connected set, from its first member back to it (breadth-first: the shortest)."""
+    start = min(members)
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        for nxt in sorted(edges.get(node, set()) & members):
+            if nxt == start:
+                return [*paths[node], start]
+            if nxt not in paths:
+                paths[nxt] = [*paths[node], nxt]
+                queue.append(nxt)
+    return sorted(members)  # unreachable for a strongly connected set
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    cycles = import_cycles(module_imports(MODULE_ROOTS))
+    assert cycles == [], "module import cycles (lazy imports count):\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+def _package(tmp_path: Path, files: dict[str, str]) -> dict[str, Path]:
+    for name, text in files.items():
+        path = tmp_path / "pkg" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return {"pkg": tmp_path / "pkg"}
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # a lazy import inside a function closes the cycle as surely as one at the top
+        (
+            {"__init__.py": "", "a.py": "import pkg.b\n", "b.py": "def f():\n    from pkg import a\n"},
+            [["pkg.a", "pkg.b", "pkg.a"]],
+        ),
+        # relative imports, three modules round, one under a TYPE_CHECKING guard
+        (
+            {
+                "__init__.py": "",
+                "a.py": "from .b import x\n",
+                "b.py": "from . import c\nx = 1\n",
+                "c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.a import y\n",
+            },
+            [["pkg.a", "pkg.b", "pkg.c", "pkg.a"]],
+        ),
+        # a package __init__ that imports its own module, which imports a sibling through the package
+        ({"__init__.py": "from pkg import a\n", "a.py": "from pkg import b\n", "b.py": ""}, [["pkg", "pkg.a", "pkg"]]),
+        # no cycle: a chain, and a name (not a module) imported from a package
+        ({"__init__.py": "", "a.py": "from pkg.b import f\n", "b.py": "import json\ndef f(): pass\n"}, []),
+    ],
+    ids=["lazy", "relative-and-type-checking", "package-init", "acyclic"],
+)
+def test_the_cycle_check_finds_a_planted_cycle(tmp_path: Path, files: dict[str, str], expected: list[list[str]]):
+    """The checker itself, on a tiny package: a test that cannot fail proves nothing."""
+    assert import_cycles(module_imports(_package(tmp_path, files))) == expected
+
+
+# A module past a few screens holds several jobs (STYLE.md: "the part of a module that grows gets its own file").
+MAX_MODULE_LINES = 800
+# Each exception with its reason; remove an entry when its module is split.
+LONG_MODULES = {
+    "failsafe/ops/restore.py": "temporary: being split into a package by job (issue 21, item 3) on another branch",
+    "failsafe/ops/capture.py": "temporary: being split into a package by job (issue 21, item 3) on another branch",
+}
+
+
+def module_sizes(roots: dict[str, Path]) -> dict[str, int]:
+    return {
+        str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path): len(path.read_text("utf-8").splitlines())
+        for root in roots.values()
+        for path in sorted(root.rglob("*.py"))
+    }
+
+
+def test_no_module_is_longer_than_a_few_screens() -> None:
+    sizes = module_sizes(MODULE_ROOTS)
+    long = {m: n for m, n in sizes.items() if n > MAX_MODULE_LINES and m not in LONG_MODULES}
+    assert long == {}, f"modules over {MAX_MODULE_LINES} lines (split them by job, or list one with its reason): {long}"
+    stale = sorted(m for m in LONG_MODULES if sizes.get(m, 0) <= MAX_MODULE_LINES)
+    assert stale == [], f"listed as too long but no longer are (remove them from LONG_MODULES): {stale}"
 
 
 BLOCKER = """

@@ -12,11 +12,11 @@ import pytest
 from failsafe.settings import stackfiles
 from failsafe.settings.config import SHARED_KEYS, ConfigError, Role, load, load_mapping
 from failsafe.tooling import harness
-from tests.support.plans import ROOT
+from tests.support.plans import ROOT, cached_plan, values_of
 
 
 def valid(stack: str = "prod") -> dict[str, str]:
-    return stackfiles.unnamespaced(stackfiles.raw_config(stack))
+    return values_of(stack)
 
 
 # (stack, key, bad value or None to unset, text the message must contain)
@@ -87,7 +87,8 @@ def test_invalid_value_is_refused_with_key_value_and_expectation(stack, key, bad
     assert f"failsafe:{key}" in message, f"error does not name the key {key}: {message}"
     assert expected in message, f"error for {key}={bad!r} does not say what is expected: {message}"
     if bad:
-        shown = str(json.loads(bad)) if bad.startswith("[") else bad
+        # as written in the stack file: a YAML list in flow style, not a Python list (issue 22, item 6)
+        shown = "[" + ", ".join(json.loads(bad)) + "]" if bad.startswith("[") else bad
         assert shown in message, f"error does not show the bad value {shown!r}: {message}"
 
 
@@ -313,3 +314,18 @@ def test_readme_documents_every_config_key():
     readme = (ROOT / "README.md").read_text()
     missing = [key for key in stackfiles.declarations() if f"| `{key}` |" not in readme]
     assert not missing, f"README's configuration reference lacks {missing}"
+
+
+def test_the_program_refuses_drs_endpoint_of_another_record_type_in_one_line() -> None:
+    """Under ``pulumi up`` prod sees dr's drEndpoint only as a StackReference output; the failover pair rule (Route 53
+    Developer Guide, "Values specific for failover records" -> "Record type": the same value for both records;
+    "Supported DNS record types" -> CNAME: no other record beside it) applies there too, as a RunError: no
+    traceback."""
+    raw = stackfiles.raw_config("prod")
+    cfg = load_mapping("prod", stackfiles.unnamespaced(raw))
+    assert cfg.dns is not None and cfg.dns.primary.kind == "cname" and cfg.dns.secondary is None
+    outputs = {**cached_plan("dr").outputs, "drEndpoint": {"kind": "alias", "value": "dr.example.net", "zoneId": "Z1"}}
+    plan = harness.run_program("prod", raw, {cfg.dr_stack_name: outputs})
+    assert plan.error is not None, "prod accepted an alias secondary beside its CNAME primary"
+    assert plan.error.startswith("invalid config failsafe:drEndpoint = 'alias:Z1:dr.example.net': "), plan.error
+    assert "dnsPrimaryTarget" in plan.error and "Traceback" not in plan.error and "\n" not in plan.error

@@ -135,3 +135,18 @@ def test_private_and_reserved_addresses_are_not_failover_targets(address):
 
 def test_a_public_address_is_a_failover_target():
     assert awsnames.public_address_problem("8.8.8.8") is None
+
+
+@pytest.mark.parametrize("key", ["adoptBuckets", "sourceBucketNames"])
+def test_a_bucket_name_written_in_config_is_blamed_on_the_key_that_holds_it(key):
+    """An adopted or rebuilt bucket's name is written whole in its key; bucketNamePrefix plays no part in it, so the
+    message names the key the person must edit (S3 User Guide, "General purpose bucket naming rules": 'xn--')."""
+    raw = values("prod")
+    bucket = load_mapping("prod", raw).protected_buckets[0]
+    key_arn = f"arn:aws:kms:{raw['primaryRegion']}:{raw['prodAccountId']}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    entry = f"{bucket}=xn--adopted" + (f"@{key_arn}" if key == "adoptBuckets" else "")
+    with pytest.raises(ConfigError) as caught:
+        load_mapping("prod", {**raw, key: f'["{entry}"]'})
+    message = str(caught.value)
+    assert f"failsafe:{key}" in message and "reserved prefix 'xn--'" in message, message
+    assert "bucketNamePrefix" not in message, message

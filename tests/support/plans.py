@@ -3,13 +3,14 @@ compliant or broken resource to a copy of a real plan."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from failsafe.settings import stackfiles
 from failsafe.settings.config import StackConfig, load_mapping
 from failsafe.tooling import harness
-from failsafe.tooling.cli import plan_stack
+from failsafe.tooling.planning import plan_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 PREVIEW_STACK = "pr-42"
@@ -26,8 +27,24 @@ def cached_plan(stack: str, preview: bool = False) -> harness.Plan:
     return _CACHE[stack, preview]
 
 
+@cache
+def _raw(stack: str) -> dict[str, str]:
+    return stackfiles.raw_config(stack)
+
+
+def raw_of(stack: str) -> dict[str, str]:
+    """The real stack's namespaced raw config, read once per test process (reading the stack files costs about
+    0.1 s); a copy, so a test may change it."""
+    return dict(_raw(stack))
+
+
+def values_of(stack: str) -> dict[str, str]:
+    """:func:`raw_of` without the namespace: what :func:`failsafe.settings.config.load_mapping` takes."""
+    return stackfiles.unnamespaced(raw_of(stack))
+
+
 def config_of(stack: str) -> StackConfig:
-    return load_mapping(stack, stackfiles.unnamespaced(stackfiles.raw_config(stack)))
+    return load_mapping(stack, values_of(stack))
 
 
 def seeded(

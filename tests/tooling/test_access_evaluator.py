@@ -1265,9 +1265,14 @@ def test_json_text_with_an_unknown_field_is_unknown_only_there() -> None:
     assert evaluate(GET, identity=[Policy(text, "id")]).decision is Decision.IMPLICIT_DENY  # the action rules it out
 
 
-def test_text_that_is_not_json_raises() -> None:
-    with pytest.raises(ValueError, match="garbled: policy text is not JSON"):
-        Policy('{"Statement": [', "garbled")
+def test_text_that_is_not_json_is_a_problem_and_unknown_never_an_error() -> None:
+    """A policy that is not JSON is no policy AWS would store; evaluating with it must not stop (one such document
+    in a plan would abort every proof of the stack), and no request it could decide gets a definite answer."""
+    policy = Policy('{"Statement": [', "garbled")
+    assert len(policy.problems) == 1 and policy.problems[0].startswith("garbled: policy text is not JSON"), policy
+    result = evaluate(PUT, identity=[policy])
+    assert result.decision is Decision.UNKNOWN, result
+    assert "garbled statement (not JSON)" in result.reason and "not JSON" in result.reason, result.reason
 
 
 def test_statement_ids_default_to_their_index() -> None:
@@ -1276,19 +1281,51 @@ def test_statement_ids_default_to_their_index() -> None:
 
 
 @pytest.mark.parametrize(
-    "document",
+    ("document", "problem"),
     [
-        {"Statement": {"Effect": "Permit", "Action": "*", "Resource": "*"}},
-        {"Statement": {"Effect": "Allow", "Resource": "*"}},
-        {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "NotResource": "*"}},
-        {"Statement": {"Effect": "Allow", "Action": "*", "Condition": {"StringSortOf": {"k": "v"}}}},
-        {"Statement": {"Effect": "Allow", "Action": "*", "Condition": {"NullIfExists": {"k": "true"}}}},
-        {"Statement": {"Effect": "Allow", "Action": "*", "Condition": {"NumericEquals": {"k": "ten"}}}},
+        ({"Statement": {"Effect": "Permit", "Action": "*", "Resource": "*"}}, "Effect must be Allow or Deny"),
+        ({"Statement": {"Effect": "Allow", "Resource": "*"}}, "needs exactly one of Action and NotAction"),
+        (
+            {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "NotResource": "*"}},
+            "has both Resource and NotResource",
+        ),
+        (
+            {"Statement": {"Effect": "Allow", "Action": "*", "Condition": {"StringSortOf": {"k": "v"}}}},
+            "StringSortOf is not a condition operator IAM documents",
+        ),
+        (
+            {"Statement": {"Effect": "Allow", "Action": "*", "Condition": {"NullIfExists": {"k": "true"}}}},
+            "NullIfExists is not a condition operator IAM documents",
+        ),
+        (
+            {"Statement": {"Effect": "Allow", "Action": "*", "Condition": {"NumericEquals": {"k": "ten"}}}},
+            "'ten' is not an integer or decimal number",
+        ),
+        ({"Statement": "Allow everything"}, "Statement must be an object or a list of them"),
+        (["not", "a", "document"], "a policy document must be a JSON object"),
     ],
 )
-def test_malformed_documents_raise(document: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match="bad"):
-        Policy(document, "bad")
+def test_malformed_documents_are_problems_that_make_their_requests_unknown(document: Any, problem: str) -> None:
+    """IAM User Guide, IAM JSON policy element reference (reference_policies_elements.md): each of these is no
+    policy IAM accepts. The evaluator records it, names the statement, and answers UNKNOWN for the request it could
+    decide instead of raising (which aborted every proof of a stack)."""
+    policy = Policy(document, "bad")
+    assert any(problem in found and found.startswith("bad") for found in policy.problems), policy.problems
+    assert evaluate(GET, identity=[policy]).decision is Decision.UNKNOWN
+
+
+def test_a_malformed_statement_leaves_the_others_of_its_document_as_written() -> None:
+    """Only the statement that cannot be read is unknown: a Deny beside it still denies, an Allow still allows
+    what the unreadable statement could not have denied (it is an Allow too)."""
+    policy = pol(
+        allow("s3:GetObject", Sid="read"),
+        deny("s3:DeleteObject", Sid="no-delete"),
+        allow("s3:PutObject", Condition={"DateGreaterThan": {"aws:CurrentTime": "last tuesday"}}, Sid="odd"),
+    )
+    assert evaluate(GET, identity=[policy]).decision is Decision.ALLOW
+    assert evaluate(req("s3:DeleteObject", OBJECT), identity=[policy]).decision is Decision.DENY
+    put = evaluate(PUT, identity=[policy])
+    assert put.decision is Decision.UNKNOWN and "statement odd" in put.reason and "last tuesday" in put.reason, put
 
 
 def test_assume_role_helper_rejects_other_actions() -> None:
@@ -1299,3 +1336,91 @@ def test_assume_role_helper_rejects_other_actions() -> None:
 def test_explain_lists_the_statements() -> None:
     result = evaluate(PUT, identity=[pol(deny("s3:*", Sid="no-s3"), source="guardrail")])
     assert explain(result) == "deny: explicit Deny in guardrail statement no-s3\n  - Deny guardrail statement no-s3"
+
+
+# --- NotPrincipal: only with Deny ---------------------------------------------------------------------------------
+# IAM User Guide, "AWS JSON policy elements: NotPrincipal" (reference_policies_elements_notprincipal.md), current text:
+# "NotPrincipal must be used with "Effect":"Deny". Using it with "Effect":"Allow" is not supported." (IAM Access
+# Analyzer reports such a statement as ALLOW_WITH_NOT_PRINCIPAL.)
+
+ALLOW_ALL_BUT_APP = pol(allow("s3:*", f"{BUCKET}/*", NotPrincipal={"AWS": [SESSION, ROLE, ROOT]}, Sid="all-but-app"))
+
+
+@pytest.mark.parametrize(
+    "caller", [APP, Principal(OTHER_ROLE, A), CARLOS, APP_B], ids=["listed", "other-role", "user", "other-account"]
+)
+def test_allow_with_not_principal_is_unknown_for_every_caller(caller: Principal) -> None:
+    """IAM User Guide, NotPrincipal: "NotPrincipal must be used with "Effect":"Deny". Using it with "Effect":"Allow"
+    is not supported." The older text said such a statement grants everyone but the listed principals; the current
+    guide gives it no meaning, so no caller, listed or not, gets a definite answer from it. Same-account callers
+    have no identity policy here (the bucket policy alone would decide); the caller of the other account has one
+    (across accounts both sides must allow, and the bucket policy's side is the unknown one)."""
+    identity = [pol(allow("s3:*"))] if caller.account != A else []
+    result = evaluate(req("s3:PutObject", OBJECT, caller, A), identity=identity, resource=[ALLOW_ALL_BUT_APP])
+    assert result.decision is Decision.UNKNOWN, result
+    assert 'NotPrincipal with "Effect": "Allow", which IAM does not support' in result.reason, result.reason
+    assert Match("policy", "all-but-app", "Allow") in result.matches
+
+
+def test_allow_with_not_principal_decides_nothing_another_statement_decides() -> None:
+    """The unsupported statement is unknown, not poison: a caller its own identity policy allows in the account is
+    allowed (IAM User Guide, Policy evaluation logic: within one account either side suffices), and a Deny denies."""
+    assert evaluate(PUT, identity=list(ID_S3), resource=[ALLOW_ALL_BUT_APP]).decision is Decision.ALLOW
+    denied = evaluate(PUT, identity=[pol(deny("s3:PutObject"))], resource=[ALLOW_ALL_BUT_APP])
+    assert denied.decision is Decision.DENY, denied
+
+
+def test_allow_with_not_principal_cannot_open_a_key_or_a_trust() -> None:
+    """The statement is unknown where a resource policy is required (KMS key policies, IAM User Guide, Policy
+    evaluation logic): a definite ALLOW for a caller it does not list is exactly what the current guide withdraws."""
+    key_policy = pol(allow("kms:*", NotPrincipal={"AWS": ROLE_B}, Sid="everyone-else"))
+    result = evaluate(
+        req("kms:Decrypt", KEY, Principal(OTHER_ROLE, A)), identity=[pol(allow("kms:*"))], resource=[key_policy]
+    )
+    assert result.decision is Decision.UNKNOWN, result
+
+
+def test_not_principal_in_a_trust_policy_is_unknown() -> None:
+    """IAM User Guide, NotPrincipal, key points: "You cannot use the NotPrincipal element in an IAM identity-based
+    policy nor in an IAM role trust policy." A trust policy holding one cannot exist, with either effect."""
+    trust = Policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "sts:AssumeRole"},
+                {
+                    "Sid": "only-app",
+                    "Effect": "Deny",
+                    "NotPrincipal": {"AWS": [ROLE, ROOT]},
+                    "Action": "sts:AssumeRole",
+                },
+            ],
+        },
+        "trust",
+    )
+    result = evaluate_assume_role(req("sts:AssumeRole", TARGET, CARLOS), trust, identity=[pol(allow("sts:*"))])
+    assert result.decision is Decision.UNKNOWN, result
+    assert "NotPrincipal in a role trust policy" in result.reason, result.reason
+
+
+def test_deny_with_not_principal_always_denies_a_caller_with_a_permissions_boundary() -> None:
+    """IAM User Guide, NotPrincipal, key points: "The NotPrincipal element with a Deny effect will always deny any
+    IAM principal that has a permissions boundary policy attached, regardless of the values specified in the
+    NotPrincipal element." The same caller without a boundary is exempt by the full chain it lists."""
+    chain = pol(deny("s3:*", f"{BUCKET}/*", NotPrincipal={"AWS": [SESSION, ROLE, ROOT]}, Sid="only-app"))
+    assert evaluate(PUT, identity=list(ID_S3), resource=[chain]).decision is Decision.ALLOW
+    bounded = evaluate(PUT, identity=list(ID_S3), resource=[chain], boundary=[pol(allow("*"))])
+    assert bounded.decision is Decision.DENY and bounded.matches == (Match("policy", "only-app", "Deny"),), bounded
+
+
+def test_not_principal_outside_resource_policies_is_unknown() -> None:
+    """IAM User Guide, NotPrincipal, key points: "You cannot use the NotPrincipal element in an IAM identity-based
+    policy nor in an IAM role trust policy", and SCPs and RCPs do not support it either. A permissions boundary is an
+    identity-based policy. Such a statement cannot exist, so it decides nothing definite."""
+    odd = pol(deny("s3:PutObject", NotPrincipal={"AWS": ROLE}, Sid="odd"), source="odd")
+    for where in ("identity", "boundary", "scp"):
+        sets: dict[str, list[Policy]] = {"identity": [*ID_S3], "boundary": [pol(allow("*"))], "scp": [pol(allow("*"))]}
+        sets[where] = [*sets[where], odd]
+        result = evaluate(PUT, resource=list(BUCKET_TO_APP), **sets)
+        assert result.decision is Decision.UNKNOWN, (where, result)
+        assert "NotPrincipal outside a resource-based policy" in result.reason, result.reason

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from failsafe.tooling import cli, gate, harness
+from failsafe.tooling import gate, harness, planning
 from failsafe.tooling.access import proofs
 from failsafe.tooling.access.catalogue import CATALOGUE, markdown
 from failsafe.tooling.access.evaluator import UNKNOWN
@@ -349,7 +349,9 @@ def planned(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """Make `check` plan ``dr`` (and ``prod``) as given instead of running the program."""
 
     def use(**plans: harness.Plan) -> None:
-        monkeypatch.setattr(cli, "plan_stack", lambda stack, overrides=None: plans.get(stack) or cached_plan(stack))
+        monkeypatch.setattr(
+            planning, "plan_stack", lambda stack, overrides=None: plans.get(stack) or cached_plan(stack)
+        )
 
     return use
 
@@ -408,9 +410,44 @@ def test_check_counts_unknown_paths_as_not_holding(
 def test_check_reports_a_policy_that_is_not_json(
     planned: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A bucket policy that is not JSON cannot be proven either way: its paths are unknown (check exits 1) and say
+    why, naming the policy; every other path is still proven."""
     dr = copy.deepcopy(cached_plan("dr"))
     resource(dr, BUCKET_POLICY, "backup-archive-policy").inputs["policy"] = '{"Statement": ['
     planned(dr=dr)
     assert gate.check("dr", json_output=False) == 1
-    err = capsys.readouterr().err
-    assert "cannot prove access" in err and "backup-archive-policy" in err, err
+    out = capsys.readouterr().out
+    unknown = [line for line in out.splitlines() if "may or may not" in line]
+    assert unknown and all("backup-archive-policy" in line and "not JSON" in line for line in unknown), out
+    summary = out.splitlines()[-1]
+    assert " 0 failing" in summary and " 0 proven" not in summary and " 0 unknown" not in summary, summary
+
+
+def path(outcome: proofs.Outcome) -> tuple[str, str, str, str]:
+    return (outcome.entry.id, outcome.who, outcome.action, outcome.resource)
+
+
+def test_no_policy_document_of_a_plan_stops_the_proofs_of_the_others() -> None:
+    """Issue 22: one malformed document (text that is not JSON on the archive bucket) and one malformed condition
+    value (an ArnNotEquals value that is no ARN, IAM User Guide: ARN condition operators) planted in the real dr plan:
+    every path of the stack is still evaluated; those that the planted policies could decide are unknown, never a
+    pass; every other path keeps the outcome it has on the real plan."""
+    real = {path(o): o.status for o in prove("dr")}
+    dr = copy.deepcopy(cached_plan("dr"))
+    resource(dr, BUCKET_POLICY, "backup-archive-policy").inputs["policy"] = '{"Statement": ['
+
+    def garble(statements: list[dict[str, Any]]) -> None:
+        statement(statements, "NoRecoveryPointDeletes")["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] = "glass"
+
+    edit_policy(resource(dr, "aws:backup/vaultPolicy:VaultPolicy", "backup-vault-policy"), "policy", garble)
+    planted = prove("dr", dr=dr)
+    assert {path(o) for o in planted} == set(real), "the planted plan must be proven path for path"
+    archive = f"arn:aws:s3:::{config_of('dr').archive_bucket_name}"
+    changed = {path(o): o for o in planted if o.status != real[path(o)]}
+    assert changed, "the planted documents changed nothing: the test proves nothing"
+    for outcome in changed.values():
+        assert outcome.status == proofs.UNKNOWN, outcome.sentence()
+        assert outcome.resource.startswith(archive) or ":recovery-point:" in outcome.resource, outcome.sentence()
+    on_vault = [o for o in changed.values() if ":recovery-point:" in o.resource]
+    assert on_vault and all("'glass' is not an ARN" in o.reason for o in on_vault), [o.reason for o in on_vault]
+    assert any(o.resource.startswith(archive) for o in changed.values())

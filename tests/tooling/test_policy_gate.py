@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from failsafe.tooling import cli, gate, harness
+from failsafe.tooling import cli, gate, harness, planning
 from tests.support.plans import seeded as seeded_resource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def seeded(plan: harness.Plan) -> harness.Plan:
 @pytest.fixture()
 def seeded_dr(monkeypatch: pytest.MonkeyPatch, plan_for: Callable[[str], harness.Plan]) -> None:
     plan = seeded(plan_for("dr"))
-    monkeypatch.setattr(cli, "plan_stack", lambda stack, overrides=None: plan)
+    monkeypatch.setattr(planning, "plan_stack", lambda stack, overrides=None: plan)
 
 
 def test_check_exits_1_and_groups_violations_by_resource_with_remediation(
@@ -225,6 +225,38 @@ FURTHER_SEEDS: dict[str, Callable[[harness.Plan], object]] = {
             ),
         },
     ),
+    "resource-policy-no-allow-with-not-principal": lambda p: _add(
+        p,
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "seeded-not-principal",
+        {
+            "bucket": "b",
+            "policy": json.dumps(
+                {"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "r"}, "Action": "s3:*", "Resource": "*"}]}
+            ),
+        },
+    ),
+    "iam-policy-condition-values-parse": lambda p: _add(
+        p,
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "seeded-condition-value",
+        {
+            "bucket": "b",
+            "policy": json.dumps(
+                {
+                    "Statement": [
+                        {
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": "*",
+                            "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.300"}},
+                        }
+                    ]
+                }
+            ),
+        },
+    ),
     "aws-provider-allowed-account-ids": lambda p: _add(
         p, "pulumi:providers:aws", "seeded-provider", {"region": "eu-west-1"}
     ),
@@ -333,7 +365,7 @@ def test_exemption_for_a_policy_the_pack_lacks_fails_policy_config_and_check(
 ) -> None:
     real = cli.stack_config
     monkeypatch.setattr(
-        cli,
+        planning,
         "stack_config",
         lambda stack, overrides=None: real(stack, overrides={"failsafe:policyExemptions": ["no-such-policy:x"]}),
     )
@@ -349,9 +381,9 @@ def test_exempted_seeded_resource_is_not_reported(
     plan = copy.deepcopy(plan_for("dr"))
     _seed_bucket(plan, "seeded-scratch", versioned=False)
     real = cli.stack_config
-    monkeypatch.setattr(cli, "plan_stack", lambda stack, overrides=None: plan)
+    monkeypatch.setattr(planning, "plan_stack", lambda stack, overrides=None: plan)
     monkeypatch.setattr(
-        cli,
+        planning,
         "stack_config",
         lambda stack, overrides=None: real(
             stack, overrides={"failsafe:policyExemptions": ["s3-bucket-versioning-enabled:seeded-scratch"]}
@@ -489,3 +521,28 @@ def test_numeric_account_id_is_caught_over_the_protocol_where_numbers_are_double
     assert len(messages) == 1 and "333333333333 at owner" in messages[0] and "1700000000000" not in messages[0], (
         messages
     )
+
+
+# --- accounts that config names are config, not literals ------------------------------------------------------
+
+
+def test_an_alert_topic_in_a_central_operations_account_is_admitted_because_config_names_it(
+    shared_pack: object,
+) -> None:
+    """A team whose alarms go to an SNS topic in its operations account sets ``alertTopicArn`` to that topic: the
+    account reaches the plan through config, so ``no-hardcoded-account-ids`` must not call it a literal. The same
+    account written nowhere in config stays a violation (the policy can still fail)."""
+    from failsafe.tooling import policyconfig
+
+    _, cfg = cli.stack_config("prod")
+    operations = next(a for a in ("777777777777", "787878787878") if a not in cfg.accounts.all())
+    topic = f"arn:aws:sns:{cfg.primary_region}:{operations}:central-alerts"
+    overrides = {"failsafe:alertTopicArn": topic, "failsafe:alertSubscription": ""}
+    plan = planning.plan_stack("prod", overrides=overrides)
+    _, with_topic = cli.stack_config("prod", overrides=overrides)
+    assert operations in policyconfig.generate(with_topic)["no-hardcoded-account-ids"]["allowedAccountIds"]
+    found, _ = gate.analyze_plan(plan, policyconfig.generate(with_topic), client=shared_pack)
+    assert [v for v in found if v["policy"] == "no-hardcoded-account-ids"] == []
+    found, _ = gate.analyze_plan(plan, policyconfig.generate(cfg), client=shared_pack)  # config without the topic
+    literal = [v for v in found if v["policy"] == "no-hardcoded-account-ids"]
+    assert literal and all(operations in v["message"] for v in literal), literal

@@ -60,7 +60,8 @@ def test_analyze_passes_a_role_with_mfa(pack: analyzer.Analyzer) -> None:
 
 
 def test_configure_reaches_the_account_policy(pack: analyzer.Analyzer) -> None:
-    props = {"policy": "arn:aws:iam::999999999999:root", "bucket": f"data-{PROD}"}
+    grant = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999999999999:root"}, "Action": "s3:GetObject"}
+    props = {"policy": json.dumps({"Statement": [grant]}), "bucket": f"data-{PROD}"}
     found = pack.analyze(
         analyzer_pb2.AnalyzeRequest(
             type="aws:s3/bucketPolicy:BucketPolicy", properties=struct(props), urn=urn("p", "p"), name="p"

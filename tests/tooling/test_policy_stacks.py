@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from pulumi.runtime import rpc
 
-from failsafe.tooling import analyzer, gate, harness, policyconfig
+from failsafe.tooling import analyzer, gate, harness, planning, policyconfig
 from failsafe.tooling.cli import stack_config
 from tests.support.plans import REAL_STACKS, cached_plan, seeded
 
@@ -124,6 +124,7 @@ def test_gate_exit_code_and_output_grouped_by_resource(
         }
     ]
     monkeypatch.setattr(gate, "run", lambda stack: (found, {"s3-bucket-versioning-enabled": "Add BucketVersioning."}))
+    monkeypatch.setattr(planning, "plan_stack", lambda stack, overrides=None: cached_plan(stack))  # the access proofs
     assert gate.check("prod", json_output=False) == code
     out = capsys.readouterr().out
     assert out.startswith("data\n") and f"[{level}] s3-bucket-versioning-enabled" in out

@@ -156,7 +156,7 @@ def test_check_with_sarif_runs_the_gate_once_writes_the_file_and_keeps_its_exit_
 
     monkeypatch.setattr(gate, "check", fake_check)
     out = tmp_path / "prod.sarif"
-    assert sarif.check("prod", json_output=json_output, path=out) == 1
+    assert gate.check_with_sarif("prod", json_output=json_output, path=out) == 1
     assert calls == [("prod", True)]
     assert len(run_of(json.loads(out.read_text()))["results"]) == 5
     printed = capsys.readouterr().out
@@ -178,3 +178,13 @@ def test_check_sarif_flag_of_the_cli_writes_the_file(
     assert cli.main(["check", "dr", "--sarif", str(out)]) == 1
     assert run_of(json.loads(out.read_text()))["automationDetails"]["id"] == "failsafe-check/dr/"
     assert "[error]" in capsys.readouterr().out
+
+
+def test_a_finding_in_the_source_is_placed_at_its_file_and_line() -> None:
+    literal = {**violation("no-account-id-literals-in-source", ""), "location": "components/x.py:7"}
+    (result,) = run_of(sarif.to_sarif(report(violations=[literal])))["results"][:1]
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "components/x.py" and physical["region"]["startLine"] == 7
+    other = {**literal, "location": "components/x.py:8"}
+    (moved,) = run_of(sarif.to_sarif(report(violations=[other])))["results"][:1]
+    assert moved["partialFingerprints"] != result["partialFingerprints"]

@@ -71,11 +71,18 @@ _AWS_MANAGED: dict[str, dict[str, Any]] = {
 }
 
 
+def _policy_of(document: Mapping[str, Any] | str, source: str) -> Policy:
+    """A Policy from a document or its JSON text, or the unknown sentinel (evaluator.Policy takes all three; its field
+    is annotated as the mapping it holds once parsed)."""
+    held: Any = document
+    return Policy(held, source)
+
+
 def aws_managed(arn: str) -> Policy:
     name = arn.rsplit("/", 1)[-1]
     document = _AWS_MANAGED.get(name)
     if document is None:
-        return Policy(UNKNOWN, f"AWS managed policy {name} (not modelled: unknown to the proofs)")
+        return _policy_of(UNKNOWN, f"AWS managed policy {name} (not modelled: unknown to the proofs)")
     return Policy(document, f"AWS managed policy {name} (modelled)")
 
 
@@ -181,7 +188,7 @@ def _policy(resource: PlannedResource, key: str, source: str) -> Policy:
     text = resource.inputs.get(key)
     if text is None:
         return Policy({"Version": VERSION, "Statement": []}, source)
-    return Policy(text if isinstance(text, str | Mapping) else json.dumps(text), source)
+    return _policy_of(text if isinstance(text, str | Mapping) else json.dumps(text), source)
 
 
 class _Index:
@@ -229,7 +236,7 @@ def _provider(found: PlannedResource) -> Provider:
 
 def _arn(resource: PlannedResource, fallback: str) -> str:
     arn = resource.outputs.get("arn")
-    return arn if _known(arn) else fallback
+    return str(arn) if _known(arn) else fallback
 
 
 def collect(plan: Plan) -> StackPolicies:
@@ -251,12 +258,12 @@ def collect(plan: Plan) -> StackPolicies:
 
     def managed_policy(arn: Any, attachment: PlannedResource) -> Policy:
         if not _known(arn):
-            return Policy(UNKNOWN, f"policy attached by {attachment.name} (unknown at preview)")
+            return _policy_of(UNKNOWN, f"policy attached by {attachment.name} (unknown at preview)")
         if ":aws:policy/" in arn:
             return aws_managed(arn)
         declared = managed.get(arn)
         if declared is None:
-            return Policy(UNKNOWN, f"policy {arn} attached by {attachment.name} (not declared in {plan.stack})")
+            return _policy_of(UNKNOWN, f"policy {arn} attached by {attachment.name} (not declared in {plan.stack})")
         return _policy(declared, "policy", f"managed policy {declared.name}")
 
     inline: dict[str, list[Policy]] = {}
@@ -364,8 +371,8 @@ def collect(plan: Plan) -> StackPolicies:
     for subscription in index.of(SUBSCRIPTION):
         function = index.target(subscription, "endpoint", FUNCTION, ("arn",))
         if subscription.inputs.get("protocol") == "lambda" and function is not None:
-            topic = str(subscription.inputs.get("topic") or UNKNOWN)
-            found.triggers.append(Trigger("sns.amazonaws.com", topic, str(function.inputs.get("name"))))
+            topic_arn = str(subscription.inputs.get("topic") or UNKNOWN)
+            found.triggers.append(Trigger("sns.amazonaws.com", topic_arn, str(function.inputs.get("name"))))
     return found
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from failsafe.settings.config import Role as StackRole
 from failsafe.settings.config import StackConfig
+from failsafe.tooling import planning
 from failsafe.tooling.access import collect
 from failsafe.tooling.access.catalogue import CATALOGUE, Entry
 from failsafe.tooling.access.collect import StackPolicies, allow_all, default_key_policy
@@ -188,6 +189,8 @@ def _prod_compromised(estate: Estate) -> Iterator[Subject]:
 
 def _person(estate: Estate) -> Iterator[Subject]:
     account = estate.cfg.accounts.identity
+    if not account:  # no identity account: no IAM user may assume the human roles (StackConfig.omissions says so)
+        return
     arn = f"arn:aws:iam::{account}:user/failsafe-access-proof"
     policy = Policy(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]},
@@ -438,9 +441,7 @@ def prove(cfg: StackConfig, plans: Mapping[str, Plan]) -> list[Outcome]:
 def prove_stack(stack: str, plan_stack: Callable[[str], Plan], plan: Plan | None = None) -> list[Outcome]:
     """Plan what the proofs of ``stack`` need (its own plan, and dr's for prod) and prove them. ``plan``: the stack's
     plan when the caller has it already."""
-    from failsafe.tooling.cli import stack_config
-
-    _, cfg = stack_config(stack)
+    _, cfg = planning.stack_config(stack)
     plans = {cfg.role.value: plan if plan is not None else plan_stack(stack)}
     if cfg.role is StackRole.PROD and cfg.dr_stack_name:
         plans["dr"] = plan_stack(cfg.dr_stack_name.rsplit("/", 1)[-1])

@@ -1,0 +1,94 @@
+"""``policyExemptions``: reviewed exemptions from the failsafe-guardrails pack, each ``<policy>:<resource>``, checked
+in the two halves that can go wrong silently. A typo exempts nothing and hides itself, so both are refused:
+
+- the policy name, where the config is read (:func:`parse`, called by :func:`failsafe.settings.config.load`): every
+  command (``plan``, ``check``, ``policy-config``) and the program under ``pulumi preview``/``up`` agree;
+- the resource, where the resources are known (:func:`unplanned`): the program calls it once it has declared every
+  resource (failsafe/program/registered.py), so the credential-free plan, ``check``, ``policy-config`` (which plan the
+  stack) and the Pulumi CLI's own preview and update all refuse an exemption that names no resource of the stack.
+
+The pack's policies and their enforcement per stack role live here (:data:`POLICY_LEVELS`), not in the tooling,
+because the config reader needs the names and may not import the tooling or the pack (pulumi_policy). A test keeps
+them equal to the pack's own list (tests/tooling/test_policy_gate.py).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+from failsafe.settings.errors import ConfigError
+from failsafe.settings.values import Raw
+
+MANDATORY = "mandatory"
+ADVISORY = "advisory"
+
+# Enforcement per stack role. Previews are disposable: protect is moot there and a public function URL is allowed.
+POLICY_LEVELS: dict[str, dict[str, str]] = {
+    "iam-role-trust-requires-mfa": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "s3-bucket-versioning-enabled": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "no-hardcoded-account-ids": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "s3-bucket-public-access-blocked": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "lambda-function-url-requires-auth": {"prod": MANDATORY, "dr": MANDATORY, "preview": ADVISORY},
+    "resource-policy-no-star-principal": {"prod": ADVISORY, "dr": ADVISORY, "preview": ADVISORY},
+    "resource-policy-no-allow-with-not-principal": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "iam-policy-condition-values-parse": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "aws-provider-allowed-account-ids": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "stateful-resources-protected": {"prod": MANDATORY, "dr": MANDATORY, "preview": "disabled"},
+    "route53-primary-failover-health-check": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "s3-replication-safe": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "s3-replicated-bucket-sse-kms": {"prod": MANDATORY, "dr": MANDATORY, "preview": ADVISORY},
+    "s3-noncurrent-version-lifecycle": {"prod": ADVISORY, "dr": ADVISORY, "preview": ADVISORY},
+}
+
+KEY = "policyExemptions"
+FORM = "entries '<policy-name>:<resource name or URN>', e.g. 's3-bucket-versioning-enabled:scratch'"
+URN_PREFIX = "urn:pulumi:"
+
+
+def nearest(word: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest candidate (difflib's ratio, the threshold it uses by default), or ''."""
+    found = difflib.get_close_matches(word, sorted(set(candidates)), n=1)
+    return f" (did you mean '{found[0]}'?)" if found else ""
+
+
+def parse(raw: Raw) -> tuple[tuple[str, str], ...]:
+    """The entries of ``policyExemptions`` as (policy, resource), each naming a policy of the pack, each listed once."""
+    found: list[tuple[str, str]] = []
+    for entry in raw.str_list(KEY):
+        policy, _, resource = entry.partition(":")
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", policy) or not resource.strip():
+            raise ConfigError(KEY, entry, FORM)
+        if policy not in POLICY_LEVELS:
+            raise ConfigError(
+                KEY,
+                entry,
+                f"a policy of failsafe-guardrails before the colon: {policy} is none of "
+                f"{', '.join(sorted(POLICY_LEVELS))}{nearest(policy, POLICY_LEVELS)}",
+            )
+        if (policy, resource) in found:
+            raise ConfigError(KEY, entry, "each exemption listed once")
+        found.append((policy, resource))
+    return tuple(found)
+
+
+def unplanned(exemptions: Iterable[tuple[str, str]], resources: Iterable[tuple[str, str]]) -> ConfigError | None:
+    """The first exemption whose resource is neither the name nor the URN of any of ``resources`` ((name, URN) of
+    every resource the stack declares: what the pack matches an exemption against, failsafe_guardrails.config.exempt),
+    or None."""
+    resources = list(resources)
+    names = {name for name, _ in resources}
+    urns = {urn for _, urn in resources}
+    for policy, resource in exemptions:
+        if resource in names or resource in urns:
+            continue
+        by = "URN" if resource.startswith(URN_PREFIX) else "name"
+        hint = nearest(resource, urns if by == "URN" else names)
+        return ConfigError(
+            KEY,
+            f"{policy}:{resource}",
+            f"an exemption naming a resource this stack declares (by name or URN): no resource has the {by} "
+            f"{resource}, so the exemption would exempt nothing{hint}",
+        )
+    return None
