@@ -514,7 +514,8 @@ def cmd_wait(args: argparse.Namespace) -> Report:
         found = answer(dns.record_name)
         ok = points_at(target, found, None)
         elapsed = CLOCK() - started
-        args.progress.waiting(f"{dns.record_name} to answer from the {args.target}", ", ".join(found), elapsed, timeout)
+        what = f"{dns.record_name} to answer from the {args.target}"
+        args.progress.waiting(what, ", ".join(found), elapsed, timeout, force=True)  # one line per lookup
         if ok or elapsed + args.every > timeout:
             break
         SLEEP(args.every)

@@ -26,6 +26,10 @@ PROFILES = {
     "target": TARGET,
     "newprod": NEW_PROD,
     "other": "999999999999",
+    # the DNS operator's profiles: the hosted zone's account is prod's in the example config (dnsAccountId empty)
+    "operator": PROD,
+    "dns-readonly": PROD,
+    "backup-operator": BACKUP,
 }
 
 
@@ -139,4 +143,3 @@ def failsafe_dr(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
         return Ran(code, out, err)
 
     return run
-
