@@ -40,9 +40,7 @@ def shape_text(shape: Mapping[str, str]) -> str:
     width = max(len(k) for k in shape)
     lines = ["--output json prints one object:"]
     for key, what in shape.items():
-        lines += textwrap.wrap(
-            what, 100, initial_indent=f"  {key:<{width}}  ", subsequent_indent=" " * (width + 4)
-        )
+        lines += textwrap.wrap(what, 100, initial_indent=f"  {key:<{width}}  ", subsequent_indent=" " * (width + 4))
     return "\n".join(lines)
 
 

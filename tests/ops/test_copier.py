@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from failsafe.ops import aws, copier
 from failsafe_components.recovery_functions import COPIER_TAG
