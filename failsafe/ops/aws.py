@@ -18,9 +18,10 @@ least 10 seconds before retrying", EC2 API Reference, "Error codes"), is answere
 **Paging** is botocore's paginators (:func:`pages`), which the retries sit under: a throttled page is retried on
 its own, inside the call, and the paginator never sees it.
 
-**Refusals** name what was refused: for access denied the client records the IAM action and the resource on the
-error (:func:`_name_the_refusal`), so the CLI's one line says ``access denied: s3:ListBucketVersions on
-arn:aws:s3:::bucket`` even where AWS's message is a bare "Access Denied" (S3 across accounts).
+**Refusals** name what was refused: the client records the IAM action and the resource on every error it raises
+(:func:`_name_the_refusal`), so the CLI's one line says ``access denied: s3:ListBucketVersions on
+arn:aws:s3:::bucket`` even where AWS's message is a bare "Access Denied" (S3 across accounts), and ``AWS refused
+ListObjectsV2 on arn:aws:s3:::bucket: NoSuchBucket`` where AWS names no bucket.
 
 Endpoints come from boto3's own settings (``AWS_ENDPOINT_URL`` points everything at a moto server in tests).
 boto3 + stdlib only: this module is part of the Lambda bundle.
@@ -38,7 +39,7 @@ from botocore.exceptions import ProfileNotFound
 from botocore.paginate import Paginator
 from botocore.retries import standard
 
-from failsafe.ops.errors import ACCESS_DENIED, UsageError, error_code
+from failsafe.ops.errors import UsageError, error_code
 
 ATTEMPTS = 5  # tries per AWS call, the first one included (botocore total_max_attempts)
 CONNECT_TIMEOUT, READ_TIMEOUT = 10, 60
@@ -101,7 +102,8 @@ def session(
         try:
             base = boto3.Session(profile_name=profile, region_name=region)
         except ProfileNotFound:
-            raise UsageError(f"{flag} {profile!r}: expected a profile in ~/.aws/config") from None
+            given = f"{flag} {profile!r}" if profile else f"AWS_PROFILE {os.environ.get('AWS_PROFILE')!r}"
+            raise UsageError(f"{given}: expected a profile in ~/.aws/config") from None
     if not role_arn:
         return base
     if bool(mfa_serial) != bool(token_code):
@@ -212,9 +214,10 @@ def resource_of(params: Mapping[str, Any]) -> str:
 def _name_the_refusal(
     http_response: Any, parsed: dict[str, Any], model: Any, context: Mapping[str, Any], **_: Any
 ) -> None:
-    """On access denied, record the IAM action and the resource on the error the client is about to raise."""
+    """On an error, record the IAM action and the resource on the error the client is about to raise, so its one
+    line names them (``AWS refused ListObjectsV2 on arn:aws:s3:::bucket: NoSuchBucket``)."""
     error = parsed.get("Error")
-    if http_response.status_code < 300 or not isinstance(error, dict) or error.get("Code") not in ACCESS_DENIED:
+    if http_response.status_code < 300 or not isinstance(error, dict):
         return
     error["FailsafeAction"] = iam_action(model.service_model, model.name)
     error["FailsafeResource"] = resource_of(context.get("failsafe_params") or {})

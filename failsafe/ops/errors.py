@@ -84,7 +84,9 @@ def _aws_error(exc: Any) -> tuple[int, str]:
         return EXIT_AWS, f"access denied: {action} on {resource} ({code}: {message or 'no message'})"
     tries = meta.get("RetryAttempts")
     after = f" after {int(tries) + 1} attempts" if meta.get("MaxAttemptsReached") and tries is not None else ""
-    return EXIT_AWS, f"AWS refused {operation}{after}: {code}: {message}".rstrip(": ")
+    resource = error.get("FailsafeResource")
+    on = f" on {resource}" if resource and resource != "*" else ""
+    return EXIT_AWS, f"AWS refused {operation}{on}{after}: {code}: {message}".rstrip(": ")
 
 
 def explain(exc: BaseException) -> tuple[int, str] | None:

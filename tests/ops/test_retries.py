@@ -209,4 +209,5 @@ def test_the_cli_tries_a_throttled_call_the_attempts_and_exits_3_in_one_line(
     ran = failsafe_dr("backfill", "assets", "--status")
     assert server.tries() == aws.ATTEMPTS, server.requests
     assert ran.code == 3 and ran.err.count("\n") == 1, ran.err
-    assert f"AWS refused ListJobs after {aws.ATTEMPTS} attempts: ThrottlingException" in ran.err, ran.err
+    line = f"AWS refused ListJobs on 111111111111 after {aws.ATTEMPTS} attempts: ThrottlingException"
+    assert line in ran.err, ran.err
