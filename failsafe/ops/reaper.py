@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from failsafe.ops.errors import EXIT_FAILED, EXIT_OK
+
 PREVIEW_STACK = re.compile(r"^pr-([1-9]\d*)$")
 EXPIRES_TAG = "failsafe:expires-at"  # PreviewFunction tags every resource with deploy time + the stack's TTL
 DEFAULT_API = "https://api.github.com"
@@ -278,8 +280,8 @@ def main(argv: Sequence[str] | None = None, runner: Runner = run) -> int:
     asked = [v for v in verdicts if not v.reason.startswith("an update is running")]
     if asked and all(v.warning for v in asked):
         print(f"::error::no evidence for any of {len(asked)} previews (see the warnings): check --repo and the token")
-        return 1
-    return 1 if failed else 0
+        return EXIT_FAILED
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 if __name__ == "__main__":
