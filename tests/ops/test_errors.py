@@ -50,7 +50,10 @@ def all_ops_errors() -> Iterator[type[OpsError]]:
 DOCUMENTED = {errors.UsageError: EXIT_USAGE, errors.CheckFailed: EXIT_FAILED, errors.AwsRefused: EXIT_AWS}
 
 
-@pytest.mark.parametrize("cls", sorted(all_ops_errors(), key=lambda c: c.__qualname__), ids=lambda c: c.__name__)
+ERRORS = sorted(all_ops_errors(), key=lambda c: c.__qualname__)
+
+
+@pytest.mark.parametrize("cls", ERRORS, ids=[c.__name__ for c in ERRORS])
 def test_each_package_error_is_one_line_and_its_documented_exit_code(
     cls: type[OpsError], failsafe_dr: Callable[..., Ran], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -30,8 +30,8 @@ def error_answer(
     if protocol == "json":
         return {"Content-Type": "application/x-amz-json-1.1"}, json.dumps({"__type": code, "message": message}).encode()
     if protocol == "rest-json":
-        body = json.dumps({"__type": code, "message": message}).encode()
-        return {"Content-Type": "application/json", "x-amzn-ErrorType": code}, body
+        payload = json.dumps({"__type": code, "message": message}).encode()
+        return {"Content-Type": "application/json", "x-amzn-ErrorType": code}, payload
     if protocol == "ec2":
         body = f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
         return {"Content-Type": "text/xml"}, f"{body}<RequestID>r-1</RequestID></Response>".encode()
