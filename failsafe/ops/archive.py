@@ -69,6 +69,40 @@ def resource_count(data: bytes, source: str = "export") -> int:
     return len(resources)
 
 
+# A secret in state: {SECRET_SIG: SECRET_VALUE, "ciphertext": ...} (pulumi/pulumi sdk/go/common/resource/sig/sig.go,
+# ``Key`` and ``Secret``; the export keeps the ciphertext, as `pulumi stack export` without --show-secrets does).
+SECRET_SIG, SECRET_VALUE = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+SECRET_SHOWN = "[secret]"  # what `pulumi stack output --json` prints for a secret without --show-secrets
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_VALUE:
+            return SECRET_SHOWN
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def stack_outputs(data: bytes, source: str = "export") -> dict[str, Any]:
+    """The stack's outputs as ``pulumi stack output --json`` prints them, read from an export: they are the
+    ``outputs`` of its one ``pulumi:pulumi:Stack`` resource (the root every other resource is parented to), with
+    each secret shown as ``[secret]``. This is how ``fetch --outputs`` rebuilds dr-outputs.json from the archive
+    when the dr stack's backend (and so ``pulumi stack output``) is gone."""
+    resource_count(data, source)
+    resources = json.loads(data)["deployment"]["resources"]
+    roots = [r for r in resources if isinstance(r, dict) and r.get("type") == STACK_TYPE]
+    if len(roots) != 1:
+        raise ArchiveError(f"{source}: {len(roots)} {STACK_TYPE} resources; expected the stack's one root")
+    outputs = roots[0].get("outputs") or {}
+    if not isinstance(outputs, dict):
+        raise ArchiveError(f"{source}: the {STACK_TYPE} resource's outputs are not an object")
+    plain: dict[str, Any] = _plain(outputs)
+    return plain
+
+
 def check_shrink(count: int, previous: int | None, max_shrink_percent: int, previous_key: str | None) -> None:
     if previous is None or previous <= 0:
         return

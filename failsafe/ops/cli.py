@@ -9,6 +9,7 @@ line on stderr and the exit code of :func:`failsafe.ops.errors.explain`, the one
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -104,12 +105,17 @@ FETCH_SHAPE = {
     "key": "the archive fetched (the newest valid one)",
     "sha256": "its SHA-256 (hex), checked against the recorded one",
     "resources": "its resource count",
-    "out": "where it was written",
+    "out": "where the export was written (--out), or null",
+    "outputs": "where the stack's outputs were written (--outputs), or null",
+    "output_keys": "the output names written (sorted), or null",
 }
 
 
 def _archive(args: argparse.Namespace) -> tuple[Any, archive.Archive]:
+    """The archive bucket: ``--archive-bucket``, else the name config gives it (``<bucketNamePrefix>-state-archive-
+    <drRegion>``), so that a recovery needs no dr-outputs.json to find the archive that holds dr-outputs.json."""
     cfg = load_config(args.config_stack or ("dr" if args.stack == "dr" else "prod"))
+    args.archive_bucket = args.archive_bucket or cfg.archive_bucket_name
     s3 = aws.client(aws.session(args.region or cfg.dr_region, profile=args.profile), "s3")
     return cfg, archive.Archive(s3, args.archive_bucket)
 
@@ -134,16 +140,33 @@ def cmd_archive(args: argparse.Namespace) -> Report:
     return Report(document, [_fields(document)])
 
 
+def _write(flag: str, path: str, data: bytes) -> None:
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"{flag} {path}: cannot write it ({exc.strerror})") from None
+
+
 def cmd_fetch(args: argparse.Namespace) -> Report:
+    """The newest valid archive of a stack: the export (``--out``, for ``pulumi stack import``) and/or the stack's
+    outputs (``--outputs``, as ``pulumi stack output --json`` writes them: dr-outputs.json for verify and restore)."""
+    if not (args.out or args.outputs):
+        raise UsageError("fetch needs --out FILE (the export), --outputs FILE (the stack's outputs), or both")
     _, store = _archive(args)
     key, data = store.newest_valid(args.stack)
-    Path(args.out).write_bytes(data)
+    found = archive.stack_outputs(data, key) if args.outputs else None
+    if args.out:
+        _write("--out", args.out, data)
+    if found is not None:
+        _write("--outputs", args.outputs, (json.dumps(found, indent=2, sort_keys=True) + "\n").encode())
     document = {
         "bucket": args.archive_bucket,
         "key": key,
         "sha256": archive.sha256_hex(data),
         "resources": archive.resource_count(data),
         "out": args.out,
+        "outputs": args.outputs,
+        "output_keys": sorted(found) if found is not None else None,
     }
     return Report(document, [_fields(document)])
 
@@ -312,14 +335,17 @@ def parser() -> argparse.ArgumentParser:
             sub, name, help=text, shape=shape, roles=("backup",), region="archive bucket region (default: drRegion)"
         )
         a.add_argument("--stack", required=True, help="stack name, e.g. prod or dr")
-        a.add_argument("--archive-bucket", required=True, help="the dr stack's archive bucket (archiveBucketName)")
+        a.add_argument(
+            "--archive-bucket", help="the dr stack's archive bucket (default: its name by config, archiveBucketName)"
+        )
         a.add_argument("--config-stack", help="config of another stack than --stack (default: prod, or dr for dr)")
         if name == "archive":
             a.add_argument("--file", help="an existing export; default runs `pulumi stack export --stack`")
             a.add_argument("--max-shrink-percent", type=int, help="default: config archiveMaxShrinkPercent")
             a.add_argument("--allow-shrink", action="store_true", help="the estate really shrank: store anyway")
         else:
-            a.add_argument("--out", required=True, help="where to write the export")
+            a.add_argument("--out", help="where to write the export (for pulumi stack import)")
+            a.add_argument("--outputs", help="where to write the stack's outputs (pulumi stack output --json)")
         a.set_defaults(func=func)
 
     _drill_parsers(sub)

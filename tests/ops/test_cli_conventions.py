@@ -32,6 +32,9 @@ ONE_SPELLING = {
 # (``--drill`` / ``--drill-dir``, ``--timeout`` / ``--timeout-minutes``, ``--vault`` / ``--vault-name``).
 KIND_WORDS = ("dir", "name", "id", "arn", "file", "path", "minutes", "seconds", "hours", "url")
 GLOBAL = ("--region", "--output", "--no-progress")
+# Plural nouns that are not several of the singular: --outputs is the stack outputs file (dr-outputs.json), which
+# verify reads and fetch writes; --output is the format.
+NOUNS = frozenset({"--outputs"})
 
 
 Parser = argparse.ArgumentParser
@@ -93,7 +96,7 @@ def spelling_problems(commands: dict[str, Parser]) -> list[str]:
     for name, parser in commands.items():
         for flag, action in flags(parser).items():
             several = action.nargs in ("+", "*") or isinstance(action, argparse._AppendAction)
-            if flag.endswith("s") and flag.removesuffix("s") in every and not several:
+            if flag.endswith("s") and flag.removesuffix("s") in every and not several and flag not in NOUNS:
                 problems.append(f"failsafe-dr {name}: {flag} next to {flag.removesuffix('s')} takes one value")
     return problems
 
