@@ -10,13 +10,21 @@ from typing import Any
 
 from failsafe.ops.errors import UsageError
 
+# Validated configs by (stack, the raw values they came from): validating takes ~0.7 s and every command reads the
+# files again (cheap), so a change to a file is still seen; the model is frozen dataclasses, safe to share.
+_VALIDATED: dict[tuple[str, str], Any] = {}
+
 
 def load_config(stack: str) -> Any:
     """The stack's validated config, read from the repository's stack files (as `pulumi up` would)."""
     from failsafe.settings import config, stackfiles
 
     try:
-        return config.load_mapping(stack, stackfiles.unnamespaced(stackfiles.raw_config(stack)))
+        raw = stackfiles.unnamespaced(stackfiles.raw_config(stack))
+        key = (stack, json.dumps(raw, sort_keys=True, default=repr))
+        if key not in _VALIDATED:
+            _VALIDATED[key] = config.load_mapping(stack, raw)
+        return _VALIDATED[key]
     except (config.ConfigError, stackfiles.StackFileError) as exc:
         raise UsageError(str(exc)) from None
 
