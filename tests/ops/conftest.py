@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from botocore.retries import standard
 
 from failsafe.ops import cli
 from tests.support.moto import BACKUP, PROD, moto_environment
+from tests.support.opscli import Backoff, Ran
 
 TARGET = "333333333333"
 NEW_PROD = "444444444444"
@@ -31,15 +31,6 @@ PROFILES = {
     "dns-readonly": PROD,
     "backup-operator": BACKUP,
 }
-
-
-@dataclass
-class Backoff:
-    """botocore's retry delays, computed as botocore computes them but at the upper bound of the jitter (the random
-    factor is 1), recorded, and not slept: ``on_sleep`` gets each one (a fake clock can advance by it)."""
-
-    delays: list[float] = field(default_factory=list)
-    on_sleep: Callable[[float], None] | None = None
 
 
 @pytest.fixture(autouse=True)
@@ -114,17 +105,6 @@ def lambda_role(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], str]:
         return role
 
     return become
-
-
-@dataclass
-class Ran:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from failsafe.ops import cli, options
+from failsafe.ops import options
 from failsafe.ops.errors import EXIT_CODES
+from tests.support.opscli import Parser, commands, flags, leaves
 
 # Spellings the issue found for one concept, and the one failsafe-dr uses (issue 21, "Flags and output differ").
 ONE_SPELLING = {
@@ -35,23 +35,6 @@ GLOBAL = ("--region", "--output", "--no-progress")
 # Plural nouns that are not several of the singular: --outputs is the stack outputs file (dr-outputs.json), which
 # verify reads and fetch writes; --output is the format.
 NOUNS = frozenset({"--outputs"})
-
-
-Parser = argparse.ArgumentParser
-
-
-def leaves(parser: Parser, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Parser]]:
-    """(``"restore s3"``, its parser) for every subcommand that runs something."""
-    groups = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    if not groups:
-        yield " ".join(path), parser
-    for group in groups:
-        for name, child in group.choices.items():
-            yield from leaves(child, (*path, name))
-
-
-def flags(parser: Parser) -> dict[str, argparse.Action]:
-    return {o: a for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
 
 
 def convention_problems(name: str, parser: Parser) -> list[str]:
@@ -101,7 +84,7 @@ def spelling_problems(commands: dict[str, Parser]) -> list[str]:
     return problems
 
 
-COMMANDS = dict(leaves(cli.parser()))
+COMMANDS = commands()
 
 
 def test_the_tree_holds_every_subcommand() -> None:

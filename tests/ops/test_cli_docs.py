@@ -16,8 +16,9 @@ import pytest
 
 from failsafe.ops import cli
 from failsafe.ops.errors import EXIT_CODES
-from tests.ops.test_cli_conventions import COMMANDS
+from tests.support.opscli import commands
 
+COMMANDS = commands()
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / ".github/workflows").glob("*.yml"))]
 INVOCATION = re.compile(r"(?:bin/failsafe-dr|python3? -m failsafe\.ops(?![.\w])|(?<![\w/.-])failsafe-dr)\s+(?=[a-z])")

@@ -15,9 +15,9 @@ import pytest
 
 from failsafe.ops import aws, copier
 from failsafe_components.recovery_functions import COPIER_TAG
-from tests.ops.conftest import Backoff
 from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, REGION, account_session
+from tests.support.opscli import Backoff
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -21,8 +21,8 @@ from botocore import exceptions as b
 import failsafe.ops
 from failsafe.ops import cli, errors
 from failsafe.ops.errors import EXIT_AWS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, OpsError
-from tests.ops.conftest import Ran
 from tests.support.awsfaults import FaultServer
+from tests.support.opscli import Ran
 
 ROOT = Path(__file__).resolve().parents[2]
 FETCH = ("fetch", "--stack", "prod", "--archive-bucket", "example-archive", "--out", "/nonexistent/x.json")

@@ -31,8 +31,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from failsafe.ops import aws, copier, params
-from tests.ops.conftest import Ran
 from tests.support.awsfaults import FaultServer
+from tests.support.opscli import Ran
 
 # service -> (protocol, the operation as the server sees it (its name, or the REST path), a call that sends it)
 CALLS: dict[str, tuple[str, str, Callable[[Any], Any]]] = {
