@@ -1,0 +1,120 @@
+"""Reading captures back: where the newest complete capture of a service and its code are (``capture show``),
+storing generated code next to its capture (``capture attach``), and each account's newest runs (for verify)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from failsafe.ops.capture.collectors import COLLECTORS
+from failsafe.ops.capture.model import (
+    BASELINE_RUNS,
+    CAPTURE_PREFIX,
+    KEY_TIME,
+    PREFIX,
+    RUN_KEY,
+    SERVICES,
+    STAMP,
+    CaptureError,
+    stamp_of,
+)
+from failsafe.ops.capture.store import Store
+
+
+def show(store: Store, service: str, account: str | None = None, at: datetime | None = None) -> dict[str, Any]:
+    """Where the newest complete capture of ``service`` (at or before ``at``) and its generated code are."""
+    if service not in COLLECTORS:
+        raise CaptureError(f"service {service!r}: choose from {' '.join(SERVICES)}")
+    accounts = store.accounts()
+    if account is None:
+        if len(accounts) != 1:
+            listed = ", ".join(accounts) or "none"
+            raise CaptureError(f"captures exist for accounts {listed}: pass --account")
+        account = accounts[0]
+    _, prefixes = store.listing(f"{PREFIX}/{account}/{service}/", "/")
+    stamps = sorted((p.rstrip("/").rsplit("/", 1)[-1] for p in prefixes), reverse=True)
+    skipped: list[str] = []
+    for stamp in stamps:
+        if not STAMP.match(stamp) or (at and datetime.strptime(stamp, KEY_TIME).replace(tzinfo=UTC) > at):
+            continue
+        prefix = f"{PREFIX}/{account}/{service}/{stamp}/"
+        keys, _ = store.listing(prefix)
+        if f"{prefix}manifest.json" not in keys:
+            skipped.append(f"{stamp} (no manifest: the run did not finish)")
+            continue
+        manifest = store.get_json(f"{prefix}manifest.json")
+        if manifest.get("status") != "complete":
+            skipped.append(f"{stamp} ({manifest.get('status')}: {manifest.get('error')})")
+            continue
+        url = f"s3://{store.bucket}/"
+        return {
+            "account": account,
+            "service": service,
+            "timestamp": stamp,
+            "prefix": f"{url}{prefix}",
+            "inventory": f"{url}{prefix}inventory.json",
+            "import_file": f"{url}{prefix}import.json" if f"{prefix}import.json" in keys else None,
+            "code": [f"{url}{k}" for k in keys if k.endswith(".py")],
+            "import_stack": manifest.get("import_stack"),
+            "resources": manifest.get("resources"),
+            "unmanaged": manifest.get("unmanaged"),
+            "skipped_incomplete": skipped,
+        }
+    when = f" at or before {stamp_of(at)}" if at else ""
+    tried = f"; incomplete ones skipped: {'; '.join(skipped)}" if skipped else ""
+    raise CaptureError(f"no complete capture of {service} in account {account}{when}{tried}")
+
+
+def attach(store: Store, prefix: str, files: Sequence[Path]) -> list[str]:
+    """Store generated code next to its capture (the prefix must hold a manifest; new keys only)."""
+    if not CAPTURE_PREFIX.match(prefix):
+        raise CaptureError(f"--prefix {prefix!r}: expected capture/<account>/<service>/<timestamp>/")
+    keys, _ = store.listing(prefix)
+    if f"{prefix}manifest.json" not in keys:
+        raise CaptureError(f"--prefix {prefix}: no manifest.json there; attach code to an existing capture only")
+    stored = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CaptureError(f"{path}: {exc.strerror}") from None
+        key = f"{prefix}{path.name}"
+        store.put(key, data, "text/x-python" if path.suffix == ".py" else "application/octet-stream")
+        stored.append(key)
+    return stored
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An account's newest run and newest complete run, for ``verify``."""
+
+    account: str
+    newest_key: str | None
+    newest_status: str | None
+    complete_key: str | None
+    complete: Mapping[str, Any] | None
+
+
+def summaries(store: Store, scan: int = BASELINE_RUNS) -> list[Summary]:
+    out: list[Summary] = []
+    for account in store.accounts():
+        newest_key = newest_status = complete_key = None
+        complete = None
+        for key, record in store.runs(account, scan):
+            if newest_key is None:
+                newest_key, newest_status = key, record.get("status")
+            if record.get("status") == "complete":
+                complete_key, complete = key, record
+                break
+        out.append(Summary(account, newest_key, newest_status, complete_key, complete))
+    return out
+
+
+def run_time(key: str) -> datetime:
+    match = RUN_KEY.match(key)
+    if not match:
+        raise ValueError(f"not a capture run key: {key}")
+    return datetime.strptime(match.group("time"), KEY_TIME).replace(tzinfo=UTC)

@@ -1,0 +1,152 @@
+"""What every ``failsafe-dr restore`` command shares: input checks that name the flag, the sessions of the backup
+and target accounts, waiting for a resource (with progress), and the drill timer."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import re
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from failsafe.ops import aws, drill, options
+from failsafe.ops.errors import ACCESS_DENIED, EXIT_FAILED, EXIT_OK, CheckFailed, UsageError, error_code, exit_code_of
+from failsafe.ops.output import Report
+from failsafe.ops.progress import Progress
+
+RESTORED_FROM_TAG = "failsafe:restored-from"
+SAMPLE = 10
+POLL_SECONDS = 15.0
+SLEEP: Callable[[float], None] = time.sleep  # poll pauses; tests make them instant
+CLOCK: Callable[[], float] = time.monotonic
+
+
+class RestoreInputError(UsageError):
+    """Bad input: the message names the flag, the value and what was expected."""
+
+
+def denied(exc: BaseException) -> bool:
+    """AWS refused for lack of permission: the whole command stops (exit 3), not just the item."""
+    return error_code(exc) in ACCESS_DENIED
+
+
+def parse_time(flag: str, text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise RestoreInputError(f"{flag} {text!r}: expected an ISO 8601 time such as 2026-11-23T02:00:00Z") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def parse_int(flag: str, text: str | int, low: int, high: int | None = None) -> int:
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        span = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise RestoreInputError(f"{flag} {text!r}: expected a whole number {span}")
+    return value
+
+
+def need(flag: str, value: str | None, why: str) -> str:
+    if not value:
+        raise RestoreInputError(f"{flag} is missing: expected {why}")
+    return value
+
+
+def account_id(flag: str, value: str) -> str:
+    if not re.fullmatch(r"\d{12}", value or ""):
+        raise RestoreInputError(f"{flag} {value!r}: expected a 12-digit AWS account ID")
+    return value
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+def backup_session(args: argparse.Namespace, region: str | None = None) -> Any:
+    """The backup account's session (``--profile`` or ``--backup-profile``, whichever the command has)."""
+    return aws.session(
+        region or args.region, profile=options.profile(args, "backup"), flag=options.profile_flag(args, "backup")
+    )
+
+
+def target_session(args: argparse.Namespace, backup: Any) -> Any:
+    """The target account's session: ``--target-profile`` in ``--target-region`` (each defaulting to the backup's)."""
+    if not (args.target_profile or args.target_region):
+        return backup
+    return aws.session(
+        args.target_region or args.region,
+        profile=args.target_profile or args.backup_profile,
+        flag="--target-profile",
+    )
+
+
+def poll(
+    describe: Callable[[], str],
+    done: Iterable[str],
+    failed: Iterable[str],
+    timeout: float,
+    what: str,
+    progress: Progress,
+    interval: float = POLL_SECONDS,
+) -> tuple[str, float]:
+    """Call ``describe()`` (which returns a status) until it is in ``done``; (status, seconds waited).
+
+    A status in ``failed`` or the timeout is :class:`CheckFailed` (exit 1), one line naming the resource.
+    """
+    done, failed = set(done), set(failed)
+    started = CLOCK()
+    while True:
+        status = describe()
+        elapsed = CLOCK() - started
+        progress.waiting(what, status, elapsed, timeout, force=True)
+        if status in done:
+            progress.end()
+            return status, elapsed
+        if status in failed:
+            progress.end()
+            raise CheckFailed(f"{what} ended in status {status}")
+        if elapsed > timeout:
+            progress.end()
+            raise CheckFailed(f"{what} still {status} after {timeout:.0f} s (--timeout-minutes); check it later")
+        SLEEP(interval)
+
+
+def drill_timed(fn: Callable[[argparse.Namespace], Report]) -> Callable[[argparse.Namespace], Report]:
+    """With ``--drill-dir``, the command is recorded as a step of the drill in progress there: its start and end
+    measured here (not typed in afterwards), outcome ok on exit 0, else failed. A dry run is not recorded."""
+
+    @functools.wraps(fn)
+    def run(args: argparse.Namespace) -> Report:
+        directory = getattr(args, "drill_dir", None)
+        if not directory or not getattr(args, "execute", True):
+            return fn(args)
+        log = drill.Drill(Path(directory))
+        log.load()  # refuse before restoring when no drill is in progress there
+        started = drill.iso(log.now())
+        code = EXIT_FAILED
+        try:
+            report = fn(args)
+            code = report.code
+            return report
+        except BaseException as exc:
+            code = exit_code_of(exc)
+            raise
+        finally:
+            ended = drill.iso(log.now())
+            label = getattr(args, "step_label", None)
+            name = f"failsafe-dr restore {args.restore_command}" + (f" {label}" if label else "")
+            log.add(name, started, ended, "ok" if code == EXIT_OK else "failed", notes=f"exit {code}")
+
+    return run
