@@ -117,6 +117,9 @@ class CloudControlStub:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as AWS endpoints: one connection for a whole capture
+            disable_nagle_algorithm = True  # headers and body go out at once (no delayed-ACK stall per request)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)

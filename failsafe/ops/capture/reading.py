@@ -118,3 +118,19 @@ def run_time(key: str) -> datetime:
     if not match:
         raise ValueError(f"not a capture run key: {key}")
     return datetime.strptime(match.group("time"), KEY_TIME).replace(tzinfo=UTC)
+
+
+def capture_complete(store: Store, accounts: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Per account, why its newest capture is incomplete (an empty list: complete). For ``verify``: a capture with
+    a service or listing denied, throttled past its tries, failed or cut by the budget stays incomplete until a
+    later run completes it (the generic inventory resumes from its cursor), and verify must fail until then."""
+    out: dict[str, list[str]] = {}
+    for account in accounts or store.accounts():
+        newest = next(iter(store.runs(account, 1)), None)
+        if newest is None:
+            out[account] = ["no capture run recorded"]
+            continue
+        key, record = newest
+        reasons = [] if record.get("status") == "complete" else list(record.get("reasons") or ["incomplete"])
+        out[account] = [f"{key}: {r}" for r in reasons]
+    return out
