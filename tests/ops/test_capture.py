@@ -758,16 +758,8 @@ def ambient(moto: str) -> dict[str, Any]:
 
 
 CLI_RUN = [
-    "capture",
-    "run",
-    "--archive-bucket",
-    BUCKET,
-    "--regions",
-    REGION,
-    "--stacks",
-    "prod",
-    "--max-shrink-percent",
-    "20",
+    *("capture", "run", "--archive-bucket", BUCKET, "--regions", REGION, "--stacks", "prod"),
+    *("--max-shrink-percent", "20", "--classic-only"),  # moto has no Cloud Control (test_cloudcontrol_capture.py)
 ]
 
 
@@ -791,6 +783,10 @@ def test_cli_run_exits_0_and_writes_what_ci_turns_into_code(
     assert json.loads(Path(spec).read_text())["resources"][0]["type"] == model.T_QUEUE
     assert cli.main(["capture", "show", "sqs", "--archive-bucket", BUCKET, "--output", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["prefix"] == f"s3://{BUCKET}/{prefix}"
+    assert cli.main(["capture", "show", "--coverage", "--archive-bucket", BUCKET, "--output", "json"]) == 0
+    coverage = json.loads(capsys.readouterr().out)
+    assert coverage["coverage"]["sqs"] == {"types_listed": 1, "resources": 1, "skipped": {}, "incomplete": 0}
+    assert coverage["prefix"] == f"s3://{BUCKET}/{summary['run']}" and coverage["skipped_incomplete"] == []
 
 
 def test_cli_run_exits_1_when_a_service_fails(
