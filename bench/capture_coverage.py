@@ -37,7 +37,7 @@ def coverage(cat: Catalog, region: str) -> tuple[int, int, int]:
     listable = cat.listable_in(region)
     listings, _ = cat.plan([region])
     generic_types = {x.type.name for x in listings}
-    classic = {t.name for t in listable if t.classic or t.classic_overlap}
+    classic = {t.name for t in listable if t.classic}  # as bench/capture_types_bench.py counts them
     return len(generic_types | classic), len(listable), len(generic_types)
 
 

@@ -197,7 +197,7 @@ def test_coverage_reaches_the_goal_and_skips_only_with_accepted_or_stated_reason
     gen = generic_result(estate["result"])
     listed = sum(row["types_listed"] for row in gen.coverage.values())
     listable = estate["cat"].listable_in(REGION)
-    classic = [t for t in listable if t.classic or t.classic_overlap]
+    classic = [t for t in listable if t.classic]
     assert len(listed_or_classic := range(listed + len(classic))) >= 0.9 * len(listable), (
         f"{len(listed_or_classic)} of {len(listable)} listable types covered in {REGION}"
     )
