@@ -22,6 +22,7 @@ from failsafe.ops.capture import run as running
 from failsafe.ops.capture.store import Store
 from failsafe.ops.cloudcontrol_catalog import TYPES_FILE as CATALOG_FILE
 from failsafe.ops.cloudcontrol_catalog import Catalog, catalog
+from tests.ops.conftest import Backoff
 from tests.ops.test_capture import IMPORT_FILE_SCHEMA
 from tests.support.cloudcontrol import CloudControlStub, native_token_classes
 
@@ -316,3 +317,24 @@ def test_a_run_past_its_budget_is_incomplete_and_the_next_run_completes_from_its
     assert gen.resources == generic_result(full).resources == len(models) + 10, "the resumed run holds every resource"
     assert calls < generic_result(full).calls, "the listings done before are not made again"
     assert reading.capture_complete(store) == {ACCOUNT: []}
+
+
+def test_throttling_is_retried_by_botocore_and_a_denied_type_leaves_the_capture_incomplete(backoff: Backoff) -> None:
+    cat = small_catalog(RESUME_TYPES)
+    stub = CloudControlStub(page_size=100)
+    seed_every_type(stub, cat, [REGION])
+    with stub.running(), pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL_CLOUDCONTROL", stub.url)
+        stub.throttle(2)
+        retried = capture(stub, MemoryStore(), matching.Managed(), T0, catalog=cat)
+        stub.denied.add("AWS::ECR::Repository")
+        store = MemoryStore()
+        denied = capture(stub, store, matching.Managed(), T0, catalog=cat)
+    assert retried.complete and generic_result(retried).throttled == 2, generic_result(retried)
+    assert len(backoff.delays) == 2, "two retries, by botocore's standard mode (the plumbing's one mechanism)"
+    gen = generic_result(denied)
+    assert not denied.complete and gen.status == "failed" and "1 access denied" in (gen.error or ""), gen.error
+    manifest = store.get_json(f"{gen.prefix}manifest.json")
+    (problem,) = manifest["problems"]
+    assert problem.startswith("AWS::ECR::Repository@eu-west-1: failed: ") and "AccessDenied" in problem, problem
+    assert reading.capture_complete(store)[ACCOUNT], "verify fails until a later run completes it"
