@@ -25,9 +25,9 @@ from failsafe.ops.capture import collectors, matching, model, pacing, reading
 from failsafe.ops.capture import run as running
 from failsafe.ops.capture import store as storing
 from failsafe.ops.errors import EXIT_FAILED, EXIT_USAGE
-from tests.ops.conftest import Backoff
 from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, REGION, account_session
+from tests.support.pulumi_import import IMPORT_FILE_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "example-failsafe-archive"
@@ -35,43 +35,6 @@ T0 = datetime(2026, 11, 23, 3, 17, tzinfo=UTC)
 PROVIDER_URN = "urn:pulumi:prod::failsafe::pulumi:providers:aws::prod"
 ZONE = "example.com"
 
-# Written from the docs' table of the bulk import file ("Importing resources" guide, section "Bulk Import
-# Operations": https://www.pulumi.com/docs/iac/guides/migration/import/#bulk-import-operations) and checked against
-# the CLI's own struct (pulumi/pulumi pkg/cmd/pulumi/operations/import.go, importFile/importSpec).
-IMPORT_FILE_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "required": ["resources"],
-    "additionalProperties": False,
-    "properties": {
-        "nameTable": {
-            "type": "object",
-            "description": "in-language names of parents and providers -> their URNs",
-            "additionalProperties": {"type": "string", "pattern": r"^urn:pulumi:[^:]+::[^:]+::.+::.+$"},
-        },
-        "resources": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["type", "name", "id"],  # id is required unless component is true (never here)
-                "additionalProperties": False,
-                "properties": {
-                    "type": {"type": "string", "pattern": r"^[a-z0-9-]+:[a-z0-9]+/[a-zA-Z0-9]+:[A-Z][A-Za-z0-9]*$"},
-                    "name": {"type": "string", "minLength": 1},
-                    "id": {"type": "string", "minLength": 1},
-                    "logicalName": {"type": "string"},
-                    "parent": {"type": "string"},
-                    "provider": {"type": "string"},
-                    "version": {"type": "string"},
-                    "properties": {"type": "array", "items": {"type": "string"}},
-                    "component": {"const": False},
-                    "remote": {"const": False},
-                },
-            },
-        },
-    },
-}
 # The import ID each type expects (pulumi-aws 7.x, Import section of each resource).
 ID_FORMS = {
     model.T_BUCKET: r"^[a-z0-9.-]{3,63}$",
@@ -574,9 +537,7 @@ def test_aws_managed_keys_and_keys_pending_deletion_are_skipped() -> None:
 # --- pacing, retries, budget -----------------------------------------------------------------------------
 
 
-def test_a_throttled_call_is_retried_with_backoff_and_every_call_is_paced(
-    estate: dict[str, Any], backoff: Backoff
-) -> None:
+def test_a_throttled_call_is_retried_with_backoff_and_every_call_is_paced(estate: dict[str, Any], backoff: Any) -> None:
     inject(estate["prod"].events, "dynamodb", "DescribeTable", times=3)
     fake = FakeTime()
     backoff.on_sleep = fake.sleep
@@ -596,7 +557,7 @@ def test_a_throttled_call_is_retried_with_backoff_and_every_call_is_paced(
     assert record["throttled"] == 3 and "2 resources (1 unmanaged" in next(x for x in lines if " dynamodb:" in x)
 
 
-def test_without_pacing_only_throttling_sleeps(estate: dict[str, Any], backoff: Backoff) -> None:
+def test_without_pacing_only_throttling_sleeps(estate: dict[str, Any], backoff: Any) -> None:
     inject(estate["prod"].events, "sqs", "ListQueues", times=1)
     fake = FakeTime()
     backoff.on_sleep = fake.sleep
@@ -607,7 +568,7 @@ def test_without_pacing_only_throttling_sleeps(estate: dict[str, Any], backoff: 
 
 
 def test_a_service_that_keeps_failing_makes_the_run_incomplete_and_notifies_the_topic(
-    estate: dict[str, Any], backoff: Backoff
+    estate: dict[str, Any], backoff: Any
 ) -> None:
     inject(estate["prod"].events, "kms", "ListAliases", times=1000)
     backup_sns, backup_sqs = estate["backup"].client("sns"), estate["backup"].client("sqs")

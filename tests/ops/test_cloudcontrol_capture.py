@@ -22,9 +22,8 @@ from failsafe.ops.capture import run as running
 from failsafe.ops.capture.store import Store
 from failsafe.ops.cloudcontrol_catalog import TYPES_FILE as CATALOG_FILE
 from failsafe.ops.cloudcontrol_catalog import Catalog, catalog
-from tests.ops.conftest import Backoff
-from tests.ops.test_capture import IMPORT_FILE_SCHEMA
 from tests.support.cloudcontrol import CloudControlStub, native_token_classes
+from tests.support.pulumi_import import IMPORT_FILE_SCHEMA
 
 ACCOUNT = "111111111111"
 REGION = "eu-west-1"
@@ -174,7 +173,10 @@ def test_every_listable_type_yields_an_import_entry_with_its_primary_identifier_
     for entry in document["resources"]:
         assert NATIVE_TYPE.match(entry["type"]) and entry["type"] in tokens, entry
         by_token.setdefault(entry["type"], []).append(entry)
-    imported_types = {r["type"] for r in inventory["resources"]}
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for resource in inventory["resources"]:
+        by_type.setdefault(resource["type"], []).append(resource)
+    imported_types = set(by_type)
     uncapturable = {u["type"]: u["reason"] for u in inventory["uncapturable"]}
     for info in cat.listable_in(REGION):
         if info.classic or info.classic_overlap:
@@ -183,7 +185,7 @@ def test_every_listable_type_yields_an_import_entry_with_its_primary_identifier_
             assert uncapturable[info.name] in ("aws-native lacks the type", "parent type unknown"), info.name
             continue
         assert info.name in imported_types, f"{info.name}: neither imported nor listed as uncapturable"
-        (entry,) = [r for r in inventory["resources"] if r["type"] == info.name]
+        (entry,) = by_type[info.name]
         parts = entry["identifier"].split("|")
         assert len(parts) == len(info.primary_identifier), (info.name, entry["identifier"])
         expected = [f"v-{p.rsplit('/', 1)[-1].lower()}" for p in info.primary_identifier]
@@ -319,7 +321,7 @@ def test_a_run_past_its_budget_is_incomplete_and_the_next_run_completes_from_its
     assert reading.capture_complete(store) == {ACCOUNT: []}
 
 
-def test_throttling_is_retried_by_botocore_and_a_denied_type_leaves_the_capture_incomplete(backoff: Backoff) -> None:
+def test_throttling_is_retried_by_botocore_and_a_denied_type_leaves_the_capture_incomplete(backoff: Any) -> None:
     cat = small_catalog(RESUME_TYPES)
     stub = CloudControlStub(page_size=100)
     seed_every_type(stub, cat, [REGION])
