@@ -340,3 +340,10 @@ def test_throttling_is_retried_by_botocore_and_a_denied_type_leaves_the_capture_
     (problem,) = manifest["problems"]
     assert problem.startswith("AWS::ECR::Repository@eu-west-1: failed: ") and "AccessDenied" in problem, problem
     assert reading.capture_complete(store)[ACCOUNT], "verify fails until a later run completes it"
+
+
+def test_a_region_the_catalogue_does_not_know_is_one_line_naming_the_flag() -> None:
+    settings = running.Settings(regions=("eu-west-9",), cloudcontrol=True)
+    with pytest.raises(running.CaptureError, match=r"^--regions: region 'eu-west-9': not one cfn-lint ships schemas"):
+        settings.check()
+    running.Settings(regions=("eu-west-9",)).check()  # the classic collectors need no catalogue

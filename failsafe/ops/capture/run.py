@@ -34,7 +34,7 @@ from failsafe.ops.capture.model import (
 )
 from failsafe.ops.capture.pacing import Budget, Pacer
 from failsafe.ops.capture.store import Store
-from failsafe.ops.cloudcontrol_catalog import Catalog, catalog
+from failsafe.ops.cloudcontrol_catalog import Catalog, CatalogError, catalog
 from failsafe.ops.progress import Progress
 
 
@@ -74,6 +74,12 @@ class Settings:
             raise CaptureError("--stacks: name at least one stack whose exports are in the archive")
         if self.attempts < 1:
             raise CaptureError(f"attempts {self.attempts}: expected at least 1")
+        if self.cloudcontrol:
+            for region in self.regions:
+                try:
+                    catalog().partition(region)
+                except CatalogError as exc:
+                    raise CaptureError(f"--regions: {exc} (or pass --classic-only)") from None
 
 
 @dataclass
