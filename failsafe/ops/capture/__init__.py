@@ -29,7 +29,8 @@ records at a zone's apex, and zones another service made. SSM parameters are cap
 their values are never read, and the import file leaves ``value`` out of the generated code.
 
 The modules, one job each: :mod:`.model` (services, type tokens, what is found), :mod:`.pacing` (pacer, budget),
-:mod:`.collectors` (one per service), :mod:`.matching` (managed or not; the import file), :mod:`.store` (the
+:mod:`.collectors` (one per service), :mod:`.generic` (every other listable type through Cloud Control, as
+aws-native import entries; docs/capture.md), :mod:`.matching` (managed or not; the import file), :mod:`.store` (the
 archive bucket), :mod:`.run` (a capture run), :mod:`.reading` (show, attach, verify's summaries), :mod:`.command`
 (``failsafe-dr capture``). This package imports nothing itself: import the module you need.
 

@@ -17,7 +17,8 @@ from failsafe.ops.stackconfig import load_config
 
 RUN_SHAPE = {
     "bucket": "the archive bucket",
-    "runs": "[{account, status: complete|incomplete, run: run record key, reasons: [...], unmanaged: {service: n}}]",
+    "runs": "[{account, status: complete|incomplete, run: run record key, reasons: [...], unmanaged: {service: n}, "
+    "coverage: {service: {types_listed, resources, skipped: {reason: n}, incomplete}} (the generic inventory)}]",
 }
 SHOW_SHAPE = {
     "account": "account ID",
@@ -30,7 +31,9 @@ SHOW_SHAPE = {
     "import_stack": "the stack whose provider the import file names",
     "resources": "resources found",
     "unmanaged": "resources no stack manages",
-    "skipped_incomplete": "[newer captures passed over, and why]",
+    "skipped_incomplete": "[newer captures passed over, and why; with --coverage: why the newest run is incomplete]",
+    "coverage": "with --coverage: per service {types_listed, resources, skipped: {reason: n}, incomplete} of the "
+    "newest run (classic services and each CloudFormation service of the generic inventory); else null",
 }
 ATTACH_SHAPE = {"bucket": "the archive bucket", "stored": "[keys written]"}
 
@@ -55,6 +58,7 @@ def cmd_run(args: argparse.Namespace) -> Report:
         budget_seconds=args.budget_seconds,
         max_drop_percent=max_drop,
         allow_drop=args.allow_shrink,
+        cloudcontrol=not args.classic_only,
     )
     settings.check()
     if args.capture_role_arn and settings.budget_seconds > 3300:
@@ -92,6 +96,7 @@ def cmd_run(args: argparse.Namespace) -> Report:
             "run": r.run_key,
             "reasons": r.reasons,
             "unmanaged": {s.service: s.unmanaged for s in r.services},
+            "coverage": reading.run_coverage({"services": {s.service: s.as_dict() for s in r.services}}),
         }
         for r in runs
     ]
@@ -101,13 +106,33 @@ def cmd_run(args: argparse.Namespace) -> Report:
     ]
     blocks: list[str | Table] = [Table(("ACCOUNT", "STATUS", "UNMANAGED", "RUN RECORD"), rows)]
     blocks += [f"  {s['account']}: {reason}" for s in summary for reason in s["reasons"]]
+    blocks += [coverage_table(s["coverage"]) for s in summary if s["coverage"]]
     code = EXIT_OK if all(r.complete for r in runs) else EXIT_FAILED
     return Report({"bucket": args.archive_bucket, "runs": summary}, blocks, code)
 
 
+def coverage_table(coverage: dict[str, Any]) -> Table:
+    rows = [
+        (
+            service,
+            str(row["types_listed"]),
+            str(row["resources"]),
+            ", ".join(f"{reason} {n}" for reason, n in sorted(row["skipped"].items())) or "-",
+            str(row["incomplete"]) if row["incomplete"] else "-",
+        )
+        for service, row in sorted(coverage.items())
+    ]
+    return Table(("SERVICE", "TYPES", "RESOURCES", "SKIPPED (WHY)", "INCOMPLETE"), rows)
+
+
 def cmd_show(args: argparse.Namespace) -> Report:
     at = model.parse_stamp(args.as_of) if args.as_of else None
-    shown = reading.show(_store(args), args.service, args.account, at)
+    if args.coverage:
+        shown = reading.show_coverage(_store(args), args.account, at)
+        return Report(shown, [f"run {shown['prefix']}: {shown['timestamp']}", coverage_table(shown["coverage"])])
+    if not args.service:
+        raise UsageError("capture show: name a service, or pass --coverage")
+    shown = {**reading.show(_store(args), args.service, args.account, at), "coverage": None}
     rows = [(k, ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in shown.items()]
     return Report(shown, [Table(("FIELD", "VALUE"), rows)])
 
@@ -142,6 +167,7 @@ def register(sub: Any) -> None:
     run.add_argument("--max-shrink-percent", type=float, help="default: config archiveMaxShrinkPercent")
     run.add_argument("--allow-shrink", action="store_true", help="the estate really shrank: accept the lower counts")
     run.add_argument("--out", help="write the code-generation specs and codegen.tsv here (for CI)")
+    run.add_argument("--classic-only", action="store_true", help="only the 11 classic services (no Cloud Control)")
     run.add_argument("--stack", default="prod", help="stack whose config gives the defaults above")
     run.set_defaults(func=cmd_run)
     show = options.command(
@@ -152,7 +178,8 @@ def register(sub: Any) -> None:
         roles=("backup",),
         region="region of the archive bucket (default: the profile's)",
     )
-    show.add_argument("service", choices=model.SERVICES)
+    show.add_argument("service", nargs="?", choices=(*model.SERVICES, "cloudcontrol"))
+    show.add_argument("--coverage", action="store_true", help="per service: types listed, resources, skipped and why")
     show.add_argument("--as-of", help="at or before this time: 20261123T020000Z, 2026-11-23T02:00:00Z, 2026-11-23")
     show.add_argument("--account", help="account ID (when captures of several accounts exist)")
     show.set_defaults(func=cmd_show)

@@ -72,6 +72,10 @@ class Managed:
         self.keys: dict[tuple[str, str], str] = {}
         self.arns: dict[str, str] = {}
         self.providers: list[ProviderRef] = []
+        self.ids: dict[str, str] = {}  # any aws/aws-native resource's ID -> stack (a native listing's identifier)
+        self.names: dict[str, set[str]] = {}  # stack -> every URN name in it (import names must not repeat them)
+        self.projects: dict[str, str] = {}  # stack -> project (from its URNs)
+        self.native_providers: dict[str, list[dict[str, Any]]] = {}  # stack -> its aws-native providers
 
     def _add(self, stack: str, token: str, ident: Any) -> None:
         if isinstance(ident, str) and ident:
@@ -81,6 +85,19 @@ class Managed:
         for resource in (document.get("deployment") or {}).get("resources") or ():
             token = normalize_type(str(resource.get("type", "")))
             inputs, outputs = resource.get("inputs") or {}, resource.get("outputs") or {}
+            urn = str(resource.get("urn", ""))
+            if urn.startswith("urn:pulumi:"):
+                self.names.setdefault(stack, set()).add(urn.rsplit("::", 1)[-1])
+                self.projects.setdefault(stack, urn.split("::")[1])
+            if token == "pulumi:providers:aws-native":
+                props = {**inputs, **outputs}
+                accounts = _maybe_json(props.get("allowedAccountIds")) or []
+                self.native_providers.setdefault(stack, []).append(
+                    {"urn": urn, "region": props.get("region"), "accounts": [str(a) for a in accounts or ()]}
+                )
+                continue
+            if (token.startswith(("aws:", "aws-native:"))) and isinstance(resource.get("id"), str) and resource["id"]:
+                self.ids.setdefault(str(resource["id"]), stack)
             if token.startswith("pulumi:providers:aws"):
                 props = {**inputs, **outputs}
                 accounts = _maybe_json(props.get("allowedAccountIds")) or []
@@ -122,6 +139,11 @@ class Managed:
                         self._add(stack, T_ROLE_POLICY, f"{role}:{policy['name']}")
                 for arn in _maybe_json(inputs.get("managedPolicyArns")) or ():
                     self._add(stack, T_ROLE_ATTACHMENT, f"{role}/{arn}")
+
+    def stack_of_native(self, identifier: str, arn: str | None = None) -> str | None:
+        """The stack that manages a resource Cloud Control listed: by the identifier as any aws or aws-native
+        resource's ID (the same resource under a classic pulumi-aws type counts: no resource twice), or its ARN."""
+        return self.ids.get(identifier) or (self.arns.get(arn) if arn else None)
 
     def stack_of(self, found: Found) -> str | None:
         stack = self.keys.get((found.type, normalize_id(found.type, found.id)))

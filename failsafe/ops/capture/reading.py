@@ -26,7 +26,7 @@ from failsafe.ops.capture.store import Store
 
 def show(store: Store, service: str, account: str | None = None, at: datetime | None = None) -> dict[str, Any]:
     """Where the newest complete capture of ``service`` (at or before ``at``) and its generated code are."""
-    if service not in COLLECTORS:
+    if service not in COLLECTORS and service != "cloudcontrol":
         raise CaptureError(f"service {service!r}: choose from {' '.join(SERVICES)}")
     accounts = store.accounts()
     if account is None:
@@ -118,3 +118,65 @@ def run_time(key: str) -> datetime:
     if not match:
         raise ValueError(f"not a capture run key: {key}")
     return datetime.strptime(match.group("time"), KEY_TIME).replace(tzinfo=UTC)
+
+
+def capture_complete(store: Store, accounts: Sequence[str] | None = None) -> dict[str, list[str]]:
+    """Per account, why its newest capture is incomplete (an empty list: complete). For ``verify``: a capture with
+    a service or listing denied, throttled past its tries, failed or cut by the budget stays incomplete until a
+    later run completes it (the generic inventory resumes from its cursor), and verify must fail until then."""
+    out: dict[str, list[str]] = {}
+    for account in accounts or store.accounts():
+        newest = next(iter(store.runs(account, 1)), None)
+        if newest is None:
+            out[account] = ["no capture run recorded"]
+            continue
+        key, record = newest
+        reasons = [] if record.get("status") == "complete" else list(record.get("reasons") or ["incomplete"])
+        out[account] = [f"{key}: {r}" for r in reasons]
+    return out
+
+
+def run_coverage(record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per service of a run record: types listed, resources found, types skipped per reason, listings not done;
+    the classic services as one row each, the generic inventory per CloudFormation service."""
+    out: dict[str, dict[str, Any]] = {}
+    for service, result in (record.get("services") or {}).items():
+        generic_rows = result.get("coverage")
+        if generic_rows:
+            out.update({f"cloudcontrol {name}": dict(row) for name, row in generic_rows.items()})
+            continue
+        done = result.get("status") == "complete"
+        out[service] = {
+            "types_listed": 0 if result.get("status") == "failed" else 1,
+            "resources": int(result.get("resources") or 0),
+            "skipped": dict(result.get("skipped") or {}),
+            "incomplete": 0 if done else 1,
+        }
+    return out
+
+
+def show_coverage(store: Store, account: str | None = None, at: datetime | None = None) -> dict[str, Any]:
+    """The coverage of the account's newest run (at or before ``at``), complete or not, with why not."""
+    accounts = store.accounts()
+    if account is None:
+        if len(accounts) != 1:
+            raise CaptureError(f"captures exist for accounts {', '.join(accounts) or 'none'}: pass --account")
+        account = accounts[0]
+    for key, record in store.runs(account, BASELINE_RUNS):
+        if at and run_time(key) > at:
+            continue
+        return {
+            "account": account,
+            "service": "all",
+            "timestamp": record.get("timestamp"),
+            "prefix": f"s3://{store.bucket}/{key}",
+            "inventory": None,
+            "import_file": None,
+            "code": [],
+            "import_stack": record.get("import_stack"),
+            "resources": sum(int(r.get("resources") or 0) for r in (record.get("services") or {}).values()),
+            "unmanaged": sum(int(r.get("unmanaged") or 0) for r in (record.get("services") or {}).values()),
+            "skipped_incomplete": list(record.get("reasons") or []),
+            "coverage": run_coverage(record),
+        }
+    raise CaptureError(f"no capture run of account {account}" + (f" at or before {stamp_of(at)}" if at else ""))

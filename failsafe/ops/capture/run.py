@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from failsafe.ops import aws
+from failsafe.ops.capture import generic
 from failsafe.ops.capture.collectors import COLLECTORS, Ctx
 from failsafe.ops.capture.matching import Managed, ProviderRef, import_document, load_managed
 from failsafe.ops.capture.model import (
@@ -33,6 +34,7 @@ from failsafe.ops.capture.model import (
 )
 from failsafe.ops.capture.pacing import Budget, Pacer
 from failsafe.ops.capture.store import Store
+from failsafe.ops.cloudcontrol_catalog import Catalog, CatalogError, catalog
 from failsafe.ops.progress import Progress
 
 
@@ -47,6 +49,7 @@ class Settings:
     max_drop_percent: float = DEFAULT_MAX_DROP_PERCENT
     allow_drop: bool = False
     attempts: int = aws.ATTEMPTS  # tries per call (botocore total_max_attempts)
+    cloudcontrol: bool = False  # the generic inventory of every listable type (generic.py); the CLI turns it on
 
     def check(self) -> None:
         if not self.regions:
@@ -71,6 +74,12 @@ class Settings:
             raise CaptureError("--stacks: name at least one stack whose exports are in the archive")
         if self.attempts < 1:
             raise CaptureError(f"attempts {self.attempts}: expected at least 1")
+        if self.cloudcontrol:
+            for region in self.regions:
+                try:
+                    catalog().partition(region)
+                except CatalogError as exc:
+                    raise CaptureError(f"--regions: {exc} (or pass --classic-only)") from None
 
 
 @dataclass
@@ -90,6 +99,9 @@ class ServiceResult:
     error: str | None = None
     prefix: str | None = None
     import_key: str | None = None
+    cursor_key: str | None = None  # the generic inventory's resumable cursor when it did not complete
+    resumed_from: str | None = None
+    coverage: dict[str, Any] | None = None  # the generic inventory's per-service coverage
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -193,6 +205,115 @@ def _store(
     return unmanaged
 
 
+GENERIC = "cloudcontrol"  # the service name the generic inventory is recorded under
+
+
+def _resume_cursor(store: Store, account: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The cursor of the account's newest run when that run's generic inventory did not complete (and the key)."""
+    for _, record in store.runs(account, 1):
+        generic_result = (record.get("services") or {}).get(GENERIC) or {}
+        key = generic_result.get("cursor_key")
+        if generic_result.get("status") != "complete" and key:
+            return store.get_json(key), key
+    return None, None
+
+
+def capture_generic(
+    target: Target,
+    settings: Settings,
+    store: Store,
+    managed: Managed,
+    account: str,
+    stamp: str,
+    budget: Budget,
+    pacer: Pacer,
+    import_stack: str | None,
+    say: Callable[[str], None],
+    cat: Catalog | None = None,
+) -> ServiceResult:
+    """The generic inventory of one account (every listable type through Cloud Control, generic.py), stored as
+    inventory.json, import.json (aws-native entries), providers.json, cursor.json and manifest.json."""
+    cat = cat or catalog()
+    cursor, cursor_from = _resume_cursor(store, account)
+
+    def make_pacer() -> Pacer:
+        return Pacer(
+            settings.rate, settings.jitter, clock=pacer.clock, sleep=pacer.sleep, uniform=pacer.uniform, budget=budget
+        )
+
+    lister = generic.Lister(target.session, cat, budget, make_pacer, settings.attempts)
+    start = pacer.clock()
+    inventory = lister.run(settings.regions, cursor)
+    problems = inventory.problems
+    found = inventory.found
+    owners = [managed.stack_of_native(f.identifier, f.properties.get("Arn")) for f in found]
+    unmanaged = [f for f, owner in zip(found, owners, strict=True) if owner is None]
+    prefix = f"{PREFIX}/{account}/{GENERIC}/{stamp}/"
+    stack = import_stack or (settings.stacks[0] if settings.stacks else "prod")
+    providers = generic.native_providers(
+        account,
+        {f.region for f in unmanaged},
+        stack,
+        managed.projects.get(stack, "failsafe"),
+        managed.native_providers.get(stack, []),
+    )
+    coverage = generic.coverage(inventory)
+    skipped: dict[str, int] = {}
+    for row in coverage.values():
+        for reason, n in row["skipped"].items():
+            skipped[reason] = skipped.get(reason, 0) + n
+    error = None
+    if problems:
+        denied = sum("AccessDenied" in p for p in problems)
+        error = f"{len(problems)} of {len(inventory.listings)} listings not done ({denied} access denied): " + (
+            "; ".join(problems[:3])
+        )
+    result = ServiceResult(
+        GENERIC,
+        "failed" if problems else "complete",
+        resources=len(found),
+        managed=len(found) - len(unmanaged),
+        unmanaged=len(unmanaged),
+        skipped=skipped,
+        calls=lister.calls,
+        throttled=lister.throttled,
+        seconds=round(pacer.clock() - start, 3),
+        error=error,
+        prefix=prefix,
+    )
+    context = {"account": account, "timestamp": stamp, "regions": list(settings.regions), "import_stack": stack}
+    store.put_json(
+        f"{prefix}inventory.json",
+        {
+            **context,
+            "service": GENERIC,
+            "resources": [f.as_dict() | {"managed_by": o} for f, o in zip(found, owners, strict=True)],
+            "uncapturable": generic.uncapturable(inventory),
+            "left_out": "write-only and secret-bearing properties (failsafe/tooling/capture_curation.py), per resource",
+        },
+    )
+    if unmanaged:
+        result.import_key = f"{prefix}import.json"
+        taken = managed.names.get(stack, set())
+        store.put_json(result.import_key, generic.import_document(unmanaged, providers, taken))
+        store.put_json(f"{prefix}providers.json", {r: p.as_dict() for r, p in providers.items()})
+    extra: dict[str, Any] = {"coverage": coverage, "problems": problems, "resumed_from": cursor_from}
+    if problems:
+        extra["cursor_key"] = f"{prefix}cursor.json"
+        store.put_json(extra["cursor_key"], inventory.cursor())
+    store.put_json(f"{prefix}manifest.json", {**result.as_dict(), **context, **extra})
+    result.cursor_key = extra.get("cursor_key")
+    result.coverage = coverage
+    result.resumed_from = cursor_from
+    listed = sum(row["types_listed"] for row in coverage.values())
+    say(
+        f"capture {account} {GENERIC}: {listed} types listed, {len(found)} resources ({len(unmanaged)} unmanaged), "
+        f"{lister.calls} calls, {lister.throttled} throttled"
+        + (f"; INCOMPLETE: {error} (the next run resumes from {extra['cursor_key']})" if problems else "")
+    )
+    return result
+
+
 def capture_account(
     target: Target,
     settings: Settings,
@@ -255,6 +376,9 @@ def capture_account(
             )
         else:
             say(f"capture {account} {service}: {result.status.upper()} after {result.calls} calls: {result.error}")
+    if settings.cloudcontrol:
+        result = capture_generic(target, settings, store, managed, account, stamp, budget, pacer, import_stack, say)
+        results.append(result)
     reasons = [f"{r.service}: {r.status}: {r.error}" for r in results if r.status != "complete"]
     run_key = f"{PREFIX}/{account}/runs/{stamp}.json"
     store.put_json(
