@@ -10,7 +10,6 @@ seconds, so the history is written one second either side of the as-of time.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import re
@@ -25,37 +24,45 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from failsafe.ops import params, restore
+from failsafe.ops import aws, params
+from failsafe.ops import cli as ops_cli
+from failsafe.ops.restore import common, copying, planning, snapshot
+from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, REGION, account_session
 
 TARGET = "333333333333"
 TARGET_REGION = "eu-west-1"
 REPLICA = "failsafe-replica-app"
 NEW = "app-restored"
-PROFILES = {None: BACKUP, "backup": BACKUP, "target": TARGET}
 
 
 def cli(*argv: str) -> int:
-    root = argparse.ArgumentParser(prog="failsafe-dr")
-    restore.register(root.add_subparsers(dest="command", required=True))
-    args = root.parse_args(["restore", *argv])
-    return args.func(args)
+    """``failsafe-dr restore ...`` through the real ``main``: its one error path, its exit codes."""
+    return ops_cli.main(["restore", *argv])
 
 
 @pytest.fixture
-def sessions(moto: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, list[Any]]:
-    """Profiles become moto accounts; every session made is kept so a test can hook its events."""
-    made: dict[str, list[Any]] = {"backup": [], "target": []}
-
-    def fake(profile: str | None, region: str | None) -> Any:
-        sess = account_session(PROFILES[profile], region or REGION)
-        made["target" if PROFILES[profile] == TARGET else "backup"].append(sess)
-        return sess
-
-    monkeypatch.setattr(restore, "make_session", fake)
-    monkeypatch.setattr(restore, "SLEEP", lambda _: None)
+def sessions(moto: str, profiles: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The profiles of tests/ops/conftest.py are moto accounts (``backup``, ``target``); without a profile flag the
+    command uses ``AWS_PROFILE``, here the backup account's, as an operator's shell would (no key variables, which
+    botocore would take before any profile)."""
+    monkeypatch.setenv("AWS_PROFILE", "backup")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setattr(common, "SLEEP", lambda _: None)
     monkeypatch.chdir(tmp_path)
-    return made
+
+
+def on_clients(monkeypatch: pytest.MonkeyPatch, hook: Callable[[str | None, str, Any], Any]) -> None:
+    """Every client the plumbing's factory makes is handed to ``hook(profile, service, client)``, which may return
+    a replacement (a Stubber-wrapped client) or None to keep it."""
+    real = aws.client
+
+    def client(sess: Any, service: str, region: str | None = None, **kwargs: Any) -> Any:
+        made = real(sess, service, region, **kwargs)
+        return hook(sess.profile_name, service, made) or made
+
+    monkeypatch.setattr(aws, "client", client)
 
 
 def make_bucket(s3: Any, name: str, region: str = REGION, versioned: bool = False) -> None:
@@ -69,7 +76,7 @@ def body(key: str, n: int) -> bytes:
 
 
 @pytest.fixture
-def history(sessions: dict[str, list[Any]]) -> datetime:
+def history(sessions: None) -> datetime:
     """The replica's history around T (returned): what a restore as of T must reproduce exactly."""
     s3 = account_session(BACKUP).client("s3")
     make_bucket(s3, REPLICA, versioned=True)
@@ -103,15 +110,15 @@ def row(out: str, name: str) -> tuple[str, str]:
 def s3_args(as_of: datetime, *extra: str) -> list[str]:
     return [
         "s3",
-        "--bucket",
+        "--replica-bucket",
         REPLICA,
-        "--to",
+        "--target-bucket",
         NEW,
         "--as-of",
         as_of.isoformat(),
-        "--to-profile",
+        "--target-profile",
         "target",
-        "--to-region",
+        "--target-region",
         TARGET_REGION,
         *extra,
     ]
@@ -169,7 +176,7 @@ def test_a_target_that_holds_objects_is_refused_in_one_line(
     err = capsys.readouterr().err
 
     assert code == 2
-    assert err.count("\n") == 1 and f"--to '{NEW}'" in err and "--allow-non-empty" in err, err
+    assert err.count("\n") == 1 and f"--target-bucket '{NEW}'" in err and "--allow-non-empty" in err, err
     assert sorted(target_objects()) == ["someone-elses"]
     assert cli(*s3_args(history, "--execute", "--allow-non-empty", "--no-progress")) == 0
     assert len(target_objects()) == 5
@@ -181,23 +188,16 @@ def test_failed_copies_exit_1_and_a_rerun_with_the_state_file_copies_only_those(
     copied: list[str] = []
     failing = {"deleted-later", "unchanged"}
 
-    def hook(sess: Any) -> None:
-        def on_copy(params: dict[str, Any], **_: Any) -> None:
-            if params["Key"] in failing:
-                raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CopyObject")
-            copied.append(params["Key"])
+    def on_copy(params: dict[str, Any], **_: Any) -> None:
+        if params["Key"] in failing:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CopyObject")
+        copied.append(params["Key"])
 
-        sess.events.register("provide-client-params.s3.CopyObject", on_copy)
+    def hook(profile: str | None, service: str, client: Any) -> None:
+        if profile == "target" and service == "s3":
+            client.meta.events.register("provide-client-params.s3.CopyObject", on_copy)
 
-    original = restore.make_session
-
-    def hooked(profile: str | None, region: str | None) -> Any:
-        sess = original(profile, region)
-        if profile == "target":
-            hook(sess)
-        return sess
-
-    monkeypatch.setattr(restore, "make_session", hooked)
+    on_clients(monkeypatch, hook)
     first = cli(*s3_args(history, "--execute", "--state-file", "state.jsonl"))
     out = capsys.readouterr().out
 
@@ -225,10 +225,11 @@ def test_a_state_file_of_another_restore_is_refused(history: datetime, capsys: p
 
 
 THOUSAND = 1_000
+TO_TARGET = ("--target-profile", "target", "--target-region", TARGET_REGION)
 
 
 def test_a_thousand_objects_restore_with_progress_and_a_verified_count(
-    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+    sessions: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """1,000 objects, not 10,000: moto serves about 300 requests/s here, so 10,000 puts and copies take over a
     minute on 2 cores. bench/restore_bench.py runs the 10,000-object case and compares it with a bare loop."""
@@ -238,9 +239,7 @@ def test_a_thousand_objects_restore_with_progress_and_a_verified_count(
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda n: s3.put_object(Bucket=REPLICA, Key=f"obj/{n:05d}", Body=b"%05d" % n), range(THOUSAND)))
 
-    code = cli(
-        "s3", "--bucket", REPLICA, "--to", NEW, "--to-profile", "target", "--to-region", TARGET_REGION, "--execute"
-    )
+    code = cli("s3", "--replica-bucket", REPLICA, "--target-bucket", NEW, *TO_TARGET, "--execute")
     out, err = capsys.readouterr()
 
     assert code == 0, out
@@ -252,23 +251,21 @@ def test_a_thousand_objects_restore_with_progress_and_a_verified_count(
 
 
 def test_objects_above_the_copy_object_limit_are_copied_in_parts_and_verified_by_size(
-    sessions: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sessions: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The 5 GB limit is lowered to 6 MiB (moto's parts must be at least 5 MiB): an 11 MiB object goes through
     UploadPartCopy; its copy has a multipart ETag, so it is verified by size."""
-    monkeypatch.setattr(restore, "MAX_COPY_OBJECT_BYTES", 6 * 1024**2)
-    monkeypatch.setattr(restore, "COPY_PART_BYTES", 5 * 1024**2)
+    monkeypatch.setattr(copying, "MAX_COPY_OBJECT_BYTES", 6 * 1024**2)
+    monkeypatch.setattr(copying, "COPY_PART_BYTES", 5 * 1024**2)
     s3 = account_session(BACKUP).client("s3")
     make_bucket(s3, REPLICA, versioned=True)
     make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), NEW, TARGET_REGION)
     big = hashlib.sha256(b"seed").digest() * (11 * 1024**2 // 32)
     s3.put_object(Bucket=REPLICA, Key="big.bin", Body=big, ContentType="application/x-test", Metadata={"a": "1"})
 
-    code = cli("s3", "--bucket", REPLICA, "--to", NEW, "--to-profile", "target", "--to-region", TARGET_REGION)
+    code = cli("s3", "--replica-bucket", REPLICA, "--target-bucket", NEW, *TO_TARGET)
     assert code == 0
-    code = cli(
-        "s3", "--bucket", REPLICA, "--to", NEW, "--to-profile", "target", "--to-region", TARGET_REGION, "--execute"
-    )
+    code = cli("s3", "--replica-bucket", REPLICA, "--target-bucket", NEW, *TO_TARGET, "--execute")
     out = capsys.readouterr().out
 
     assert code == 0, out
@@ -286,11 +283,9 @@ def test_s3_batch_operations_job_for_large_sets(
     manifest_bucket = "restore-manifests"
     make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), manifest_bucket, TARGET_REGION)
     role = f"arn:aws:iam::{TARGET}:role/batch-restore"
-    real_client = restore._client
     stubs: list[Stubber] = []
 
-    def client(sess: Any, service: str, region: str | None = None, pool: int = 10) -> Any:
-        made = real_client(sess, service, region, pool)
+    def client(profile: str | None, service: str, made: Any) -> Any:
         if service != "s3control":
             return made
         stub = Stubber(made)
@@ -324,7 +319,7 @@ def test_s3_batch_operations_job_for_large_sets(
         stubs.append(stub)
         return made
 
-    monkeypatch.setattr(restore, "_client", client)
+    on_clients(monkeypatch, client)
     batch = ["--batch-threshold", "2", "--state-file", "state.jsonl"]
 
     assert cli(*s3_args(history, "--execute", *batch)) == 2
@@ -368,33 +363,26 @@ def test_bad_input_is_one_line_naming_the_flag_and_exit_2(
         assert err.count("\n") == 1 and message in err, err
 
 
-def test_access_denied_names_the_action_and_resource_and_exits_1(
-    history: datetime,
-    sessions: dict[str, list[Any]],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+def test_access_denied_names_the_action_and_resource_and_exits_3(
+    history: datetime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    original = restore.make_session
+    """S3's 403 answered in botocore's send step, so the plumbing's own handler names the IAM action (exit 3 is
+    failsafe.ops.errors' code for what AWS refused)."""
 
-    def denying(profile: str | None, region: str | None) -> Any:
-        sess = original(profile, region)
+    def hook(profile: str | None, service: str, client: Any) -> None:
+        if service == "s3":
+            inject(client.meta.events, "s3", "ListObjectVersions", times=9, code="AccessDenied", status=403)
 
-        def deny(**_: Any) -> None:
-            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListObjectVersions")
+    on_clients(monkeypatch, hook)
 
-        sess.events.register("before-call.s3.ListObjectVersions", deny)
-        return sess
-
-    monkeypatch.setattr(restore, "make_session", denying)
-
-    assert cli(*s3_args(history)) == 1
+    assert cli(*s3_args(history)) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert f"access denied: s3:ListBucketVersions on arn:aws:s3:::{REPLICA}" in err, err
 
 
-def v(key: str, second: int, *, latest: bool = False, deleted: bool = False) -> restore.Version:
-    return restore.Version(key, f"{key}-{second}", datetime(2026, 1, 1, 0, 0, second, tzinfo=UTC), latest, deleted)
+def v(key: str, second: int, *, latest: bool = False, deleted: bool = False) -> planning.Version:
+    return planning.Version(key, f"{key}-{second}", datetime(2026, 1, 1, 0, 0, second, tzinfo=UTC), latest, deleted)
 
 
 def test_choose_picks_the_newest_entry_at_as_of_and_resolves_ties() -> None:
@@ -410,38 +398,38 @@ def test_choose_picks_the_newest_entry_at_as_of_and_resolves_ties() -> None:
         v("tie-latest", 9),
         v("tie-latest", 9, deleted=True, latest=True),
     ]
-    chosen = restore.choose(entries, at)
+    chosen = planning.choose(entries, at)
     assert chosen["a"] == v("a", 5) and chosen["b"].deleted and chosen["c"] is None
     assert chosen["tie"] == v("tie", 9), "a tie between a version and a delete marker restores the version"
     assert chosen["tie-latest"].deleted, "a tie is decided by IsLatest when S3 gives it"
-    assert restore.choose(entries, None)["a"] == v("a", 12, latest=True)
+    assert planning.choose(entries, None)["a"] == v("a", 12, latest=True)
 
 
 def test_verify_copy_uses_etag_then_checksum_then_size() -> None:
-    plain = restore.Version("k", "1", datetime.now(UTC), True, size=3, etag='"900150983cd24fb0d6963f7d28e17f72"')
+    plain = planning.Version("k", "1", datetime.now(UTC), True, size=3, etag='"900150983cd24fb0d6963f7d28e17f72"')
     never: Callable[[], dict[str, Any]] = lambda: pytest.fail("no HEAD needed when the ETags match")  # noqa: E731
-    assert restore.verify_copy(plain, {"ETag": plain.etag}, never, never) == "etag"
+    assert copying.verify_copy(plain, {"ETag": plain.etag}, never, never) == "etag"
 
     kms = {"ServerSideEncryption": "aws:kms", "ContentLength": 3, "ETag": '"0123456789abcdef0123456789abcdef"'}
-    assert restore.verify_copy(plain, {"ETag": kms["ETag"]}, lambda: kms, lambda: kms) == "size"
-    with pytest.raises(restore.Mismatch, match="size 3 at the source, 4"):
-        restore.verify_copy(plain, {"ETag": "x"}, lambda: kms, lambda: {**kms, "ContentLength": 4})
+    assert copying.verify_copy(plain, {"ETag": kms["ETag"]}, lambda: kms, lambda: kms) == "size"
+    with pytest.raises(copying.Mismatch, match="size 3 at the source, 4"):
+        copying.verify_copy(plain, {"ETag": "x"}, lambda: kms, lambda: {**kms, "ContentLength": 4})
     unencrypted = {"ContentLength": 3, "ETag": '"ffffffffffffffffffffffffffffffff"'}
-    with pytest.raises(restore.Mismatch, match="ETag"):
-        restore.verify_copy(plain, {"ETag": unencrypted["ETag"]}, lambda: {}, lambda: unencrypted)
+    with pytest.raises(copying.Mismatch, match="ETag"):
+        copying.verify_copy(plain, {"ETag": unencrypted["ETag"]}, lambda: {}, lambda: unencrypted)
 
-    summed = restore.Version("k", "1", datetime.now(UTC), True, size=3, etag='"-"', checksum_algorithm="SHA256")
+    summed = planning.Version("k", "1", datetime.now(UTC), True, size=3, etag='"-"', checksum_algorithm="SHA256")
     source = {"ChecksumSHA256": "abc="}
-    assert restore.verify_copy(summed, {"ETag": "e", "ChecksumSHA256": "abc="}, lambda: source, never) == "checksum"
-    with pytest.raises(restore.Mismatch, match="SHA256"):
-        restore.verify_copy(summed, {"ETag": "e", "ChecksumSHA256": "xyz="}, lambda: source, never)
+    assert copying.verify_copy(summed, {"ETag": "e", "ChecksumSHA256": "abc="}, lambda: source, never) == "checksum"
+    with pytest.raises(copying.Mismatch, match="SHA256"):
+        copying.verify_copy(summed, {"ETag": "e", "ChecksumSHA256": "xyz="}, lambda: source, never)
 
 
 # --- restore params --------------------------------------------------------------------------------------
 
 
 def test_params_round_trip_from_the_backup_copies_into_a_target_account(
-    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+    sessions: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """prod -> backup by the params copier (as deployed), then backup -> a new account in another region."""
     prod, backup = account_session(PROD), account_session(BACKUP)
@@ -457,10 +445,9 @@ def test_params_round_trip_from_the_backup_copies_into_a_target_account(
         prod.client("secretsmanager"),
         backup.client("ssm"),
         backup.client("secretsmanager"),
-        sleep=lambda _: None,
     ).run()
-    base = ["params", "--profile", "backup", "--from-region", REGION, "--to-profile", "target"]
-    base += ["--to-region", TARGET_REGION, "--path", "/app/", "--secret-prefix", "app/"]
+    base = ["params", "--backup-profile", "backup", "--region", REGION, "--target-profile", "target"]
+    base += ["--target-region", TARGET_REGION, "--path", "/app/", "--secret-prefix", "app/"]
     target = account_session(TARGET, TARGET_REGION)
 
     assert cli(*base) == 0
@@ -485,8 +472,8 @@ def test_params_round_trip_from_the_backup_copies_into_a_target_account(
     assert ssm.get_parameter(Name="/app/db/host")["Parameter"]["Value"] == "db.internal"
 
 
-def test_params_bad_path_is_refused(sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["params", "--from-region", REGION, "--to-profile", "target", "--to-region", TARGET_REGION, "--path", "app"]
+def test_params_bad_path_is_refused(sessions: None, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["params", "--region", REGION, *TO_TARGET, "--path", "app"]
     assert cli(*argv) == 2
     assert "--path 'app': expected a path that starts and ends with '/'" in capsys.readouterr().err
 
@@ -501,7 +488,7 @@ COPY_TAGS = [
 
 
 def test_ebs_copy_restores_to_a_volume_and_shares_re_encrypted(
-    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+    sessions: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ec2 = account_session(BACKUP).client("ec2")
     volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8)["VolumeId"]
@@ -551,9 +538,7 @@ def rds_copies(rds: Any) -> tuple[str, str]:
     return "failsafe-appdb-nightly", "failsafe-appcluster-nightly"
 
 
-def test_rds_instance_and_cluster_restore_from_copies(
-    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_rds_instance_and_cluster_restore_from_copies(sessions: None, capsys: pytest.CaptureFixture[str]) -> None:
     """moto supports RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot: no stubs."""
     rds = account_session(BACKUP).client("rds")
     instance_copy, cluster_copy = rds_copies(rds)
@@ -573,14 +558,14 @@ def test_rds_instance_and_cluster_restore_from_copies(
 
 
 def test_rds_copy_is_re_encrypted_and_shared_with_the_target_account(
-    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+    sessions: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rds = account_session(BACKUP).client("rds")
     instance_copy, cluster_copy = rds_copies(rds)
     key = account_session(BACKUP).client("kms").create_key()["KeyMetadata"]["Arn"]
 
     assert cli("snapshot", "--id", instance_copy, "--share-with", TARGET, "--kms-key-id", key, "--execute") == 0
-    shared = restore.share_copy_id(instance_copy, TARGET)
+    shared = snapshot.share_copy_id(instance_copy, TARGET)
     attrs = rds.describe_db_snapshot_attributes(DBSnapshotIdentifier=shared)["DBSnapshotAttributesResult"]
     assert {"AttributeName": "restore", "AttributeValues": [TARGET]} in attrs["DBSnapshotAttributes"], attrs
     assert rds.describe_db_snapshots(DBSnapshotIdentifier=shared)["DBSnapshots"][0]["KmsKeyId"] == key
@@ -588,7 +573,7 @@ def test_rds_copy_is_re_encrypted_and_shared_with_the_target_account(
     assert "exists already" in capsys.readouterr().out, "a re-run must reuse the re-encrypted copy"
 
     assert cli("snapshot", "--id", cluster_copy, "--share-with", TARGET, "--kms-key-id", key, "--execute") == 0
-    shared = restore.share_copy_id(cluster_copy, TARGET)
+    shared = snapshot.share_copy_id(cluster_copy, TARGET)
     attrs = rds.describe_db_cluster_snapshot_attributes(DBClusterSnapshotIdentifier=shared)
     values = attrs["DBClusterSnapshotAttributesResult"]["DBClusterSnapshotAttributes"]
     assert {"AttributeName": "restore", "AttributeValues": [TARGET]} in values, values
@@ -603,11 +588,11 @@ ROLE = f"arn:aws:iam::{BACKUP}:role/failsafe-restore"
 
 
 def stub_backup(monkeypatch: pytest.MonkeyPatch, statuses: list[dict[str, Any]]) -> list[Stubber]:
-    real_client = restore._client
     stubs: list[Stubber] = []
 
-    def client(sess: Any, service: str, region: str | None = None, pool: int = 10) -> Any:
-        made = real_client(sess, service, region, pool)
+    def client(profile: str | None, service: str, made: Any) -> Any:
+        if service != "backup":
+            return made
         stub = Stubber(made)
         stub.add_response(
             "get_recovery_point_restore_metadata",
@@ -636,12 +621,12 @@ def stub_backup(monkeypatch: pytest.MonkeyPatch, statuses: list[dict[str, Any]])
         stubs.append(stub)
         return made
 
-    monkeypatch.setattr(restore, "_client", client)
+    on_clients(monkeypatch, client)
     return stubs
 
 
 def test_recovery_point_restore_job_is_started_and_timed(
-    sessions: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sessions: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Stubbed: moto implements little of AWS Backup (no restore metadata or restore jobs); Stubber checks every
     request against botocore's model of the Backup API."""
@@ -680,7 +665,7 @@ def test_recovery_point_restore_job_is_started_and_timed(
 
 
 def test_recovery_point_failed_job_exits_1_and_bad_metadata_exits_2(
-    sessions: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sessions: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Stubbed, as above."""
     stub_backup(monkeypatch, [{"RestoreJobId": "job-1", "Status": "FAILED", "StatusMessage": "subnet not found"}])
