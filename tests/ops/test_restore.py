@@ -10,9 +10,14 @@ seconds, so the history is written one second either side of the as-of time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +35,7 @@ from failsafe.ops.restore import common, copying, planning, snapshot
 from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, REGION, account_session
 
+REPO = Path(__file__).resolve().parents[2]
 TARGET = "333333333333"
 TARGET_REGION = "eu-west-1"
 REPLICA = "failsafe-replica-app"
@@ -145,7 +151,9 @@ def test_restore_as_of_reproduces_the_bucket_at_that_time_and_verifies_every_cop
     assert row(out, "target count")[0] == "4", out
     assert "\rrestore: 4/4" in err, f"no progress line on stderr: {err!r}"
     lines = [json.loads(line) for line in Path("state.jsonl").read_text().splitlines()]
-    assert lines[0]["restore"]["source"] == REPLICA and {r["key"] for r in lines[1:]} == set(target_objects())
+    assert lines[0]["restore"]["source"] == REPLICA and {r["key"] for r in lines[1:] if "key" in r} == set(
+        target_objects()
+    )
 
 
 def test_without_as_of_the_latest_versions_are_restored(history: datetime, capsys: pytest.CaptureFixture[str]) -> None:
@@ -678,3 +686,145 @@ def test_recovery_point_failed_job_exits_1_and_bad_metadata_exits_2(
     assert "--metadata 'no-equals-sign': expected key=value" in capsys.readouterr().err
     assert cli("recovery-point", "--arn", POINT, "--vault", "v", "--role-arn", "restore-role") == 2
     assert "--role-arn 'restore-role': expected an IAM role ARN" in capsys.readouterr().err
+
+
+# --- interrupted and resumed (issue 22, items 9 and 11) ---------------------------------------------------------
+
+MANY = 200
+
+
+@pytest.fixture
+def many(sessions: None) -> list[str]:
+    """A replica of MANY keys and an empty *versioned* target: a key copied twice shows as a second version."""
+    s3 = account_session(BACKUP).client("s3")
+    make_bucket(s3, REPLICA, versioned=True)
+    make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), NEW, TARGET_REGION, versioned=True)
+    keys = [f"k/{n:04d}" for n in range(MANY)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda k: s3.put_object(Bucket=REPLICA, Key=k, Body=k.encode()), keys))
+    return keys
+
+
+def target_versions() -> dict[str, int]:
+    """Versions per key in the target (every page)."""
+    s3 = account_session(TARGET, TARGET_REGION).client("s3")
+    counts: dict[str, int] = {}
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=NEW):
+        for v in page.get("Versions") or ():
+            counts[v["Key"]] = counts.get(v["Key"], 0) + 1
+    return counts
+
+
+def done_lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        with contextlib.suppress(json.JSONDecodeError):  # a line being written
+            records.append(json.loads(line))
+    return [r for r in records if "key" in r]
+
+
+MANY_ARGS = ("s3", "--replica-bucket", REPLICA, "--target-bucket", NEW, *TO_TARGET, "--state-file", "state.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("signal_", "after"),
+    [(signal.SIGINT, 1), (signal.SIGINT, MANY // 3), (signal.SIGKILL, 1), (signal.SIGKILL, MANY // 3)],
+    ids=["ctrl-c-at-once", "ctrl-c-midway", "kill-at-once", "kill-midway"],
+)
+def test_a_restore_interrupted_mid_copy_then_resumed_copies_every_key_exactly_once(
+    many: list[str], signal_: signal.Signals, after: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real command in a subprocess against moto, interrupted once ``after`` copies are recorded: Ctrl-C
+    (SIGINT) stops at once with one line and exit 130 (failsafe.ops.errors: interrupted), every copy made before
+    it recorded; SIGKILL records nothing more. Then the same command again: every key ends with exactly one
+    version in the versioned target, and the state file records each key once."""
+    state = Path("state.jsonl")
+    argv = [
+        sys.executable,
+        "-m",
+        "failsafe.ops",
+        "restore",
+        *MANY_ARGS,
+        "--concurrency",
+        "2",
+        "--execute",
+        "--no-progress",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        deadline = time.monotonic() + 60
+        while len(done_lines(state)) < after and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert proc.poll() is None, f"the restore ended before {after} copies: {proc.communicate()}"
+        proc.send_signal(signal_)
+        out, err = proc.communicate(timeout=60)
+
+    recorded = {r["key"] for r in done_lines(state)}
+    if signal_ == signal.SIGINT:
+        assert proc.returncode == 130, (out, err)
+        assert err.count("\n") == 1 and "interrupted" in err and "Traceback" not in err, err
+        assert set(target_versions()) == recorded, "a copy made before Ctrl-C is not in the state file"
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    assert len(recorded) < MANY, "the signal came after the restore had finished: nothing was interrupted"
+
+    assert cli(*MANY_ARGS, "--execute", "--no-progress") == 0, capsys.readouterr()
+    versions = target_versions()
+    assert sorted(versions) == many, "keys lost by the interruption"
+    assert {k: n for k, n in versions.items() if n != 1} == {}, "keys copied twice (a second version)"
+    keys = [r["key"] for r in done_lines(state)]
+    assert sorted(keys) == many, "the state file records a key twice, or not at all"
+
+
+def test_a_copy_made_but_not_recorded_is_adopted_on_resume_not_copied_again(
+    many: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Deterministic form of a kill between a copy and its done line: a finished restore's state file cut back to
+    the ``copying`` lines of its last 10 keys. The resume verifies those copies in the target and records them."""
+    assert cli(*MANY_ARGS, "--execute", "--no-progress") == 0
+    state = Path("state.jsonl")
+    lines = state.read_text().splitlines()
+    lost = {json.loads(line)["key"] for line in lines if '"key"' in line} - set(many[:-10])
+    state.write_text("\n".join(line for line in lines if json.loads(line).get("key") not in lost) + "\n")
+    capsys.readouterr()
+
+    assert cli(*MANY_ARGS, "--execute", "--no-progress") == 0
+    out = capsys.readouterr().out
+    assert "10 copies found in the target from the interrupted run" in out and "nothing left to restore" in out, out
+    assert set(target_versions().values()) == {1}, "an unrecorded copy was copied again"
+    assert sorted(r["key"] for r in done_lines(state)) == many
+
+
+def test_a_resume_refuses_keys_someone_else_wrote_since_the_first_attempt(
+    many: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22 item 11: the first attempt fails on the last key; meanwhile that key gains data in the target. The
+    resume refuses it in one line (exit 2), and with --allow-non-empty overwrites it and says so."""
+
+    def on_copy(params: dict[str, Any], **_: Any) -> None:
+        if params["Key"] == many[-1]:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CopyObject")
+
+    def hook(profile: str | None, service: str, client: Any) -> None:
+        if profile == "target" and service == "s3":
+            client.meta.events.register("provide-client-params.s3.CopyObject", on_copy)
+
+    with monkeypatch.context() as patch:
+        on_clients(patch, hook)
+        assert cli(*MANY_ARGS, "--execute", "--no-progress") == 1
+    target = account_session(TARGET, TARGET_REGION).client("s3")
+    target.put_object(Bucket=NEW, Key=many[-1], Body=b"written by someone else")
+    capsys.readouterr()
+
+    assert cli(*MANY_ARGS, "--execute", "--no-progress") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"1 key(s) hold data this restore did not write ({many[-1]})" in err, err
+    assert target.get_object(Bucket=NEW, Key=many[-1])["Body"].read() == b"written by someone else"
+
+    assert cli(*MANY_ARGS, "--execute", "--no-progress", "--allow-non-empty") == 0
+    assert (
+        f"overwriting 1 key(s) not written by this restore (--allow-non-empty): {many[-1]}" in capsys.readouterr().out
+    )
+    assert target.get_object(Bucket=NEW, Key=many[-1])["Body"].read() == many[-1].encode()

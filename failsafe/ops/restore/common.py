@@ -33,14 +33,25 @@ def denied(exc: BaseException) -> bool:
     return error_code(exc) in ACCESS_DENIED
 
 
-def parse_time(flag: str, text: str | None) -> datetime | None:
+def parse_time(flag: str, text: str | None, keep_offset: bool = False) -> datetime | None:
+    """An ISO 8601 time as an instant in UTC (a time without an offset is UTC), so that every time shown to an
+    operator, written to a state file or sent to AWS is UTC whatever offset was typed (issue 22, item 10).
+    ``keep_offset`` keeps the typed offset (only to find state files named before that fix)."""
     if text is None:
         return None
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise RestoreInputError(f"{flag} {text!r}: expected an ISO 8601 time such as 2026-11-23T02:00:00Z") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not value.tzinfo:
+        return value.replace(tzinfo=UTC)
+    return value if keep_offset else value.astimezone(UTC)
+
+
+def utc_text(moment: datetime) -> str:
+    """A time for people: UTC, to the second, with its ``Z``. botocore gives times in the machine's zone for
+    epoch-valued fields (``botocore.utils.parse_timestamp`` tries ``tzlocal`` first), so convert, never reformat."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_int(flag: str, text: str | int, low: int, high: int | None = None) -> int:
