@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -828,3 +828,61 @@ def test_a_resume_refuses_keys_someone_else_wrote_since_the_first_attempt(
         f"overwriting 1 key(s) not written by this restore (--allow-non-empty): {many[-1]}" in capsys.readouterr().out
     )
     assert target.get_object(Bucket=NEW, Key=many[-1])["Body"].read() == many[-1].encode()
+
+
+# --- times in UTC, a target not made yet, errors that name the bucket -------------------------------------------
+
+
+def test_as_of_with_an_offset_is_shown_in_utc_and_an_older_state_file_still_resumes(
+    history: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22 item 10: ``...+02:00`` is shown (plan, JSON, state-file name) as the same instant in UTC. A state file
+    written before that fix (its header holds the offset, its name the typed wall time with "Z") still resumes."""
+    typed = history.astimezone(timezone(timedelta(hours=2))).replace(microsecond=0)
+    utc = typed.astimezone(UTC)
+    argv = [a if a != history.isoformat() else typed.isoformat() for a in s3_args(history)]
+
+    assert cli(*argv) == 0
+    out = capsys.readouterr().out
+    assert f"as of {utc:%Y-%m-%dT%H:%M:%SZ}" in out, out
+    assert f"-{utc:%Y%m%dT%H%M%SZ}-all.jsonl" in out and f"{typed:%Y%m%dT%H%M%S}Z" not in out, out
+
+    assert cli(*argv, "--execute", "--no-progress") == 0
+    [new] = Path().glob("*.jsonl")
+    legacy = Path(new.name.replace(f"{utc:%Y%m%dT%H%M%SZ}", f"{typed:%Y%m%dT%H%M%SZ}"))
+    lines = new.read_text().splitlines()
+    header = json.loads(lines[0])
+    header["restore"]["as_of"] = typed.isoformat()  # as versions before the fix wrote it
+    legacy.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    new.unlink()
+    capsys.readouterr()
+
+    assert cli(*argv, "--execute", "--no-progress") == 0
+    out = capsys.readouterr().out
+    assert "nothing left to restore" in out and f"state file: {legacy}" in out, out
+    assert not new.exists(), "the resume did not find the older state file"
+
+
+def test_a_dry_run_works_before_the_target_bucket_exists_and_execute_says_rebuild_first(
+    history: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 23 item 5: the runbook rebuilds first; a dry run before then plans and names the bucket to be made."""
+    argv = [a if a != NEW else "made-by-the-rebuild" for a in s3_args(history)]
+
+    assert cli(*argv) == 0
+    out = capsys.readouterr().out
+    assert "target bucket made-by-the-rebuild does not exist yet: the rebuild creates it" in out, out
+    assert row(out, "to restore")[0] == "4", out
+
+    assert cli(*argv, "--execute") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--target-bucket 'made-by-the-rebuild': no such bucket" in err, err
+    assert "rebuild first" in err, err
+
+
+def test_aws_errors_name_the_bucket(history: datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [a if a != REPLICA else "no-such-replica" for a in s3_args(history)]
+
+    assert cli(*argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--replica-bucket 'no-such-replica': no such bucket" in err, err
