@@ -36,6 +36,14 @@ class Points:
         return {"RecoveryPoints": self.points}
 
 
+class NoBackfillJobs:
+    """S3 Batch Operations (moto has none): no job yet, so the backfill check shows and does not judge (SKIP)."""
+
+    def list_jobs(self, **kwargs: Any) -> dict[str, Any]:
+        assert kwargs["AccountId"] == PROD, kwargs
+        return {"Jobs": []}
+
+
 class Health:
     def __init__(self, statuses: list[str]) -> None:
         self.statuses = statuses
@@ -69,7 +77,12 @@ def replication(replica: str, delete_markers: str = "Disabled") -> dict[str, Any
                 "Priority": 1,
                 "Filter": {},
                 "DeleteMarkerReplication": {"Status": delete_markers},
-                "Destination": {"Bucket": f"arn:aws:s3:::{replica}", "Account": BACKUP},
+                "Destination": {
+                    "Bucket": f"arn:aws:s3:::{replica}",
+                    "Account": BACKUP,
+                    "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
+                    "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}},
+                },
             }
         ],
     }
@@ -134,7 +147,10 @@ def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         backup,
         CFG.primary_region,
         CFG.dr_region,
-        overrides={("backup", "backup"): Paged(Points(NOW - timedelta(minutes=10)), "backup")},
+        overrides={
+            ("backup", "backup"): Paged(Points(NOW - timedelta(minutes=10)), "backup"),
+            ("prod", "s3control"): Paged(NoBackfillJobs(), "s3control"),
+        },
     )
     targets = verify.Targets.from_config(
         CFG, {"vaultName": VAULT, "archiveBucketName": ARCHIVE_BUCKET, "healthCheckId": health}
@@ -488,3 +504,72 @@ def test_verify_reports_the_latest_restore_tests_against_the_rto(jobs: list[dict
     targets = verify.Targets.from_config(CFG, {"restoreTestingPlanArn": PLAN_ARN})
     check = verify.check_restore_tests(sides, targets)
     assert check.ok is ok and evidence in check.evidence, check
+
+
+# --- a read error is a FAIL, said in one line (issue 22 item 12, issue 23) --------------------------------------
+
+
+class Unreadable:
+    """Every call answered the way AWS refuses a read: the error a check must report as FAIL, never SKIP or PASS."""
+
+    def __init__(self, message: str = "denied") -> None:
+        self.message = message
+
+    def __getattr__(self, name: str) -> Any:
+        def refused(**_: Any) -> None:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": self.message}}, name)
+
+        return refused
+
+
+def test_unreadable_backfill_jobs_fail_instead_of_being_skipped(estate: dict[str, Any]) -> None:
+    estate["sides"].overrides[("prod", "s3control")] = Paged(Unreadable(), "s3control")
+    replica = CFG.replica_bucket_name("assets")
+
+    check = verify.check_backfill(estate["sides"], estate["targets"], replica)
+
+    assert check.ok is False and "cannot read Batch Operations jobs: AccessDenied" in check.evidence, check
+
+
+def test_replication_metrics_off_fail_instead_of_passing_with_no_data_points(estate: dict[str, Any]) -> None:
+    """CloudWatch answers a query for a rule without metrics with no data points: that is not evidence of health."""
+    source, replica = CFG.source_bucket_name("assets"), CFG.replica_bucket_name("assets")
+    config = replication(replica)
+    del config["Rules"][0]["Destination"]["Metrics"]
+    estate["prod"].client("s3").put_bucket_replication(Bucket=source, ReplicationConfiguration=config)
+
+    check = verify.check_replication_metrics(estate["sides"], estate["targets"], replica, NOW)
+
+    assert check.ok is False and "replication metrics are off on rule to-backup" in check.evidence, check
+
+
+class OneEncryptedSnapshot:
+    def describe_snapshots(self, **_: Any) -> dict[str, Any]:
+        return {"Snapshots": [{"SnapshotId": "snap-1", "KmsKeyId": "arn:aws:kms:eu-west-1:111111111111:key/k"}]}
+
+    def describe_db_snapshots(self, **_: Any) -> dict[str, Any]:
+        return {"DBSnapshots": []}
+
+
+def test_an_unreadable_kms_key_fails_the_shareable_check(estate: dict[str, Any]) -> None:
+    """Before, a key that could not be described counted as customer-managed: the check passed unread."""
+    sides = estate["sides"]
+    sides.overrides[("prod", "ec2")] = Paged(OneEncryptedSnapshot(), "ec2")
+    sides.overrides[("prod", "rds")] = Paged(OneEncryptedSnapshot(), "rds")
+    sides.overrides[("prod", "kms")] = Unreadable()
+
+    check = verify.check_unshareable_snapshots(sides, estate["targets"])
+
+    assert check.ok is False and "cannot read a snapshot's KMS key: AccessDenied" in check.evidence, check
+
+
+def test_an_html_error_body_is_one_line_of_evidence(estate: dict[str, Any]) -> None:
+    page = "<html>\n<head><title>503 Service Unavailable</title></head>\n<body>\n<h1>try later</h1>\n</body></html>"
+    estate["sides"].overrides[("backup", "s3")] = Unreadable(page)
+    replica = CFG.replica_bucket_name("assets")
+
+    check = verify.check_versioning(estate["sides"], estate["targets"], replica)
+    shown = verify.report([check]).data["checks"][0]["evidence"]
+
+    assert check.ok is False and "\n" not in shown and "<" not in shown, shown
+    assert "503 Service Unavailable try later" in shown, shown

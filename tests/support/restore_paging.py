@@ -25,6 +25,11 @@ class Paged:
         self._fake = fake
         self._service = service
 
+    @property
+    def meta(self) -> Any:
+        """The real client's models (``failsafe.ops.aws.pages`` reads operation models from them)."""
+        return _model_client(self._service).meta
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._fake, name)
 
