@@ -886,3 +886,16 @@ def test_aws_errors_name_the_bucket(history: datetime, capsys: pytest.CaptureFix
     assert cli(*argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--replica-bucket 'no-such-replica': no such bucket" in err, err
+
+
+def test_params_with_nothing_to_restore_exits_1_and_says_why(
+    sessions: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 23: it exited 0 having restored nothing. No copies in the backup region means the copies are missing or
+    the flags are wrong; that is exit 1 ("a check failed", failsafe.ops.errors), one line naming the path and
+    region (docs/restore.md)."""
+    argv = ["params", "--backup-profile", "backup", "--region", REGION, *TO_TARGET, "--path", "/nothing/"]
+
+    assert cli(*argv) == 1
+    out = capsys.readouterr().out
+    assert "nothing to restore: no copies of the params copier under --path /nothing/" in out and REGION in out, out
