@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from failsafe.ops import aws, backfill
+from failsafe.ops import aws, backfill, runrecord
 from failsafe.ops.archive import KEY, KEY_TIME
 from failsafe.ops.capture import model as capture_model
 from failsafe.ops.capture import reading as capture_reading
@@ -73,6 +73,8 @@ class Targets:
     rto: timedelta | None = None
     drills_dir: str | None = None  # where `failsafe-dr drill finish` writes reports
     restore_testing_plan_arn: str | None = None  # dr output restoreTestingPlanArn (AWS Backup restore testing)
+    recovery_model: str | None = None  # `python -m failsafe recovery --output json` saved to a file
+    evidence: tuple[str, ...] = ()  # run records, drill reports, saved list-restore-jobs answers (files or dirs)
 
     @classmethod
     def from_config(cls, cfg: Any, outputs: Mapping[str, Any] | None = None, **overrides: Any) -> Targets:
@@ -575,6 +577,39 @@ def check_last_drill(t: Targets, now: datetime) -> Check:
     )
 
 
+def _models(document: Any) -> list[Mapping[str, Any]]:
+    """The model JSON of one stack (an object with ``steps``), or of several (a list, or ``{"models": [...]}``)."""
+    if isinstance(document, Mapping) and "steps" in document:
+        return [document]
+    items = document.get("models") if isinstance(document, Mapping) else document
+    if isinstance(items, list) and all(isinstance(m, Mapping) and "steps" in m for m in items):
+        return list(items)
+    raise ValueError("expected the JSON of `python -m failsafe recovery --output json` (an object with steps)")
+
+
+def check_recovery_estimates(t: Targets) -> list[Check]:
+    """Every measured run (restore run records, drill steps, AWS Backup restore jobs) against the recovery model's
+    estimate of its step (:func:`failsafe.ops.runrecord.compare`): a run longer than its estimate means the model is
+    wrong, and the check names the step and the terms of the estimate (issue 27). Not asked for (no
+    ``--recovery-model``): SKIP. A model or evidence file that cannot be read: FAIL."""
+    name = "recovery estimates"
+    if not t.recovery_model:
+        return [Check(name, None, "no --recovery-model (python -m failsafe recovery <stack> --output json)")]
+    try:
+        models = _models(json.loads(Path(t.recovery_model).read_text(encoding="utf-8")))
+        evidence = runrecord.read_evidence(Path(p) for p in t.evidence)
+    except (OSError, ValueError) as exc:  # RunRecordError and JSONDecodeError are ValueErrors
+        return [Check(name, False, f"cannot read {t.recovery_model} or the evidence: {one_line(str(exc))}")]
+    if evidence.empty:
+        where = ", ".join(t.evidence) or "(no --evidence)"
+        return [Check(name, None, f"no measured run in {where}: nothing to hold the estimates to")]
+    findings = [f for m in models for f in runrecord.compare(m, evidence)]
+    if findings:
+        return [Check(f"{name} {f.step}", False, f.line()) for f in findings]
+    runs = len(evidence.runs) + len(evidence.drill_steps) + len(evidence.jobs)
+    return [Check(name, True, f"{runs} measured run(s), none longer than its step's estimate")]
+
+
 # --- running them ----------------------------------------------------------------------------------------
 
 
@@ -659,6 +694,7 @@ def run(sides: Sides, t: Targets, now: datetime | None = None, progress: Progres
         add(*(skipped(n, "backup") for n in ("recovery points", "snapshot copies", "archive", "capture", "MFA")))
     if t.drills_dir:
         add(check_last_drill(t, now))
+    add(*check_recovery_estimates(t))
     shown.end()
     return checks
 

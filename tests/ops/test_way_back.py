@@ -24,7 +24,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from failsafe.ops import aws, drill, params, verify
+from failsafe.ops import aws, drill, params, runrecord, verify
 from failsafe.ops import cli as ops_cli
 from failsafe.ops.restore import common
 from failsafe.tooling.access import collect
@@ -214,6 +214,30 @@ def test_prod_lost_then_data_restored_into_a_new_account_and_verify_passes_on_th
     ]
     failing = [f"{c.name}: {c.evidence}" for c in checks if not c.ok]
     assert not failing, "verify fails on the new estate:\n" + "\n".join(failing)
+
+    records = {r.command: r for r in map(runrecord.read, sorted(drills.glob("restore-*.json")))}
+    assert sorted(records) == ["restore params", "restore s3"], records
+    s3_run = records["restore s3"]
+    assert (s3_run.store, s3_run.objects, s3_run.outcome) == ("s3:assets", 3, "ok"), s3_run
+    assert s3_run.bytes == sum(len(b) for b in source_objects().values()) and s3_run.ended >= s3_run.started
+
+    model = tmp_path / "recovery.json"  # the shape of `python -m failsafe recovery --output json` (its steps)
+    step = {"id": "restore:s3:assets", "name": "failsafe-dr restore s3 (assets)", "match": {"store": "s3:assets"}}
+    model.write_text(json.dumps({"steps": [{**step, "estimate": {"seconds": 3600, "terms": ["size / rate"]}}]}))
+    targets_with_model = verify.Targets(
+        {},
+        NEW_PROD,
+        BACKUP,
+        CFG.accounts.identity,
+        timedelta(hours=1),
+        recovery_model=str(model),
+        evidence=(str(drills),),
+    )
+    [within] = verify.check_recovery_estimates(targets_with_model)
+    assert within.ok is True, within
+    model.write_text(json.dumps({"steps": [{**step, "estimate": {"seconds": 0.0001, "terms": ["size / rate"]}}]}))
+    [over] = verify.check_recovery_estimates(targets_with_model)
+    assert over.ok is False and "restore:s3:assets" in over.evidence and "size / rate" in over.evidence, over
 
     steps = json.loads((drills / drill.CURRENT).read_text())["steps"]
     assert [(s["name"], s["outcome"]) for s in steps] == [
