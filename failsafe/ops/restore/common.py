@@ -146,7 +146,7 @@ def store_of(args: argparse.Namespace) -> str:
     given = getattr(args, "store", None)
     if given:
         return str(given)
-    command, label = args.restore_command, getattr(args, "step_label", None)
+    command, label = str(args.restore_command), getattr(args, "step_label", None)
     if command == "s3":
         return f"s3:{label or args.target_bucket}"
     if command == "recovery-point":

@@ -365,7 +365,10 @@ def resume_check(
         if (v.key, v.version_id) in state.started:
             try:
                 how = verify_copy(
-                    v, {"ETag": current.etag}, lambda v=v: copier_._head_source(v), lambda v=v: copier_._head_target(v)
+                    v,
+                    {"ETag": current.etag},
+                    functools.partial(copier_._head_source, v),
+                    functools.partial(copier_._head_target, v),
                 )
             except Mismatch:
                 how = ""
