@@ -690,7 +690,7 @@ def test_recovery_point_failed_job_exits_1_and_bad_metadata_exits_2(
 
 # --- interrupted and resumed (issue 22, items 9 and 11) ---------------------------------------------------------
 
-MANY = 200
+MANY = 120
 
 
 @pytest.fixture
