@@ -40,6 +40,8 @@ def cmd_verify(args: argparse.Namespace) -> Report:
         health_check_id=args.health_check_id,
         drills_dir=args.drill_dir,
         archive_max_age=None if args.archive_max_age_hours is None else timedelta(hours=args.archive_max_age_hours),
+        recovery_model=args.recovery_model,
+        evidence=tuple(args.evidence) if args.evidence else None,
     )
     given: list[tuple[str | None, Any]] = []
     if args.prod_profile:
@@ -310,6 +312,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--health-check-id", help="Route 53 health check ID (else the outputs' healthCheckId)")
     v.add_argument("--archive-max-age-hours", type=float, help=f"default {verify.ARCHIVE_MAX_AGE_HOURS}")
     options.add_drill_dir(v, "directory of drill reports: also check the last drill met failsafe:rtoMinutes")
+    v.add_argument("--recovery-model", help="`python -m failsafe recovery <stack> --output json` saved to a file")
+    v.add_argument("--evidence", action="append", help="run records, drill reports (files or dirs; repeatable)")
     dns.add_verify_arguments(v)
     v.set_defaults(func=cmd_verify)
 

@@ -105,7 +105,7 @@ class Drill:
             "name": name,
             "started": iso(self.now()),
             "ended": None,
-            "operator": operator or operator_name(),
+            "operator": operator or log.get("operator") or operator_name(),
             "outcome": None,
             "notes": notes,
         }
@@ -138,11 +138,18 @@ class Drill:
         if finish < begin:
             raise DrillError(f"step {name!r} ends ({ended}) before it starts ({started})")
         log = self.load()
+        opened = _parse(log["started"])
+        if begin < opened:
+            raise DrillError(
+                f"--started {started!r}: the drill started at {iso(opened)}; expected a step time at or after it "
+                "(a step before the drill is not part of its measured RTO)"
+            )
         step = {
             "name": name,
             "started": iso(begin),
             "ended": iso(finish),
-            "operator": operator or operator_name(),
+            # the drill's operator unless told otherwise: a step typed in later by someone else is still the drill's
+            "operator": operator or log.get("operator") or operator_name(),
             "outcome": outcome,
             "notes": notes,
         }

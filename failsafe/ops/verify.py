@@ -17,13 +17,14 @@ A side without credentials is reported as SKIP (not a pass); at least one side m
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from failsafe.ops import aws, backfill
+from failsafe.ops import aws, backfill, runrecord
 from failsafe.ops.archive import KEY, KEY_TIME
 from failsafe.ops.capture import model as capture_model
 from failsafe.ops.capture import reading as capture_reading
@@ -72,6 +73,8 @@ class Targets:
     rto: timedelta | None = None
     drills_dir: str | None = None  # where `failsafe-dr drill finish` writes reports
     restore_testing_plan_arn: str | None = None  # dr output restoreTestingPlanArn (AWS Backup restore testing)
+    recovery_model: str | None = None  # `python -m failsafe recovery --output json` saved to a file
+    evidence: tuple[str, ...] = ()  # run records, drill reports, saved list-restore-jobs answers (files or dirs)
 
     @classmethod
     def from_config(cls, cfg: Any, outputs: Mapping[str, Any] | None = None, **overrides: Any) -> Targets:
@@ -127,8 +130,14 @@ def _age(now: datetime, moment: datetime) -> str:
     )
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """Evidence as one line: an error body in HTML (a proxy, an outage page) loses its tags and line breaks."""
+    flat = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    return flat if len(flat) <= limit else f"{flat[: limit - 3]}..."
+
+
 def _error(exc: Exception) -> str:
-    return aws.describe(exc)
+    return one_line(aws.describe(exc))
 
 
 # --- the checks ------------------------------------------------------------------------------------------
@@ -164,26 +173,66 @@ def check_replication(sides: Sides, t: Targets, replica: str) -> Check:
     return Check(name, True, f"{len(to_replica)} enabled rule(s) to {replica}; delete markers not replicated")
 
 
-REPLICATION_RULE_ID = "to-backup-account"  # = failsafe_components.replicated_bucket.REPLICATION_RULE_ID
+# The ReplicatedBucket component's rule ID (= failsafe_components.replicated_bucket.REPLICATION_RULE_ID).
+# verify reads metrics for the rule IDs the bucket's configuration holds, whatever they are.
+REPLICATION_RULE_ID = "to-backup-account"
+
+
+def _metrics_status(rule: Mapping[str, Any]) -> str | None:
+    status = ((rule.get("Destination") or {}).get("Metrics") or {}).get("Status")
+    return str(status) if status is not None else None
+
+
+def _rules_to(config: Mapping[str, Any], replica: str) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in config.get("Rules") or ()
+        if r.get("Status") == "Enabled" and (r.get("Destination") or {}).get("Bucket") == f"arn:aws:s3:::{replica}"
+    ]
 
 
 def check_replication_metrics(sides: Sides, t: Targets, replica: str, now: datetime) -> Check:
     """S3's own replication metrics (the ones the prod alarms watch): no failed operations in the last hour, latency
-    within the RPO. Cheaper and truer than listing keys; no data points means nothing was written (or metrics off)."""
+    within the RPO. Cheaper and truer than listing keys.
+
+    The metrics are published per rule (dimensions SourceBucket, DestinationBucket, RuleId) and only for a rule whose
+    ``Destination.Metrics.Status`` is ``Enabled`` (S3 API Reference, "Metrics": "Specifies whether the replication
+    metrics are enabled"; S3 User Guide, "Monitoring progress with replication metrics"). So the rule IDs are read
+    from the bucket's replication configuration, never assumed: CloudWatch answers a query for a rule that does not
+    exist, or whose metrics are off, with no data points, and that must not read as a pass (issue 22, item 12). No
+    data points for a rule with metrics on means nothing was replicated in the hour."""
     source = t.source_buckets[replica]
     name = f"replication health {source}"
-    dimensions = [
-        {"Name": "SourceBucket", "Value": source},
-        {"Name": "DestinationBucket", "Value": replica},
-        {"Name": "RuleId", "Value": REPLICATION_RULE_ID},
-    ]
     cloudwatch = sides.client("prod", "cloudwatch")
+    try:
+        config = sides.client("prod", "s3").get_bucket_replication(Bucket=source)["ReplicationConfiguration"]
+    except Exception as exc:
+        return Check(name, False, f"cannot read the replication configuration of {source}: {_error(exc)}")
+    rules = _rules_to(config, replica)
+    if not rules:
+        return Check(name, False, f"no enabled rule replicates {source} to {replica}: no metrics to read")
+    off = [
+        r.get("ID", "?")
+        for r in rules
+        if ((r.get("Destination") or {}).get("Metrics") or {}).get("Status") != "Enabled"
+    ]
+    if off:
+        return Check(
+            name,
+            False,
+            f"replication metrics are off on rule {', '.join(off)} (Destination.Metrics.Status): "
+            "failures and latency cannot be read",
+        )
 
-    def points(metric: str, statistic: str) -> list[float]:
+    def points(rule_id: str, metric: str, statistic: str) -> list[float]:
         answer = cloudwatch.get_metric_statistics(
             Namespace="AWS/S3",
             MetricName=metric,
-            Dimensions=dimensions,
+            Dimensions=[
+                {"Name": "SourceBucket", "Value": source},
+                {"Name": "DestinationBucket", "Value": replica},
+                {"Name": "RuleId", "Value": rule_id},
+            ],
             StartTime=now - timedelta(hours=1),
             EndTime=now,
             Period=300,
@@ -192,27 +241,33 @@ def check_replication_metrics(sides: Sides, t: Targets, replica: str, now: datet
         return [p[statistic] for p in answer.get("Datapoints") or ()]
 
     try:
-        failed = sum(points("OperationsFailedReplication", "Sum"))
-        latency = max(points("ReplicationLatency", "Maximum"), default=None)
+        ids = [str(r.get("ID", "")) for r in rules]
+        failed = sum(sum(points(i, "OperationsFailedReplication", "Sum")) for i in ids)
+        latency = max((x for i in ids for x in points(i, "ReplicationLatency", "Maximum")), default=None)
     except Exception as exc:
         return Check(name, False, f"cannot read replication metrics: {_error(exc)}")
     if failed:
         return Check(name, False, f"{failed:.0f} failed replication operation(s) in the last hour")
     if latency is not None and timedelta(seconds=latency) > t.rpo:
         return Check(name, False, f"replication latency {timedelta(seconds=int(latency))} exceeds the RPO {t.rpo}")
-    shown = "no data points" if latency is None else f"max latency {timedelta(seconds=int(latency))}"
-    return Check(name, True, f"no failed replication in the last hour; {shown} (RPO {t.rpo})")
+    shown = (
+        "nothing replicated in the last hour (no data points)"
+        if latency is None
+        else f"max latency {timedelta(seconds=int(latency))}"
+    )
+    return Check(name, True, f"no failed replication in the last hour on rule {', '.join(ids)}; {shown} (RPO {t.rpo})")
 
 
 def check_backfill(sides: Sides, t: Targets, replica: str) -> Check:
     """The newest S3 Batch Replication job of the source bucket (``failsafe-dr backfill``): objects that predate
-    replication are replicated only by one. No job, or one still running, is shown but not judged (SKIP)."""
+    replication are replicated only by one. No job, or one still running, is shown but not judged (SKIP); jobs that
+    cannot be read are a FAIL (issue 22, item 12: a read error never lets verify pass)."""
     source = t.source_buckets[replica]
     name = f"backfill {source}"
     try:
         job = backfill.latest(sides.client("prod", "s3control"), t.prod_account, source)
     except Exception as exc:
-        return Check(name, None, f"cannot read Batch Operations jobs: {_error(exc)}")
+        return Check(name, False, f"cannot read Batch Operations jobs: {_error(exc)}")
     if job is None:
         return Check(
             name,
@@ -234,14 +289,11 @@ def check_unshareable_snapshots(sides: Sides, t: Targets) -> Check:
         if not key:
             return False
         if key not in managed:
-            try:
-                meta = kms.describe_key(KeyId=key)["KeyMetadata"]
-                aliases = kms.list_aliases(KeyId=meta["KeyId"]).get("Aliases") or ()
-                managed[key] = meta.get("KeyManager") == "AWS" or any(
-                    a.get("AliasName", "").startswith("alias/aws/") for a in aliases
-                )
-            except Exception:
-                managed[key] = False
+            meta = kms.describe_key(KeyId=key)["KeyMetadata"]
+            aliases = aws.items(kms, "list_aliases", "Aliases", KeyId=meta["KeyId"])
+            managed[key] = meta.get("KeyManager") == "AWS" or any(
+                a.get("AliasName", "").startswith("alias/aws/") for a in aliases
+            )
         return managed[key]
 
     try:
@@ -249,8 +301,11 @@ def check_unshareable_snapshots(sides: Sides, t: Targets) -> Check:
         rds = list(aws.items(sides.client("prod", "rds"), "describe_db_snapshots", "DBSnapshots"))
     except Exception as exc:
         return Check(name, False, f"cannot list prod's snapshots: {_error(exc)}")
-    bad = [s["SnapshotId"] for s in ebs if aws_managed(s.get("KmsKeyId"))]
-    bad += [s["DBSnapshotIdentifier"] for s in rds if aws_managed(s.get("KmsKeyId"))]
+    try:  # a key that cannot be read is not taken for a shareable one (issue 22, item 12)
+        bad = [s["SnapshotId"] for s in ebs if aws_managed(s.get("KmsKeyId"))]
+        bad += [s["DBSnapshotIdentifier"] for s in rds if aws_managed(s.get("KmsKeyId"))]
+    except Exception as exc:
+        return Check(name, False, f"cannot read a snapshot's KMS key: {_error(exc)}")
     if bad:
         return Check(name, False, f"{len(bad)} snapshot(s) {UNSHAREABLE}: {', '.join(sorted(bad)[:5])}")
     return Check(name, True, f"{len(ebs)} EBS and {len(rds)} RDS snapshot(s), none under an AWS-managed key")
@@ -522,6 +577,39 @@ def check_last_drill(t: Targets, now: datetime) -> Check:
     )
 
 
+def _models(document: Any) -> list[Mapping[str, Any]]:
+    """The model JSON of one stack (an object with ``steps``), or of several (a list, or ``{"models": [...]}``)."""
+    if isinstance(document, Mapping) and "steps" in document:
+        return [document]
+    items = document.get("models") if isinstance(document, Mapping) else document
+    if isinstance(items, list) and all(isinstance(m, Mapping) and "steps" in m for m in items):
+        return list(items)
+    raise ValueError("expected the JSON of `python -m failsafe recovery --output json` (an object with steps)")
+
+
+def check_recovery_estimates(t: Targets) -> list[Check]:
+    """Every measured run (restore run records, drill steps, AWS Backup restore jobs) against the recovery model's
+    estimate of its step (:func:`failsafe.ops.runrecord.compare`): a run longer than its estimate means the model is
+    wrong, and the check names the step and the terms of the estimate (issue 27). Not asked for (no
+    ``--recovery-model``): SKIP. A model or evidence file that cannot be read: FAIL."""
+    name = "recovery estimates"
+    if not t.recovery_model:
+        return [Check(name, None, "no --recovery-model (python -m failsafe recovery <stack> --output json)")]
+    try:
+        models = _models(json.loads(Path(t.recovery_model).read_text(encoding="utf-8")))
+        evidence = runrecord.read_evidence(Path(p) for p in t.evidence)
+    except (OSError, ValueError) as exc:  # RunRecordError and JSONDecodeError are ValueErrors
+        return [Check(name, False, f"cannot read {t.recovery_model} or the evidence: {one_line(str(exc))}")]
+    if evidence.empty:
+        where = ", ".join(t.evidence) or "(no --evidence)"
+        return [Check(name, None, f"no measured run in {where}: nothing to hold the estimates to")]
+    findings = [f for m in models for f in runrecord.compare(m, evidence)]
+    if findings:
+        return [Check(f"{name} {f.step}", False, f.line()) for f in findings]
+    runs = len(evidence.runs) + len(evidence.drill_steps) + len(evidence.jobs)
+    return [Check(name, True, f"{runs} measured run(s), none longer than its step's estimate")]
+
+
 # --- running them ----------------------------------------------------------------------------------------
 
 
@@ -606,6 +694,7 @@ def run(sides: Sides, t: Targets, now: datetime | None = None, progress: Progres
         add(*(skipped(n, "backup") for n in ("recovery points", "snapshot copies", "archive", "capture", "MFA")))
     if t.drills_dir:
         add(check_last_drill(t, now))
+    add(*check_recovery_estimates(t))
     shown.end()
     return checks
 
@@ -622,9 +711,11 @@ def report(checks: list[Check]) -> Report:
     skipped = sum(1 for c in checks if c.ok is None)
     data = {
         "ok": failed == 0,
-        "checks": [{"name": c.name, "status": c.status, "ok": c.ok, "evidence": c.evidence} for c in checks],
+        "checks": [
+            {"name": c.name, "status": c.status, "ok": c.ok, "evidence": one_line(c.evidence, 1000)} for c in checks
+        ],
     }
-    rows = [(c.name, c.status, c.evidence) for c in checks]
+    rows = [(c.name, c.status, one_line(c.evidence, 1000)) for c in checks]
     summary = f"{len(checks)} checks: {failed} failed, {skipped} skipped"
     return Report(data, [Table(("CHECK", "RESULT", "EVIDENCE"), rows), "", summary], EXIT_FAILED if failed else EXIT_OK)
 

@@ -210,3 +210,25 @@ def test_the_lambda_package_in_the_dr_plan_is_the_handlers_and_their_helpers_onl
     assert functions, "the dr plan has no Lambda function"
     for function in functions:
         assert set(function.inputs["code"]["archive"]) == expected, function.urn
+
+
+def test_a_step_added_later_defaults_to_the_drills_operator_and_cannot_predate_the_drill(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 23: `drill step add` took $USER (the person typing, not the drill's operator) and accepted a step that
+    began before the drill did, which would stretch the measured RTO."""
+    monkeypatch.setenv("FAILSAFE_OPERATOR", "whoever-types")
+    where = ["--drill-dir", str(tmp_path)]
+    assert cli.main(["drill", "start", "--operator", "alice", *where]) == 0
+    started = json.loads((tmp_path / "current.json").read_text())["started"]
+    before = (datetime.fromisoformat(started.replace("Z", "+00:00")) - timedelta(minutes=5)).isoformat()
+    capsys.readouterr()
+
+    code = cli.main(["drill", "step", "add", "DNS", "--started", before, "--ended", started, *where])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and err.count("\n") == 1 and f"the drill started at {started}" in err, err
+
+    assert cli.main(["drill", "step", "add", "DNS", "--started", started, "--ended", started, *where]) == 0
+    assert cli.main(["drill", "step", "begin", "verify", *where]) == 0
+    steps = json.loads((tmp_path / "current.json").read_text())["steps"]
+    assert [(s["name"], s["operator"]) for s in steps] == [("DNS", "alice"), ("verify", "alice")], steps

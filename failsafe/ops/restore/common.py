@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from failsafe.ops import aws, drill, options
+from failsafe.ops import aws, drill, options, runrecord
 from failsafe.ops.errors import ACCESS_DENIED, EXIT_FAILED, EXIT_OK, CheckFailed, UsageError, error_code, exit_code_of
 from failsafe.ops.output import Report
 from failsafe.ops.progress import Progress
@@ -33,14 +33,25 @@ def denied(exc: BaseException) -> bool:
     return error_code(exc) in ACCESS_DENIED
 
 
-def parse_time(flag: str, text: str | None) -> datetime | None:
+def parse_time(flag: str, text: str | None, keep_offset: bool = False) -> datetime | None:
+    """An ISO 8601 time as an instant in UTC (a time without an offset is UTC), so that every time shown to an
+    operator, written to a state file or sent to AWS is UTC whatever offset was typed (issue 22, item 10).
+    ``keep_offset`` keeps the typed offset (only to find state files named before that fix)."""
     if text is None:
         return None
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise RestoreInputError(f"{flag} {text!r}: expected an ISO 8601 time such as 2026-11-23T02:00:00Z") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not value.tzinfo:
+        return value.replace(tzinfo=UTC)
+    return value if keep_offset else value.astimezone(UTC)
+
+
+def utc_text(moment: datetime) -> str:
+    """A time for people: UTC, to the second, with its ``Z``. botocore gives times in the machine's zone for
+    epoch-valued fields (``botocore.utils.parse_timestamp`` tries ``tzlocal`` first), so convert, never reformat."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_int(flag: str, text: str | int, low: int, high: int | None = None) -> int:
@@ -123,19 +134,57 @@ def poll(
         SLEEP(interval)
 
 
+DEFAULT_RECORD_DIR = "restore-runs"
+# The recovery model's store of each restore command when --store is not given (failsafe/tooling/recovery/stores:
+# buckets.py "s3:<protectedBuckets name>", copiers.py "snapshots" and "parameters", backups.py "backup:<type>").
+DEFAULT_STORES = {"params": "parameters", "snapshot": "snapshots"}
+
+
+def store_of(args: argparse.Namespace) -> str:
+    """The model's store id a run restores: ``--store``, else from the command (``restore s3``: ``s3:`` and the
+    ``--step-label``, which the runbook sets to the protectedBuckets name, else the target bucket)."""
+    given = getattr(args, "store", None)
+    if given:
+        return str(given)
+    command, label = str(args.restore_command), getattr(args, "step_label", None)
+    if command == "s3":
+        return f"s3:{label or args.target_bucket}"
+    if command == "recovery-point":
+        return f"backup:{label}" if label else "backup"
+    return DEFAULT_STORES.get(command, command)
+
+
+def _counts(report: Report | None) -> tuple[int, int]:
+    """(objects, bytes) a run restored, from its JSON document."""
+    data = report.data if report is not None else {}
+    summary = data.get("summary") if isinstance(data.get("summary"), dict) else None
+    if summary is not None:
+        return int(summary.get("restored") or 0), int(summary.get("bytes") or 0)
+    restored = data.get("restored")
+    return (len(restored), 0) if isinstance(restored, list) else (0, 0)
+
+
 def drill_timed(fn: Callable[[argparse.Namespace], Report]) -> Callable[[argparse.Namespace], Report]:
-    """With ``--drill-dir``, the command is recorded as a step of the drill in progress there: its start and end
-    measured here (not typed in afterwards), outcome ok on exit 0, else failed. A dry run is not recorded."""
+    """An executed restore is timed here, by the command itself (never typed in afterwards), and recorded:
+
+    - always, a restore run record (:mod:`failsafe.ops.runrecord`, ``failsafe-restore-run/1``) in ``--record-dir``
+      (default: the ``--drill-dir``, else ./restore-runs), so the recovery model and ``verify`` can compare the
+      measured time with the estimate (issue 27);
+    - with ``--drill-dir``, a step of the drill in progress there, outcome ok on exit 0, else failed.
+
+    A dry run is recorded nowhere. Interrupted or failed runs are recorded too (outcome partial or failed), as the
+    model counts only ``ok`` runs as measurements."""
 
     @functools.wraps(fn)
     def run(args: argparse.Namespace) -> Report:
-        directory = getattr(args, "drill_dir", None)
-        if not directory or not getattr(args, "execute", True):
+        if not getattr(args, "execute", True):
             return fn(args)
-        log = drill.Drill(Path(directory))
-        log.load()  # refuse before restoring when no drill is in progress there
-        started = drill.iso(log.now())
-        code = EXIT_FAILED
+        directory = getattr(args, "drill_dir", None)
+        log = drill.Drill(Path(directory)) if directory else None
+        if log is not None:
+            log.load()  # refuse before restoring when no drill is in progress there
+        started = datetime.now(UTC)
+        code, report = EXIT_FAILED, None
         try:
             report = fn(args)
             code = report.code
@@ -144,9 +193,32 @@ def drill_timed(fn: Callable[[argparse.Namespace], Report]) -> Callable[[argpars
             code = exit_code_of(exc)
             raise
         finally:
-            ended = drill.iso(log.now())
+            ended = datetime.now(UTC)
             label = getattr(args, "step_label", None)
             name = f"failsafe-dr restore {args.restore_command}" + (f" {label}" if label else "")
-            log.add(name, started, ended, "ok" if code == EXIT_OK else "failed", notes=f"exit {code}")
+            objects, size = _counts(report)
+            outcome = "ok" if code == EXIT_OK else "partial" if objects else "failed"
+            record = runrecord.RunRecord(
+                command=f"restore {args.restore_command}",
+                store=store_of(args),
+                started=started,
+                ended=ended,
+                objects=objects,
+                bytes=size,
+                outcome=outcome,
+                source=str(getattr(args, "replica_bucket", "") or getattr(args, "id", "") or ""),
+                target=str(getattr(args, "target_bucket", "") or getattr(args, "target_region", "") or ""),
+                drill=str(directory or ""),
+                notes=f"exit {code}",
+            )
+            runrecord.write(record, Path(getattr(args, "record_dir", None) or directory or DEFAULT_RECORD_DIR))
+            if log is not None:
+                log.add(
+                    name,
+                    drill.iso(started),
+                    drill.iso(ended),
+                    "ok" if code == EXIT_OK else "failed",
+                    notes=f"exit {code}",
+                )
 
     return run

@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from failsafe.ops import aws
@@ -86,6 +86,7 @@ class Outcome:
     ok: bool
     how: str = ""
     error: str = ""
+    target_version: str | None = None  # the version the copy made in a versioned target
 
 
 class Copier:
@@ -112,10 +113,12 @@ class Copier:
             result = self._copy(v)
             how = verify_copy(v, result, lambda: self._head_source(v), lambda: self._head_target(v))
         except Exception as exc:
-            return Outcome(v, False, error=aws.describe(exc))
-        return Outcome(v, True, how)
+            return Outcome(v, False, error=one_line(aws.describe(exc)))
+        return Outcome(v, True, how, target_version=result.get("VersionId"))
 
     def _copy(self, v: Version) -> dict[str, Any]:
+        """The copy's ETag (and checksum), with ``VersionId``: the version it made in the target (S3 API Reference,
+        CopyObject, response header ``x-amz-version-id``)."""
         if v.size > MAX_COPY_OBJECT_BYTES:
             return self._copy_parts(v)
         extra = {"ChecksumAlgorithm": v.checksum_algorithm} if v.checksum_algorithm else {}
@@ -125,7 +128,10 @@ class Copier:
             CopySource={"Bucket": self.source, "Key": v.key, "VersionId": v.version_id},
             **extra,
         )
-        return answer.get("CopyObjectResult") or {}
+        result: dict[str, Any] = dict(answer.get("CopyObjectResult") or {})
+        if answer.get("VersionId"):
+            result["VersionId"] = answer["VersionId"]
+        return result
 
     def _copy_parts(self, v: Version) -> dict[str, Any]:
         """Objects above CopyObject's 5 GB: a multipart upload of UploadPartCopy ranges (metadata carried over;
@@ -163,27 +169,51 @@ class Copier:
             with contextlib.suppress(Exception):  # else the bucket's abort-incomplete-uploads rule cleans up
                 self.target_s3.abort_multipart_upload(Bucket=self.target, Key=v.key, UploadId=upload)
             raise
-        return {"ETag": done.get("ETag")}
+        return {"ETag": done.get("ETag"), "VersionId": done.get("VersionId")}
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """An error as one line: a body S3 answered in HTML (a proxy, an outage page) loses its tags and line breaks."""
+    flat = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    return flat if len(flat) <= limit else f"{flat[: limit - 3]}..."
 
 
 def run_parallel(
     items: Iterable[Version], work: Callable[[Version], Outcome], concurrency: int, on_done: Callable[[Outcome], None]
 ) -> None:
     """``work`` over ``items`` with at most ``concurrency`` in flight, results handed to ``on_done`` in this thread
-    (a bounded window: a million keys are not a million futures)."""
+    (a bounded window: a million keys are not a million futures).
+
+    Interrupted (Ctrl-C is ``KeyboardInterrupt`` in this, the main, thread): nothing more is submitted, queued items
+    that have not started are cancelled, the ones already running are waited for and handed to ``on_done`` (so each
+    copy that happened is recorded), then the interrupt goes on. ``ThreadPoolExecutor``'s own exit would instead run
+    the whole queue and record none of it (Python docs, concurrent.futures, ``Executor.shutdown(cancel_futures)``).
+    """
     window = concurrency * 4
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="restore") as pool:
-        pending: set[Future[Outcome]] = set()
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="restore")
+    pending: set[Future[Outcome]] = set()
+
+    def collect(finished: Iterable[Future[Outcome]]) -> None:
+        for f in finished:
+            if not f.cancelled():
+                on_done(f.result())
+
+    try:
         for item in items:
             pending.add(pool.submit(work, item))
             if len(pending) >= window:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for f in finished:
-                    on_done(f.result())
+                collect(finished)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for f in finished:
-                on_done(f.result())
+            collect(finished)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        running = {f for f in pending if not f.cancelled()}
+        collect(wait(running).done)
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 @dataclass
@@ -248,7 +278,7 @@ def restore_objects(
 
     def on_done(o: Outcome) -> None:
         if o.ok:
-            state.record(o.version, o.how)
+            state.record(o.version, o.how, o.target_version)
             summary.restored += 1
             summary.bytes += o.version.size
             summary.verified[o.how] = summary.verified.get(o.how, 0) + 1
@@ -256,8 +286,12 @@ def restore_objects(
             summary.failed.append(o)
         progress.count("restore", summary.restored + len(summary.failed), len(todo), len(summary.failed), start)
 
+    def work(v: Version) -> Outcome:
+        state.begin(v)  # before the copy: a kill between the copy and its done line leaves this trace
+        return copier_.copy(v)
+
     try:
-        run_parallel(todo, copier_.copy, concurrency, on_done)
+        run_parallel(todo, work, concurrency, on_done)
     finally:
         state.close()
         summary.seconds = time.monotonic() - start
@@ -275,6 +309,77 @@ def count_objects(s3: Any, bucket: str, prefix: str) -> int:
 
 def target_is_empty(s3: Any, bucket: str) -> bool:
     return not s3.list_objects_v2(Bucket=bucket, MaxKeys=1).get("Contents")
+
+
+@dataclass(frozen=True)
+class Current:
+    """The current (latest) version of a key in the target."""
+
+    version_id: str
+    etag: str
+    size: int
+
+
+def current_versions(s3: Any, bucket: str, prefix: str) -> dict[str, Current]:
+    """Per key under ``prefix``, the target's current version (a key whose newest entry is a delete marker has
+    none), from one listing through botocore's paginator: a resume does not HEAD every key."""
+    found: dict[str, Current] = {}
+    deleted: set[str] = set()
+    for page in aws.pages(s3, "list_object_versions", Bucket=bucket, Prefix=prefix):
+        for v in page.get("Versions") or ():
+            if v.get("IsLatest"):
+                found[v["Key"]] = Current(v.get("VersionId") or "null", v.get("ETag") or "", int(v.get("Size") or 0))
+        deleted.update(m["Key"] for m in page.get("DeleteMarkers") or () if m.get("IsLatest"))
+    return {k: c for k, c in found.items() if k not in deleted}
+
+
+@dataclass
+class ResumeCheck:
+    """What a resumed restore found in the target for the keys it has still to copy."""
+
+    todo: list[Version]
+    adopted: list[tuple[Version, str]] = field(default_factory=list)  # (version, how verified): copied, unrecorded
+    foreign: list[str] = field(default_factory=list)  # keys holding data this restore did not write
+
+
+def resume_check(
+    copier_: Copier, todo: Sequence[Version], state: State, prefix: str, allow_non_empty: bool
+) -> ResumeCheck:
+    """Per key still to copy, the target's current version decides (issue 22, items 9 and 11):
+
+    - no current version: copy it;
+    - the state file says its copy began (a ``copying`` line) and the current version verifies as a copy of the
+      planned source version (:func:`verify_copy`: ETag, checksum or size): the copy happened and its done line was
+      lost with the process. It is recorded now and not copied again, which in a versioned target would add a
+      second version;
+    - anything else was written by someone else after the first attempt: it is not overwritten unless the operator
+      says so (``--allow-non-empty``: then it is copied over, and listed).
+    """
+    present = current_versions(copier_.target_s3, copier_.target, prefix) if todo else {}
+    check = ResumeCheck([])
+    for v in todo:
+        current = present.get(v.key)
+        if current is None:
+            check.todo.append(v)
+            continue
+        if (v.key, v.version_id) in state.started:
+            try:
+                how = verify_copy(
+                    v,
+                    {"ETag": current.etag},
+                    functools.partial(copier_._head_source, v),
+                    functools.partial(copier_._head_target, v),
+                )
+            except Mismatch:
+                how = ""
+            if how:
+                check.adopted.append((v, how))
+                state.record(v, how, current.version_id)
+                continue
+        check.foreign.append(v.key)
+        if allow_non_empty:
+            check.todo.append(v)
+    return check
 
 
 # --- restore s3: S3 Batch Operations ---------------------------------------------------------------------
@@ -310,7 +415,7 @@ def start_batch_job(
     key = f"failsafe-restore/{target}/{digest[:16]}/manifest.csv"
     put = s3.put_object(Bucket=manifest_bucket, Key=key, Body=body)
     account = sts.get_caller_identity()["Account"]
-    stamp = as_of.strftime("%Y-%m-%dT%H:%M:%SZ") if as_of else "latest"
+    stamp = as_of.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if as_of else "latest"
     job = s3control.create_job(
         AccountId=account,
         ConfirmationRequired=False,

@@ -184,6 +184,14 @@ def cmd_params(args: argparse.Namespace) -> Report:
     lines = [f"  {verb:<14} {item.label}{' (overwrite)' if item.exists else ''}" for item in done]
     lines += [f"  {'exists, kept':<14} {item.label} (--overwrite to replace)" for item in skipped]
     lines += [f"  {'FAILED':<14} {f['item']}: {f['error']}" for f in failures]
+    if not (done or skipped or failures):
+        # Nothing to restore is not success: in an incident it means the copies are missing (or the --path, prefix
+        # or region is wrong). Exit 1 (failsafe.ops.errors: "a check failed"), said in one line; docs/restore.md.
+        lines.append(
+            f"nothing to restore: no copies of the params copier under --path {path} or --secret-prefix "
+            f"{args.secret_prefix or '(all)'!s} in {args.region}; expected the copies (is this the backup region?)"
+        )
+        return Report(data, lines, EXIT_FAILED)
     lines.append(
         f"{len(done)} {verb}, {len(skipped)} kept, {len(failures)} failed"
         + ("" if args.execute else "; dry run: nothing written, --execute to write")

@@ -7,14 +7,17 @@ state file, every copy verified, a summary table at the end (docs/restore.md).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from failsafe.ops import aws, options
-from failsafe.ops.errors import EXIT_FAILED, EXIT_OK
+from failsafe.ops.errors import ACCESS_DENIED, EXIT_FAILED, EXIT_OK, AwsRefused, error_code, explain
 from failsafe.ops.output import Report
 from failsafe.ops.restore.common import (
     SAMPLE,
@@ -25,14 +28,18 @@ from failsafe.ops.restore.common import (
     parse_int,
     parse_time,
     target_session,
+    utc_text,
 )
 from failsafe.ops.restore.copying import (
     DEFAULT_BATCH_THRESHOLD,
     DEFAULT_CONCURRENCY,
     Copier,
+    ResumeCheck,
     Summary,
     count_objects,
+    one_line,
     restore_objects,
+    resume_check,
     start_batch_job,
     target_is_empty,
 )
@@ -43,10 +50,13 @@ SHAPE = {
     "source": "the replica bucket",
     "target": "the target bucket",
     "prefix": "the key prefix restored",
-    "as_of": "ISO 8601 time of the restore, or null for the latest versions",
+    "as_of": "the restore's time in UTC (ISO 8601, Z), or null for the latest versions",
     "state_file": "path of the state file",
+    "target_exists": "false when the target bucket is not made yet (a dry run before the rebuild)",
     "to_restore": "objects this run restores (or would)",
     "already_restored": "objects the state file records as done",
+    "written_by_others": "keys still to restore that hold data this restore did not write (a resume refuses them "
+    "unless --allow-non-empty)",
     "deleted_at_as_of": "keys whose newest entry at as_of is a delete marker (not restored)",
     "created_later": "keys first written after as_of (not restored)",
     "archived": "planned objects in GLACIER/DEEP_ARCHIVE (need RestoreObject first)",
@@ -59,7 +69,7 @@ SHAPE = {
 
 
 def _plan_lines(plan: Plan, todo: Sequence[Version], skipped: int, target: str) -> list[str]:
-    stamp = plan.as_of.strftime("%Y-%m-%dT%H:%M:%SZ") if plan.as_of else "now (latest versions)"
+    stamp = utc_text(plan.as_of) if plan.as_of else "now (latest versions)"
     lines = [
         f"restore s3://{plan.source}/{plan.prefix} -> s3://{target}/ as of {stamp}",
         f"  to restore        {len(todo):>10}  {human_bytes(sum(v.size for v in todo))}",
@@ -72,19 +82,64 @@ def _plan_lines(plan: Plan, todo: Sequence[Version], skipped: int, target: str) 
             f"  archived          {len(plan.archived):>10}  "
             "(GLACIER/DEEP_ARCHIVE: run RestoreObject first, or they fail)"
         )
-    lines += [
-        f"    {v.key}  version {v.version_id}  {v.size} B  {v.modified:%Y-%m-%dT%H:%M:%SZ}" for v in todo[:SAMPLE]
-    ]
+    lines += [f"    {v.key}  version {v.version_id}  {v.size} B  {utc_text(v.modified)}" for v in todo[:SAMPLE]]
     if len(todo) > SAMPLE:
         lines.append(f"    ... and {len(todo) - SAMPLE} more")
     return lines
 
 
 def default_state_file(source: str, target: str, prefix: str, as_of: datetime | None) -> str:
-    """One file per restore in the working directory, so an interrupted run resumes by running it again."""
-    stamp = as_of.strftime("%Y%m%dT%H%M%SZ") if as_of else "latest"
+    """One file per restore in the working directory, so an interrupted run resumes by running it again. The time
+    is ``as_of`` in UTC (:func:`legacy_state_file` is the name older versions gave it)."""
+    stamp = as_of.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") if as_of else "latest"
     digest = hashlib.sha256(prefix.encode()).hexdigest()[:8] if prefix else "all"
     return f"failsafe-restore-{source}-to-{target}-{stamp}-{digest}.jsonl"
+
+
+def legacy_state_file(source: str, target: str, prefix: str, as_of_text: str | None) -> str | None:
+    """The name versions before the UTC fix gave the state file: the wall time as typed, offset dropped, then "Z"
+    (``...T02:07:50+02:00`` -> ``...T020750Z``). Only differs from the current name for an offset other than UTC."""
+    typed = parse_time("--as-of", as_of_text, keep_offset=True)
+    if typed is None or typed.utcoffset() == timedelta(0):
+        return None
+    digest = hashlib.sha256(prefix.encode()).hexdigest()[:8] if prefix else "all"
+    return f"failsafe-restore-{source}-to-{target}-{typed.strftime('%Y%m%dT%H%M%SZ')}-{digest}.jsonl"
+
+
+def state_path(args: argparse.Namespace, source: str, target: str, prefix: str, as_of: datetime | None) -> Path:
+    if args.state_file:
+        return Path(args.state_file)
+    path = Path(default_state_file(source, target, prefix, as_of))
+    legacy = legacy_state_file(source, target, prefix, args.as_of)
+    return Path(legacy) if not path.exists() and legacy and Path(legacy).exists() else path
+
+
+def target_exists(target_s3: Any, target: str) -> bool:
+    """HeadBucket: 404 (``NoSuchBucket``/``404``) means the rebuild has not made it yet. Any other refusal goes on
+    to the CLI's one line, naming the bucket (S3 API Reference, HeadBucket, "Errors": 400/403/404 without a body)."""
+    try:
+        target_s3.head_bucket(Bucket=target)
+    except ClientError as exc:
+        if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
+            return False
+        raise
+    return True
+
+
+@contextlib.contextmanager
+def naming(flag: str, bucket: str) -> Iterator[None]:
+    """Every AWS error of the block names the bucket (access denied already names it: the plumbing's handler)."""
+    try:
+        yield
+    except ClientError as exc:
+        code = error_code(exc)
+        if code in ACCESS_DENIED:
+            raise
+        known = explain(exc)
+        line = known[1] if known else str(exc)
+        if code in ("NoSuchBucket", "404"):
+            raise RestoreInputError(f"{flag} {bucket!r}: no such bucket ({line})") from None
+        raise AwsRefused(f"{flag} {bucket!r}: {one_line(line)}") from None
 
 
 def cmd_s3(args: argparse.Namespace) -> Report:
@@ -103,25 +158,44 @@ def cmd_s3(args: argparse.Namespace) -> Report:
     target_s3 = aws.client(target_sess, "s3", pool=concurrency)
 
     header = {"source": source, "target": target, "prefix": prefix, "as_of": as_of.isoformat() if as_of else None}
-    state_path = Path(args.state_file or default_state_file(source, target, prefix, as_of))
-    state = State(state_path, header)
-    if not state.done and not state.batch_job and not args.allow_non_empty and not target_is_empty(target_s3, target):
+    path = state_path(args, source, target, prefix, as_of)
+    state = State(path, header)
+    with naming("--target-bucket", target):
+        exists = target_exists(target_s3, target)
+    if not exists and args.execute:
         raise RestoreInputError(
-            f"--target-bucket {target!r}: the target bucket already holds objects; expected an empty bucket "
-            "(or --allow-non-empty to write into it, or the --state-file of the interrupted restore)"
+            f"--target-bucket {target!r}: no such bucket; expected the bucket the rebuild makes "
+            "(pulumi up -s prod creates it: rebuild first, then restore; docs/runbook.md)"
         )
-    plan = make_plan(source_s3, source, prefix, as_of, args.progress)
+    if exists and not state.resuming and not args.allow_non_empty:
+        with naming("--target-bucket", target):
+            empty = target_is_empty(target_s3, target)
+        if not empty:
+            raise RestoreInputError(
+                f"--target-bucket {target!r}: the target bucket already holds objects; expected an empty bucket "
+                "(or --allow-non-empty to write into it, or the --state-file of the interrupted restore)"
+            )
+    with naming("--replica-bucket", source):
+        plan = make_plan(source_s3, source, prefix, as_of, args.progress)
     todo = [v for v in plan.restore if (v.key, v.version_id) not in state.done]
-    skipped = len(plan.restore) - len(todo)
+    copier_ = Copier(source_s3, target_s3, source, target)
+    checked = ResumeCheck(todo)
+    if state.resuming and exists and todo:
+        with naming("--target-bucket", target):
+            checked = resume_check(copier_, todo, state, prefix, args.allow_non_empty)
+        todo = checked.todo
+    skipped = len(plan.restore) - len(todo) - (0 if args.allow_non_empty else len(checked.foreign))
     batch = len(todo) > threshold
     data: dict[str, Any] = {
         "source": source,
         "target": target,
         "prefix": prefix,
-        "as_of": header["as_of"],
-        "state_file": str(state_path),
+        "as_of": utc_text(as_of) if as_of else None,
+        "state_file": str(path),
+        "target_exists": exists,
         "to_restore": len(todo),
         "already_restored": skipped,
+        "written_by_others": checked.foreign,
         "deleted_at_as_of": len(plan.deleted),
         "created_later": len(plan.later),
         "archived": len(plan.archived),
@@ -130,7 +204,27 @@ def cmd_s3(args: argparse.Namespace) -> Report:
         "batch_job": state.batch_job,
         "summary": None,
     }
-    report = Report(data, [*_plan_lines(plan, todo, skipped, target), f"state file: {state_path}"])
+    report = Report(data, [*_plan_lines(plan, todo, skipped, target), f"state file: {path}"])
+    if not exists:
+        report.say(
+            f"target bucket {target} does not exist yet: the rebuild creates it (pulumi up -s prod); "
+            "run this again after the rebuild, then with --execute"
+        )
+    if checked.adopted:
+        report.say(
+            f"{len(checked.adopted)} copies found in the target from the interrupted run, verified and recorded; "
+            "not copied again"
+        )
+    if checked.foreign:
+        sample = ", ".join(checked.foreign[:SAMPLE]) + (" ..." if len(checked.foreign) > SAMPLE else "")
+        if not args.allow_non_empty:
+            raise RestoreInputError(
+                f"--target-bucket {target!r}: {len(checked.foreign)} key(s) hold data this restore did not write "
+                f"({sample}); expected them untouched since the first attempt, or --allow-non-empty to overwrite them"
+            )
+        report.say(
+            f"overwriting {len(checked.foreign)} key(s) not written by this restore (--allow-non-empty): {sample}"
+        )
     if batch:
         need("--batch-role-arn", args.batch_role_arn, "a role trusted by batchoperations.s3.amazonaws.com")
         need("--manifest-bucket", args.manifest_bucket, "a bucket for the job's manifest and completion report")
@@ -139,23 +233,25 @@ def cmd_s3(args: argparse.Namespace) -> Report:
         report.say(f"dry run: nothing copied; --execute to copy with {how}")
         return report
     if not todo:
+        state.close()
         report.say("nothing left to restore")
         return report
     if batch:
         if state.batch_job:
             report.say(f"batch job {state.batch_job} already started for this restore (state file)")
             return report
-        job = start_batch_job(
-            target_s3,
-            aws.client(target_sess, "s3control"),
-            aws.client(target_sess, "sts"),
-            source=source,
-            target=target,
-            versions=todo,
-            manifest_bucket=args.manifest_bucket,
-            role_arn=args.batch_role_arn,
-            as_of=as_of,
-        )
+        with naming("--target-bucket", target):
+            job = start_batch_job(
+                target_s3,
+                aws.client(target_sess, "s3control"),
+                aws.client(target_sess, "sts"),
+                source=source,
+                target=target,
+                versions=todo,
+                manifest_bucket=args.manifest_bucket,
+                role_arn=args.batch_role_arn,
+                as_of=as_of,
+            )
         state.record_job(job["job_id"])
         state.close()
         data["batch_job"] = job["job_id"]
@@ -167,8 +263,9 @@ def cmd_s3(args: argparse.Namespace) -> Report:
         return report
 
     summary = Summary(planned=len(plan.restore), skipped=skipped)
-    restore_objects(Copier(source_s3, target_s3, source, target), todo, state, concurrency, args.progress, summary)
-    summary.target_count = count_objects(target_s3, target, prefix)
+    restore_objects(copier_, todo, state, concurrency, args.progress, summary)
+    with naming("--target-bucket", target):
+        summary.target_count = count_objects(target_s3, target, prefix)
     data["summary"] = summary.as_dict()
     report.say(summary.table())
     short = summary.target_count < summary.restored + summary.skipped
