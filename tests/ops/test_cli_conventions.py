@@ -109,17 +109,9 @@ def test_every_subcommand_documents_its_exit_codes_and_json_shape(name: str) -> 
     assert all(re.search(rf"^  {re.escape(k)}\s", text, re.M) for k in shape), f"{name}: a JSON key undocumented"
 
 
-# capture run lists every --services choice twice in its usage line (163 columns); the capture package's owner adds a
-# metavar. Strict: the mark fails the suite as soon as it is fixed, so it is then removed.
-WIDE = {"capture run"}
-
-
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="--services usage 163 columns")) if n in WIDE else n
-        for n in sorted(COMMANDS)
-    ],
+    sorted(COMMANDS),
 )
 def test_every_subcommand_help_fits_100_columns(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "100")  # argparse wraps to the terminal's width less 2

@@ -158,7 +158,10 @@ def register(sub: Any) -> None:
     )
     run.add_argument("--capture-role-arn", action="append", help="read-only role to assume per account (repeatable)")
     run.add_argument("--regions", nargs="+", help="regions to capture (default: config primaryRegion and drRegion)")
-    run.add_argument("--services", nargs="+", choices=model.SERVICES, help="default: all")
+    run.add_argument(
+        "--services", nargs="+", choices=model.SERVICES, metavar="SERVICE",
+        help=f"classic services to capture (default: all): {', '.join(model.SERVICES)}",
+    )  # fmt: skip
     run.add_argument("--stacks", nargs="+", default=["prod", "dr"], help="stacks whose archived exports are managed")
     run.add_argument("--topic-arn", help="SNS topic told about an incomplete run")
     run.add_argument("--rate", type=float, default=model.DEFAULT_RATE, help="calls/s per account; 0: no pacing")
@@ -178,7 +181,10 @@ def register(sub: Any) -> None:
         roles=("backup",),
         region="region of the archive bucket (default: the profile's)",
     )
-    show.add_argument("service", nargs="?", choices=(*model.SERVICES, "cloudcontrol"))
+    show.add_argument(
+        "service", nargs="?", choices=(*model.SERVICES, "cloudcontrol"), metavar="SERVICE",
+        help=f"one of {', '.join((*model.SERVICES, 'cloudcontrol'))}",
+    )  # fmt: skip
     show.add_argument("--coverage", action="store_true", help="per service: types listed, resources, skipped and why")
     show.add_argument("--as-of", help="at or before this time: 20261123T020000Z, 2026-11-23T02:00:00Z, 2026-11-23")
     show.add_argument("--account", help="account ID (when captures of several accounts exist)")
