@@ -9,6 +9,7 @@ the archive bucket, which the archive job and ``failsafe-dr verify`` address) co
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -294,6 +295,17 @@ def prod_ci_access(cfg: StackConfig) -> CiAccessArgs:
         # IAM refuses a trust policy naming a role that does not exist yet (IAM User Guide, "AWS JSON policy
         # elements: Principal", IAM role principals): dr, which creates that role, deploys before prod, as always.
         read_role_trusted_arns=(cfg.role_arn(cfg.accounts.backup, capture_role_name(cfg.name_prefix)),),
+        capture_read_policies=capture_read_policies(),
+    )
+
+
+def capture_read_policies() -> tuple[str, ...]:
+    """The generated read-only policies the capture's Cloud Control inventory needs in prod (docs/capture.md)."""
+    from failsafe.ops import cloudcontrol_catalog
+
+    return tuple(
+        json.dumps(document, sort_keys=True, separators=(",", ":"))
+        for document in cloudcontrol_catalog.readonly_policies()
     )
 
 
