@@ -235,7 +235,14 @@ def test_prod_lost_then_data_restored_into_a_new_account_and_verify_passes_on_th
     )
     [within] = verify.check_recovery_estimates(targets_with_model)
     assert within.ok is True, within
-    model.write_text(json.dumps({"steps": [{**step, "estimate": {"seconds": 0.0001, "terms": ["size / rate"]}}]}))
+    # moto answers within the second and records keep whole seconds, so the run may have lasted 0 s: stretch its
+    # record to a known 5 s and hold it to a 1 s estimate, so "longer than its estimate" is exact, not a race
+    (record_file,) = [p for p in drills.glob("restore-*.json") if runrecord.read(p).command == "restore s3"]
+    document = json.loads(record_file.read_text())
+    started = datetime.fromisoformat(document["started"].replace("Z", "+00:00"))
+    document["ended"] = (started + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    record_file.write_text(json.dumps(document))
+    model.write_text(json.dumps({"steps": [{**step, "estimate": {"seconds": 1, "terms": ["size / rate"]}}]}))
     [over] = verify.check_recovery_estimates(targets_with_model)
     assert over.ok is False and "restore:s3:assets" in over.evidence and "size / rate" in over.evidence, over
 
