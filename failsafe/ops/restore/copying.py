@@ -9,8 +9,6 @@ import functools
 import hashlib
 import io
 import re
-import signal
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
@@ -186,50 +184,36 @@ def run_parallel(
     """``work`` over ``items`` with at most ``concurrency`` in flight, results handed to ``on_done`` in this thread
     (a bounded window: a million keys are not a million futures).
 
-    Interrupted (Ctrl-C): nothing more is submitted, queued items that have not started are cancelled, the ones
-    already running are waited for and handed to ``on_done`` (so each copy that happened is recorded), then
-    ``KeyboardInterrupt`` goes on. ``ThreadPoolExecutor``'s own exit would instead run the whole queue and record none
-    of it (Python docs, concurrent.futures, ``Executor.shutdown(cancel_futures)``). In the main thread SIGINT only
-    sets a flag this loop checks between steps (Python docs, signal: handlers run in the main thread between
-    bytecodes), so an interrupt can never land between a finished copy and its record, nor inside writing it.
+    Interrupted (Ctrl-C is ``KeyboardInterrupt`` in this, the main, thread): nothing more is submitted, queued items
+    that have not started are cancelled, the ones already running are waited for and handed to ``on_done`` (so each
+    copy that happened is recorded), then the interrupt goes on. ``ThreadPoolExecutor``'s own exit would instead run
+    the whole queue and record none of it (Python docs, concurrent.futures, ``Executor.shutdown(cancel_futures)``).
     """
     window = concurrency * 4
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="restore")
     pending: set[Future[Outcome]] = set()
-    interrupted = threading.Event()
-    previous: Any = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGINT, lambda _signum, _frame: interrupted.set())
 
     def collect(finished: Iterable[Future[Outcome]]) -> None:
         for f in finished:
             if not f.cancelled():
                 on_done(f.result())
 
-    def drain(until: int) -> None:
-        nonlocal pending
-        while len(pending) > until and not interrupted.is_set():
-            finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            collect(finished)
-
     try:
         for item in items:
-            if interrupted.is_set():
-                break
             pending.add(pool.submit(work, item))
-            drain(window - 1)
-        drain(0)
-        if interrupted.is_set():
-            raise KeyboardInterrupt
+            if len(pending) >= window:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                collect(finished)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            collect(finished)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
-        collect(wait(pending).done)
-        pending = set()
+        running = {f for f in pending if not f.cancelled()}
+        collect(wait(running).done)
         raise
     finally:
         pool.shutdown(wait=True)
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
 
 
 @dataclass
