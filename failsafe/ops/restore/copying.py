@@ -9,9 +9,11 @@ import functools
 import hashlib
 import io
 import re
+import signal
+import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -178,16 +180,43 @@ def one_line(text: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else f"{flat[: limit - 3]}..."
 
 
+@contextlib.contextmanager
+def sigint_as_flag() -> Iterator[threading.Event]:
+    """While inside, Ctrl-C (SIGINT) sets the event instead of raising ``KeyboardInterrupt`` wherever the main thread
+    happens to be; on the way out the previous handler is back, and a Ctrl-C that came is raised as
+    ``KeyboardInterrupt`` then.
+
+    Why: a ``KeyboardInterrupt`` may land between any two bytecodes of the main thread (Python docs, signal,
+    "Execution of Python signal handlers"), e.g. after ``wait`` returned a finished copy and before its done line was
+    written, and that copy is then in the target but not in the state file. Handlers can only be set from the main
+    thread (same page, ``signal.signal``); elsewhere (a restore driven from a worker thread) nothing changes.
+    """
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, lambda _signum, _frame: flag.set())
+    try:
+        yield flag
+    finally:
+        # getsignal is None for a handler not set from Python: Python's own default is the nearest honest one
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    if flag.is_set():
+        raise KeyboardInterrupt
+
+
 def run_parallel(
     items: Iterable[Version], work: Callable[[Version], Outcome], concurrency: int, on_done: Callable[[Outcome], None]
 ) -> None:
     """``work`` over ``items`` with at most ``concurrency`` in flight, results handed to ``on_done`` in this thread
     (a bounded window: a million keys are not a million futures).
 
-    Interrupted (Ctrl-C is ``KeyboardInterrupt`` in this, the main, thread): nothing more is submitted, queued items
-    that have not started are cancelled, the ones already running are waited for and handed to ``on_done`` (so each
-    copy that happened is recorded), then the interrupt goes on. ``ThreadPoolExecutor``'s own exit would instead run
-    the whole queue and record none of it (Python docs, concurrent.futures, ``Executor.shutdown(cancel_futures)``).
+    Interrupted (Ctrl-C, :func:`sigint_as_flag`): nothing more is submitted, queued items that have not started are
+    cancelled, the ones already running are waited for and handed to ``on_done`` (so each copy that happened is
+    recorded), then ``KeyboardInterrupt`` goes on. ``ThreadPoolExecutor``'s own exit would instead run the whole
+    queue and record none of it (Python docs, concurrent.futures, ``Executor.shutdown(cancel_futures)``). A
+    ``KeyboardInterrupt`` raised by ``work`` or ``on_done`` themselves is handled the same way.
     """
     window = concurrency * 4
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="restore")
@@ -198,22 +227,28 @@ def run_parallel(
             if not f.cancelled():
                 on_done(f.result())
 
-    try:
-        for item in items:
-            pending.add(pool.submit(work, item))
-            if len(pending) >= window:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                collect(finished)
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+    def drain(until: int, stop: threading.Event) -> None:
+        nonlocal pending
+        while len(pending) > until and not stop.is_set():
+            # a timeout, so a Ctrl-C is seen within it even while every copy in flight is slow
+            finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
             collect(finished)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        running = {f for f in pending if not f.cancelled()}
-        collect(wait(running).done)
-        raise
-    finally:
-        pool.shutdown(wait=True)
+
+    with sigint_as_flag() as stop:  # still a flag while the copies in flight are waited for and recorded
+        try:
+            for item in items:
+                if stop.is_set():
+                    break
+                pending.add(pool.submit(work, item))
+                drain(window - 1, stop)
+            drain(0, stop)
+        finally:  # empty unless interrupted (the flag, or an exception out of work or on_done)
+            pool.shutdown(wait=False, cancel_futures=True)
+            # a future the shutdown cancelled is CANCELLED, not CANCELLED_AND_NOTIFIED, and wait() would wait for it
+            # for ever (CPython Lib/concurrent/futures/_base.py, wait and Future.cancel): only the started ones
+            running, pending = {f for f in pending if not f.cancelled()}, set()
+            collect(wait(running).done)
+            pool.shutdown(wait=True)
 
 
 @dataclass
