@@ -15,8 +15,8 @@ pins 3.272):
   ``stack_export.go``, ``stack_change_secrets_provider.go``;
 - ``up``, ``refresh``, ``import``: ``pkg/cmd/pulumi/operations/up.go``, ``refresh.go``, ``import.go``.
 
-Only the flags the runbook and restore.md use, and their siblings listed above, are admitted: a flag outside this list is
-refused even if a newer CLI has it (add it here with its source line). Answers: ``stack output`` prints
+Only the flags the runbook and restore.md use, and their siblings listed above, are admitted: a flag outside this
+list is refused even if a newer CLI has it (add it here with its source line). Answers: ``stack output`` prints
 ``$FAKE_PULUMI_STATE/<stack>.outputs.json`` (one output's value with a name), ``stack export`` prints
 ``$FAKE_PULUMI_STATE/<stack>.export.json``, ``stack import --file`` must be given a JSON deployment.
 """
@@ -60,6 +60,9 @@ def main(argv: list[str]) -> int:
         log.write(json.dumps(argv) + "\n")
     words = [w for w in argv if not w.startswith("-")]
     path = next((p for p in sorted(COMMANDS, key=len, reverse=True) if tuple(words[: len(p)]) == p), None)
+    if not words and argv and argv[0] in ("--help", "-h"):
+        print("Usage: pulumi [command]")
+        return 0
     if path is None:
         return refuse(f"unknown command {' '.join(words[:2])!r} for pulumi (this stub knows {sorted(COMMANDS)})")
     flags, most = COMMANDS[path]
