@@ -21,6 +21,9 @@ import yaml
 NAMESPACE = "failsafe"
 
 PREVIEW_STACK = re.compile(r"^pr-(\d+)$")
+# A workload account of a fleet (issue 24): stack prod-<name>, one per member of dr's `members` registry. The name goes
+# into S3 bucket names, so it is a lowercase S3 name part of at most 20 characters.
+MEMBER_STACK = re.compile(r"^prod-([a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?)$")
 
 # Keys every stack must agree on: dr trusts prod's roles and builds prod's replica buckets from them, without reading
 # prod. They are set once, in Pulumi.yaml; a stack file that sets one is refused (failsafe.settings.stackfiles), so
@@ -47,6 +50,12 @@ SHARED_KEYS = frozenset(
     }
 )
 
+# The keys that describe one workload account: shared by dr and prod in a single-account estate, but in a fleet each
+# member stack sets its own (its file must agree with its entry in dr's `members` registry: failsafe.settings.fleet).
+WORKLOAD_KEYS = frozenset(
+    {"prodAccountId", "primaryRegion", "protectedBuckets", "sourceBucketNames", "adoptBuckets", "prodInDrRegion"}
+)
+
 # What a message may show: the text the engine hands the program for a key (a string; lists and maps as JSON text),
 # or a plain value parsed from it. Typed so that mypy refuses a dataclass (DnsTarget, StackConfig) passed as a value.
 Shown = str | int | float | bool | Sequence[str] | Sequence[int] | Mapping[str, str] | None
@@ -55,6 +64,8 @@ Shown = str | int | float | bool | Sequence[str] | Sequence[int] | Mapping[str, 
 def file_to_edit(key: str, stack: str | None = None) -> str:
     """Where a person fixes ``key``: shared keys in Pulumi.yaml, per-stack keys in the stack's own file (previews in
     the template they are generated from). Never `pulumi config set`, which writes a stack file."""
+    if stack is not None and key in WORKLOAD_KEYS and MEMBER_STACK.match(stack):
+        return f"Pulumi.{stack}.yaml (this member's own value; dr's members registry must say the same)"
     if key in SHARED_KEYS:
         return "Pulumi.yaml (shared by every stack; no stack file may set it)"
     if stack is not None and PREVIEW_STACK.match(stack):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from failsafe.settings.fleet import Fleet, Member, member_replica_bucket_name, member_source_bucket_name
 from failsafe_components import spec
 from failsafe_components.spec import DnsTarget
 
@@ -51,6 +52,7 @@ class Role(StrEnum):
     PROD = "prod"
     DR = "dr"
     PREVIEW = "preview"
+    ORG = "org"  # the organization's policies (backup policies, SCP, RCP), in the management or delegated admin account
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,7 @@ class StackConfig:
     restore_test: RestoreTest | None = None  # dr only: AWS Backup restore testing of the vault (RestoreTesting)
     source_bucket_names: tuple[tuple[str, str], ...] = ()  # sourceBucketNames: (protected bucket, physical name)
     adopted_buckets: tuple[AdoptedBucket, ...] = ()  # adoptBuckets: existing buckets prod imports instead of creating
+    fleet: Fleet | None = None  # the organization and the workload accounts (failsafe.settings.fleet); None: neither
     # every key the loader read -> the text it had (None: not set), so a later message (a derived name AWS refuses, a
     # component's refusal, dr disagreeing) shows the value as the person wrote it; not part of equality
     written: Mapping[str, str | None] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
@@ -293,7 +296,7 @@ class StackConfig:
         ``alertTopicArn`` in a central operations account, a SAML provider, an ``sqs:``/``lambda:`` subscription).
         An account that reaches a plan through such a key came from config, not from a literal in code, so the pack's
         ``no-hardcoded-account-ids`` admits it (:mod:`failsafe.tooling.policyconfig`)."""
-        found = set(self.accounts.all())
+        found = set(self.accounts.all()) | (self.fleet.accounts() if self.fleet else set())
         for text in self.written.values():
             found.update(_ARN_ACCOUNT.findall(text or ""))
         return frozenset(a for a in found if a)
@@ -301,7 +304,12 @@ class StackConfig:
     @property
     def protect(self) -> bool:
         """Stateful resources of prod and dr are protected; previews are disposable by design."""
-        return self.role in (Role.PROD, Role.DR)
+        return self.role in (Role.PROD, Role.DR, Role.ORG)
+
+    @property
+    def member(self) -> Member | None:
+        """This stack's own workload account when it is a member ``prod-<name>`` of a fleet."""
+        return self.fleet.member if self.fleet else None
 
     def source_bucket_name(self, bucket: str) -> str:
         """prod's bucket: the existing bucket ``adoptBuckets`` names, else ``sourceBucketNames`` when it names one (a
@@ -309,6 +317,8 @@ class StackConfig:
         adopted = self.adoption(bucket)
         if adopted is not None:
             return adopted.bucket_name
+        if self.member is not None and bucket not in dict(self.source_bucket_names):
+            return member_source_bucket_name(self.bucket_name_prefix, self.member.name, bucket, self.primary_region)
         return dict(self.source_bucket_names).get(bucket) or f"{self.bucket_name_prefix}-{bucket}-{self.primary_region}"
 
     def adoption(self, bucket: str) -> AdoptedBucket | None:
@@ -316,6 +326,8 @@ class StackConfig:
         return next((a for a in self.adopted_buckets if a.logical == bucket), None)
 
     def replica_bucket_name(self, bucket: str) -> str:
+        if self.member is not None:
+            return member_replica_bucket_name(self.bucket_name_prefix, self.member.name, bucket, self.dr_region)
         return f"{self.bucket_name_prefix}-{bucket}-replica-{self.dr_region}"
 
     @property

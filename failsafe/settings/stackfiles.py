@@ -27,6 +27,7 @@ from typing import Any
 
 from failsafe.settings import yaml12
 from failsafe.settings.config import NAMESPACE, PREVIEW_STACK, SHARED_KEYS, ConfigError, Role
+from failsafe.settings.errors import MEMBER_STACK, WORKLOAD_KEYS
 
 
 def _project_root() -> Path:
@@ -414,6 +415,7 @@ def _merged(stack: str, root: Path, overrides: dict[str, Any] | None) -> dict[st
                     stack=stack,
                 )
             shared = key in SHARED_KEYS and not (role_text == Role.PREVIEW and key in PREVIEW_MAY_SET)
+            shared = shared and not (MEMBER_STACK.match(stack) and key in WORKLOAD_KEYS)  # a fleet member's own
             if where is not None and shared:
                 raise ConfigError(
                     key,

@@ -47,6 +47,8 @@ ALLOWED = {
         "failsafe.tooling",
         # the access proofs parse condition values with the pack's own definition
         "failsafe_guardrails.condition_values",
+        # check measures every plan's documents against AWS's quotas by the pack's own table
+        "failsafe_guardrails.limits",
     },
     # the operator tools read stack config through failsafe.settings (never pulumi), and judge MFA with the pack's own
     # definition

@@ -93,6 +93,11 @@ NOT_FROM_CONFIG = {
     (ProdBackupArgs, "event_bus_arn"): "derived from the backup account and drRegion when snapshotEventForwarding",
     (ProdBackupArgs, "alert_topic_arn"): "alertTopicArn '' maps to None (create a topic)",
     (ProdBackupArgs, "alert_subscriptions"): "alertSubscription '' maps to () (config requires one or a topic)",
+    (
+        ProdBackupArgs,
+        "backup_plan",
+    ): "False on a fleet member (stack prod-<name>): the org's backup policy makes its plan",
+    (BackupAccountArgs, "fleet"): "members and organizationalUnits (dr); None without protected OUs",
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from failsafe.settings import agreement, stackfiles
 from failsafe.settings.config import SHARED_KEYS, ConfigError, load_mapping
+from failsafe.settings.errors import MEMBER_STACK, WORKLOAD_KEYS
 from tests.support.plans import ROOT, cached_plan, config_of
 from tests.support.projects import ProjectCopy
 
@@ -66,6 +67,8 @@ def test_no_checked_in_stack_file_sets_a_shared_key():
     for path in ROOT.glob("Pulumi.*.yaml"):
         config = stackfiles._read(path).values
         allowed = stackfiles.PREVIEW_MAY_SET if "template" in path.name else frozenset()
+        if MEMBER_STACK.match(path.name.removeprefix("Pulumi.").removesuffix(".yaml")):
+            allowed = allowed | WORKLOAD_KEYS  # a fleet member sets its own account, region and buckets
         repeated = sorted(k.split(":", 1)[1] for k in config if k.split(":", 1)[-1] in SHARED_KEYS - allowed)
         assert not repeated, f"{path.name} sets shared keys {repeated}; they belong in Pulumi.yaml"
 

@@ -34,6 +34,8 @@ from failsafe.tooling.access.evaluator import (
     evaluate,
     evaluate_assume_role,
 )
+from failsafe.tooling.access.iam.organizations import Organization
+from failsafe.tooling.access.perimeter import organization_for
 from failsafe.tooling.harness import Plan
 from failsafe_components import names
 
@@ -108,9 +110,20 @@ class Estate:
 
     cfg: StackConfig
     plans: Mapping[str, StackPolicies]  # "dr", and "prod" when checking prod
+    # the organization with the org plan's SCPs and RCPs in force (None: no organization configured), and the two
+    # accounts the proofs ask about as strangers: one outside it, one in it but outside the protected OUs
+    organization: Organization | None = None
+    outsider: str = ""
+    other_ou: str = ""
+    dr_cfg: StackConfig | None = None  # dr's config: the fleet's registry (the checked stack's own when it is dr)
 
     def plan(self, role: str) -> StackPolicies | None:
         return self.plans.get(role)
+
+    @property
+    def members(self) -> tuple[Any, ...]:
+        registry = self.dr_cfg or self.cfg
+        return registry.fleet.members if registry.fleet else ()
 
 
 # --- subjects ---------------------------------------------------------------------------------------------------------
@@ -389,11 +402,21 @@ TARGETS: dict[str, Callable[[Estate], Iterator[Target]]] = {
 # --- evaluation -------------------------------------------------------------------------------------------------------
 
 
-def _decide(subject: Subject, target: Target, action: str, context: Mapping[str, str]) -> Result:
+def _decide(
+    subject: Subject, target: Target, action: str, context: Mapping[str, str], organization: Organization | None = None
+) -> Result:
     request = Request(subject.principal, action, target.arn, target.account, context)
     if target.trust is not None:
-        return evaluate_assume_role(request, target.trust, subject.identity, subject.boundary)
-    return evaluate(request, identity=subject.identity, resource=target.policies, boundary=subject.boundary)
+        return evaluate_assume_role(
+            request, target.trust, subject.identity, subject.boundary, organization=organization
+        )
+    return evaluate(
+        request,
+        identity=subject.identity,
+        resource=target.policies,
+        boundary=subject.boundary,
+        organization=organization,
+    )
 
 
 def _status(entry: Entry, result: Result) -> str:
@@ -419,7 +442,7 @@ def prove_entry(entry: Entry, estate: Estate) -> list[Outcome]:
                         Outcome(entry, subject.label, action, target.arn, FAILING, "missing", missing, context)
                     )
                     continue
-                result = _decide(subject, target, action, context)
+                result = _decide(subject, target, action, context, estate.organization)
                 status = _status(entry, result)
                 outcomes.append(
                     Outcome(
@@ -429,23 +452,41 @@ def prove_entry(entry: Entry, estate: Estate) -> list[Outcome]:
     return outcomes
 
 
-def prove(cfg: StackConfig, plans: Mapping[str, Plan]) -> list[Outcome]:
-    """The outcomes of every catalogue entry the stack of ``cfg`` proves. ``plans``: by stack role ("dr", "prod");
-    checking prod needs both."""
-    if cfg.role is StackRole.PREVIEW:
+def prove(cfg: StackConfig, plans: Mapping[str, Plan], dr_cfg: StackConfig | None = None) -> list[Outcome]:
+    """The outcomes of every catalogue entry the stack of ``cfg`` proves. ``plans``: by stack role ("dr", "prod",
+    and "org" for the organization's SCPs and RCPs in force); checking prod needs dr's. ``dr_cfg``: dr's config when
+    the checked stack is not dr (a member's path comes from dr's registry)."""
+    if cfg.role in (StackRole.PREVIEW, StackRole.ORG):
         return []
-    estate = Estate(cfg, {role: collect.collect(plan) for role, plan in plans.items()})
+    registry = cfg if cfg.role is StackRole.DR else dr_cfg or cfg
+    built = organization_for(registry, plans.get("org"))
+    organization, outsider, other_ou = built if built is not None else (None, "", "")
+    estate = Estate(
+        cfg,
+        {role: collect.collect(plan) for role, plan in plans.items() if role != "org"},
+        organization,
+        outsider,
+        other_ou,
+        dr_cfg if cfg.role is not StackRole.DR else cfg,
+    )
     return [o for entry in CATALOGUE if entry.stack == cfg.role.value for o in prove_entry(entry, estate)]
 
 
-def prove_stack(stack: str, plan_stack: Callable[[str], Plan], plan: Plan | None = None) -> list[Outcome]:
-    """Plan what the proofs of ``stack`` need (its own plan, and dr's for prod) and prove them. ``plan``: the stack's
-    plan when the caller has it already."""
+def prove_stack(
+    stack: str, plan_stack: Callable[[str], Plan], plan: Plan | None = None, org_stack: str | None = None
+) -> list[Outcome]:
+    """Plan what the proofs of ``stack`` need (its own plan, dr's for prod, the org stack's when the estate names an
+    organization) and prove them. ``plan``: the stack's plan when the caller has it already."""
     _, cfg = planning.stack_config(stack)
     plans = {cfg.role.value: plan if plan is not None else plan_stack(stack)}
+    dr_cfg = None
     if cfg.role is StackRole.PROD and cfg.dr_stack_name:
-        plans["dr"] = plan_stack(cfg.dr_stack_name.rsplit("/", 1)[-1])
-    return prove(cfg, plans)
+        dr_stack = cfg.dr_stack_name.rsplit("/", 1)[-1]
+        plans["dr"] = plan_stack(dr_stack)
+        dr_cfg = planning.stack_config(dr_stack)[1]
+    if org_stack is not None and cfg.role is not StackRole.ORG:
+        plans["org"] = plan_stack(org_stack)
+    return prove(cfg, plans, dr_cfg)
 
 
 def summary(outcomes: list[Outcome]) -> dict[str, Any]:
