@@ -51,6 +51,28 @@ PASS_ROLE = (
 )
 TRUST_MFA = "IAM User Guide, Configuring MFA-protected API access (trust policy Condition aws:MultiFactorAuthPresent)"
 
+ORG_PATHS = (
+    "IAM User Guide, AWS global condition context keys: aws:PrincipalOrgPaths (multivalued, ForAnyValue:StringLike) "
+    "and aws:PrincipalArn (a role session's is its role's ARN)"
+)
+RCP_EFFECTS = (
+    "AWS Organizations User Guide, Resource control policies: RCP effects on permissions (a cap on every principal, "
+    "whatever the resource policy says, except service-linked roles); aws-samples/data-perimeter-policy-examples, "
+    "identity_perimeter_rcp.json"
+)
+BACKUP_CROSS_ACCOUNT = (
+    "AWS Backup Developer Guide, Creating backup copies across AWS accounts (the destination vault access policy must "
+    "allow backup:CopyIntoBackupVault; an organization or OU condition admits the accounts)"
+)
+EVENTS_CROSS_ACCOUNT = (
+    "EventBridge User Guide, Sending and receiving events between AWS accounts; botocore events PutPermission (an "
+    "organization condition admits every account of it; senders use a role)"
+)
+GITHUB_OIDC = (
+    "IAM User Guide, Create a role for OpenID Connect federation (token.actions.githubusercontent.com:sub and :aud); "
+    "aws-samples/data-perimeter-policy-examples README: federated callers carry no aws:PrincipalOrgID"
+)
+
 TLS = {"aws:SecureTransport": "true"}
 WITH_MFA = {**TLS, "aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "300"}
 VIA_S3 = {"kms:ViaService": "s3.{region}.amazonaws.com"}  # {region}: the key's region
@@ -560,6 +582,195 @@ CATALOGUE: tuple[Entry, ...] = (
         WITH_MFA,
     ),
 )
+
+
+# The fleet (issue 24) and the perimeter (issue 25): proven by `check dr` with the org plan's SCPs and RCPs in force.
+# Subjects and targets of these expand to nothing in an estate without an organization.
+FLEET_CATALOGUE: tuple[Entry, ...] = (
+    Entry(
+        "member-replication-writes-its-replica",
+        "member-replication-role-by-name",
+        REPLICATE,
+        "dr-member-replica-objects",
+        "required",
+        "dr",
+        f"{REPLICATION_PERMS}; {CROSS}; {ORG_PATHS}",
+        "a member's replication role (by its deterministic name, in a protected OU) writes its own replicas",
+        TLS,
+    ),
+    Entry(
+        "member-replication-uses-replica-key",
+        "member-replication-role-by-name",
+        REPLICA_KEY_USE,
+        "dr-backup-key",
+        "required",
+        "dr",
+        f"{SSE_KMS_REPLICATION}; {ORG_PATHS}",
+        "the key policy admits every member's replication roles by one organization statement",
+        VIA_S3,
+    ),
+    Entry(
+        "member-backups-copy-into-the-vault",
+        "member-backup-role",
+        ("backup:CopyIntoBackupVault",),
+        "dr-vault",
+        "required",
+        "dr",
+        f"{BACKUP_CROSS_ACCOUNT}; {ORG_PATHS}",
+        "the organization backup policy's copy action: a member's recovery points reach the central vault",
+    ),
+    Entry(
+        "member-forwards-snapshot-events",
+        "member-event-forwarder",
+        ("events:PutEvents",),
+        "dr-snapshot-bus",
+        "required",
+        "dr",
+        f"{EVENTS_CROSS_ACCOUNT}; {ORG_PATHS}",
+        "a member's forwarding role puts its snapshot events on the backup account's bus",
+        {"events:source": "aws.rds"},
+    ),
+    Entry(
+        "member-restore-role-reads-its-replica-versions",
+        "member-restore-role",
+        ("s3:GetObjectVersion", "s3:GetObjectVersionTagging"),
+        "dr-member-replica-objects",
+        "required",
+        "dr",
+        f"{CROSS}; {ORG_PATHS}",
+        "`restore s3` into a member's rebuilt buckets copies as that member's deploy role",
+        TLS,
+    ),
+    Entry(
+        "member-restore-role-decrypts-replicas",
+        "member-restore-role",
+        ("kms:Decrypt",),
+        "dr-backup-key",
+        "required",
+        "dr",
+        f"{CROSS}; {ORG_PATHS}",
+        "the replica versions it copies are SSE-KMS under the backup key, read through S3",
+        VIA_S3,
+    ),
+    Entry(
+        "github-workflow-reaches-dr-ci-entry-role",
+        "github-workflow-dr",
+        ("sts:AssumeRoleWithWebIdentity",),
+        "dr-ci-entry-role",
+        "required",
+        "dr",
+        f"{GITHUB_OIDC}; {RCP_EFFECTS}",
+        "the perimeter RCP must not lock CI out: this repository's deploy workflow still gets its entry role",
+    ),
+    Entry(
+        "outside-org-roles-of-the-same-names-cannot-write-replicas",
+        "outside-org-same-role-names",
+        REPLICATE,
+        "dr-member-replica-objects",
+        "forbidden",
+        "dr",
+        f"{CROSS}; {RCP_EFFECTS}",
+        "an account outside the organization whose admin creates roles with failsafe's names gets nothing",
+        TLS,
+    ),
+    Entry(
+        "outside-org-roles-of-the-same-names-cannot-use-replica-key",
+        "outside-org-same-role-names",
+        REPLICA_KEY_USE,
+        "dr-backup-key",
+        "forbidden",
+        "dr",
+        f"{ORG_PATHS}; {RCP_EFFECTS}",
+        "the name pattern alone admits nobody: the organization condition must hold too",
+        VIA_S3,
+    ),
+    Entry(
+        "outside-org-cannot-copy-into-the-vault",
+        "outside-org-same-role-names",
+        ("backup:CopyIntoBackupVault",),
+        "dr-vault",
+        "forbidden",
+        "dr",
+        f"{BACKUP_CROSS_ACCOUNT}; {ORG_PATHS}",
+        "only accounts of the protected OUs copy into the central vault",
+    ),
+    Entry(
+        "outside-org-cannot-put-snapshot-events",
+        "outside-org-same-role-names",
+        ("events:PutEvents",),
+        "dr-snapshot-bus",
+        "forbidden",
+        "dr",
+        f"{EVENTS_CROSS_ACCOUNT}; {ORG_PATHS}",
+        "a stranger cannot make the copier run on its events",
+        {"events:source": "aws.rds"},
+    ),
+    Entry(
+        "other-ou-roles-of-the-same-names-cannot-use-replica-key",
+        "other-ou-same-role-names",
+        REPLICA_KEY_USE,
+        "dr-backup-key",
+        "forbidden",
+        "dr",
+        ORG_PATHS,
+        "an account of the organization outside the protected OUs (or moved out of one: offboarding) is not admitted",
+        VIA_S3,
+    ),
+    Entry(
+        "other-ou-cannot-copy-into-the-vault",
+        "other-ou-same-role-names",
+        ("backup:CopyIntoBackupVault",),
+        "dr-vault",
+        "forbidden",
+        "dr",
+        f"{BACKUP_CROSS_ACCOUNT}; {ORG_PATHS}",
+        "the OU condition, not the organization alone, admits copies",
+    ),
+    Entry(
+        "other-ou-cannot-put-snapshot-events",
+        "other-ou-same-role-names",
+        ("events:PutEvents",),
+        "dr-snapshot-bus",
+        "forbidden",
+        "dr",
+        f"{EVENTS_CROSS_ACCOUNT}; {ORG_PATHS}",
+        "the OU condition, not the organization alone, admits events",
+        {"events:source": "aws.rds"},
+    ),
+    Entry(
+        "other-ou-roles-of-the-same-names-cannot-write-replicas",
+        "other-ou-same-role-names",
+        REPLICATE,
+        "dr-member-replica-objects",
+        "forbidden",
+        "dr",
+        f"{CROSS}; {ORG_PATHS}",
+        "a member moved out of its protected OU stops writing its replicas (what it wrote stays, locked)",
+        TLS,
+    ),
+    Entry(
+        "outsider-cannot-read-through-a-planted-open-bucket-policy",
+        "outside-org-anyone",
+        ("s3:GetObject", "s3:GetObjectVersion"),
+        "dr-replica-objects-with-planted-open-policy",
+        "forbidden",
+        "dr",
+        RCP_EFFECTS,
+        "a bucket policy widened to everyone by mistake still keeps the replicas in the organization: the RCP stops it",
+        TLS,
+    ),
+    Entry(
+        "other-repository-workflow-cannot-reach-dr-ci-entry-role",
+        "github-workflow-other-repository",
+        ("sts:AssumeRoleWithWebIdentity",),
+        "dr-ci-entry-role",
+        "forbidden",
+        "dr",
+        GITHUB_OIDC,
+        "GitHub's issuer is shared by every repository: another repository's token is refused",
+    ),
+)
+CATALOGUE = CATALOGUE + FLEET_CATALOGUE
 
 
 def markdown() -> str:

@@ -15,6 +15,7 @@ principals seen from the dr stack (a compromised prod: its identity side allows 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,9 +36,11 @@ from failsafe.tooling.access.evaluator import (
     evaluate_assume_role,
 )
 from failsafe.tooling.access.iam.organizations import Organization
-from failsafe.tooling.access.perimeter import organization_for
+from failsafe.tooling.access.perimeter import ALLOW_ALL, organization_for
 from failsafe.tooling.harness import Plan
 from failsafe_components import names
+from failsafe_components.ci_access import AUDIENCE, GITHUB_OIDC_HOST
+from failsafe_components.prod_backup import backup_role_name, event_bus_name
 
 PROVEN, FAILING, UNKNOWN = "proven", "failing", "unknown"
 PROOF_OBJECT = "failsafe-access-proof/object"  # the object key object-level actions are asked about
@@ -249,6 +252,72 @@ def _archive_role(estate: Estate) -> Iterator[Subject]:
         yield _role_subject(estate, "dr", name, None, "archive workflow role")
 
 
+# --- the fleet (issue 24) and the perimeter (issue 25) ---------------------------------------------------------------
+
+
+def _member_roles(
+    role: Callable[[Estate, str, str], str], label: str, per_bucket: bool
+) -> Callable[[Estate], Iterator[Subject]]:
+    """A role of every member (or of every member's buckets), by its deterministic name, its identity side modelled:
+    it is in the member's plan (proven by `check prod-<name>`), so only dr's half decides here."""
+
+    def subjects(estate: Estate) -> Iterator[Subject]:
+        for m in estate.members:
+            for bucket in m.buckets if per_bucket else ("",):
+                arn = estate.cfg.role_arn(m.account, role(estate, m.name, bucket))
+                policy = _modelled(f"{arn} (in the plan of prod-{m.name}; proven there)")
+                key = f"{m.name}/{bucket}" if per_bucket else None
+                yield Subject(key, f"{label} {arn}", Principal(arn, m.account), (policy,))
+
+    return subjects
+
+
+def _replication_role(estate: Estate, member: str, bucket: str) -> str:
+    return estate.cfg.replication_role_name_for(bucket)
+
+
+def _strangers(which: str) -> Callable[[Estate], Iterator[Subject]]:
+    """failsafe's role names in an account outside the organization (``outsider``) or in an unprotected OU
+    (``other_ou``), with an identity side that allows everything (the stranger's admin made them)."""
+
+    def subjects(estate: Estate) -> Iterator[Subject]:
+        account = estate.outsider if which == "outsider" else estate.other_ou
+        if estate.organization is None:
+            return
+        where = "outside the organization" if which == "outsider" else "in an OU of the organization no one protects"
+        np = estate.cfg.name_prefix
+        names = [(f"{m.name}/{b}", estate.cfg.replication_role_name_for(b)) for m in estate.members for b in m.buckets]
+        names += [(None, backup_role_name(np)), (None, f"{np}-snapshot-events-forward")]
+        for key, name in names:
+            arn = estate.cfg.role_arn(account, name)
+            policy = _modelled(f"{arn} (an account {where}: allows everything)")
+            yield Subject(key, f"role {arn} ({where})", Principal(arn, account), (policy,))
+
+    return subjects
+
+
+def _outsider_anyone(estate: Estate) -> Iterator[Subject]:
+    if estate.organization is None:
+        return
+    arn = f"arn:aws:iam::{estate.outsider}:root"
+    yield Subject(None, f"{arn} (outside the organization)", Principal(arn, estate.outsider), (_modelled(arn),))
+
+
+def _github(repository: str | None) -> Callable[[Estate], Iterator[Subject]]:
+    """A GitHub Actions workflow of this repository (``None``) or of another one, in the dr environment, calling STS
+    with its OIDC token (the subject and audience are the token's claims)."""
+
+    def subjects(estate: Estate) -> Iterator[Subject]:
+        if estate.organization is None or not estate.cfg.ci.enabled:
+            return
+        repo = repository or estate.cfg.ci.github_repository
+        context = {f"{GITHUB_OIDC_HOST}:sub": f"repo:{repo}:environment:dr", f"{GITHUB_OIDC_HOST}:aud": AUDIENCE}
+        label = f"a GitHub workflow of {repo} (environment dr)"
+        yield Subject(None, label, Principal("", "", federated=GITHUB_OIDC_HOST), context=context)
+
+    return subjects
+
+
 SUBJECTS: dict[str, Callable[[Estate], Iterator[Subject]]] = {
     "dr-deploy-session": _deploy_session,
     "dr-break-glass": _break_glass,
@@ -263,6 +332,19 @@ SUBJECTS: dict[str, Callable[[Estate], Iterator[Subject]]] = {
     "dr-archive-role": _archive_role,
     "dr-function-triggers": _triggers(lookalike=False),
     "lookalike-function-triggers": _triggers(lookalike=True),
+    "member-replication-role-by-name": _member_roles(_replication_role, "member replication role", per_bucket=True),
+    "member-backup-role": _member_roles(
+        lambda e, m, b: backup_role_name(e.cfg.name_prefix), "member backup role", False
+    ),
+    "member-event-forwarder": _member_roles(
+        lambda e, m, b: f"{e.cfg.name_prefix}-snapshot-events-forward", "member event forwarder", False
+    ),
+    "member-restore-role": _member_roles(lambda e, m, b: e.cfg.deploy_role_name, "member restore role", True),
+    "outside-org-same-role-names": _strangers("outsider"),
+    "other-ou-same-role-names": _strangers("other_ou"),
+    "outside-org-anyone": _outsider_anyone,
+    "github-workflow-dr": _github(None),
+    "github-workflow-other-repository": _github("someone-else/fork"),
 }
 
 
@@ -381,6 +463,50 @@ def _functions(estate: Estate) -> Iterator[Target]:
         yield Target(name, function.arn, function.account, function.region, function.policies)
 
 
+def _member_replicas(planted: bool) -> Callable[[Estate], Iterator[Target]]:
+    """Each member's replica objects; ``planted``: with a bucket policy added that allows everyone everything (what a
+    mistaken edit could do), so only the perimeter RCP can refuse a stranger."""
+
+    def targets(estate: Estate) -> Iterator[Target]:
+        registry = estate.dr_cfg or estate.cfg
+        if registry.fleet is None:
+            return
+        names = registry.fleet.replica_buckets(registry.bucket_name_prefix, registry.dr_region)
+        for (member, bucket), name in sorted(names.items()):
+            target = _bucket(estate, "dr", name, f"{member}/{bucket}", objects=True)
+            if planted:
+                if estate.organization is None:
+                    return
+                target = dataclasses.replace(target, key=None, policies=(*target.policies, ALLOW_ALL))
+            yield target
+            if planted:
+                return  # one is enough: every replica has the same perimeter
+
+    return targets
+
+
+def _snapshot_bus(estate: Estate) -> Iterator[Target]:
+    plan = estate.plan("dr")
+    name = event_bus_name(estate.cfg.name_prefix)
+    bus = plan.buses.get(name) if plan else None
+    if bus is None:
+        yield Target(None, name, "", "", missing=f"event bus {name} is not in the dr plan")
+        return
+    yield Target(None, bus.arn, bus.account, bus.region, bus.policies)
+
+
+def _ci_entry_role(estate: Estate) -> Iterator[Target]:
+    if not estate.cfg.ci.enabled:
+        return
+    plan = estate.plan("dr")
+    name = names.fit(f"{estate.cfg.name_prefix}-ci-dr", names.IAM_ROLE_NAME_MAX)
+    role = plan.roles.get(name) if plan else None
+    if role is None:
+        yield Target(None, name, "", "", missing=f"role {name} is not in the dr plan")
+        return
+    yield Target(None, role.arn, role.account, "", trust=role.trust)
+
+
 TARGETS: dict[str, Callable[[Estate], Iterator[Target]]] = {
     "dr-locked-buckets": _locked(objects=False),
     "dr-locked-objects": _locked(objects=True),
@@ -396,6 +522,10 @@ TARGETS: dict[str, Callable[[Estate], Iterator[Target]]] = {
     "dr-vault": _vault(recovery_points=False),
     "dr-vault-recovery-points": _vault(recovery_points=True),
     "dr-functions": _functions,
+    "dr-member-replica-objects": _member_replicas(planted=False),
+    "dr-replica-objects-with-planted-open-policy": _member_replicas(planted=True),
+    "dr-snapshot-bus": _snapshot_bus,
+    "dr-ci-entry-role": _ci_entry_role,
 }
 
 
