@@ -53,6 +53,8 @@ def org_stack(stack: str) -> str | None:
     """The estate's org stack when ``stack``'s config names an organization (its SCPs and RCPs are then in force in
     the proofs); None otherwise."""
     cfg = planning.stack_config(stack)[1]
+    if cfg.role is Role.PROD and cfg.dr_stack_name:  # the organization is stated in dr's config
+        cfg = planning.stack_config(cfg.dr_stack_name.rsplit("/", 1)[-1])[1]
     if cfg.fleet is None or cfg.fleet.organization is None:
         return None
     try:
