@@ -86,10 +86,14 @@ BACKUP_TAG_KEY = "failsafe:backup"
 BACKUP_TAG_VALUE = "true"
 
 
-def backup_worst_case_minutes(interval_hours: int, completion_minutes: int) -> int:
-    """Oldest a Backup recovery point can be when the next one is due: a full interval, plus the completion window
-    the job may use before its recovery point exists (the copy to the backup account then starts)."""
-    return interval_hours * 60 + completion_minutes
+def backup_worst_case_minutes(
+    interval_hours: int, completion_minutes: int, start_window_minutes: int = BACKUP_START_WINDOW_MINUTES
+) -> int:
+    """Oldest a Backup recovery point can be before the next one exists: a full interval, the start window the next
+    job may wait before it starts, and the completion window it may then use (AWS Backup API Reference, BackupRule:
+    StartWindowMinutes counts from the scheduled time, CompletionWindowMinutes from the job's start). The recovery
+    model derives the same sum from the plan (failsafe/tooling/recovery/stores/backups.py)."""
+    return interval_hours * 60 + start_window_minutes + completion_minutes
 
 
 # AWS Backup restore testing (issue 17): the protected resource types it restores (AWS Backup Developer Guide,

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from failsafe.settings import awsnames, exemptions, fleet, sections
+from failsafe.settings import awsnames, exemptions, fleet, recovery_targets, sections
 from failsafe.settings.dns import (
     ROUTE53_METRICS_REGION,
     alarm_health_check_regions,
@@ -156,7 +156,7 @@ def _load(stack: str, get: Getter) -> StackConfig:
             "drRegion",
             dr_region,
             f"a region other than primaryRegion ({primary}): a regional outage takes both "
-            "(while rebuilding prod there, set prodInDrRegion: true in Pulumi.yaml)",
+            "(while rebuilding prod there, set prodInDrRegion: true in the dr and prod stack files)",
         )
     name_prefix = raw.str("namePrefix")
     if not NAME_PREFIX.match(name_prefix):
@@ -277,6 +277,7 @@ def _load(stack: str, get: Getter) -> StackConfig:
         source_bucket_names=source_names,
         adopted_buckets=adopted,
         fleet=fleet.read(raw, role, stack, _accounts_by_key(accounts), taken, bucket_prefix, dr_region),
+        objectives=recovery_targets.read(raw),  # recoveryTargets, -Estimates, -Tiers (docs/recovery.md)
         written=MappingProxyType(dict(raw.written)),
     )
 

@@ -26,8 +26,9 @@ PREVIEW_STACK = re.compile(r"^pr-(\d+)$")
 MEMBER_STACK = re.compile(r"^prod-([a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?)$")
 
 # Keys every stack must agree on: dr trusts prod's roles and builds prod's replica buckets from them, without reading
-# prod. They are set once, in Pulumi.yaml; a stack file that sets one is refused (failsafe.settings.stackfiles), so
-# dr and prod cannot drift apart. (A preview stack may set deployRoleName: it deploys with the scoped preview role.)
+# prod. The team writes them in each stack file (its own files; Pulumi.yaml is the product's), and two stack files
+# of one estate that disagree are refused (failsafe.settings.stackfiles), so dr and prod cannot drift apart. (A
+# preview stack copies prod's and sets deployRoleName itself: it deploys with the scoped preview role.)
 SHARED_KEYS = frozenset(
     {
         "prodAccountId",
@@ -62,16 +63,24 @@ Shown = str | int | float | bool | Sequence[str] | Sequence[int] | Mapping[str, 
 
 
 def file_to_edit(key: str, stack: str | None = None) -> str:
-    """Where a person fixes ``key``: shared keys in Pulumi.yaml, per-stack keys in the stack's own file (previews in
-    the template they are generated from). Never `pulumi config set`, which writes a stack file."""
+    """Where a person fixes ``key``: shared keys in every stack file that reads them, per-stack keys in the stack's
+    own file (previews in the template they are generated from); a member's workload keys in its own file."""
     if stack is not None and key in WORKLOAD_KEYS and MEMBER_STACK.match(stack):
         return f"Pulumi.{stack}.yaml (this member's own value; dr's members registry must say the same)"
     if key in SHARED_KEYS:
-        return "Pulumi.yaml (shared by every stack; no stack file may set it)"
+        return "every stack file that reads it, alike (Pulumi.dr.yaml and Pulumi.prod.yaml; previews copy prod's)"
     if stack is not None and PREVIEW_STACK.match(stack):
         return "Pulumi.pr.template.yaml, then regenerate with `python -m failsafe preview-config`"
     target = f"Pulumi.{stack}.yaml" if stack else "the stack's Pulumi.<stack>.yaml"
     return f"{target} (or the default in Pulumi.yaml)"
+
+
+class Written(str):
+    """A value's source text exactly as the person wrote it in the file (``060``, ``'060'``, ``1.5``): messages show
+    it verbatim, not quoted as a string the file never held."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def as_written(value: Shown) -> str:
@@ -80,6 +89,8 @@ def as_written(value: Shown) -> str:
     engine hands lists to the program as JSON text, which is shown the same way), booleans and numbers in YAML."""
     if value is None:
         return "(not set)"
+    if isinstance(value, Written):
+        return str(value)
     if isinstance(value, str):
         stripped = value.strip()
         if stripped[:1] in "[{":  # the JSON text of a list or map (what the engine hands the program)

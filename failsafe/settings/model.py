@@ -16,6 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from failsafe.settings.fleet import Fleet, Member, member_replica_bucket_name, member_source_bucket_name
+from failsafe.settings.recovery_targets import Objectives
 from failsafe_components import spec
 from failsafe_components.spec import DnsTarget
 
@@ -267,6 +268,7 @@ class StackConfig:
     source_bucket_names: tuple[tuple[str, str], ...] = ()  # sourceBucketNames: (protected bucket, physical name)
     adopted_buckets: tuple[AdoptedBucket, ...] = ()  # adoptBuckets: existing buckets prod imports instead of creating
     fleet: Fleet | None = None  # the organization and the workload accounts (failsafe.settings.fleet); None: neither
+    objectives: Objectives = field(default_factory=Objectives)  # recovery targets, estimates, tiers (recovery model)
     # every key the loader read -> the text it had (None: not set), so a later message (a derived name AWS refuses, a
     # component's refusal, dr disagreeing) shows the value as the person wrote it; not part of equality
     written: Mapping[str, str | None] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)

@@ -198,7 +198,8 @@ def backup(raw: Raw, role: Role, rpo_minutes: int) -> Backup:
             "rpoMinutes",
             rpo_minutes,
             f"at least {found.worst_case_rpo_minutes}, the worst case this configuration allows (backupIntervalHours "
-            f"{interval} x 60 + backupCompletionWindowMinutes {found.completion_window_minutes}"
+            f"{interval} x 60 + the {spec.BACKUP_START_WINDOW_MINUTES}-minute start window + "
+            f"backupCompletionWindowMinutes {found.completion_window_minutes}"
             + ("" if found.event_forwarding else f", or the copier's {COPIER_SCHEDULE_MINUTES}-minute schedule")
             + "); raise rpoMinutes or back up more often",
         )

@@ -1,291 +1,147 @@
 """Read ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` the way the Pulumi CLI does, without the CLI.
 
-The CLI parses both with go-yaml v3 (YAML 1.2 rules: :mod:`failsafe.settings.yaml12`), type-checks the project's
-declared defaults when it loads ``Pulumi.yaml``, stores every stack-file scalar as its source text, merges the two,
-checks each stack value against its declared type, and hands the program namespaced keys with string values
-(lists as JSON). The credential-free plan and the tests need exactly that, so it lives here once; each rule names
-the CLI source it follows (tests/settings/test_cli_rules.py holds the table).
+The credential-free plan and the tests need the config exactly as ``pulumi up`` hands it to the program, so the CLI's
+loading is emulated here once, step by step (pulumi/pulumi at v3.259.0, the newest tag of the CLI source available
+to check against; failsafe runs the v3.272.0 SDK; tests/settings/test_cli_rules.py holds the table of rules):
 
-On top of the CLI's rules, failsafe keeps one source of truth across stacks: keys that dr and prod must agree on
-(:data:`failsafe.settings.config.SHARED_KEYS`) may be set only in ``Pulumi.yaml``, and the stacks a prod stack
-reads (``drStackName``) must form an order, not a cycle (:func:`stack_order`).
+1. go-yaml v3 decodes the file (:mod:`failsafe.settings.yaml12`).
+2. ``Pulumi.yaml`` (``sdk/go/common/workspace/loaders.go``, ``LoadProjectBytes``): the project schema
+   (``project.json``), shorthand values rewritten (``project.go``, ``RewriteShorthandConfigValues``), the project
+   written back as YAML and read again (:func:`yaml12.roundtrip`), then ``Project.Validate`` type-checks the declared
+   defaults (``ValidateConfigValue``).
+3. A stack file (``loaders.go``, ``LoadProjectStackBytes``): keys without a namespace become ``<project>:<key>``
+   (``stackConfigNamespacedWithProject``), the file is written back and read again into ``config.Map``
+   (``resource/config/map.go`` and ``value.go``), where ``object.go`` stores each value as text: numbers as JSON
+   (``060`` is "48", ``0x3C`` and ``6e1`` are "60", an unquoted ``012345678901`` is "12345678901"), timestamps as
+   Go's ``Time.String()``, sequences and mappings as JSON objects, ``{secure: ...}`` as a secret
+   (:mod:`failsafe.settings.clivalues`).
+4. ``pkg/workspace/config.go`` (``ValidateStackConfigAndApplyProjectConfig``, i.e. ``mergeConfig``): defaults fill
+   the keys a stack does not set (``createConfigValue``: strings, ints and bools with ``%v``, anything else as JSON),
+   a declared key without a default must be set, and every explicitly typed key is checked against its type
+   (``validateStackConfigValue``).
 
-Preview stacks are generated from ``Pulumi.pr.template.yaml``: the template is loaded as YAML and the
-three per-PR values are set on the parsed document, so a branch name can never inject YAML.
+Messages name what the person wrote (file, line, the value as written) and, where the CLI changes it, what the
+program receives instead.
+
+On top of the CLI's rules, failsafe keeps one estate consistent across stacks: the team's values live in its stack
+files, so a key that dr and prod both read (:data:`failsafe.settings.config.SHARED_KEYS`) is written in each, and
+two stack files that disagree are refused, naming both (:func:`_agree`); the stacks a prod stack reads
+(``drStackName``) must form an order, not a cycle (:func:`stack_order`). A key written both with and without
+its namespace is refused: the CLI keeps one of the two depending on Go's map order.
+
+Preview stacks are generated from ``Pulumi.pr.template.yaml``: the template is loaded as YAML, the three per-PR
+values are set on the parsed document and :func:`yaml12.dump` writes it, so a branch name can never inject YAML and
+reads back as the same string.
 """
 
 from __future__ import annotations
 
-import datetime
-import json
-import math
-import os
+import difflib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from failsafe.settings import yaml12
+from failsafe.settings.clivalues import (
+    CliRefusal,
+    CliValue,
+    command_line_value,
+    stack_value,
+    validate_config_value,
+)
 from failsafe.settings.config import NAMESPACE, PREVIEW_STACK, SHARED_KEYS, ConfigError, Role
-from failsafe.settings.errors import MEMBER_STACK, WORKLOAD_KEYS
+from failsafe.settings.errors import MEMBER_STACK, WORKLOAD_KEYS, Written, as_written
+from failsafe.settings.projectfile import (
+    PREVIEW_MAY_SET,
+    PROJECT_FILE,
+    ROOT,
+    STACK_NAME,
+    TEMPLATE,
+    TEMPLATE_MARK,
+    Declaration,
+    StackFile,
+    StackFileError,
+    _full_key,
+    _plain_text,
+    _project_entries,
+    _read,
+    _sprint,
+    declarations,
+    parse_key,
+    project,
+    project_document,
+    project_name,
+)
 
-
-def _project_root() -> Path:
-    """The folder holding ``Pulumi.yaml``: the checkout this package lives in (a source or editable install), else
-    ``FAILSAFE_PROJECT_DIR``, else the nearest folder above the working directory that holds one (an installed
-    ``failsafe`` CLI run inside a project checkout)."""
-    checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "Pulumi.yaml").is_file():
-        return checkout
-    if os.environ.get("FAILSAFE_PROJECT_DIR"):
-        return Path(os.environ["FAILSAFE_PROJECT_DIR"]).resolve()
-    here = Path.cwd().resolve()
-    return next((d for d in (here, *here.parents) if (d / "Pulumi.yaml").is_file()), here)
-
-
-ROOT = _project_root()
-TEMPLATE = "Pulumi.pr.template.yaml"
-TEMPLATE_MARK = "FILLED-BY-PREVIEW-CONFIG"
-STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-
-
-PROJECT_FILE = "Pulumi.yaml"
-CONFIG_TYPES = ("string", "integer", "boolean", "array", "object")  # project.json: the "type" enum of a config key
-# The one shared key a preview stack sets: previews deploy with the scoped role prod's CiAccess creates.
-PREVIEW_MAY_SET = frozenset({"deployRoleName"})
-
-
-class StackFileError(ValueError):
-    """A stack file or ``Pulumi.yaml`` the CLI would not load: the one-line message names the file (and line)."""
-
-
-@dataclass(frozen=True)
-class Declaration:
-    key: str
-    type: str  # "" when Pulumi.yaml gives no type (the CLI then checks nothing)
-    default: Any
-    has_default: bool
-    description: str
-    items: str | None = None  # the item type of an array
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class CliValue:
-    """A config value as the CLI holds it (sdk/go/common/resource/config/value.go): the text it passes to the
-    program, and for a YAML sequence or mapping the decoded object (``object: true``, text = its JSON)."""
-
-    text: str
-    obj: Any = None
-    is_object: bool = False
-    secure: bool = False
-
-    @property
-    def content(self) -> Any:
-        """What ``validateStackConfigValue`` type-checks: the text, or the object decoded from its JSON."""
-        return self.obj if self.is_object else self.text
-
-
-@dataclass
-class StackFile:
-    """A stack's config entries as the CLI reads them, with the file and line of each for error messages."""
-
-    file: str
-    values: dict[str, CliValue] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)
-
-    def where(self, key: str) -> str:
-        line = self.lines.get(key)
-        return f"{self.file}:{line}" if line else self.file
-
-
-def _read(path: Path) -> yaml12.Document:
-    try:
-        return yaml12.read(path)
-    except yaml12.YamlError as error:
-        raise StackFileError(str(error)) from None
-
-
-def _go_json(value: Any) -> str:
-    """``json.Marshal`` as Go writes it: compact, HTML characters escaped, whole floats without '.0', times RFC 3339."""
-
-    def plain(v: Any) -> Any:
-        if isinstance(v, bool) or v is None or isinstance(v, (int, str)):
-            return v
-        if isinstance(v, float):
-            if math.isfinite(v) and v == math.trunc(v) and abs(v) < 1e21:
-                return int(v)
-            return v
-        if isinstance(v, datetime.datetime):
-            return v.strftime("%Y-%m-%dT%H:%M:%SZ")
-        if isinstance(v, datetime.date):
-            return f"{v.isoformat()}T00:00:00Z"
-        if isinstance(v, dict):
-            return {str(k).lower() if isinstance(k, bool) else str(k): plain(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [plain(x) for x in v]
-        return str(v)
-
-    text = json.dumps(plain(value), separators=(",", ":"), ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _object(value: Any) -> CliValue:
-    text = _go_json(value)
-    return CliValue(text=text, obj=json.loads(text), is_object=True)
-
-
-def _python_value(value: Any) -> CliValue:
-    """A value set in Python (a rendered template, ``--set``): what the CLI reads back once it is written as YAML."""
-    if isinstance(value, dict) and set(value) == {"secure"}:
-        return CliValue(text=str(value["secure"]), secure=True)
-    if isinstance(value, (list, tuple, dict)):
-        return _object(value)
-    if isinstance(value, bool):
-        return CliValue("true" if value else "false")
-    return CliValue("" if value is None else str(value))
-
-
-def _default_value(value: Any) -> CliValue:
-    """A project default as the CLI stores it (workspace/config.go, ``createConfigValue``): string, int and bool
-    with Go's ``%v``, anything else as JSON."""
-    if isinstance(value, bool):
-        return CliValue("true" if value else "false")
-    if isinstance(value, (str, int)):
-        return CliValue(str(value))
-    return _object(value)
-
-
-def cli_type_ok(declared: str, items: str | None, value: Any) -> bool:
-    """workspace/project.go, ``ValidateConfigValue``: the CLI's type check of declared keys, for project defaults
-    (values decoded from YAML) and for stack values (text, or the decoded object of a sequence/mapping)."""
-    if declared == "string":
-        return isinstance(value, str)
-    if declared == "integer":
-        if isinstance(value, bool):
-            return False
-        if isinstance(value, int):
-            return True
-        if isinstance(value, float):
-            return not math.isnan(value) and (math.isinf(value) or value == math.trunc(value))
-        if isinstance(value, str):  # strconv.Atoi: base 10, optional sign, 64-bit
-            return re.fullmatch(r"[+-]?[0-9]+", value) is not None and -(2**63) <= int(value) < 2**63
-        return False
-    if declared == "boolean":
-        return isinstance(value, bool) or value in ("true", "false")
-    if declared == "object":
-        return isinstance(value, dict)
-    if declared == "array":
-        return isinstance(value, list) and items is not None and all(cli_type_ok(items, None, v) for v in value)
-    return True  # untyped: the CLI checks nothing
-
-
-# --- Pulumi.yaml -----------------------------------------------------------------------------------------
-
-
-def project_document(root: Path = ROOT) -> yaml12.Document:
-    document = _read(root / PROJECT_FILE)
-    data = document.data
-    if not isinstance(data, dict):
-        raise StackFileError(f"{PROJECT_FILE}: expected a mapping with name:, runtime: and config:")
-    name = data.get("name")
-    if not isinstance(name, str) or not name:
-        raise StackFileError(f"{PROJECT_FILE}: project is missing a non-empty string 'name' attribute")
-    if not isinstance(data.get("config") or {}, dict):
-        raise StackFileError(f"{PROJECT_FILE}: expected 'config:' to be a mapping of config keys")
-    return document
-
-
-def project(root: Path = ROOT) -> dict[str, Any]:
-    return project_document(root).data
-
-
-def project_name(root: Path = ROOT) -> str:
-    return project_document(root).data["name"]
-
-
-def _declaration_error(document: yaml12.Document, key: str, problem: str) -> StackFileError:
-    line = document.lines.get(key)
-    where = f"{PROJECT_FILE}:{line}" if line else PROJECT_FILE
-    return StackFileError(f"{where}: config key {key!r}: {problem}")
-
-
-def _project_entries(root: Path) -> tuple[dict[str, Declaration], dict[str, Any]]:
-    """Pulumi.yaml's config block as the CLI loads it (workspace/loaders.go, then project.go
-    ``RewriteShorthandConfigValues`` and ``Project.Validate``): keys of this project (bare, or ``<project>:``) declare
-    types and defaults, checked here; keys of other namespaces (``aws:region``) give a ``value``."""
-    document = project_document(root)
-    name = document.data["name"]
-    declared: dict[str, Declaration] = {}
-    values: dict[str, Any] = {}
-    for key, spec in document.values.items():
-        ours = ":" not in key or key.startswith(f"{name}:")
-        short = key.split(":", 1)[1] if ":" in key else key
-        if isinstance(spec, (str, int, bool, list)):  # shorthand: a default of ours, a value of another namespace
-            spec = {"default": spec} if ours else {"value": spec}
-        if not isinstance(spec, dict):
-            raise _declaration_error(document, key, "expected a mapping (type, default, description) or a plain value")
-        if "default" in spec and "value" in spec:
-            raise _declaration_error(document, key, "cannot have both a 'default' and 'value' attribute")
-        if not ours:
-            if "type" in spec or "default" in spec or "value" not in spec:
-                raise _declaration_error(
-                    document, key, "a key of another namespace takes only 'value:' (no type, no default)"
-                )
-            values[key] = spec["value"]
-            continue
-        declared_type = spec.get("type") or ""
-        if declared_type and declared_type not in CONFIG_TYPES:
-            raise _declaration_error(
-                document, key, f"type {declared_type!r}: expected one of {', '.join(CONFIG_TYPES)}"
-            )
-        items_spec = spec.get("items")
-        items = items_spec.get("type") if isinstance(items_spec, dict) else None
-        if declared_type == "array" and items is None:
-            raise _declaration_error(
-                document, key, "declares an array but does not specify the underlying type via the 'items' attribute"
-            )
-        default = spec.get("default", spec.get("value"))
-        has_default = default is not None
-        if declared_type and has_default and not cli_type_ok(declared_type, items, default):
-            shown = f"array<{items}>" if declared_type == "array" else declared_type
-            raise _declaration_error(
-                document,
-                key,
-                f"default {default!r} is not of the declared type '{shown}' (the Pulumi CLI reads YAML 1.2: quote "
-                "strings such as account IDs; booleans are only true/false)",
-            )
-        declared[short] = Declaration(
-            key=short,
-            type=declared_type,
-            default=default,
-            has_default=has_default,
-            description=spec.get("description", ""),
-            items=items,
-            line=document.lines.get(key),
-        )
-    return declared, values
-
-
-def declarations(root: Path = ROOT) -> dict[str, Declaration]:
-    """The project's declared config keys (un-namespaced), as ``Pulumi.yaml`` states them, defaults type-checked."""
-    return _project_entries(root)[0]
-
+__all__ = [
+    "PREVIEW_MAY_SET",
+    "PROJECT_FILE",
+    "ROOT",
+    "TEMPLATE",
+    "WORKLOAD_KEYS",
+    "Declaration",
+    "StackFile",
+    "StackFileError",
+    "annotate",
+    "declarations",
+    "estate_stacks",
+    "explain",
+    "parse_key",
+    "project",
+    "project_document",
+    "project_name",
+    "raw_config",
+    "render_preview",
+    "stack_document",
+    "stack_file",
+    "stack_order",
+    "unnamespaced",
+]
 
 # --- stack files -----------------------------------------------------------------------------------------
 
 
+def _template_spelling(config: dict[str, Any], key: str) -> str | None:
+    for spelling in (f"{NAMESPACE}:{key}", key, f"{NAMESPACE}:config:{key}"):
+        if spelling in config:
+            return spelling
+    return None
+
+
 def render_preview(pr_number: int, branch: str = "", commit: str = "", root: Path = ROOT) -> dict[str, Any]:
-    """The config document of stack ``pr-<pr_number>``, made from the checked-in template."""
-    document = _template(root).data
-    config = document["config"]
+    """The config document of stack ``pr-<pr_number>``, made from the checked-in template (a new document: the
+    template's parse is shared)."""
+    template = _template(root)
+    document = dict(template.data)
+    config = dict(document["config"])
+    document["config"] = config
     filled = {"prNumber": pr_number, "previewBranch": branch, "previewCommit": commit}
     for key, value in filled.items():
-        full = f"{NAMESPACE}:{key}"
-        if config.get(full) != TEMPLATE_MARK:
-            raise StackFileError(f"{TEMPLATE}: {full} must be {TEMPLATE_MARK!r} in the template")
-        config[full] = value
+        spelling = _template_spelling(config, key)
+        if spelling is None or config[spelling] != TEMPLATE_MARK:
+            raise StackFileError(f"{TEMPLATE}: {NAMESPACE}:{key} must be {as_written(TEMPLATE_MARK)} in the template")
+        config[spelling] = value
+    _copy_estate_values(config, root)
     return document
+
+
+def _copy_estate_values(config: dict[str, Any], root: Path) -> None:
+    """A preview is a pull request's copy of the prod stack's estate: the shared keys prod's stack file sets (accounts,
+    regions, prefixes, repository) are copied into the preview's config unless the template sets them itself
+    (``deployRoleName``: the scoped preview role). So the template holds only what is a preview's own, and a preview
+    cannot drift from the estate it belongs to."""
+    path = root / "Pulumi.prod.yaml"
+    if not path.exists():
+        return
+    document = _read(path)
+    _check_shape(document)
+    ours = project_name(root)
+    given = {_full_key(k, ours, TEMPLATE) for k in config}
+    for key, value in document.data["config"].items():
+        full = _full_key(key, ours, path.name)
+        namespace, name = full.split(":", 1)
+        if namespace == ours and name in SHARED_KEYS and full not in given:
+            config[full] = value
 
 
 def _template(root: Path) -> yaml12.Document:
@@ -295,19 +151,33 @@ def _template(root: Path) -> yaml12.Document:
 
 
 def _check_shape(document: yaml12.Document) -> None:
+    """loaders.go ``LoadProjectStackBytes``: an empty file is an empty config; otherwise a mapping (with string
+    keys: ``SimplifyMarshalledProject``) whose ``config:`` is a mapping or null."""
     data = document.data
     if data is None:
         document.data = {"config": {}}
         return
-    if not isinstance(data, dict) or not isinstance(data.get("config") or {}, dict):
+    if isinstance(data, yaml12.GoMap):
+        bad = next(k for k in data if not isinstance(k, str))
+        raise StackFileError(f"{document.file}: expected only string keys, got {as_written(_sprint(bad))} (quote it)")
+    if not isinstance(data, dict):
         raise StackFileError(f"{document.file}: expected a mapping with a 'config:' mapping")
-    if data.get("config") is None:
-        data["config"] = {}
+    config = data.get("config")
+    if isinstance(config, yaml12.GoMap):
+        bad = next(k for k in config if not isinstance(k, str))
+        raise StackFileError(
+            f"{document.file}: config key {_sprint(bad)}: expected a string (quote it): with a key that is not "
+            "a string the Pulumi CLI namespaces no key of the file"
+        )
+    if config is not None and not isinstance(config, dict):
+        raise StackFileError(f"{document.file}: expected a mapping with a 'config:' mapping")
+    if config is None:
+        document.data = {**data, "config": {}}
 
 
 def _stack_path(stack: str, root: Path) -> Path | None:
     if not STACK_NAME.match(stack):
-        raise StackFileError(f"stack name {stack!r}: expected letters, digits, '.', '_' or '-'")
+        raise StackFileError(f"stack name {as_written(stack)}: expected letters, digits, '.', '_' or '-'")
     path = root / f"Pulumi.{stack}.yaml"
     if path.exists():
         return path
@@ -325,84 +195,106 @@ def _preview_number(stack: str) -> int:
 
 
 def stack_document(stack: str, root: Path = ROOT) -> dict[str, Any]:
-    """The stack's config file (values decoded with YAML 1.2 rules); ``pr-<n>`` stacks without a generated file render
-    the template."""
+    """The stack's config file as go-yaml decodes it; ``pr-<n>`` stacks without a generated file render the
+    template."""
     path = _stack_path(stack, root)
     if path is None:
         return render_preview(_preview_number(stack), root=root)
     document = _read(path)
     _check_shape(document)
-    return document.data
+    data: dict[str, Any] = document.data
+    return data
+
+
+def _entries(
+    document: yaml12.Document, config: dict[str, Any], project: str, file: str, filled: frozenset[str] = frozenset()
+) -> StackFile:
+    """loaders.go ``stackConfigNamespacedWithProject`` then map.go ``Map.UnmarshalYAML``: each key namespaced and
+    parsed, each value stored as the CLI stores it. ``filled``: keys whose value was set in Python (a rendered
+    template), not written in ``document``."""
+    result = StackFile(file=file)
+    for key, value in config.items():
+        line = document.lines.get(key)
+        where = f"{file}:{line}" if line else file
+        full = _full_key(key, project, where)
+        if full in result.spelled:
+            first = result.spelled[full]
+            first_line = result.lines.get(full)
+            raise StackFileError(
+                f"{where}: config key {as_written(key)} and {as_written(first)}"
+                f"{f' (line {first_line})' if first_line else ''} are both {full}: the Pulumi CLI keeps one of the two "
+                "depending on Go's map order; remove one"
+            )
+        written = str(value) if key in filled else document.texts.get(key, "")
+        try:
+            cli = stack_value(value, written, None if key in filled else _plain_text(document, key))
+        except CliRefusal as error:
+            raise StackFileError(
+                f"{where}: config key {as_written(key)} = {written}: the Pulumi CLI refuses it ({error})"
+            ) from None
+        result.values[full] = cli
+        result.spelled[full] = key
+        if line:
+            result.lines[full] = line
+    return result
 
 
 def stack_file(stack: str, root: Path = ROOT) -> StackFile:
-    """The stack's config entries as the CLI stores them: each scalar as its source text (go-yaml v3 decodes any
-    scalar into a Go string as written: ``yes`` stays "yes", ``010`` stays "010"), null as "", a sequence or mapping
-    as an object, ``{secure: ...}`` as a secret."""
+    """The stack's config entries as the CLI stores them (:func:`stack_value`), keyed ``<namespace>:<name>``."""
+    name = project_name(root)
     path = _stack_path(stack, root)
     if path is None:
         template = _template(root)
         rendered = render_preview(_preview_number(stack), root=root)
-        result = StackFile(file=TEMPLATE, lines=dict(template.lines))
-        for key, value in rendered["config"].items():
-            result.values[str(key)] = _python_value(value)
-        return result
+        filled = frozenset(k for k, v in rendered["config"].items() if template.data["config"].get(k) is not v)
+        return _entries(template, rendered["config"], name, TEMPLATE, filled)
     document = _read(path)
     _check_shape(document)
-    result = StackFile(file=path.name, lines=dict(document.lines))
-    for key, value in document.values.items():
-        text = document.texts.get(key)
-        if text is not None:
-            result.values[key] = CliValue(text)
-        elif isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str):
-            result.values[key] = CliValue(value["secure"], secure=True)
-        else:
-            result.values[key] = _object(value)
-    return result
-
-
-def parse_key(key: str, where: str) -> tuple[str, str]:
-    """resource/config/key.go, ``ParseKey``: ``<namespace>:<name>`` or ``<namespace>:config:<name>``."""
-    parts = key.split(":")
-    if len(parts) == 2 and all(parts):
-        return parts[0], parts[1]
-    if len(parts) == 3 and parts[1] == "config" and parts[0] and parts[2]:
-        return parts[0], parts[2]
-    hint = f" (write {NAMESPACE}:{key})" if len(parts) == 1 else ""
-    raise StackFileError(
-        f"{where}: could not parse {key!r} as a configuration key: the Pulumi CLI expects <namespace>:<name>{hint}"
-    )
+    return _entries(document, document.data["config"], name, path.name)
 
 
 # --- merging, as the CLI does before it runs the program ---------------------------------------------------
 
 
+def _shown(value: CliValue) -> Any:
+    """The value for a message: as written in the file, else the CLI's text."""
+    if value.secure:
+        return "<secret>"
+    if value.written:
+        return Written(value.written)
+    return value.content
+
+
+def _handed(value: CliValue) -> str:
+    return f' (the Pulumi CLI hands the program "{value.text}")' if value.changed else ""
+
+
 def _merged(stack: str, root: Path, overrides: dict[str, Any] | None) -> dict[str, CliValue]:
     """Namespaced key -> value: project defaults, then the stack file, then ``overrides`` (a what-if), each checked
-    as the CLI checks it (workspace/config.go, ``mergeConfig`` and ``validateStackConfigValues``), plus failsafe's
-    rule that shared keys live in Pulumi.yaml only."""
-    decls, other_values = _project_entries(root)
-    values: dict[str, CliValue] = {k: _python_value(v) for k, v in other_values.items()}
-    origin: dict[str, str | None] = {}
+    as the CLI checks it (pkg/workspace/config.go, ``mergeConfig`` and ``validateStackConfigValues``), plus
+    the refusal of undeclared keys and of secrets the credential-free plan cannot decrypt."""
+    project_config = _project_entries(root)
+    ours = project_config.name
+    decls = project_config.declared
+    values: dict[str, CliValue] = dict(project_config.values)
+    origin: dict[str, str | None] = dict(project_config.lines)
     for decl in decls.values():
-        if decl.has_default:
-            full = f"{NAMESPACE}:{decl.key}"
-            values[full] = _default_value(decl.default)
-            origin[full] = f"{PROJECT_FILE}:{decl.line}" if decl.line else PROJECT_FILE
+        if decl.value is not None:
+            values[f"{ours}:{decl.key}"] = decl.value
     file = stack_file(stack, root)
-    role = file.values.get(f"{NAMESPACE}:role")
-    role_text = role.text if role else None
     entries: list[tuple[str, CliValue, str | None]] = [(k, v, file.where(k)) for k, v in file.values.items()]
-    entries += [(k, _python_value(v), None) for k, v in (overrides or {}).items()]  # None: a what-if, not a file
-    for full_key, value, where in entries:
-        namespace, key = parse_key(full_key, where or "--set")
-        if namespace == NAMESPACE:
-            shown = "<secret>" if value.secure else value.content
+    for key, value in (overrides or {}).items():  # None: a what-if, not a file (config.go parseConfigKey)
+        entries.append((_full_key(key, ours, "--set"), command_line_value(value), None))
+    for full, value, where in entries:
+        namespace, key = full.split(":", 1)
+        if namespace == ours:
+            shown = _shown(value)
             if key not in decls:
+                near = difflib.get_close_matches(key, list(decls), n=1)
                 raise ConfigError(
                     key,
                     shown,
-                    f"a key declared in Pulumi.yaml (known keys: {', '.join(sorted(decls))})",
+                    "a key declared in Pulumi.yaml" + (f" (did you mean {near[0]}?)" if near else ""),
                     where=where,
                     stack=stack,
                 )
@@ -414,39 +306,38 @@ def _merged(stack: str, root: Path, overrides: dict[str, Any] | None) -> dict[st
                     where=where,
                     stack=stack,
                 )
-            shared = key in SHARED_KEYS and not (role_text == Role.PREVIEW and key in PREVIEW_MAY_SET)
-            shared = shared and not (MEMBER_STACK.match(stack) and key in WORKLOAD_KEYS)  # a fleet member's own
-            if where is not None and shared:
-                raise ConfigError(
-                    key,
-                    shown,
-                    f"no value in {file.file}: {key} is shared by every stack, so it is set once in Pulumi.yaml "
-                    "(a value in one stack file makes dr and prod disagree)",
-                    where=where,
-                    stack=stack,
-                )
-        full = f"{namespace}:{key}"
         values[full] = value
         origin[full] = where
-    missing = sorted(k for k, d in decls.items() if not d.has_default and f"{NAMESPACE}:{k}" not in values)
+    missing = sorted(k for k, d in decls.items() if not d.has_default and f"{ours}:{k}" not in values)
     if missing:
         raise ConfigError(
             missing[0],
             None,
-            f"a value: stack {stack!r} does not set it and Pulumi.yaml gives no default (the Pulumi CLI refuses the "
-            "stack)",
+            f"a value: stack {as_written(stack)} does not set it and Pulumi.yaml gives no default (the Pulumi CLI "
+            "refuses the stack)",
             where=file.file,
             stack=stack,
         )
-    for key, decl in decls.items():
-        full = f"{NAMESPACE}:{key}"
-        if decl.type and full in values and not cli_type_ok(decl.type, decl.items, values[full].content):
-            shown = f"array<{decl.items}>" if decl.type == "array" else decl.type
+    for key in sorted(decls):  # config.go validateStackConfigValues: explicitly typed keys, in sorted order
+        decl = decls[key]
+        full = f"{ours}:{key}"
+        if not decl.type or full not in values:
+            continue
+        value = values[full]
+        if decl.secret and not value.secure:
+            raise ConfigError(
+                key,
+                _shown(value),
+                "an encrypted value: Pulumi.yaml declares it secret (the Pulumi CLI refuses a plain value)",
+                where=origin.get(full),
+                stack=stack,
+            )
+        if not validate_config_value(decl.type, decl.item_types, value.content):
             hint = " written as a YAML list, not a JSON string" if decl.type == "array" else ""
             raise ConfigError(
                 key,
-                values[full].content,
-                f"a value of the declared type {shown} (see Pulumi.yaml){hint}",
+                _shown(value),
+                f"a value of the declared type {decl.type_name} (see Pulumi.yaml){hint}{_handed(value)}",
                 where=origin.get(full),
                 stack=stack,
             )
@@ -458,7 +349,120 @@ def raw_config(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None =
     are checked too: :func:`stack_order` refuses a ``drStackName`` that is no dr stack of this project, or a cycle."""
     values = _merged(stack, root, overrides)
     _walk(stack, values, root, overrides)
+    _agree(stack, values, root, overrides)
     return {key: value.text for key, value in values.items()}
+
+
+# --- one estate: the values several stacks read agree ----------------------------------------------------------
+
+# WORKLOAD_KEYS (failsafe.settings.errors): the keys of the workload one prod stack protects. Its dr must hold the
+# same (dr builds prod's replica buckets and trusts its roles by name, without reading prod); a fleet member's
+# workload is its entry of dr's members registry instead (failsafe.settings.estate.fleet_problems).
+
+
+def estate_stacks(root: Path = ROOT) -> list[str]:
+    """Every stack of the project with a file of its own (``Pulumi.<stack>.yaml``), but generated previews: the
+    estate's dr, prod (and member) stacks."""
+    found = []
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        stack = path.name[len("Pulumi.") : -len(".yaml")]
+        if path.name == TEMPLATE or PREVIEW_STACK.match(stack) or not STACK_NAME.match(stack):
+            continue
+        found.append(stack)
+    return found
+
+
+def _role_of(values: dict[str, CliValue], ours: str) -> str | None:
+    role = values.get(f"{ours}:role")
+    return role.text if role else None
+
+
+def _agree(stack: str, values: dict[str, CliValue], root: Path, overrides: dict[str, Any] | None) -> None:
+    """The team's values live in its stack files, and a value several stacks read is written in each of them
+    (README, "Customising and upgrading"): so failsafe refuses two stack files of one estate that disagree, naming
+    both files, before either stack is planned or deployed. Estate-wide keys (:data:`SHARED_KEYS` but the workload
+    keys) agree across the dr, org and prod stacks (a fleet member's workload keys are its own: its entry of dr's
+    registry, checked by ``check --all``); a prod stack and the dr it reads agree on the workload keys too; a
+    preview stack agrees with the estate's prod stack (it is generated from it) on every shared key but
+    ``deployRoleName``, which previews set to the scoped preview role."""
+    ours = project_name(root)
+    role = _role_of(values, ours)
+    if role == Role.PREVIEW:
+        peers = [s for s in estate_stacks(root) if s == "prod"] or []
+    else:
+        peers = [s for s in estate_stacks(root) if s != stack]
+    for peer in peers:
+        try:
+            theirs = _merged(peer, root, overrides)
+        except (StackFileError, ConfigError):
+            continue  # the peer's own errors are reported when it is read; they say nothing of this stack
+        peer_role = _role_of(theirs, ours)
+        if peer_role not in (Role.DR, Role.PROD, Role.ORG) or role not in (Role.DR, Role.PROD, Role.ORG, Role.PREVIEW):
+            continue
+        roles = {role, peer_role}
+        keys = set(SHARED_KEYS)
+        if roles == {Role.PROD} or MEMBER_STACK.match(stack) or MEMBER_STACK.match(peer):
+            keys -= WORKLOAD_KEYS  # two workloads (member stacks); a member's own is its entry of dr's registry
+        if Role.PREVIEW in roles:
+            keys -= PREVIEW_MAY_SET
+        for key in sorted(keys):
+            full = f"{ours}:{key}"
+            mine, other = values.get(full), theirs.get(full)
+            if mine is None or other is None or mine.text == other.text:
+                continue
+            here, there = _origin(stack, full, root), _origin(peer, full, root)
+            raise ConfigError(
+                key,
+                _shown(mine),
+                f"the same value in every stack file that reads it: {there} has {as_written(_shown(other))} "
+                f"(the stacks of one estate must agree; set it alike in {here} and {there})",
+                where=here,
+                stack=stack,
+            )
+
+
+def _origin(stack: str, full: str, root: Path) -> str:
+    file = stack_file(stack, root)
+    if full in file.values:
+        return file.where(full)
+    return f"{PROJECT_FILE} (the default; {file.file} does not set it)"
+
+
+def explain(stack: str, key: str, root: Path = ROOT) -> tuple[str, CliValue] | None:
+    """Where the value of ``failsafe:<key>`` that stack ``stack`` receives comes from (``file:line``) and how it is
+    written there; None when no file sets it or the files cannot be read."""
+    try:
+        file = stack_file(stack, root)
+        project_config = _project_entries(root)
+    except (StackFileError, ConfigError):
+        return None
+    full = f"{project_config.name}:{key}"
+    if full in file.values:
+        return file.where(full), file.values[full]
+    decl = project_config.declared.get(key)
+    if decl is not None and decl.value is not None:
+        return project_config.lines.get(full, PROJECT_FILE), decl.value
+    return None
+
+
+def annotate(error: ConfigError, stack: str, root: Path = ROOT) -> ConfigError:
+    """A refusal of a checked value (failsafe.settings.config), completed with the file and line the value comes
+    from and, where the CLI changed it, what was written: ``dnsTtl: 060`` is refused as "48", and the message says
+    it was written 060."""
+    if error.where is not None:
+        return error
+    found = explain(stack, error.key, root)
+    if found is None:
+        return error
+    where, value = found
+    error.where = where
+    if value.changed and value.written:
+        error.expected = (
+            f'{error.expected} (written {value.written}; the Pulumi CLI hands the program "{value.text}": quote it '
+            "to keep it as written)"
+        )
+    error.args = (error.message,)
+    return error
 
 
 def stack_order(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None = None) -> list[str]:
@@ -497,7 +501,7 @@ def _walk(stack: str, values: dict[str, CliValue], root: Path, overrides: dict[s
                 path[-1],
                 "drStackName",
                 text,
-                f"a stack of this project, <org>/{name}/<stack>, not of project {parts[1]!r}",
+                f"a stack of this project, <org>/{name}/<stack>, not of project {as_written(parts[1])}",
             )
         target = parts[2]
         if target in path:
@@ -510,22 +514,25 @@ def _walk(stack: str, values: dict[str, CliValue], root: Path, overrides: dict[s
             )
         try:
             _stack_path(target, root)
-        except StackFileError as error:
-            raise _drstack_error(path[-1], "drStackName", text, f"a stack that exists ({error})") from None
+        except StackFileError as missing:
+            raise _drstack_error(path[-1], "drStackName", text, f"a stack that exists ({missing})") from None
         values = _merged(target, root, overrides)  # its own errors name its file
         target_role = values.get(f"{NAMESPACE}:role")
         if target_role is None or target_role.text != Role.DR:
             shown = target_role.text if target_role else None
-            error = _drstack_error(
-                path[-1], "drStackName", text, f"a stack whose role is dr; {target!r} has role {shown!r}"
+            refusal = _drstack_error(
+                path[-1],
+                "drStackName",
+                text,
+                f"a stack whose role is dr; {as_written(target)} has role {as_written(shown)}",
             )
             if target_role is None or target_role.text != Role.PROD:
-                raise error
-            pending = pending or error  # walk on: a cycle through prod stacks is the clearer message
+                raise refusal
+            pending = pending or refusal  # walk on: a cycle through prod stacks is the clearer message
         path.append(target)
 
 
-def _drstack_error(stack: str, key: str, value: object, expected: str) -> ConfigError:
+def _drstack_error(stack: str, key: str, value: str | None, expected: str) -> ConfigError:
     return ConfigError(key, value, expected, stack=stack)
 
 

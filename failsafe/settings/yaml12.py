@@ -1,248 +1,230 @@
-"""YAML read the way the Pulumi CLI reads ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml``: go-yaml v3, YAML 1.2 rules.
+"""YAML read the way the Pulumi CLI reads ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml``: go-yaml v3 (v3.0.1, the version
+pulumi/pulumi's ``sdk/go.mod`` requires), ``yaml.Unmarshal`` into ``interface{}``.
 
-PyYAML resolves plain scalars with YAML 1.1 rules (``yes``/``on`` are booleans, ``010`` is octal 8, ``1_000`` is
-1000, ``12:30`` is a base-60 number); the CLI does not. This loader swaps PyYAML's implicit resolution for a port of
-go-yaml v3's ``resolve()`` (github.com/go-yaml/yaml, branch v3, ``resolve.go``):
+PyYAML resolves plain scalars with YAML 1.1 rules and composes its own way; the CLI does neither. This module keeps
+only PyYAML's libyaml scanner and parser (go-yaml v3 is a port of libyaml, so the event streams agree) and ports the
+rest of go-yaml v3.0.1 on top of the events:
 
-- booleans only ``true``/``True``/``TRUE`` and ``false``/``False``/``FALSE`` (``yes``, ``no``, ``on``, ``off``, ``y``
-  are strings);
-- null ``~``, ``null``/``Null``/``NULL`` and the empty scalar;
-- integers as Go's ``strconv.ParseInt(s, 0, 64)`` after removing ``_``: decimal, ``0x`` hex, ``0o`` and ``0b``, and
-  a leading ``0`` is octal (``010`` is 8; ``08`` is no integer, so it becomes the float 8.0);
-- floats matching ``^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$`` and ``.inf``/``.nan`` spellings;
-- timestamps ``YYYY-M-D`` (optionally with a time) as dates;
-- everything else a string. Only plain (unquoted) scalars are resolved; quoted ones are always strings.
+- **Input** (``readerc.go``, ``yaml_parser_determine_encoding`` and ``yaml_parser_update_buffer``): a UTF-8, UTF-16LE
+  or UTF-16BE byte-order mark selects the encoding (Windows PowerShell 5 writes UTF-16 with a mark), else UTF-8;
+  control characters and invalid UTF-8/UTF-16 are refused, but only within the 512-byte input chunks the scanner
+  reads (``input_raw_buffer_size``), so damage far behind the first document goes unseen, as in go-yaml.
+- **One document** (``yaml.go``, ``unmarshal``; ``decode.go``, ``parser.parse``): ``Unmarshal`` parses the first
+  document and stops; what follows it is never scanned, so a second document, even a malformed one, is ignored.
+- **Depth** (``scannerc.go``, ``max_flow_level`` and ``max_indents``): more than 10,000 open flow collections or
+  block indentation levels is "exceeded max depth of 10000". Everything here is iterative (an explicit stack, no
+  recursion), so 10,000 levels decode without ``RecursionError``.
+- **Nodes** (``decode.go``, ``parser.node``/``parser.alias``/``parser.anchor``): an anchor name may be defined again
+  (later aliases take the last definition: yaml-test-suite 3GZX); an alias to an unknown anchor is refused; tags are
+  kept short (``!!int``); a plain scalar's tag is resolved when it is parsed, a quoted one is ``!!str``.
+- **Scalars** (``resolve.go``, ``resolve``): YAML 1.2 core plus go-yaml's extras: booleans only
+  ``true``/``True``/``TRUE``/``false``/..., null ``~``/``null``/empty, integers as Go's ``strconv.ParseInt(s, 0, 64)``
+  then ``ParseUint`` after removing ``_`` (``0x``, ``0o``, ``0b``; a bare leading 0 is octal: ``010`` is 8),
+  floats by ``yamlStyleFloat`` (``08`` is 8.0, ``1e400`` does not fit and stays a string), timestamps by Go's
+  ``time.Parse`` with four layouts (fraction and zone kept: :class:`GoTime`), everything else a string. An explicit
+  tag is checked (``!!int foo`` is "cannot decode !!str `foo` as a !!int"); a tag go-yaml does not know keeps the value
+  as a string; ``!!binary`` is base64 (invalid base64 is refused).
+- **Decoding** (``decode.go``, ``decoder.unmarshal``/``mapping``/``merge``/``alias``): a key given twice in one mapping
+  is refused (go-yaml compares the node kind and text, so ``1`` and ``'1'`` are the same key); a mapping whose keys
+  are not all strings becomes a :class:`GoMap` (Go's ``map[interface{}]interface{}``); ``<<`` merges as go-yaml merges
+  (the mapping's own keys win, then the first merged mapping); an alias inside its own anchor is refused ("anchor 'a'
+  value contains itself"), and so is a document whose decoding is mostly alias expansion (``allowedAliasRatio``,
+  "excessive aliasing"), which stops a billion-laughs file after a few thousand steps and in bounded memory.
 
-go-yaml v3 also refuses a mapping with the same key twice (``decode.go``: "mapping key ... already defined"); PyYAML
-keeps the last one silently, so this loader refuses it too.
-
-Every problem is a :class:`YamlError` whose ``str()`` is one line: ``<file>:<line>: <problem>``.
+Values come back as go-yaml builds them: ``None``, ``bool``, ``int`` (Go's int, or uint64 above 2**63-1), ``float``,
+``str`` (bytes of ``!!binary`` that are not UTF-8 as surrogate escapes), :class:`GoTime`, ``list``, ``dict`` (all keys
+strings) and :class:`GoMap`. Every problem is a :class:`YamlError` whose ``str()`` is one line: ``<file>:<line>:
+<problem>``.
 """
 
 from __future__ import annotations
 
-import datetime
-import math
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import yaml
-
-BOOL_TAG = "tag:yaml.org,2002:bool"
-NULL_TAG = "tag:yaml.org,2002:null"
-INT_TAG = "tag:yaml.org,2002:int"
-FLOAT_TAG = "tag:yaml.org,2002:float"
-STR_TAG = "tag:yaml.org,2002:str"
-TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-MERGE_TAG = "tag:yaml.org,2002:merge"
-
-# resolve.go: resolveMap (the spellings looked up before any parsing)
-_SPECIAL: dict[str, tuple[str, Any]] = {
-    **{s: (BOOL_TAG, True) for s in ("true", "True", "TRUE")},
-    **{s: (BOOL_TAG, False) for s in ("false", "False", "FALSE")},
-    **{s: (NULL_TAG, None) for s in ("", "~", "null", "Null", "NULL")},
-    **{s: (FLOAT_TAG, math.nan) for s in (".nan", ".NaN", ".NAN")},
-    **{s: (FLOAT_TAG, math.inf) for s in (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF")},
-    **{s: (FLOAT_TAG, -math.inf) for s in ("-.inf", "-.Inf", "-.INF")},
-    "<<": (MERGE_TAG, "<<"),
-}
-_YAML_STYLE_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")  # resolve.go: yamlStyleFloat
-_GO_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.[0-9]+([eE][-+]?[0-9]+)?$")
-_TIMESTAMP = re.compile(
-    r"^(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:(?:[Tt]| )(\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[-+]\d{2}:\d{2})?)?$"
+from failsafe.settings.golang import GoTime
+from failsafe.settings.yamlbase import (
+    _NOT_ALLOWED,
+    INPUT_CHUNK,
+    GoKey,
+    GoMap,
+    YamlError,
+    _decode,
+    _Fail,
+    _Input,
+    _line_of,
+    key_value,
+    resolve,
+    resolve_plain,
 )
-_INT64 = (-(2**63), 2**64 - 1)  # ParseInt, then ParseUint for the upper half
+from failsafe.settings.yamldecode import (
+    MAPPING,
+    SCALAR,
+    SEQUENCE,
+    Node,
+    PureParser,
+    _compose,
+    _Decoder,
+    _is_merge,
+    _one_line,
+    _ParseError,
+    allowed_alias_ratio,
+)
+from failsafe.settings.yamlwrite import RoundTripError, dump, rebuild, roundtrip
 
+# the public face: what stackfiles, clivalues and the tests use, wherever it is implemented
+__all__ = [
+    "Document",
+    "GoKey",
+    "GoMap",
+    "GoTime",
+    "Node",
+    "PureParser",
+    "RoundTripError",
+    "YamlError",
+    "allowed_alias_ratio",
+    "dump",
+    "key_value",
+    "parse",
+    "read",
+    "rebuild",
+    "resolve",
+    "resolve_plain",
+    "roundtrip",
+]
 
-def go_parse_int(text: str) -> int | None:
-    """Go's ``strconv.ParseInt(text, 0, 64)`` (then ``ParseUint``): the base from the prefix, a bare leading 0
-    meaning octal; None where Go returns an error."""
-    sign, body = (text[0], text[1:]) if text[:1] in "+-" else ("", text)
-    lower = body.lower()
-    if lower.startswith("0x"):
-        base, digits, allowed = 16, body[2:], "0123456789abcdefABCDEF"
-    elif lower.startswith("0o"):
-        base, digits, allowed = 8, body[2:], "01234567"
-    elif lower.startswith("0b"):
-        base, digits, allowed = 2, body[2:], "01"
-    elif body.startswith("0") and len(body) > 1:
-        base, digits, allowed = 8, body[1:], "01234567"
-    else:
-        base, digits, allowed = 10, body, "0123456789"
-    if not digits or any(c not in allowed for c in digits):
-        return None
-    value = int(digits, base) * (-1 if sign == "-" else 1)
-    if sign == "+" and value > _INT64[1]:
-        return None
-    return value if _INT64[0] <= value <= _INT64[1] else None
-
-
-def resolve_plain(text: str) -> tuple[str, Any]:
-    """The tag and value go-yaml v3 gives the plain scalar ``text`` (``resolve.go``, function ``resolve``)."""
-    if text in _SPECIAL:
-        return _SPECIAL[text]
-    hint = text[:1]
-    if hint == ".":
-        if _GO_FLOAT.match(text):
-            return FLOAT_TAG, float(text)
-        return STR_TAG, text
-    if hint and (hint in "+-" or hint.isdigit()):
-        stamp = _timestamp(text)
-        if stamp is not None:
-            return TIMESTAMP_TAG, stamp
-        plain = text.replace("_", "")
-        number = go_parse_int(plain)
-        if number is not None:
-            return INT_TAG, number
-        if _YAML_STYLE_FLOAT.match(plain):
-            return FLOAT_TAG, float(plain)
-    return STR_TAG, text
-
-
-def _timestamp(text: str) -> datetime.date | datetime.datetime | None:
-    match = _TIMESTAMP.match(text)
-    if not match:
-        return None
-    year, month, day, hour, minute, second = (int(g) if g else None for g in match.groups()[:6])
-    try:
-        if hour is None:
-            return datetime.date(year, month, day)  # type: ignore[arg-type]
-        return datetime.datetime(year, month, day, hour, minute, second)  # type: ignore[arg-type]
-    except ValueError:
-        return None
-
-
-class YamlError(ValueError):
-    """A file the CLI would not load; ``str()`` is ``<file>:<line>: <problem>``."""
-
-    def __init__(self, file: str, line: int | None, problem: str) -> None:
-        self.file = file
-        self.line = line
-        self.problem = problem
-        where = f"{file}:{line}" if line else file
-        super().__init__(f"{where}: {problem}")
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with go-yaml v3's scalar resolution and duplicate-key refusal."""
-
-    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode and implicit[0]:
-            return resolve_plain(value)[0]
-        return super().resolve(kind, value, implicit)
-
-    def construct_go_int(self, node: yaml.ScalarNode) -> int:
-        number = go_parse_int(node.value.replace("_", ""))
-        if number is None:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot decode {node.value!r} as !!int", node.start_mark
-            )
-        return number
-
-    def construct_go_float(self, node: yaml.ScalarNode) -> float:
-        tag, value = resolve_plain(node.value)
-        if tag == FLOAT_TAG:
-            return value
-        if tag == INT_TAG:
-            return float(value)
-        raise yaml.constructor.ConstructorError(None, None, f"cannot decode {node.value!r} as !!float", node.start_mark)
-
-    def construct_go_bool(self, node: yaml.ScalarNode) -> bool:
-        tag, value = resolve_plain(node.value)
-        if tag != BOOL_TAG:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot decode {node.value!r} as !!bool", node.start_mark
-            )
-        return value
-
-    def construct_go_timestamp(self, node: yaml.ScalarNode) -> Any:
-        stamp = _timestamp(node.value)
-        if stamp is None:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot decode {node.value!r} as !!timestamp", node.start_mark
-            )
-        return stamp
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                key = (key_node.tag, key_node.value)
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"mapping key {key_node.value!r} already defined at line {seen[key] + 1}",
-                        key_node.start_mark,
-                    )
-                seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)
-
-
-_Loader.add_constructor(INT_TAG, _Loader.construct_go_int)
-_Loader.add_constructor(FLOAT_TAG, _Loader.construct_go_float)
-_Loader.add_constructor(BOOL_TAG, _Loader.construct_go_bool)
-_Loader.add_constructor(TIMESTAMP_TAG, _Loader.construct_go_timestamp)
+# --- the document ----------------------------------------------------------------------------------------------
 
 
 @dataclass
 class Document:
-    """A parsed file: ``data`` as go-yaml v3 decodes it into ``interface{}``, and for each entry of the top-level
-    ``config:`` mapping its line and, for scalars, its source text (what go-yaml v3 stores when it decodes a scalar
-    into a Go string: ``decode.go``, ``scalar()``, ``out.SetString(n.Value)``)."""
+    """A parsed file: ``data`` as go-yaml v3 decodes it into ``interface{}``; for each entry of the top-level
+    ``config:`` mapping (keys as written) its line, the value's source text as written (one line), and its decoded
+    value."""
 
     file: str
     data: Any
     lines: dict[str, int] = field(default_factory=dict)
-    texts: dict[str, str | None] = field(default_factory=dict)  # None: a sequence or mapping; "" for null
-    values: dict[str, Any] = field(default_factory=dict)  # each config entry decoded, keyed by the key's text
+    texts: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+    plain: dict[str, str] = field(default_factory=dict)  # values written as plain scalars: their text
+    # for a config entry that is a mapping (a declaration in Pulumi.yaml): each attribute's line, source text and,
+    # when written as a plain scalar, its text
+    attributes: dict[str, dict[str, tuple[int, str, str | None]]] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _source(text: str, node: Node) -> str:
+    """A node's source text as written (anchor, tag and quotes included), on one line, at most 80 characters."""
+    end = node.end if node.end > node.start else node.start + len(node.value)
+    written = _one_line(text[node.start : end]) or _one_line(node.value)
+    return written if len(written) <= 80 else written[:77] + "..."
 
 
-def parse(text: str, file: str) -> Document:
-    """Parse ``text`` (the content of ``file``) as the CLI does; any problem raises :class:`YamlError`."""
-    loader = _Loader(text)
-    entries: list[tuple[yaml.Node, yaml.Node]] = []
+def _key_text(node: Node) -> str | None:
+    target = node.target()
+    if target.kind != SCALAR:
+        return None
+    return target.value
+
+
+def _config_entries(root: Node | None, text: str) -> Iterator[tuple[str, Node, Node]]:
+    """The key and value nodes of the top-level ``config:`` mapping: its own pairs, then those of ``<<`` merges
+    (a key the mapping already has is not taken again), so a line is known for every key a merge brings."""
+    if root is None or not root.content:
+        return
+    top = root.content[0].target()
+    if top.kind != MAPPING:
+        return
+    config: Node | None = None
+    for index in range(0, len(top.content) - 1, 2):
+        if _key_text(top.content[index]) == "config":
+            config = top.content[index + 1].target()
+    seen: set[str] = set()
+    pending = [config] if config is not None else []
+    visited = 0
+    while pending and visited < 1000:
+        mapping = pending.pop(0)
+        visited += 1
+        if mapping.kind != MAPPING:
+            continue
+        for index in range(0, len(mapping.content) - 1, 2):
+            key_node, value_node = mapping.content[index], mapping.content[index + 1]
+            if _is_merge(key_node):
+                merged = value_node.target()
+                sources = [m.target() for m in merged.content] if merged.kind == SEQUENCE else [merged]
+                pending.extend(sources)
+                continue
+            key = _key_text(key_node)
+            if key is not None and key not in seen:
+                seen.add(key)
+                yield key, key_node, value_node
+
+
+def parse(text: str, file: str, data: _Input | None = None) -> Document:
+    """Parse ``text`` (the content of ``file``) as the Pulumi CLI does; any problem raises :class:`YamlError`."""
+    source = data or _Input(text, "utf-8", 0)
+    if data is None:
+        match = _NOT_ALLOWED.search(text)
+        if match:
+            source.bad = match.start()
+            source.bad_problem = f"control characters are not allowed (U+{ord(match.group()):04X})"
+    readable = text if source.bad is None else text[: source.bad]
+    chunk = None if source.bad is None else (source.byte_offset(source.bad) // INPUT_CHUNK) * INPUT_CHUNK
+
+    def refuse_bad() -> YamlError:
+        assert source.bad is not None
+        return YamlError(file, _line_of(text, source.bad), source.bad_problem)
+
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                is_config = isinstance(key_node, yaml.ScalarNode) and key_node.value == "config"
-                if is_config and isinstance(value_node, yaml.MappingNode):
-                    entries = [(k, v) for k, v in value_node.value if isinstance(k, yaml.ScalarNode)]
-        constructed = [loader.construct_object(v, deep=True) for _, v in entries]
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        problem = _one_line(" ".join(p for p in (error.context, error.problem) if p) or str(error))
-        raise YamlError(file, mark.line + 1 if mark else None, problem) from None
-    except yaml.YAMLError as error:
-        raise YamlError(file, None, _one_line(str(error))) from None
-    finally:
-        loader.dispose()
-    document = Document(file=file, data=data)
-    for (k, v), value in zip(entries, constructed, strict=True):
-        document.lines[k.value] = k.start_mark.line + 1
-        document.values[k.value] = value
-        if isinstance(v, yaml.ScalarNode):
-            document.texts[k.value] = "" if v.tag == NULL_TAG else v.value
-        else:
-            document.texts[k.value] = None
+        root, end = _compose(readable)
+    except _ParseError as error:
+        if chunk is not None and source.byte_offset(min(error.index + 4, len(readable))) >= chunk:
+            raise refuse_bad() from None  # go-yaml's reader reaches the bad chunk before the scanner errs
+        raise YamlError(file, error.line, error.problem) from None
+    if chunk is not None and source.byte_offset(min(end + 4, len(readable))) >= chunk:
+        raise refuse_bad()  # the scanner read (cache(4) after the document) into the chunk that holds it
+    decoder = _Decoder()
+    try:
+        value = decoder.run(root) if root is not None else None
+    except _Fail as error:
+        raise YamlError(file, error.line, error.problem) from None
+    if decoder.type_errors:
+        line, problem = decoder.type_errors[0]
+        more = len(decoder.type_errors) - 1
+        raise YamlError(file, line, problem + (f" (and {more} more)" if more else ""))
+    document = Document(file=file, data=value, source=readable)
+    config = value.get("config") if isinstance(value, dict) else None
+    for key, key_node, value_node in _config_entries(root, readable):
+        document.lines[key] = key_node.line
+        document.texts[key] = _source(readable, value_node)
+        target = value_node.target()
+        if target.kind == SCALAR and target.plain:
+            document.plain[key] = target.value
+        elif target.kind == MAPPING:
+            fields: dict[str, tuple[int, str, str | None]] = {}
+            for index in range(0, len(target.content) - 1, 2):
+                name = _key_text(target.content[index])
+                value = target.content[index + 1]
+                inner = value.target()
+                if name is not None and name not in fields:
+                    plain = inner.value if inner.kind == SCALAR and inner.plain else None
+                    fields[name] = (target.content[index].line, _source(readable, value), plain)
+            document.attributes[key] = fields
+        if isinstance(config, dict) and key in config:
+            document.values[key] = config[key]
     return document
 
 
-def read(path: Any, file: str | None = None) -> Document:
-    """Read and parse the file at ``path`` (``file``: the name shown in errors, default the file name)."""
-    from pathlib import Path
-
+def read(path: Path | str, file: str | None = None) -> Document:
+    """Read and parse the file at ``path`` (``file``: the name shown in errors, default the file name). A UTF-8
+    byte-order mark is dropped first, as the CLI's ``readFileStripUTF8BOM`` does (pulumi
+    ``sdk/go/common/workspace/loaders.go``); go-yaml then reads a UTF-16 one."""
     path = Path(path)
     name = file or path.name
     try:
@@ -251,8 +233,5 @@ def read(path: Any, file: str | None = None) -> Document:
         raise YamlError(name, None, f"cannot read: {error.strerror or error}") from None
     if raw.startswith(b"\xef\xbb\xbf"):  # loaders.go: readFileStripUTF8BOM
         raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise YamlError(name, None, f"not UTF-8 ({error.reason} at byte {error.start})") from None
-    return parse(text, name)
+    data = _decode(raw)
+    return parse(data.text, name, data)

@@ -21,6 +21,8 @@ from failsafe.tooling import analyzer, literals, planning, policyconfig, sarif
 from failsafe.tooling.access import perimeter, proofs
 from failsafe.tooling.analyzer import LEVEL_NAMES
 from failsafe.tooling.planning import PlanError
+from failsafe.tooling.recovery import targets as recovery_targets
+from failsafe.tooling.recovery.model import ModelError
 
 PERIMETER = "backup-account-perimeter"
 PERIMETER_REMEDIATION = (
@@ -130,7 +132,8 @@ def check(stack: str, json_output: bool) -> int:
         violations, remediation = run(stack)
         outcomes = access(stack)
         missing_perimeter = perimeter_check(stack)
-    except (PlanError, ConfigError) as error:
+        missed = recovery_targets.check_stack(stack, _plan)  # recoveryTargets against the recovery model (prod)
+    except (PlanError, ConfigError, ModelError) as error:
         print(f"{stack}: cannot plan: {error}", file=sys.stderr)
         return 2
     except ValueError as error:  # a policy document in the plan that is no policy: AWS would refuse it too
@@ -156,6 +159,7 @@ def check(stack: str, json_output: bool) -> int:
                     "remediation": {v["policy"]: remediation.get(v["policy"], "") for v in violations},
                     "access": proofs.summary(outcomes),
                     "omitted": list(omissions),
+                    "recovery": {"missed": missed},
                 },
                 indent=2,
                 sort_keys=True,
@@ -177,13 +181,18 @@ def check(stack: str, json_output: bool) -> int:
                 print(f"      see: {outcome.entry.doc}")
         for omission in omissions:
             print(f"{stack}: omitted: {omission}")
+        if missed:
+            print("recovery targets missed (recoveryTargets; docs/recovery.md):")
+            for line in missed:
+                print(f"  {line}")
         counts = proofs.summary(outcomes)
         print(
             f"{stack}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} advisory violation(s); "
             f"access: {counts[proofs.PROVEN]} proven, {counts[proofs.FAILING]} failing, "
-            f"{counts[proofs.UNKNOWN]} unknown ({time.monotonic() - started:.1f} s)"
+            f"{counts[proofs.UNKNOWN]} unknown; recovery: {len(missed)} target(s) missed "
+            f"({time.monotonic() - started:.1f} s)"
         )
-    return 1 if mandatory or open_paths else 0
+    return 1 if mandatory or open_paths or missed else 0
 
 
 def check_with_sarif(stack: str, json_output: bool, path: Path) -> int:

@@ -45,7 +45,12 @@ def _stack_config(
     try:
         raw = stackfiles.raw_config(stack, overrides=json.loads(overrides) or None)
         return raw, load_mapping(stack, stackfiles.unnamespaced(raw))
-    except (ConfigError, stackfiles.StackFileError) as error:
+    except ConfigError as error:  # with the file, line and the value as written where the CLI changed it
+        given = json.loads(overrides) or {}
+        if any(key.rpartition(":")[2] == error.key for key in given):  # a what-if (--set), not a file's value
+            raise PlanError(str(error)) from None
+        raise PlanError(str(stackfiles.annotate(error, stack))) from None
+    except stackfiles.StackFileError as error:
         raise PlanError(str(error)) from None
 
 

@@ -494,3 +494,115 @@ def test_the_credentials_step_decides_and_explains(
         assert reason in summary.read_text() and "policy gate" in summary.read_text()
     else:
         assert not summary.exists()
+
+
+# --- issue 27: the recovery numbers, on every pull request and checked against the evidence on a schedule ------------
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+printf '%s\\n' "$*" >> "$CALLS"
+if [ "$FAIL" = yes ]; then echo "recovery estimate exceeded: pulumi up -s prod (up:prod) took 25m00s"; exit 1; fi
+echo "**Recovery numbers** that this change moves (against the base):"
+"""
+
+
+def run_step(step: dict[str, Any], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    fake = tmp_path / "bin" / "python"
+    fake.parent.mkdir(exist_ok=True)
+    fake.write_text(FAKE_PYTHON)
+    fake.chmod(0o755)
+    return subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=tmp_path,
+        env={
+            "PATH": f"{fake.parent}:/usr/bin:/bin",
+            "CALLS": str(tmp_path / "calls"),
+            "GITHUB_OUTPUT": str(tmp_path / "output"),
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+            "RUNNER_TEMP": str(tmp_path),
+            "MAX_RECOVERY_CHARS": "4000",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def verify_workflow() -> dict[str, Any]:
+    return load(ROOT / ".github" / "workflows" / "verify.yml")
+
+
+def test_verify_runs_daily_in_its_own_environment_with_a_read_only_role(verify_workflow: dict[str, Any]) -> None:
+    assert "schedule" in verify_workflow["on"] and not triggers(verify_workflow) & PR_EVENTS
+    job = verify_workflow["jobs"]["verify"]
+    assert environment_of(job) == "verify" and job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert roles_assumed(job) == ["${{ vars.VERIFY_ROLE_ARN }}"]
+    assert secret_values_used(job) == {"PULUMI_VERIFY_TOKEN"}, "verify reads dr's outputs with a read-only token"
+    script = "\n".join(s.get("run", "") for s in job["steps"])
+    assert 'python -m failsafe recovery --all "${args[@]}" --check-evidence' in script
+    assert "python -m failsafe.ops verify --outputs dr-outputs.json" in script
+
+
+def test_verify_notifies_the_alert_topic_and_fails_when_either_check_fails(verify_workflow: dict[str, Any]) -> None:
+    steps = {s.get("name"): s for s in verify_workflow["jobs"]["verify"]["steps"]}
+    notify, fail = steps["notify the alert topic"], steps["fail when a check failed"]
+    for condition in (notify["if"], fail["if"]):
+        assert "steps.evidence.outputs.status != '0'" in condition and "steps.verify.outputs.status != '0'" in condition
+    assert "failure()" in notify["if"], "a step failing unexpectedly must notify too"
+    assert notify["env"]["TOPIC_ARN"] == "${{ vars.VERIFY_TOPIC_ARN }}"
+    assert 'aws sns publish --topic-arn "$TOPIC_ARN"' in notify["run"] and "exit 1" in fail["run"]
+
+
+@pytest.mark.parametrize(("fail", "status"), [("yes", "1"), ("no", "0")])
+def test_the_evidence_step_records_the_comparisons_exit_status(
+    verify_workflow: dict[str, Any], tmp_path: Path, fail: str, status: str
+) -> None:
+    (step,) = [s for s in verify_workflow["jobs"]["verify"]["steps"] if s.get("id") == "evidence"]
+    (tmp_path / "drills").mkdir()
+    result = run_step(step, tmp_path, FAIL=fail)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "output").read_text() == f"status={status}\n"
+    assert (tmp_path / "calls").read_text() == "-m failsafe recovery --all --evidence drills --check-evidence\n"
+
+
+def test_the_evidence_step_passes_while_nothing_has_been_measured(
+    verify_workflow: dict[str, Any], tmp_path: Path
+) -> None:
+    (step,) = [s for s in verify_workflow["jobs"]["verify"]["steps"] if s.get("id") == "evidence"]
+    result = run_step(step, tmp_path, FAIL="yes")
+    assert result.returncode == 0 and (tmp_path / "output").read_text() == "status=0\n"
+    assert "no evidence committed yet" in result.stdout and not (tmp_path / "calls").exists()
+
+
+def test_the_pr_workflow_diffs_the_recovery_numbers_against_the_base_without_credentials() -> None:
+    document = load(ROOT / ".github" / "workflows" / "pr-checks.yml")
+    job = document["jobs"]["recovery"]
+    assert job["permissions"] == {"contents": "read"} and not secret_values_used(job) and not roles_assumed(job)
+    base = [s for s in job["steps"] if s.get("with", {}).get("path") == "base"]
+    assert base and base[0]["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    script = "\n".join(s.get("run", "") for s in job["steps"])
+    assert (
+        '(cd base && python -m failsafe recovery --all --output json --out "$RUNNER_TEMP/base-recovery.json")' in script
+    )
+    assert 'recovery --all --diff "$RUNNER_TEMP/base-recovery.json" --output markdown' in script
+    comment = document["jobs"]["comment"]
+    assert "recovery" in comment["needs"]
+    (step,) = [s for s in comment["steps"] if s.get("name") == "keep one PR comment up to date"]
+    assert step["env"]["RECOVERY_DIFF"] == "${{ needs.recovery.outputs.diff }}" and "${RECOVERY_DIFF:-" in step["run"]
+
+
+@pytest.mark.parametrize(
+    ("base_status", "expected"), [("0", "that this change moves"), ("2", "the base has no recovery model")]
+)
+def test_the_diff_step_writes_the_summary_and_the_comments_part(
+    tmp_path: Path, base_status: str, expected: str
+) -> None:
+    job = load(ROOT / ".github" / "workflows" / "pr-checks.yml")["jobs"]["recovery"]
+    (step,) = [s for s in job["steps"] if s.get("id") == "diff"]
+    result = run_step(step, tmp_path, FAIL="no", BASE_STATUS=base_status)
+    assert result.returncode == 0, result.stderr
+    assert expected in (tmp_path / "summary").read_text()
+    output = (tmp_path / "output").read_text()
+    assert re.match(r"diff<<(EOF-[0-9a-f]{32})\n.*\n\1\n$", output, re.S), output
+    assert expected in output

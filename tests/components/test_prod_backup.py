@@ -114,7 +114,7 @@ def test_prod_with_a_copy_action_but_no_organization_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "worst"),
-    [({}, 180), ({"backupIntervalHours": "4"}, 360), ({"snapshotEventForwarding": "false"}, 360)],
+    [({}, 240), ({"backupIntervalHours": "4"}, 420), ({"snapshotEventForwarding": "false"}, 360)],
     ids=["hourly", "every-4-hours", "copier-schedule-only"],
 )
 def test_an_rpo_below_the_configured_worst_case_is_refused(overrides: dict[str, str], worst: int) -> None:

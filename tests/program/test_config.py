@@ -11,7 +11,6 @@ import pytest
 
 from failsafe.settings import stackfiles
 from failsafe.settings.config import SHARED_KEYS, ConfigError, Role, load, load_mapping
-from failsafe.settings.errors import MEMBER_STACK, WORKLOAD_KEYS
 from failsafe.tooling import harness
 from tests.support.plans import ROOT, cached_plan, values_of
 
@@ -224,14 +223,12 @@ def test_every_stack_file_disables_default_providers():
         )
 
 
-def test_project_values_shared_by_every_stack_live_once_in_pulumi_yaml():
-    for path in ROOT.glob("Pulumi.*.yaml"):
-        text = path.read_text()
-        allowed = stackfiles.PREVIEW_MAY_SET if "template" in path.name else frozenset()
-        if MEMBER_STACK.match(path.name.removeprefix("Pulumi.").removesuffix(".yaml")):
-            allowed = allowed | WORKLOAD_KEYS  # a fleet member sets its own account, region and buckets
-        repeated = [k for k in sorted(SHARED_KEYS - allowed) if f"failsafe:{k}:" in text]
-        assert not repeated, f"{path.name} repeats project-level values {repeated}; they belong in Pulumi.yaml"
+def test_the_checked_in_dr_and_prod_stack_files_hold_one_estate():
+    """Each shared key has one value across dr and prod (the files are read as the CLI reads them; the agreement
+    rule itself is tested in tests/settings/test_one_source.py)."""
+    dr, prod = stackfiles.raw_config("dr"), stackfiles.raw_config("prod")
+    differing = [k for k in sorted(SHARED_KEYS) if dr[f"failsafe:{k}"] != prod[f"failsafe:{k}"]]
+    assert not differing, f"dr and prod disagree on {differing}"
 
 
 def test_wrongly_typed_stack_value_is_refused_like_the_cli_does():

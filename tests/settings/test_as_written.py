@@ -118,7 +118,8 @@ def test_a_dr_disagreement_names_the_key_as_written_and_the_derived_name_in_the_
 
 # Modules whose messages are someone else's to convert right now (another branch is rewriting them: issue 22, items
 # 7-8); the integrator removes them here once merged.
-NOT_MINE = {"failsafe/settings/yaml12.py", "failsafe/settings/stackfiles.py"}
+# golang.py formats Go's numbers (repr of a float is the algorithm's input, not a message)
+NOT_MESSAGES = {"failsafe/settings/golang.py"}
 
 
 def test_no_message_of_the_config_reader_or_the_program_formats_a_value_with_repr() -> None:
@@ -127,7 +128,7 @@ def test_no_message_of_the_config_reader_or_the_program_formats_a_value_with_rep
     found = []
     for path in sorted([*(ROOT / "failsafe" / "settings").glob("*.py"), *(ROOT / "failsafe" / "program").glob("*.py")]):
         name = str(path.relative_to(ROOT))
-        if name in NOT_MINE:
+        if name in NOT_MESSAGES:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FormattedValue) and node.conversion == ord("r"):

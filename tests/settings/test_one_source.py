@@ -1,10 +1,11 @@
-"""One source of truth across stacks: shared keys live in Pulumi.yaml only, prod refuses a dr stack whose exports
-disagree with its config, the dr -> prod order is a graph without cycles, and every config error says which file to
-edit (never `pulumi config set`, which writes a stack file and causes the drift)."""
+"""One estate across stacks: the team's values live in its stack files and two files that disagree are refused;
+prod refuses a dr stack whose exports disagree with its config, the dr -> prod order is a graph without cycles, and
+every config error says which file to edit."""
 
 from __future__ import annotations
 
 import copy
+import shutil
 import subprocess
 import sys
 
@@ -12,9 +13,11 @@ import pytest
 
 from failsafe.settings import agreement, stackfiles
 from failsafe.settings.config import SHARED_KEYS, ConfigError, load_mapping
-from failsafe.settings.errors import MEMBER_STACK, WORKLOAD_KEYS
+from failsafe.settings.errors import WORKLOAD_KEYS
 from tests.support.plans import ROOT, cached_plan, config_of
 from tests.support.projects import ProjectCopy
+
+STACK_OF = {"Pulumi.prod.yaml": "prod", "Pulumi.dr.yaml": "dr", "Pulumi.pr.template.yaml": "pr-7"}
 
 
 @pytest.mark.parametrize("stack_file", ["Pulumi.prod.yaml", "Pulumi.dr.yaml", "Pulumi.pr.template.yaml"])
@@ -29,24 +32,45 @@ from tests.support.projects import ProjectCopy
         ("bucketNamePrefix", "other-prefix"),
     ],
 )
-def test_a_stack_file_setting_a_shared_key_is_refused_naming_key_and_file(tmp_path, stack_file, key, value):
+def test_two_stack_files_that_disagree_on_a_shared_key_are_refused_naming_both(tmp_path, stack_file, key, value):
+    """The team's values live in its stack files; a value dr and prod both read is written in both. One file changed
+    alone (the drift a hand edit or `pulumi config set` makes) is refused, naming both files and the key."""
     project = ProjectCopy(tmp_path)
-    line = project.add_config(stack_file, f"failsafe:{key}: {value}")
-    stack = {"Pulumi.prod.yaml": "prod", "Pulumi.dr.yaml": "dr", "Pulumi.pr.template.yaml": "pr-7"}[stack_file]
+    line = project.set_config(stack_file, key, value)
+    other = "Pulumi.dr.yaml" if stack_file != "Pulumi.dr.yaml" else "Pulumi.prod.yaml"
     with pytest.raises(ConfigError) as caught:
-        stackfiles.raw_config(stack, root=tmp_path)
+        stackfiles.raw_config(STACK_OF[stack_file], root=tmp_path)
     message = str(caught.value)
     assert f"{stack_file}:{line}" in message and f"failsafe:{key}" in message, message
-    assert "set once in Pulumi.yaml" in message and "Fix it in Pulumi.yaml" in message, message
-    assert "pulumi config set" not in message
+    assert "the same value in every stack file" in message, message
+    if stack_file != "Pulumi.pr.template.yaml":  # a preview agrees with prod; dr and prod with each other
+        assert other in message, message
 
 
-def test_prod_reading_dr_refuses_a_shared_key_in_the_dr_file(tmp_path):
+def test_prod_reading_dr_refuses_a_shared_key_changed_in_the_dr_file_only(tmp_path):
     """Planning prod reads dr's file too: the drift is caught from either side."""
     project = ProjectCopy(tmp_path)
-    project.add_config("Pulumi.dr.yaml", "failsafe:protectedBuckets: [assets]")
-    with pytest.raises(ConfigError, match=r"Pulumi\.dr\.yaml:\d+: invalid config failsafe:protectedBuckets"):
+    line = project.set_config("Pulumi.dr.yaml", "protectedBuckets", "[assets]")
+    with pytest.raises(ConfigError) as caught:
         stackfiles.raw_config("prod", root=tmp_path)
+    assert f"Pulumi.dr.yaml:{line}" in str(caught.value) and "failsafe:protectedBuckets" in str(caught.value)
+
+
+def test_the_same_change_in_both_stack_files_is_one_estate(tmp_path):
+    project = ProjectCopy(tmp_path)
+    for name in ("Pulumi.prod.yaml", "Pulumi.dr.yaml"):
+        project.set_config(name, "drRegion", "eu-north-1")
+    assert stackfiles.raw_config("prod", root=tmp_path)["failsafe:drRegion"] == "eu-north-1"
+    assert stackfiles.raw_config("dr", root=tmp_path)["failsafe:drRegion"] == "eu-north-1"
+
+
+def test_a_preview_copies_the_estate_from_prods_stack_file(tmp_path):
+    """The template holds only what is a preview's own; the estate comes from prod's file, so it cannot drift."""
+    project = ProjectCopy(tmp_path)
+    for name in ("Pulumi.prod.yaml", "Pulumi.dr.yaml"):
+        project.set_config(name, "primaryRegion", "eu-west-3")
+    assert stackfiles.raw_config("pr-7", root=tmp_path)["failsafe:primaryRegion"] == "eu-west-3"
+    assert "primaryRegion" not in project.text("Pulumi.pr.template.yaml")
 
 
 def test_a_what_if_override_of_a_shared_key_applies_to_every_stack():
@@ -63,14 +87,15 @@ def test_the_preview_template_may_name_the_scoped_preview_deploy_role_only(tmp_p
         load_mapping("pr-7", values)
 
 
-def test_no_checked_in_stack_file_sets_a_shared_key():
-    for path in ROOT.glob("Pulumi.*.yaml"):
-        config = stackfiles._read(path).values
-        allowed = stackfiles.PREVIEW_MAY_SET if "template" in path.name else frozenset()
-        if MEMBER_STACK.match(path.name.removeprefix("Pulumi.").removesuffix(".yaml")):
-            allowed = allowed | WORKLOAD_KEYS  # a fleet member sets its own account, region and buckets
-        repeated = sorted(k.split(":", 1)[1] for k in config if k.split(":", 1)[-1] in SHARED_KEYS - allowed)
-        assert not repeated, f"{path.name} sets shared keys {repeated}; they belong in Pulumi.yaml"
+ESTATE_KEYS = ("prodAccountId", "backupAccountId", "primaryRegion", "drRegion", "bucketNamePrefix", "githubRepository")
+
+
+def test_the_products_pulumi_yaml_holds_no_estates_values():
+    """Pulumi.yaml is the product's (an upgrade may rewrite it): the keys that describe an estate have no default
+    there, so a team's accounts, regions and names live only in the stack files it owns."""
+    declared = stackfiles.declarations()
+    for key in (*ESTATE_KEYS, "protectedBuckets", "identityAccountId", "previewAccountId"):
+        assert declared[key].default in ("", []), f"Pulumi.yaml gives {key} the default {declared[key].default!r}"
 
 
 def test_readme_says_which_file_each_shared_key_belongs_in():
@@ -180,7 +205,7 @@ def test_unknown_dr_outputs_are_not_judged():
 @pytest.mark.parametrize(
     ("stack", "key", "bad", "advice"),
     [
-        ("prod", "drRegion", "eu-west-1", "Fix it in Pulumi.yaml (shared by every stack"),
+        ("prod", "drRegion", "eu-west-1", "Fix it in every stack file that reads it, alike"),
         ("dr", "vaultMaxRetentionDays", "1", "Fix it in Pulumi.dr.yaml"),
         ("pr-42", "previewMemoryMb", "64", "Fix it in Pulumi.pr.template.yaml, then regenerate"),
     ],
@@ -215,3 +240,34 @@ def test_the_plan_command_refuses_with_one_line_and_exit_2(setting, expected):
     assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
     assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0, done.stderr
     assert expected in done.stderr, done.stderr
+
+
+def _fleet_copy(tmp_path):
+    project = ProjectCopy(tmp_path)
+    for name in ("Pulumi.org.yaml", "Pulumi.prod-payments.yaml", "Pulumi.prod-analytics.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    return project
+
+
+def test_a_member_stack_sets_its_own_workload_and_the_estates_shared_keys_alike(tmp_path):
+    """A member (prod-<name>) protects its own workload: its account, region and buckets differ from dr's and from the
+    other members' without a refusal (its entry of dr's registry is what it must match: check --all)."""
+    _fleet_copy(tmp_path)
+    payments = stackfiles.raw_config("prod-payments", root=tmp_path)
+    analytics = stackfiles.raw_config("prod-analytics", root=tmp_path)
+    dr = stackfiles.raw_config("dr", root=tmp_path)
+    assert payments["failsafe:prodAccountId"] != dr["failsafe:prodAccountId"] != analytics["failsafe:prodAccountId"]
+    estate_keys = sorted(SHARED_KEYS - WORKLOAD_KEYS)
+    assert [payments[f"failsafe:{k}"] for k in estate_keys] == [dr[f"failsafe:{k}"] for k in estate_keys]
+
+
+@pytest.mark.parametrize("stack_file", ["Pulumi.prod-payments.yaml", "Pulumi.org.yaml"])
+def test_a_member_or_org_file_whose_estate_key_differs_from_drs_is_refused_naming_both(tmp_path, stack_file):
+    project = _fleet_copy(tmp_path)
+    line = project.set_config(stack_file, "backupAccountId", "'999999999999'")
+    stack = stack_file.removeprefix("Pulumi.").removesuffix(".yaml")
+    with pytest.raises(ConfigError) as caught:
+        stackfiles.raw_config(stack, root=tmp_path)
+    message = str(caught.value)
+    assert f"{stack_file}:{line}" in message and "failsafe:backupAccountId" in message, message
+    assert "Pulumi.dr.yaml" in message and "\n" not in message, message

@@ -29,6 +29,17 @@ class ProjectCopy:
         self.write(name, text + f"  {line}\n")
         return text.count("\n") + 1
 
+    def set_config(self, name: str, key: str, value: str) -> int:
+        """Set ``failsafe:<key>`` in the file to ``value`` (YAML as written): the line that sets it, else a new line;
+        returns its line number."""
+        lines = self.text(name).rstrip("\n").split("\n")
+        for index, line in enumerate(lines):
+            if line.startswith((f"  failsafe:{key}:", f"  {key}:")):
+                lines[index] = f"  failsafe:{key}: {value}"
+                self.write(name, "\n".join(lines) + "\n")
+                return index + 1
+        return self.add_config(name, f"failsafe:{key}: {value}")
+
     def replace(self, name: str, old: str, new: str) -> None:
         text = self.text(name)
         assert old in text, f"{old!r} not in {name}"
