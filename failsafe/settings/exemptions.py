@@ -47,6 +47,17 @@ POLICY_LEVELS: dict[str, dict[str, str]] = {
     "s3-replication-safe": _levels(M, M, M),
     "s3-replicated-bucket-sse-kms": _levels(M, M, A),
     "s3-noncurrent-version-lifecycle": _levels(A, A, A),
+    # AWS refuses a document or count above its quota on every stack alike (failsafe_guardrails.limits)
+    "quota-s3-bucket-policy-size": _levels(M, M, M),
+    "quota-kms-key-policy-size": _levels(M, M, M),
+    "quota-iam-trust-policy-size": _levels(M, M, M),
+    "quota-iam-managed-policy-size": _levels(M, M, M),
+    "quota-iam-role-inline-policies-size": _levels(M, M, M),
+    "quota-organizations-policy-size": _levels(M, M, M),
+    "quota-organizations-policies-per-target": _levels(M, M, M),
+    "quota-event-bus-policy-size": _levels(M, M, M),
+    "quota-s3-replication-rules": _levels(M, M, M),
+    "quota-backup-plan-assignments": _levels(M, M, M),
 }
 
 KEY = "policyExemptions"

@@ -28,6 +28,7 @@ from typing import Any
 
 from failsafe.settings import agreement, estate, stackfiles
 from failsafe.settings.config import ConfigError, Role, StackConfig, load_mapping
+from failsafe.settings.errors import MEMBER_STACK
 from failsafe.tooling import analyzer, harness, literals, policyconfig, quotas
 from failsafe.tooling.access import perimeter, proofs
 from failsafe.tooling.planning import PlanError
@@ -183,6 +184,7 @@ def check_all(root: Path = stackfiles.ROOT, preview_number: int | None = PREVIEW
     fleet = estate.fleet_problems({s: c for s, c in configs.items()}, files)
     planned = {r.stack: planner.plan(r.stack) for r in results if not r.error}
     cross, figures = quotas.cross_stack(planned)
+    figures += [m.line() for m in quotas.largest(planned).values()]  # the largest of each quota, over every plan
     return EstateReport(results, fleet, cross, figures, time.monotonic() - started)
 
 
@@ -231,7 +233,7 @@ def render(report: EstateReport) -> str:
     lines += [f"quota: {problem}" for problem in report.cross]
     lines += [f"measured: {figure}" for figure in report.figures]
     failed = [r.stack for r in report.results if not r.ok]
-    members = sum(1 for r in report.results if r.role == "prod" and estate.MEMBER_STACK.match(r.stack))
+    members = sum(1 for r in report.results if r.role == "prod" and MEMBER_STACK.match(r.stack) is not None)
     lines.append(
         f"total: {len(report.results)} stacks ({members} members), {len(failed)} failing"
         + (f" ({', '.join(failed)})" if failed else "")

@@ -17,7 +17,7 @@ from typing import Any
 
 from failsafe.settings import estate, stackfiles
 from failsafe.settings.config import ConfigError, Role
-from failsafe.tooling import analyzer, literals, planning, policyconfig, sarif
+from failsafe.tooling import analyzer, literals, planning, policyconfig, quotas, sarif
 from failsafe.tooling.access import perimeter, proofs
 from failsafe.tooling.analyzer import LEVEL_NAMES
 from failsafe.tooling.planning import PlanError
@@ -133,6 +133,7 @@ def check(stack: str, json_output: bool) -> int:
         outcomes = access(stack)
         missing_perimeter = perimeter_check(stack)
         missed = recovery_targets.check_stack(stack, _plan)  # recoveryTargets against the recovery model (prod)
+        measured = [m.line() for m in quotas.largest({stack: _plan(stack)}).values()]  # the pack's quotas, measured
     except (PlanError, ConfigError, ModelError) as error:
         print(f"{stack}: cannot plan: {error}", file=sys.stderr)
         return 2
@@ -160,6 +161,7 @@ def check(stack: str, json_output: bool) -> int:
                     "access": proofs.summary(outcomes),
                     "omitted": list(omissions),
                     "recovery": {"missed": missed},
+                    "quotas": measured,
                 },
                 indent=2,
                 sort_keys=True,
@@ -181,6 +183,8 @@ def check(stack: str, json_output: bool) -> int:
                 print(f"      see: {outcome.entry.doc}")
         for omission in omissions:
             print(f"{stack}: omitted: {omission}")
+        for line in measured:  # the largest document or count of each quota (failsafe_guardrails.limits)
+            print(f"measured: {line}")
         if missed:
             print("recovery targets missed (recoveryTargets; docs/recovery.md):")
             for line in missed:

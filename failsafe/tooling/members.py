@@ -153,7 +153,7 @@ def matrix(cfg: StackConfig) -> dict[str, Any]:
         }
         for m in members
     ]
-    batches = {}
+    batches: dict[str, Any] = {}
     for index in range(BATCHES):
         part = entries[index * MATRIX_MAX_JOBS : (index + 1) * MATRIX_MAX_JOBS]
         batches[f"batch{index + 1}"] = {"include": part}

@@ -28,9 +28,10 @@ has no documented size limit (botocore ``PutBackupVaultAccessPolicy`` states non
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 IAM_QUOTAS = "IAM User Guide, 'IAM and AWS STS quotas' (IAM and STS character limits)"
 ORG_QUOTAS = "AWS Organizations User Guide, 'Quotas and service limits for AWS Organizations'"
@@ -82,7 +83,13 @@ IAM_TRUST_POLICY = Limit(
     f"{IAM_QUOTAS}: role trust policy length, 2,048 by default (raised on request)",
 )
 IAM_MANAGED_POLICY = Limit(
-    "IAM managed policy", 6_144, "characters", WITHOUT_WHITESPACE, f"{IAM_QUOTAS}: managed policy size"
+    "IAM managed policy",
+    6_144,
+    "characters",
+    WITHOUT_WHITESPACE,
+    f"{IAM_QUOTAS}: managed policy size; the figure as AWS states it: AWS Knowledge Center, 'How do I increase the "
+    "default managed policy or character size limit for an IAM role or user?' (the maximum character limit for "
+    "managed policies is 6,144)",
 )
 IAM_ROLE_INLINE = Limit(
     "IAM role's inline policies together",
@@ -140,9 +147,12 @@ BACKUP_SELECTION_ARNS = Limit(
     500,
     "ARNs",
     "500 without wildcards, 30 when any has one",
-    "AWS Backup API Reference, BackupSelection.Resources",
+    "botocore backup model, BackupSelection.Resources: the maximum number of ARNs is 500 without wildcards, or 30 "
+    "ARNs with wildcards",
 )
-BACKUP_SELECTION_WILDCARD_ARNS = 30
+BACKUP_SELECTION_WILDCARD_ARNS = Limit(
+    BACKUP_SELECTION_ARNS.what, 30, "ARNs with wildcards", BACKUP_SELECTION_ARNS.counting, BACKUP_SELECTION_ARNS.source
+)
 S3_BUCKETS_PER_ACCOUNT = Limit(
     "general purpose S3 buckets of one account",
     10_000,
@@ -187,7 +197,10 @@ def _text(document: Any) -> str | None:
     if isinstance(document, str):
         return document
     if isinstance(document, Mapping | list):
-        return json.dumps(_plain(document))
+        try:
+            return json.dumps(_plain(document))
+        except TypeError:  # a part unknown at preview
+            return None
     return None
 
 
@@ -227,3 +240,146 @@ def total(sizes: Iterable[int | None]) -> int | None:
     """The sum, or None when any part cannot be measured (unknown at preview)."""
     found = list(sizes)
     return None if any(s is None for s in found) else sum(s for s in found if s is not None)
+
+
+# --- the measurements of one stack (the pack's quota policies and `check` read the same) ----------------------------
+
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+KEY = "aws:kms/key:Key"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+MANAGED_POLICY = "aws:iam/policy:Policy"
+ORG_POLICY = "aws:organizations/policy:Policy"
+ORG_ATTACHMENT = "aws:organizations/policyAttachment:PolicyAttachment"
+BUS_POLICY = "aws:cloudwatch/eventBusPolicy:EventBusPolicy"
+REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+BACKUP_PLAN = "aws:backup/plan:Plan"
+SELECTION = "aws:backup/selection:Selection"
+
+
+class Resource(Protocol):
+    """A resource of a stack as both sides hold it: the plan (failsafe.tooling.harness.PlannedResource) and the
+    pack (adapted from the SDK's PolicyResource by failsafe_guardrails.quotas)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def urn(self) -> str: ...
+    @property
+    def inputs(self) -> Mapping[str, Any]: ...
+    @property
+    def property_dependencies(self) -> Mapping[str, Sequence[str]]: ...
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One document or count of a stack against its quota."""
+
+    resource: str  # the Pulumi name of the resource measured (a role for its inline total; an OU for attachments)
+    urn: str
+    value: int
+    limit: Limit
+
+    @property
+    def fraction(self) -> float:
+        return self.value / self.limit.limit
+
+    def problem(self) -> str | None:
+        found = self.limit.problem(self.value)
+        return f"{self.resource}: {found}" if found else None
+
+
+def _items(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _count(value: Any) -> int | None:
+    """The number of entries of a list input; None when it is not a list (unknown at preview)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return len(value) if isinstance(value, list | tuple) else None
+
+
+def measure(resources: Sequence[Resource]) -> Iterator[Measured]:
+    """Every quota-bound document and count of one stack; values unknown at preview are left out (AWS measures the
+    value it receives; a later ``up`` or ``check`` on a known value measures it)."""
+    roles = {r.urn: r for r in resources if r.type == ROLE}
+    by_name = {str(r.inputs.get("name") or r.name): r for r in roles.values()}
+    inline: dict[str, list[int | None]] = defaultdict(list)
+    org_types: dict[str, str] = {}
+    per_target: Counter[tuple[str, str]] = Counter()
+    per_plan: Counter[str] = Counter()
+    plans = {r.urn: r for r in resources if r.type == BACKUP_PLAN}
+
+    def one(r: Resource, value: int | None, limit: Limit) -> Iterator[Measured]:
+        if value is not None:
+            yield Measured(r.name, r.urn, value, limit)
+
+    for r in resources:
+        if r.type == ORG_POLICY:
+            org_types[r.urn] = str(r.inputs.get("type") or "SERVICE_CONTROL_POLICY")
+    for r in resources:
+        if r.type == BUCKET_POLICY:
+            yield from one(r, bytes_as_sent(r.inputs.get("policy")), S3_BUCKET_POLICY)
+        elif r.type == KEY and r.inputs.get("policy") is not None:
+            yield from one(r, bytes_as_sent(r.inputs.get("policy")), KMS_KEY_POLICY)
+        elif r.type == ROLE:
+            yield from one(r, without_whitespace(r.inputs.get("assumeRolePolicy")), IAM_TRUST_POLICY)
+            for entry in _items(r.inputs.get("inlinePolicies")):
+                if isinstance(entry, Mapping):
+                    inline[r.urn].append(without_whitespace(entry.get("policy")))
+        elif r.type == MANAGED_POLICY:
+            yield from one(r, without_whitespace(r.inputs.get("policy")), IAM_MANAGED_POLICY)
+        elif r.type == ROLE_POLICY:
+            urns = [u for u in r.property_dependencies.get("role", []) if u in roles]
+            role = roles.get(urns[0]) if urns else by_name.get(str(r.inputs.get("role")))
+            if role is not None:
+                inline[role.urn].append(without_whitespace(r.inputs.get("policy")))
+        elif r.type == ORG_POLICY:
+            limit = ORGANIZATIONS_POLICY_SIZES.get(org_types[r.urn])
+            if limit is not None:
+                yield from one(r, as_sent(r.inputs.get("content")), limit)
+        elif r.type == ORG_ATTACHMENT:
+            urns = [u for u in r.property_dependencies.get("policyId", []) if u in org_types]
+            target = r.inputs.get("targetId")
+            if urns and isinstance(target, str):
+                per_target[org_types[urns[0]], target] += 1
+        elif r.type == BUS_POLICY:
+            yield from one(r, bytes_as_sent(r.inputs.get("policy")), EVENT_BUS_POLICY)
+        elif r.type == REPLICATION:
+            yield from one(r, _count(r.inputs.get("rules")), REPLICATION_RULES)
+        elif r.type == SELECTION:
+            urns = [u for u in r.property_dependencies.get("planId", []) if u in plans]
+            if urns:
+                per_plan[urns[0]] += 1
+            arns = _items(r.inputs.get("resources"))
+            limit = BACKUP_SELECTION_WILDCARD_ARNS if any("*" in str(a) for a in arns) else BACKUP_SELECTION_ARNS
+            yield from one(r, _count(r.inputs.get("resources")), limit)
+    for urn, sizes in inline.items():
+        yield from one(roles[urn], total(sizes), IAM_ROLE_INLINE)
+    for plan_urn, count in per_plan.items():
+        yield from one(plans[plan_urn], count, BACKUP_ASSIGNMENTS_PER_PLAN)
+    for (kind, target), count in sorted(per_target.items()):
+        limit, default = ORGANIZATIONS_PER_TARGET[kind]
+        yield Measured(target, "", count + default, limit)
+
+
+def largest(measured: Iterable[Measured]) -> dict[str, Measured]:
+    """The largest measurement of each kind (by its fraction of the limit): what `check` prints and the benches
+    report."""
+    found: dict[str, Measured] = {}
+    for m in measured:
+        if m.limit.what not in found or m.fraction > found[m.limit.what].fraction:
+            found[m.limit.what] = m
+    return found

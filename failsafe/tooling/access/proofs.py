@@ -286,7 +286,9 @@ def _strangers(which: str) -> Callable[[Estate], Iterator[Subject]]:
             return
         where = "outside the organization" if which == "outsider" else "in an OU of the organization no one protects"
         np = estate.cfg.name_prefix
-        names = [(f"{m.name}/{b}", estate.cfg.replication_role_name_for(b)) for m in estate.members for b in m.buckets]
+        names: list[tuple[str | None, str]] = [
+            (f"{m.name}/{b}", estate.cfg.replication_role_name_for(b)) for m in estate.members for b in m.buckets
+        ]
         names += [(None, backup_role_name(np)), (None, f"{np}-snapshot-events-forward")]
         for key, name in names:
             arn = estate.cfg.role_arn(account, name)
