@@ -5,6 +5,10 @@
                                             # (and, with adoptBuckets, what the next `up` writes on each adopted bucket)
     python -m failsafe check prod           # plan + the policy pack over the analyzer protocol + the access proofs
                                             # (docs/access-proofs.md); non-zero on violations or failing paths
+    python -m failsafe check --all          # dr, org, prod, every member and a preview: one pack process, dr planned
+                                            # once; one line per stack, the quotas spanning stacks, a total
+    python -m failsafe members write        # Pulumi.prod-<name>.yaml for every entry of dr's members registry
+    python -m failsafe members matrix       # the deploy workflow's member matrix (batches of 256), from config
     python -m failsafe policy-config prod   # the pack's config for this stack, generated from its config
     python -m failsafe preview-config 42 --branch feature/x --commit 0123abc   # writes Pulumi.pr-42.yaml
     python -m failsafe recovery prod        # worst-case RPO and RTO per store and disruption (docs/recovery.md)
@@ -167,9 +171,52 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from failsafe.tooling import gate  # the analyzer client; imported here so `plan` never starts gRPC
 
+    if args.all:
+        if args.stack or args.sarif:
+            print(
+                "check --all: expected no stack and no --sarif (it checks every stack of the estate)", file=sys.stderr
+            )
+            return EXIT_USAGE
+        from failsafe.tooling import estate_check
+
+        return estate_check.main(args.json)
+    if not args.stack:
+        print("check: expected a stack (prod, dr, org, prod-<member>, pr-<n>) or --all", file=sys.stderr)
+        return EXIT_USAGE
     if args.sarif:  # the same findings, also as SARIF 2.1.0 for GitHub code scanning
         return gate.check_with_sarif(args.stack, json_output=args.json, path=args.sarif)
     return gate.check(args.stack, json_output=args.json)
+
+
+def cmd_members(args: argparse.Namespace) -> int:
+    from failsafe.tooling import members
+
+    if args.members_command == "write":
+        for path in members.write(stackfiles.ROOT, Path(args.dir), args.update):
+            print(f"wrote {path}")
+        return EXIT_OK
+    if args.members_command == "matrix":
+        cfg, _ = members.registry(stackfiles.ROOT, require_members=False)
+        values = members.matrix(cfg)
+        if args.github_output is not None:
+            with args.github_output.open("a", encoding="utf-8") as out:
+                out.write(members.github_output(values))
+        print(json.dumps(values, indent=2))
+        return EXIT_OK
+    if args.members_command == "summary":
+        needs, counts = members.needs_from_environment()
+        table, ok = members.summary(needs, counts)
+        print(table)
+        return EXIT_OK if ok else EXIT_VIOLATIONS
+    cfg, _ = members.registry(stackfiles.ROOT)  # from-ou
+    ou_path = members.ou_path_for(cfg, args.ou)
+    buckets = [b.strip() for b in args.buckets.split(",") if b.strip()]
+    import boto3  # the one command here that calls AWS (read-only: organizations:ListAccountsForParent)
+
+    client = boto3.Session(profile_name=args.profile).client("organizations")
+    entries = members.from_ou(args.ou, buckets, args.region or cfg.primary_region, ou_path, client)
+    print(yaml.safe_dump({"failsafe:members": entries}, sort_keys=False), end="")
+    return EXIT_OK
 
 
 def cmd_scp(args: argparse.Namespace) -> int:
@@ -237,7 +284,10 @@ def parser() -> argparse.ArgumentParser:
     )
     plan.set_defaults(func=cmd_plan)
     check = sub.add_parser("check", help="plan, then run the policy pack and the access proofs over the plan")
-    check.add_argument("stack")
+    check.add_argument("stack", nargs="?", default="")
+    check.add_argument(
+        "--all", action="store_true", help="every stack of the estate: dr, org, prod, members, a preview"
+    )
     check.add_argument("--json", action="store_true")
     check.add_argument("--sarif", metavar="FILE", type=Path, help="also write the findings as SARIF 2.1.0")
     check.set_defaults(func=cmd_check)
@@ -248,6 +298,22 @@ def parser() -> argparse.ArgumentParser:
     scp = sub.add_parser("scp", help="print the SCP the backup account needs from its organization")
     scp.add_argument("stack", nargs="?", default="dr")
     scp.set_defaults(func=cmd_scp)
+    members = sub.add_parser("members", help="the fleet's member stacks, from dr's members registry")
+    members_sub = members.add_subparsers(dest="members_command", required=True)
+    write = members_sub.add_parser("write", help="write Pulumi.prod-<name>.yaml for each registry entry")
+    write.add_argument("--update", action="store_true", help="also set the workload keys of existing member files")
+    write.add_argument("--dir", default=str(stackfiles.ROOT), help="where to write the stack files")
+    from_ou = members_sub.add_parser("from-ou", help="registry entries (YAML) for the active accounts of an OU")
+    from_ou.add_argument("--ou", required=True, help="the OU's ID (ou-...), one of organizationalUnits")
+    from_ou.add_argument("--buckets", required=True, help="comma-separated protected buckets of every account")
+    from_ou.add_argument("--region", default="", help="the accounts' region (default: dr's primaryRegion)")
+    from_ou.add_argument(
+        "--profile", default=None, help="AWS profile that may call organizations:ListAccountsForParent"
+    )
+    matrix = members_sub.add_parser("matrix", help="the deploy workflow's member matrix, in batches of 256")
+    matrix.add_argument("--github-output", type=Path, default=None, help="append name=value lines to this file")
+    members_sub.add_parser("summary", help="the deploy's summary table from NEEDS and COUNTS; exit 1 on a failure")
+    members.set_defaults(func=cmd_members)
     preview = sub.add_parser("preview-config", help="write Pulumi.pr-<n>.yaml from the template")
     preview.add_argument("pr_number", type=int)
     preview.add_argument("--branch", default="")

@@ -40,10 +40,10 @@ class EstatePlanner:
     """Config and plans of one project folder, each made once (the folder may be a copy: the benches and tests plan
     fleets of other sizes in a temporary folder with the same program)."""
 
-    def __init__(self, root: Path = stackfiles.ROOT) -> None:
+    def __init__(self, root: Path = stackfiles.ROOT, planned: Mapping[str, harness.Plan] | None = None) -> None:
         self.root = root
         self._configs: dict[str, tuple[dict[str, str], StackConfig]] = {}
-        self._plans: dict[str, harness.Plan] = {}
+        self._plans: dict[str, harness.Plan] = dict(planned or {})  # plans made already (the same program and files)
 
     def config(self, stack: str) -> tuple[dict[str, str], StackConfig]:
         if stack not in self._configs:
@@ -133,9 +133,14 @@ def stacks_of(root: Path, preview_number: int | None = PREVIEW_SAMPLE) -> list[e
     return found
 
 
-def check_all(root: Path = stackfiles.ROOT, preview_number: int | None = PREVIEW_SAMPLE) -> EstateReport:
+def check_all(
+    root: Path = stackfiles.ROOT,
+    preview_number: int | None = PREVIEW_SAMPLE,
+    planned: Mapping[str, harness.Plan] | None = None,
+) -> EstateReport:
+    """Plan and check every stack of the estate in ``root`` (``planned``: plans made already, reused)."""
     started = time.monotonic()
-    planner = EstatePlanner(root)
+    planner = EstatePlanner(root, planned)
     found = stacks_of(root, preview_number)
     results = [StackResult(s.name, s.role) for s in found]
     configs: dict[str, StackConfig] = {}

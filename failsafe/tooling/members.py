@@ -81,8 +81,9 @@ def update(member: Member, text: str, file: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def registry(root: Path) -> tuple[StackConfig, str]:
-    """dr's config (its registry) and its stack name."""
+def registry(root: Path, require_members: bool = True) -> tuple[StackConfig, str]:
+    """dr's config (its registry) and its stack name; an estate without members is refused unless
+    ``require_members`` is false (the deploy matrix of such an estate is empty)."""
     from failsafe.tooling.estate_check import EstatePlanner
 
     try:
@@ -92,7 +93,7 @@ def registry(root: Path) -> tuple[StackConfig, str]:
     if dr is None:
         raise PlanError("no stack has role dr: the members registry is dr's (Pulumi.dr.yaml, members)")
     cfg = EstatePlanner(root).config(dr.name)[1]
-    if cfg.fleet is None or not cfg.fleet.members:
+    if require_members and (cfg.fleet is None or not cfg.fleet.members):
         raise PlanError(f"{dr.file}: failsafe:members lists no member (README 'Many accounts')")
     return cfg, dr.name
 
@@ -139,8 +140,9 @@ def matrix(cfg: StackConfig) -> dict[str, Any]:
     members = cfg.fleet.members if cfg.fleet else ()
     if len(members) > BATCHES * MATRIX_MAX_JOBS:
         raise PlanError(
-            f"{len(members)} members: deploy.yml deploys at most {BATCHES * MATRIX_MAX_JOBS} "
-            f"({BATCHES} matrix jobs of {MATRIX_MAX_JOBS}); add a members-<n> job and raise BATCHES"
+            f"failsafe:members: {len(members):,} members; expected at most {BATCHES * MATRIX_MAX_JOBS:,}, what "
+            f"deploy.yml deploys ({BATCHES} matrix jobs of {MATRIX_MAX_JOBS}): add a members-<n> job to deploy.yml "
+            "and raise members.BATCHES"
         )
     role = names.fit(f"{cfg.name_prefix}-ci-prod", names.IAM_ROLE_NAME_MAX)
     entries = [
@@ -197,7 +199,8 @@ def needs_from_environment() -> tuple[dict[str, Any], dict[str, int]]:
     """NEEDS (``toJSON(needs)``) and COUNTS (the matrix job's count outputs, as JSON) from the environment."""
     try:
         needs = json.loads(os.environ.get("NEEDS", "{}"))
-        counts = {k.removeprefix("count"): int(v) for k, v in json.loads(os.environ.get("COUNTS", "{}")).items()}
+        outputs = json.loads(os.environ.get("COUNTS", "{}"))
+        counts = {k.removeprefix("count"): int(v) for k, v in outputs.items() if k.startswith("count")}
     except (ValueError, TypeError) as error:
         raise PlanError(
             f"NEEDS/COUNTS: expected the JSON of toJSON(needs) and of the matrix counts ({error})"
