@@ -38,6 +38,8 @@ ROOT_ID = r"r-[0-9a-z]{4,32}"
 OU_ID = r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"
 OU_PATH = re.compile(rf"^(o-[a-z0-9]{{10,32}})/{ROOT_ID}/(?:{OU_ID}/)+$")
 MEMBER_FIELDS = ("name", "accountId", "region", "buckets", "ou")
+OPTIONAL_MEMBER_FIELDS = ("profile",)  # the AWS profile the operator tools use for this member (default: prod's)
+PROFILE = re.compile(r"^[A-Za-z0-9_.@+=,-]{1,64}$")
 MEMBER_FORM = (
     "a list of members, each {name: <lowercase name>, accountId: '<12 digits, quoted>', region: <region>, "
     "buckets: [<bucket>, ...], ou: <OU path from organizationalUnits>}"
@@ -53,6 +55,7 @@ class Member:
     region: str
     buckets: tuple[str, ...]
     ou_path: str = ""
+    profile: str = ""  # registry's optional per-member AWS profile for the operator tools ("" = the prod-side one)
 
     @property
     def stack(self) -> str:
@@ -245,7 +248,7 @@ def _members(
         shown = json.dumps(entry, separators=(", ", ": ")) if not isinstance(entry, str) else entry
         if not isinstance(entry, dict):
             raise ConfigError("members", shown, MEMBER_FORM)
-        unknown = sorted(set(entry) - set(MEMBER_FIELDS))
+        unknown = sorted(set(entry) - set(MEMBER_FIELDS) - set(OPTIONAL_MEMBER_FIELDS))
         missing = [f for f in MEMBER_FIELDS if f not in entry]
         if unknown or missing:
             what = f"unknown field '{unknown[0]}'" if unknown else f"no '{missing[0]}'"
@@ -282,6 +285,11 @@ def _members(
             if replica in names:
                 raise ConfigError("members", shown, f"distinct replica buckets: '{replica}' is also {names[replica]}")
             names[replica] = f"member {name}'s replica of {bucket}"
+        profile = entry.get("profile", "")
+        if not isinstance(profile, str) or (profile and not PROFILE.match(profile)):
+            raise ConfigError(
+                "members", shown, "profile: an AWS profile name (letters, digits, _.@+=,-), or no profile"
+            )
         seen_accounts[acct] = f"member {name}"
-        found.append(Member(name, acct, region, tuple(buckets), ou))
+        found.append(Member(name, acct, region, tuple(buckets), ou, profile))
     return tuple(found)
