@@ -391,6 +391,8 @@ def _agree(stack: str, values: dict[str, CliValue], root: Path, overrides: dict[
         peers = [s for s in estate_stacks(root) if s == "prod"] or []
     else:
         peers = [s for s in estate_stacks(root) if s != stack]
+    if MEMBER_STACK.match(stack):  # members share with each other only estate keys, each agreeing with dr's: reading
+        peers = [s for s in peers if not MEMBER_STACK.match(s)]  # the other N-1 members adds nothing (and costs N^2)
     for peer in peers:
         try:
             theirs = _merged(peer, root, overrides)
