@@ -30,7 +30,7 @@ from failsafe.settings import agreement, estate, stackfiles
 from failsafe.settings.config import ConfigError, Role, StackConfig, load_mapping
 from failsafe.settings.errors import MEMBER_STACK
 from failsafe.tooling import analyzer, harness, literals, policyconfig, quotas
-from failsafe.tooling.access import perimeter, proofs
+from failsafe.tooling.access import collect, perimeter, proofs
 from failsafe.tooling.planning import PlanError
 
 PREVIEW_SAMPLE = 42  # the preview stack checked for the template, as `./dev.sh check` always has
@@ -44,6 +44,7 @@ class EstatePlanner:
         self.root = root
         self._configs: dict[str, tuple[dict[str, str], StackConfig]] = {}
         self._plans: dict[str, harness.Plan] = dict(planned or {})  # plans made already (the same program and files)
+        self.collected: dict[str, collect.StackPolicies] = {}  # the proofs' policies of each plan, collected once
 
     def config(self, stack: str) -> tuple[dict[str, str], StackConfig]:
         if stack not in self._configs:
@@ -154,7 +155,7 @@ def check_all(
         org = estate.one(found, "org")
     except estate.EstateError as error:
         return EstateReport(results, [str(error)], [], [], time.monotonic() - started)
-    scans: dict[frozenset[str], list[dict[str, Any]]] = {}
+    scans: dict[str, list[tuple[str, int, str, bool]]] = {}
     client: analyzer.Analyzer | None = None
     try:
         for result in results:
@@ -198,16 +199,15 @@ def _pack(
     plan: harness.Plan,
     cfg: StackConfig,
     raw: Mapping[str, str],
-    scans: dict[frozenset[str], list[dict[str, Any]]],
+    scans: dict[str, list[tuple[str, int, str, bool]]],
     root: Path,
 ) -> list[dict[str, Any]]:
     from failsafe.tooling import gate  # gate imports planning's process-wide caches; only analyze_plan is used
 
     violations, _ = gate.analyze_plan(plan, policyconfig.generate(cfg), client=client, raw_config=dict(raw))
-    named = frozenset(cfg.named_accounts())
-    if named not in scans:
-        scans[named] = [found.as_violation() for found in literals.scan(root, named)]
-    return violations + scans[named]
+    if "" not in scans:  # the sources are read once; each stack judges their constants against its own accounts
+        scans[""] = literals.constants(root)
+    return violations + [found.as_violation() for found in literals.judge(scans[""], cfg.named_accounts())]
 
 
 def _proofs(
@@ -223,7 +223,7 @@ def _proofs(
     registry = cfg if cfg.role is Role.DR else dr_cfg  # the organization is stated in dr's config
     if org is not None and registry is not None and registry.fleet is not None and registry.fleet.organization:
         plans["org"] = planner.plan(org.name)  # its SCPs and RCPs in force
-    return proofs.prove(cfg, plans, dr_cfg)
+    return proofs.prove(cfg, plans, dr_cfg, collected=planner.collected)
 
 
 def render(report: EstateReport) -> str:

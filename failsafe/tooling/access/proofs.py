@@ -16,7 +16,7 @@ principals seen from the dr stack (a compromised prod: its identity side allows 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -584,10 +584,18 @@ def prove_entry(entry: Entry, estate: Estate) -> list[Outcome]:
     return outcomes
 
 
-def prove(cfg: StackConfig, plans: Mapping[str, Plan], dr_cfg: StackConfig | None = None) -> list[Outcome]:
+def prove(
+    cfg: StackConfig,
+    plans: Mapping[str, Plan],
+    dr_cfg: StackConfig | None = None,
+    *,
+    collected: MutableMapping[str, collect.StackPolicies] | None = None,
+) -> list[Outcome]:
     """The outcomes of every catalogue entry the stack of ``cfg`` proves. ``plans``: by stack role ("dr", "prod",
     and "org" for the organization's SCPs and RCPs in force); checking prod needs dr's. ``dr_cfg``: dr's config when
-    the checked stack is not dr (a member's path comes from dr's registry)."""
+    the checked stack is not dr (a member's path comes from dr's registry). ``collected``: policies already collected,
+    by stack name, filled as plans are collected (``check --all`` collects dr's once for every member; a plan is
+    never changed once made, so its policies are the same for every reader)."""
     if cfg.role in (StackRole.PREVIEW, StackRole.ORG):
         return []
     registry = cfg if cfg.role is StackRole.DR else dr_cfg or cfg
@@ -595,13 +603,21 @@ def prove(cfg: StackConfig, plans: Mapping[str, Plan], dr_cfg: StackConfig | Non
     organization, outsider, other_ou = built if built is not None else (None, "", "")
     estate = Estate(
         cfg,
-        {role: collect.collect(plan) for role, plan in plans.items() if role != "org"},
+        {role: _collected(plan, collected) for role, plan in plans.items() if role != "org"},
         organization,
         outsider,
         other_ou,
         dr_cfg if cfg.role is not StackRole.DR else cfg,
     )
     return [o for entry in CATALOGUE if entry.stack == cfg.role.value for o in prove_entry(entry, estate)]
+
+
+def _collected(plan: Plan, cache: MutableMapping[str, collect.StackPolicies] | None) -> collect.StackPolicies:
+    if cache is None:
+        return collect.collect(plan)
+    if plan.stack not in cache:
+        cache[plan.stack] = collect.collect(plan)
+    return cache[plan.stack]
 
 
 def prove_stack(
