@@ -208,15 +208,7 @@ def cmd_members(args: argparse.Namespace) -> int:
         table, ok = members.summary(needs, counts)
         print(table)
         return EXIT_OK if ok else EXIT_VIOLATIONS
-    cfg, _ = members.registry(stackfiles.ROOT)  # from-ou
-    ou_path = members.ou_path_for(cfg, args.ou)
-    buckets = [b.strip() for b in args.buckets.split(",") if b.strip()]
-    import boto3  # the one command here that calls AWS (read-only: organizations:ListAccountsForParent)
-
-    client = boto3.Session(profile_name=args.profile).client("organizations")
-    entries = members.from_ou(args.ou, buckets, args.region or cfg.primary_region, ou_path, client)
-    print(yaml.safe_dump({"failsafe:members": entries}, sort_keys=False), end="")
-    return EXIT_OK
+    raise AssertionError(f"members {args.members_command}: argparse admits only write, matrix and summary")
 
 
 def cmd_scp(args: argparse.Namespace) -> int:
@@ -303,13 +295,6 @@ def parser() -> argparse.ArgumentParser:
     write = members_sub.add_parser("write", help="write Pulumi.prod-<name>.yaml for each registry entry")
     write.add_argument("--update", action="store_true", help="also set the workload keys of existing member files")
     write.add_argument("--dir", default=str(stackfiles.ROOT), help="where to write the stack files")
-    from_ou = members_sub.add_parser("from-ou", help="registry entries (YAML) for the active accounts of an OU")
-    from_ou.add_argument("--ou", required=True, help="the OU's ID (ou-...), one of organizationalUnits")
-    from_ou.add_argument("--buckets", required=True, help="comma-separated protected buckets of every account")
-    from_ou.add_argument("--region", default="", help="the accounts' region (default: dr's primaryRegion)")
-    from_ou.add_argument(
-        "--profile", default=None, help="AWS profile that may call organizations:ListAccountsForParent"
-    )
     matrix = members_sub.add_parser("matrix", help="the deploy workflow's member matrix, in batches of 256")
     matrix.add_argument("--github-output", type=Path, default=None, help="append name=value lines to this file")
     members_sub.add_parser("summary", help="the deploy's summary table from NEEDS and COUNTS; exit 1 on a failure")

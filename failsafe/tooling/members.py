@@ -2,8 +2,6 @@
 stacks, so their files are written here and deployed as stacks of their own).
 
     python -m failsafe members write [--update]     # Pulumi.prod-<name>.yaml for each entry of dr's members registry
-    python -m failsafe members from-ou --ou <OU ID> --buckets assets,uploads [--profile P]
-                                                    # registry entries for the accounts of an OU (YAML to paste)
     python -m failsafe members matrix [--github-output FILE]   # the CI deploy matrix (.github/workflows/deploy.yml)
     python -m failsafe members summary              # the deploy's summary job: one table, exit 1 if anything failed
 
@@ -121,7 +119,8 @@ def write(root: Path, out: Path, update_existing: bool) -> list[str]:
 
 def from_ou(ou: str, buckets: Sequence[str], region: str, ou_path: str, client: Any) -> list[dict[str, Any]]:
     """Registry entries for the active accounts of OU ``ou`` (an ``organizations`` boto3 client, paged by botocore),
-    named after each account (lowercased, other characters as hyphens, at most 20)."""
+    named after each account (lowercased, other characters as hyphens, at most 20). The client is the caller's: the
+    credential-free tooling imports no AWS SDK, so the command that reads an OU belongs to the operator tools."""
     entries = []
     for page in client.get_paginator("list_accounts_for_parent").paginate(ParentId=ou):
         for account in page["Accounts"]:

@@ -141,3 +141,39 @@ def test_members_write_makes_the_checked_in_member_files_from_drs_registry(tmp_p
         assert Path(path).read_text() == (ROOT / Path(path).name).read_text(), Path(path).name
     text = (tmp_path / "Pulumi.prod-payments.yaml").read_text()
     assert re.search(r'failsafe:prodAccountId: "777777777771"', text) and members.MARK not in text
+
+
+class _Pages:
+    def __init__(self, pages: list[dict[str, Any]]) -> None:
+        self.pages = pages
+        self.asked: dict[str, Any] = {}
+
+    def get_paginator(self, operation: str) -> _Pages:
+        assert operation == "list_accounts_for_parent"
+        return self
+
+    def paginate(self, **kwargs: Any) -> list[dict[str, Any]]:
+        self.asked = kwargs
+        return self.pages
+
+
+def test_registry_entries_from_an_ou_take_every_page_skip_inactive_accounts_and_name_them_for_stacks() -> None:
+    client = _Pages(
+        [
+            {"Accounts": [{"Id": "777777777781", "Name": "Card Payments (EU)", "Status": "ACTIVE"}]},
+            {
+                "Accounts": [
+                    {"Id": "777777777782", "Name": "old", "Status": "SUSPENDED"},
+                    {"Id": "777777777783", "Name": "!!"},
+                ]
+            },
+        ]
+    )
+    ou = "o-exampleorg12/r-ex12/ou-ex12-payments1/"
+    entries = members.from_ou("ou-ex12-payments1", ["ledger"], "eu-west-1", ou, client)
+    assert client.asked == {"ParentId": "ou-ex12-payments1"}
+    assert [(e["name"], e["accountId"]) for e in entries] == [
+        ("card-payments-eu", "777777777781"),
+        ("777777777783", "777777777783"),
+    ]
+    assert entries[0] == {**entries[0], "region": "eu-west-1", "buckets": ["ledger"], "ou": ou}
