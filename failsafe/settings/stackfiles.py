@@ -355,6 +355,7 @@ def raw_config(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None =
 
 # --- one estate: the values several stacks read agree ----------------------------------------------------------
 
+MEMBER_TEMPLATE = "Pulumi.member.template.yaml"  # what `members write` fills in: no stack of its own
 # WORKLOAD_KEYS (failsafe.settings.errors): the keys of the workload one prod stack protects. Its dr must hold the
 # same (dr builds prod's replica buckets and trusts its roles by name, without reading prod); a fleet member's
 # workload is its entry of dr's members registry instead (failsafe.settings.estate.fleet_problems).
@@ -366,7 +367,7 @@ def estate_stacks(root: Path = ROOT) -> list[str]:
     found = []
     for path in sorted(root.glob("Pulumi.*.yaml")):
         stack = path.name[len("Pulumi.") : -len(".yaml")]
-        if path.name == TEMPLATE or PREVIEW_STACK.match(stack) or not STACK_NAME.match(stack):
+        if path.name in (TEMPLATE, MEMBER_TEMPLATE) or PREVIEW_STACK.match(stack) or not STACK_NAME.match(stack):
             continue
         found.append(stack)
     return found
