@@ -53,6 +53,18 @@ try:  # a component refusing its args is reported in config terms (the key to fi
         )
         if cfg.fleet is not None and cfg.fleet.members:  # each member stack reads its own entry (settings.agreement)
             export(members=wiring.members_export(cfg, backup.member_replica_buckets))
+        if cfg.air_gap.enabled:  # survives the backup account: shared in advance with the recovery account
+            from failsafe_components.air_gapped_vault import AirGappedVault
+
+            gap = AirGappedVault("air-gap", wiring.air_gapped_vault(cfg, aws.recovery), opts=home)
+            export(
+                airGappedVaultName=gap.vault_name,
+                airGappedVaultArn=gap.vault_arn,  # prod's second copy action (an organization backup policy's too)
+                airGappedShareArn=gap.share_arn,
+                recoveryAccountId=cfg.air_gap.recovery_account,
+                recoveryOperatorRoleArn=gap.operator_role_arn,  # people of the recovery account restore as it
+                recoveryRestoreRoleArn=gap.restore_role_arn,  # --role-arn of a restore from the recovery account
+            )
         if cfg.ci.enabled:
             ci = CiAccess("ci", wiring.dr_ci_access(cfg, backup.kms_key_arn), opts=home)
             export(
@@ -128,6 +140,18 @@ try:  # a component refusing its args is reported in config terms (the key to fi
                     previewDeployRoleArn=preview_ci.deploy_role_arn,
                 )
         ProdReadAccess("dr-reader", wiring.prod_read_access(cfg), opts=home)  # the parameter copier's way in
+        if cfg.accounts.identity:  # the runbook's prod-readonly profile: people with MFA, read-only
+            from failsafe_components.human_access import ProdAuditor, ProdAuditorArgs
+
+            auditor = ProdAuditor(
+                "auditor",
+                ProdAuditorArgs(
+                    cfg.name_prefix, cfg.accounts.identity, cfg.human_access.mfa_max_age_seconds,
+                    cfg.human_access.session_seconds,
+                ),
+                opts=home,
+            )  # fmt: skip
+            export(prodAuditorRoleArn=auditor.role_arn)
 
     elif cfg.role is Role.ORG:
         from failsafe.program import organization

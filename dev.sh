@@ -38,6 +38,7 @@ case "${1:-}" in
     setup requirements-dev.txt
     ruff check .
     ruff format --check .
+    mypy  # strict on failsafe/ and components/ ([tool.mypy] in pyproject.toml)
     python -m pytest -n 2 "${@:2}"
     ;;
   *)

@@ -52,7 +52,7 @@ workdir="$(mktemp -d)"
 trap 'rm -rf "$workdir"' EXIT
 export_file="${workdir}/${stack}.json"
 
-fetch=("$python" -m failsafe.ops fetch --stack "$stack" --bucket "$bucket" --out "$export_file")
+fetch=("$python" -m failsafe.ops fetch --stack "$stack" --archive-bucket "$bucket" --output json --out "$export_file")
 [[ -n "$profile" ]] && fetch+=(--profile "$profile")
 echo "== fetching the newest valid archive of ${stack} from s3://${bucket}/${stack}/"
 summary="$(cd "$root" && PYTHONPATH="$root" "${fetch[@]}")" || die "fetch failed (see above)"

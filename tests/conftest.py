@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from tests.support.estates import use_fixture_project
 
-import pytest
+PROJECT = use_fixture_project()  # before failsafe is imported: it reads the project folder once
 
-from failsafe.tooling import harness
-from tests.support.moto import moto_environment
-from tests.support.plans import REAL_STACKS, cached_plan
+from collections.abc import Callable, Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+
+from failsafe.tooling import harness  # noqa: E402
+from tests.support.moto import moto_environment  # noqa: E402
+from tests.support.plans import REAL_STACKS, cached_plan  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -259,6 +259,9 @@ class CiAccessArgs:
     # publishes incomplete-run notices to this topic, and assumes these read-only roles in the captured accounts
     capture_topic_arn: str | None = None
     capture_read_role_arns: tuple[str, ...] = ()
+    # JSON documents of customer managed policies for the read role: the Cloud Control list handlers' read actions the
+    # configuration capture needs (failsafe/ops/data/capture_readonly_policy.json, secret and data reads excluded)
+    capture_read_policies: tuple[str, ...] = ()
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
@@ -455,6 +458,21 @@ class CiAccess(pulumi.ComponentResource):
             policy=iam.to_json(iam.document(*read_only_statements())),
             opts=child,
         )
+        # The capture's list/read actions, as customer managed policies of at most 6,144 characters each; with
+        # ViewOnlyAccess the role holds 1 + len(...) managed policies, within IAM's default 10 per role (IAM User
+        # Guide, "IAM and AWS STS quotas": managed policies attached to an IAM role). Their first document denies the
+        # excluded reads, and the Deny of read_only_statements still outranks any Allow.
+        for number, document in enumerate(args.capture_read_policies, start=1):
+            policy = aws.iam.Policy(
+                f"{name}-read-capture-{number}",
+                name=names.fit(f"{args.read_role_name}-capture-{number}", names.IAM_ROLE_NAME_MAX),
+                description="Configuration capture: Cloud Control list and read actions (no data, no secrets)",
+                policy=document,
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-read-capture-{number}", role=role.name, policy_arn=policy.arn, opts=child
+            )
         return role.arn
 
     def _archive_writer(self, name: str, args: CiAccessArgs, provider_arn: pulumi.Input[str]) -> pulumi.Output[str]:

@@ -11,7 +11,9 @@ docs/data-protection.md, not managed here, since another team's plans depend on 
 
 The copy action is cross-account: AWS Backup needs AWS Organizations with cross-account backup turned on in the
 management account (one-time setup, docs/data-protection.md); the vault policy in the backup account admits copies
-from the prod account only (BackupAccount, ``ProdCopiesIn``).
+from the prod account only (BackupAccount, ``ProdCopiesIn``). With ``air_gapped_vault_arn`` the same rule copies each
+recovery point a second time, into the backup account's logically air-gapped vault (AirGappedVault), with its own
+lifecycle: one rule, two copy actions, of the five AWS Backup allows per rule ("AWS Backup quotas", Policy quotas).
 
 Snapshot events: an EventBridge rule on prod's default bus forwards RDS snapshot, EBS snapshot and AMI completion
 events to the event bus the dr stack creates (EventIntake), through a role that may ``events:PutEvents`` on that bus
@@ -98,6 +100,11 @@ class ProdBackupArgs:
     # False: the organization's backup policy makes this account's plan (stack org, OrganizationPolicies); only the
     # vault and the role it names are made here, by their fixed names (backup_vault_name, backup_role_name).
     backup_plan: bool = True
+    # The backup account's logically air-gapped vault (AirGappedVault): a second copy action of the rule, kept
+    # air_gapped_retention_days, which must lie within that vault's min/max retention or AWS Backup refuses the copy.
+    air_gapped_vault_arn: pulumi.Input[str] | None = None
+    air_gapped_retention_days: int = 35
+    critical: bool = False  # tags the plan failsafe:critical=true: `check` warns while it has no air-gapped copy
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
@@ -118,6 +125,17 @@ class ProdBackupArgs:
                 "the AWS Organizations ID (o-...) with cross-account backup on: AWS Backup refuses cross-account "
                 "copies outside an organization",
             )
+        if self.air_gapped_vault_arn is not None and not self.organization_id:
+            raise bad(
+                "organization_id",
+                self.organization_id,
+                "the AWS Organizations ID (o-...) with cross-account backup on: the air-gapped vault is in another "
+                "account, and AWS Backup refuses cross-account copies outside an organization",
+            )
+        if self.air_gapped_retention_days not in spec.AIR_GAPPED_RETENTION_DAYS:
+            raise bad("air_gapped_retention_days", self.air_gapped_retention_days, "7-36500 days")
+        if len(self.copy_destinations) > spec.BACKUP_COPY_ACTIONS_PER_RULE:
+            raise bad("air_gapped_vault_arn", self.air_gapped_vault_arn, "at most 5 copy actions per rule (AWS)")
         if self.interval_hours not in spec.BACKUP_INTERVAL_HOURS:
             raise bad("interval_hours", self.interval_hours, f"one of {spec.BACKUP_INTERVAL_HOURS}")
         if self.completion_window_minutes not in spec.BACKUP_COMPLETION_MINUTES:
@@ -137,6 +155,16 @@ class ProdBackupArgs:
             )
         if self.event_bus_arn is not None and f":{self.backup_account_id}:" not in self.event_bus_arn:
             raise bad("event_bus_arn", self.event_bus_arn, "an event bus of the backup account")
+
+    @property
+    def copy_destinations(self) -> list[tuple[pulumi.Input[str], int]]:
+        """(destination vault ARN, days kept there) of each copy action of the rule."""
+        found: list[tuple[pulumi.Input[str], int]] = []
+        if self.destination_vault_arn is not None:
+            found.append((self.destination_vault_arn, self.copy_retention_days))
+        if self.air_gapped_vault_arn is not None:
+            found.append((self.air_gapped_vault_arn, self.air_gapped_retention_days))
+        return found
 
     @property
     def schedule(self) -> str:
@@ -212,14 +240,15 @@ class ProdBackup(pulumi.ComponentResource):
                 "lifecycle": {"delete_after": args.retention_days},
                 "recovery_point_tags": {"failsafe:plan": args.name_prefix},
             }
-            if args.destination_vault_arn is not None:
+            if args.copy_destinations:
                 rule["copy_actions"] = [
-                    {
-                        "destination_vault_arn": args.destination_vault_arn,
-                        "lifecycle": {"delete_after": args.copy_retention_days},
-                    }
+                    {"destination_vault_arn": arn, "lifecycle": {"delete_after": days}}
+                    for arn, days in args.copy_destinations
                 ]
-            plan = aws.backup.Plan(f"{name}-plan", name=f"{args.name_prefix}-prod", rules=[rule], opts=child)
+            critical = {spec.CRITICAL_TAG_KEY: spec.CRITICAL_TAG_VALUE} if args.critical else None
+            plan = aws.backup.Plan(
+                f"{name}-plan", name=f"{args.name_prefix}-prod", rules=[rule], tags=critical, opts=child
+            )
             aws.backup.Selection(
                 f"{name}-tagged",
                 name=f"{args.name_prefix}-tagged",

@@ -100,3 +100,37 @@ def backup_worst_case_minutes(
 # "Restore testing") and the EventBridge schedule forms its plans take.
 RESTORE_TEST_RESOURCE_TYPES = ("Aurora", "DocumentDB", "DynamoDB", "EBS", "EC2", "EFS", "FSx", "Neptune", "RDS", "S3")
 SCHEDULE_EXPRESSION = re.compile(r"(cron|rate)\(.+\)")
+
+# --- the logically air-gapped vault (failsafe_components.air_gapped_vault; issue 25) ----------------------------------
+# AWS Backup Developer Guide, "Logically air-gapped vault" -> "Create a logically air-gapped vault": "The minimum value
+# allowed is 7 days"; backups whose retention is shorter than the vault's minimum or longer than its maximum "cannot be
+# copied to this vault". No documented ceiling: the 100-year ceiling of every other retention here.
+AIR_GAPPED_RETENTION_DAYS = Range(7, 36500)
+# AWS Backup Developer Guide, "AWS Backup quotas" -> Policy quotas: "Copy actions per backup rule | 5 | No".
+BACKUP_COPY_ACTIONS_PER_RULE = 5
+# A backup plan whose resources must survive the backup account as well carries this tag; `check` warns when such a
+# plan has no copy into an air-gapped vault (failsafe/tooling/air_gap_check.py).
+CRITICAL_TAG_KEY = "failsafe:critical"
+CRITICAL_TAG_VALUE = "true"
+
+
+def air_gapped_vault_name(name_prefix: str) -> str:
+    """The air-gapped vault's name: deterministic, so prod, an organization backup policy and the operator tools address
+    it without reading dr's state (backup vault names: 2-50 letters, digits, hyphens and underscores)."""
+    return f"{name_prefix}-air-gapped"
+
+
+def air_gapped_vault_arn(name_prefix: str, account_id: str, region: str) -> str:
+    """A logically air-gapped vault's ARN has every backup vault's form, ``arn:aws:backup:<region>:<account>:
+    backup-vault:<name>`` (AWS Backup Developer Guide, "Logically air-gapped vault", DescribeBackupVault example)."""
+    return f"arn:aws:backup:{region}:{account_id}:backup-vault:{air_gapped_vault_name(name_prefix)}"
+
+
+def recovery_operator_role_name(name_prefix: str) -> str:
+    """The recovery account's role for people who restore from the shared air-gapped vault."""
+    return f"{name_prefix}-recovery-operator"
+
+
+def recovery_restore_role_name(name_prefix: str) -> str:
+    """The recovery account's role AWS Backup restores as (StartRestoreJob's IamRoleArn)."""
+    return f"{name_prefix}-recovery-restore"

@@ -1,4 +1,4 @@
-"""``python -m failsafe.ops verify|drill|archive|fetch ...``"""
+"""``python -m failsafe.ops <command> ...``: the ``failsafe-dr`` command line."""
 
 import sys
 

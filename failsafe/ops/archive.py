@@ -18,18 +18,20 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from failsafe.ops import retry
+from failsafe.ops import aws
+from failsafe.ops.errors import UsageError, error_code
 
 KEY_TIME = "%Y%m%dT%H%M%SZ"
 KEY = re.compile(r"^(?P<stack>.+)/(?P<time>\d{8}T\d{6}Z)\.json$")
 
 
-class ArchiveError(RuntimeError):
+class ArchiveError(UsageError):
     """An export refused or an archive that cannot be stored or fetched; the message says why and what to do."""
 
 
@@ -67,6 +69,40 @@ def resource_count(data: bytes, source: str = "export") -> int:
     return len(resources)
 
 
+# A secret in state: {SECRET_SIG: SECRET_VALUE, "ciphertext": ...} (pulumi/pulumi sdk/go/common/resource/sig/sig.go,
+# ``Key`` and ``Secret``; the export keeps the ciphertext, as `pulumi stack export` without --show-secrets does).
+SECRET_SIG, SECRET_VALUE = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+SECRET_SHOWN = "[secret]"  # what `pulumi stack output --json` prints for a secret without --show-secrets
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_VALUE:
+            return SECRET_SHOWN
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def stack_outputs(data: bytes, source: str = "export") -> dict[str, Any]:
+    """The stack's outputs as ``pulumi stack output --json`` prints them, read from an export: they are the
+    ``outputs`` of its one ``pulumi:pulumi:Stack`` resource (the root every other resource is parented to), with
+    each secret shown as ``[secret]``. This is how ``fetch --outputs`` rebuilds dr-outputs.json from the archive
+    when the dr stack's backend (and so ``pulumi stack output``) is gone."""
+    resource_count(data, source)
+    resources = json.loads(data)["deployment"]["resources"]
+    roots = [r for r in resources if isinstance(r, dict) and r.get("type") == STACK_TYPE]
+    if len(roots) != 1:
+        raise ArchiveError(f"{source}: {len(roots)} {STACK_TYPE} resources; expected the stack's one root")
+    outputs = roots[0].get("outputs") or {}
+    if not isinstance(outputs, dict):
+        raise ArchiveError(f"{source}: the {STACK_TYPE} resource's outputs are not an object")
+    plain: dict[str, Any] = _plain(outputs)
+    return plain
+
+
 def check_shrink(count: int, previous: int | None, max_shrink_percent: int, previous_key: str | None) -> None:
     if previous is None or previous <= 0:
         return
@@ -79,19 +115,14 @@ def check_shrink(count: int, previous: int | None, max_shrink_percent: int, prev
         )
 
 
-def call_on_bucket(
-    fn: Callable[..., Any],
-    bucket: str,
-    error: type[Exception],
-    sleep: Callable[[float], None] | None = None,
-    **kwargs: Any,
-) -> Any:
-    """An S3 call on the archive bucket, retried on throttling; a missing bucket is one clear ``error``, the mistake
-    being almost always a wrong name (the archive and the capture share this bucket, and this message)."""
+@contextmanager
+def missing_bucket(bucket: str, error: type[Exception]) -> Iterator[None]:
+    """A missing archive bucket is one clear ``error``: the mistake is almost always a wrong name (the archive and the
+    capture share this bucket, and this message)."""
     try:
-        return retry.call(fn, sleep=sleep, **kwargs)
+        yield
     except Exception as exc:
-        if retry.error_code(exc) == "NoSuchBucket":
+        if error_code(exc) == "NoSuchBucket":
             raise error(
                 f"bucket {bucket} does not exist: pass the dr stack's archive bucket name "
                 "(pulumi stack output archiveBucketName -s dr)"
@@ -100,36 +131,22 @@ def call_on_bucket(
 
 
 class Archive:
-    def __init__(self, s3: Any, bucket: str, sleep: Callable[[float], None] | None = None) -> None:
-        self.s3, self.bucket, self.sleep = s3, bucket, sleep
-
-    def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        return call_on_bucket(fn, self.bucket, ArchiveError, self.sleep, **kwargs)
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self.s3, self.bucket = s3, bucket
 
     def keys(self, stack: str) -> list[str]:
-        """The stack's archive keys, newest first (timestamps sort as text)."""
-        keys: list[str] = []
-        token = None
-        while True:
-            page = self._call(
-                self.s3.list_objects_v2,
-                Bucket=self.bucket,
-                Prefix=f"{stack}/",
-                **({"ContinuationToken": token} if token else {}),
-            )
-            keys.extend(
+        """The stack's archive keys, newest first (timestamps sort as text); the first call on the bucket."""
+        with missing_bucket(self.bucket, ArchiveError):
+            listed = [
                 o["Key"]
-                for o in page.get("Contents") or ()
-                if KEY.match(o["Key"]) and KEY.match(o["Key"]).group("stack") == stack
-            )
-            token = page.get("NextContinuationToken")
-            if not token:
-                return sorted(keys, reverse=True)
+                for o in aws.items(self.s3, "list_objects_v2", "Contents", Bucket=self.bucket, Prefix=f"{stack}/")
+            ]
+        return sorted((k for k in listed if (m := KEY.match(k)) and m.group("stack") == stack), reverse=True)
 
     def previous(self, stack: str) -> tuple[str, int] | None:
         """The newest archive and its resource count (from metadata; downloaded and counted if missing)."""
         for key in self.keys(stack):
-            head = self._call(self.s3.head_object, Bucket=self.bucket, Key=key)
+            head = self.s3.head_object(Bucket=self.bucket, Key=key)
             recorded = (head.get("Metadata") or {}).get("resources", "")
             if recorded.isdigit():
                 return key, int(recorded)
@@ -140,7 +157,8 @@ class Archive:
         return None
 
     def read(self, key: str) -> bytes:
-        return self._call(self.s3.get_object, Bucket=self.bucket, Key=key)["Body"].read()
+        data: bytes = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return data
 
     def store(
         self, stack: str, data: bytes, max_shrink_percent: int, now: datetime | None = None, allow_shrink: bool = False
@@ -154,18 +172,18 @@ class Archive:
         key = f"{stack}/{(now or datetime.now(UTC)).astimezone(UTC).strftime(KEY_TIME)}.json"
         digest = hashlib.sha256(data)
         try:
-            self._call(
-                self.s3.put_object,
-                Bucket=self.bucket,
-                Key=key,
-                Body=data,
-                ContentType="application/json",
-                ChecksumSHA256=base64.b64encode(digest.digest()).decode(),
-                IfNoneMatch="*",
-                Metadata={"sha256": digest.hexdigest(), "resources": str(count), "stack": stack},
-            )
+            with missing_bucket(self.bucket, ArchiveError):
+                self.s3.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=data,
+                    ContentType="application/json",
+                    ChecksumSHA256=base64.b64encode(digest.digest()).decode(),
+                    IfNoneMatch="*",
+                    Metadata={"sha256": digest.hexdigest(), "resources": str(count), "stack": stack},
+                )
         except Exception as exc:
-            code = retry.error_code(exc)
+            code = error_code(exc)
             if code in ("PreconditionFailed", "ConditionalRequestConflict"):
                 raise ArchiveError(
                     f"s3://{self.bucket}/{key} already exists; archives are never overwritten "
@@ -180,7 +198,7 @@ class Archive:
         """The newest archive whose checksum matches and which parses as an export (older ones as fallback)."""
         problems: list[str] = []
         for key in self.keys(stack):
-            obj = self._call(self.s3.get_object, Bucket=self.bucket, Key=key)
+            obj = self.s3.get_object(Bucket=self.bucket, Key=key)
             data = obj["Body"].read()
             expected = (obj.get("Metadata") or {}).get("sha256")
             if expected != sha256_hex(data):
@@ -204,4 +222,4 @@ def pulumi_export(stack: str, run: Callable[..., Any] = subprocess.run) -> bytes
     if result.returncode != 0:
         message = (result.stderr or b"").decode(errors="replace").strip().splitlines()
         raise ArchiveError(f"pulumi stack export --stack {stack} failed: {message[-1] if message else 'no output'}")
-    return result.stdout
+    return bytes(result.stdout)

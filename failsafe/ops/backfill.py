@@ -18,14 +18,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from failsafe.ops import retry
+from failsafe.ops import aws
+from failsafe.ops.errors import UsageError
 
 ACTIVE = ("New", "Preparing", "Suspended", "Ready", "Active", "Pausing", "Paused", "Cancelling", "Completing")
 FAILED = ("Failed", "Cancelled")
 DONE = "Complete"
+# botocore ships no paginator for S3 Control's ListJobs; its definition from the S3 Control API Reference, "ListJobs"
+# (request NextToken and MaxResults, response Jobs and NextToken), paged by botocore's own Paginator.
+LIST_JOBS_PAGES = {
+    "input_token": "NextToken",
+    "output_token": "NextToken",
+    "result_key": "Jobs",
+    "limit_key": "MaxResults",
+}
 
 
-class BackfillError(RuntimeError):
+class BackfillError(UsageError):
     """A backfill that cannot start (one already running), said for a person."""
 
 
@@ -81,14 +90,12 @@ def _progress(job: Mapping[str, Any]) -> Progress:
 
 def latest(s3control: Any, account_id: str, bucket: str) -> Progress | None:
     """The newest backfill job of ``bucket`` (by description), or None when there has been none."""
-    jobs: list[Mapping[str, Any]] = []
-    token = None
-    while True:
-        page = retry.call(s3control.list_jobs, AccountId=account_id, **({"NextToken": token} if token else {}))
-        jobs += [j for j in page.get("Jobs") or () if j.get("Description") == description(bucket)]
-        token = page.get("NextToken")
-        if not token:
-            break
+    jobs = [
+        job
+        for page in aws.pages(s3control, "list_jobs", config=LIST_JOBS_PAGES, AccountId=account_id)
+        for job in page.get("Jobs") or ()
+        if job.get("Description") == description(bucket)
+    ]
     if not jobs:
         return None
     newest = max(jobs, key=lambda j: j.get("CreationTime") or 0)
@@ -96,7 +103,7 @@ def latest(s3control: Any, account_id: str, bucket: str) -> Progress | None:
 
 
 def status(s3control: Any, account_id: str, job_id: str) -> Progress:
-    return _progress(retry.call(s3control.describe_job, AccountId=account_id, JobId=job_id)["Job"])
+    return _progress(s3control.describe_job(AccountId=account_id, JobId=job_id)["Job"])
 
 
 def start(s3control: Any, account_id: str, bucket: str, role_arn: str, token_seed: str = "") -> str:
@@ -110,8 +117,7 @@ def start(s3control: Any, account_id: str, bucket: str, role_arn: str, token_see
     # makes a new one, since the token includes the previous job's ID.
     previous = current.job_id if current is not None else ""
     token = hashlib.sha256(f"{account_id}/{bucket}/{previous}/{token_seed}".encode()).hexdigest()[:64]
-    answer = retry.call(
-        s3control.create_job,
+    answer = s3control.create_job(
         AccountId=account_id,
         ConfirmationRequired=False,
         Operation={"S3ReplicateObject": {}},
@@ -129,4 +135,4 @@ def start(s3control: Any, account_id: str, bucket: str, role_arn: str, token_see
             }
         },
     )
-    return answer["JobId"]
+    return str(answer["JobId"])

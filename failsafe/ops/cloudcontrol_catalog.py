@@ -26,12 +26,23 @@ IDENTIFIER_SEPARATOR = "|"  # Cloud Control joins a composite primary identifier
 NO_LIST_HANDLER = "no list handler"
 NOT_IN_REGION = "not in the region"
 NO_TOKEN = "aws-native lacks the type"
+NO_PARENT = "parent type unknown"  # a list handler needs a parent no listable type of the service gives
 CLASSIC = "captured by the classic pulumi-aws collector"
 CLASSIC_INSIDE = "captured inside a classic pulumi-aws resource"
 
 
 class CatalogError(ValueError):
     """A type, region or resource model the catalogue cannot answer for; the message is one line for people."""
+
+
+@dataclass(frozen=True)
+class ParentSource:
+    """A type whose listed resource models give the keys of one parent alternative (``fields``: key -> the parent
+    model's property); matched by name in the generator (``capture_catalog.parent_sources``)."""
+
+    alternative: int
+    type: str
+    fields: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,7 @@ class TypeInfo:
     readable: bool
     parents: tuple[tuple[str, ...], ...]
     parents_by: str | None
+    parent_types: tuple[ParentSource, ...]
     primary_identifier: tuple[str, ...]
     write_only: tuple[str, ...]
     secret: Mapping[str, str]
@@ -139,6 +151,9 @@ class Catalog:
             readable=bool(raw["read"]),
             parents=tuple(tuple(alt) for alt in raw.get("parents", ())),
             parents_by=raw.get("parents_by"),
+            parent_types=tuple(
+                ParentSource(int(s["alt"]), str(s["type"]), dict(s["from"])) for s in raw.get("parent_types", ())
+            ),
             primary_identifier=tuple(raw["id"]),
             write_only=tuple(raw.get("write_only", ())),
             secret=dict(raw.get("secret", {})),
@@ -182,7 +197,22 @@ class Catalog:
             )
         if info.token is None:
             return Skipped(info, region, NO_TOKEN, info.no_token or "")
+        if info.parents and not self.parents_listable(info, region):
+            wanted = " or ".join("+".join(alt) for alt in info.parents)
+            return Skipped(info, region, NO_PARENT, f"its list handler needs {wanted}")
         return None
+
+    def parents_listable(self, info: TypeInfo, region: str, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether some parent source of ``info`` can be listed in ``region``: it has a list handler there and
+        needs no parent, or its own parents can be listed (a cycle cannot)."""
+        for source in info.parent_types:
+            if source.type in seen or source.type not in self:
+                continue
+            parent = self.type(source.type)
+            reachable = not parent.parents or self.parents_listable(parent, region, seen | {info.name})
+            if parent.listable and region in parent.regions and reachable:
+                return True
+        return False
 
     def plan(self, regions: Sequence[str]) -> tuple[list[Listing], list[Skipped]]:
         """The listings a capture of one account in ``regions`` makes, and what it skips with the reason.

@@ -27,7 +27,8 @@ Safety rules, each tested:
   protects old copies too). The newest copy of each kind is never expired, so a production account that
   stops sharing cannot make the backup account delete its last copy. Untagged or unparseable: never deleted.
 - At most ``MAX_COPIES_PER_RUN`` copies are started per run (AWS limits concurrent copies); the rest are
-  picked up by the next run. Throttling is retried with jittered backoff (:mod:`failsafe.ops.retry`).
+  picked up by the next run. Throttling is retried by botocore's standard retries (:mod:`failsafe.ops.aws`), and
+  listings follow botocore's paginators.
 
 IAM (granted in failsafe_components.recovery_functions):
 rds:Describe*/ListTagsForResource/CopyDB*Snapshot/
@@ -47,8 +48,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from failsafe.ops import aws, retry
+from failsafe.ops import aws
 from failsafe.ops.aws import SettingsError, required_env
+from failsafe.ops.errors import CheckFailed, error_code
 
 LOG = logging.getLogger(__name__)
 
@@ -72,7 +74,7 @@ NOTICE_ID = re.compile(
 )
 
 
-class CopyFailed(RuntimeError):
+class CopyFailed(CheckFailed):
     """Some copies or expiries failed; raised after the failure notice so the DLQ sees the invocation."""
 
 
@@ -100,7 +102,7 @@ class Settings:
         account = need("SOURCE_ACCOUNT_ID")
         if not re.fullmatch(r"\d{12}", account):
             raise SettingsError(f"SOURCE_ACCOUNT_ID={account!r}: expected a 12-digit account ID")
-        region = need("AWS_REGION") if env.get("AWS_REGION") else need("AWS_DEFAULT_REGION")
+        region = aws.lambda_region(env)
         return cls(
             need("BACKUP_KMS_KEY_ARN"),
             int(days_text),
@@ -216,7 +218,6 @@ class Copier:
         ec2: Any,
         sns: Any | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        sleep: Callable[[float], None] | None = None,
         rds_shared_type: str | None = None,
         source_rds: Any | None = None,
         source_ec2: Any | None = None,
@@ -231,22 +232,7 @@ class Copier:
         )
         self._managed: dict[str, bool] = {}
         self.now = now
-        self.sleep = sleep
         self.rds_shared_type = rds_shared_type or RDS_SHARED_TYPE
-
-    def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        return retry.call(fn, sleep=self.sleep, **kwargs)
-
-    def _pages(self, fn: Callable[..., Any], key: str, token: str, **kwargs: Any) -> list[dict[str, Any]]:
-        """All pages, each page its own retried call (a generator-based paginator cannot resume after an error)."""
-        items: list[dict[str, Any]] = []
-        marker = None
-        while True:
-            page = self._call(fn, **kwargs, **({token: marker} if marker else {}))
-            items.extend(page.get(key) or ())
-            marker = page.get(token)
-            if not marker:
-                return items
 
     # --- discovery ------------------------------------------------------------------------------------
 
@@ -256,10 +242,10 @@ class Copier:
     def shared_sources(self) -> list[Source]:
         account = self.settings.source_account_id
         sources: list[Source] = []
-        for snap in self._pages(
-            self.source_rds.describe_db_snapshots,
+        for snap in aws.items(
+            self.source_rds,
+            "describe_db_snapshots",
             "DBSnapshots",
-            "Marker",
             SnapshotType=self.rds_shared_type,
             IncludeShared=True,
         ):
@@ -268,10 +254,10 @@ class Copier:
                 sources.append(
                     Source("rds-snapshot", snap["DBSnapshotIdentifier"], arn, kms_key_id=snap.get("KmsKeyId") or "")
                 )
-        for snap in self._pages(
-            self.source_rds.describe_db_cluster_snapshots,
+        for snap in aws.items(
+            self.source_rds,
+            "describe_db_cluster_snapshots",
             "DBClusterSnapshots",
-            "Marker",
             SnapshotType=self.rds_shared_type,
             IncludeShared=True,
         ):
@@ -286,7 +272,7 @@ class Copier:
                     )
                 )
         backing = self._our_ami_snapshots()
-        for snap in self._pages(self.source_ec2.describe_snapshots, "Snapshots", "NextToken", OwnerIds=[account]):
+        for snap in aws.items(self.source_ec2, "describe_snapshots", "Snapshots", OwnerIds=[account]):
             if (
                 snap.get("State") == "completed"
                 and snap["SnapshotId"] not in backing
@@ -297,7 +283,7 @@ class Copier:
                         "ebs-snapshot", snap["SnapshotId"], snap["SnapshotId"], kms_key_id=snap.get("KmsKeyId") or ""
                     )
                 )
-        images = self._pages(self.source_ec2.describe_images, "Images", "NextToken", Owners=[account])
+        images = aws.items(self.source_ec2, "describe_images", "Images", Owners=[account])
         for image in images:
             tags = _tags(image.get("Tags"))
             name = image.get("Name") or ""
@@ -318,10 +304,10 @@ class Copier:
         if key_id not in self._managed:
             managed = False
             try:
-                meta = self._call(self.source_kms.describe_key, KeyId=key_id)["KeyMetadata"]
+                meta = self.source_kms.describe_key(KeyId=key_id)["KeyMetadata"]
                 managed = meta.get("KeyManager") == "AWS"
                 if not managed:
-                    aliases = self._call(self.source_kms.list_aliases, KeyId=meta["KeyId"]).get("Aliases") or ()
+                    aliases = self.source_kms.list_aliases(KeyId=meta["KeyId"]).get("Aliases") or ()
                     managed = any(a.get("AliasName", "").startswith("alias/aws/") for a in aliases)
             except Exception:  # another account's key we may not describe: not known to be AWS-managed
                 LOG.info("cannot inspect key %s; assuming customer-managed", key_id)
@@ -330,10 +316,10 @@ class Copier:
 
     def _our_ami_snapshots(self) -> set[str]:
         """Snapshots behind our AMI copies: made by CopyImage, never a source (matters where prod == backup)."""
-        images = self._pages(
-            self.ec2.describe_images,
+        images = aws.items(
+            self.ec2,
+            "describe_images",
             "Images",
-            "NextToken",
             Owners=["self"],
             Filters=[{"Name": "name", "Values": ["failsafe-copy-*"]}],
         )
@@ -347,7 +333,7 @@ class Copier:
     def our_copies(self) -> list[Copy]:
         """Everything this account owns that is a copy (tagged as ours, or named as an AMI copy of ours)."""
         copies: list[Copy] = []
-        for snap in self._pages(self.rds.describe_db_snapshots, "DBSnapshots", "Marker", SnapshotType="manual"):
+        for snap in aws.items(self.rds, "describe_db_snapshots", "DBSnapshots", SnapshotType="manual"):
             tags = _tags(snap.get("TagList"))
             if tags.get(COPIED_BY_TAG) == COPIED_BY_VALUE or snap["DBSnapshotIdentifier"].startswith("failsafe-"):
                 copies.append(
@@ -360,9 +346,7 @@ class Copier:
                         snap.get("SnapshotCreateTime"),
                     )
                 )
-        for snap in self._pages(
-            self.rds.describe_db_cluster_snapshots, "DBClusterSnapshots", "Marker", SnapshotType="manual"
-        ):
+        for snap in aws.items(self.rds, "describe_db_cluster_snapshots", "DBClusterSnapshots", SnapshotType="manual"):
             tags = _tags(snap.get("TagList"))
             if tags.get(COPIED_BY_TAG) == COPIED_BY_VALUE or snap["DBClusterSnapshotIdentifier"].startswith(
                 "failsafe-"
@@ -379,9 +363,7 @@ class Copier:
                 )
         tag_filter = [{"Name": f"tag:{COPIED_BY_TAG}", "Values": [COPIED_BY_VALUE]}]
         behind_images = self._our_ami_snapshots()
-        for snap in self._pages(
-            self.ec2.describe_snapshots, "Snapshots", "NextToken", OwnerIds=["self"], Filters=tag_filter
-        ):
+        for snap in aws.items(self.ec2, "describe_snapshots", "Snapshots", OwnerIds=["self"], Filters=tag_filter):
             tags = _tags(snap.get("Tags"))
             if tags.get(BACKS_IMAGE_TAG) or snap["SnapshotId"] in behind_images:
                 continue  # part of an AMI copy: expired with its image, never counted as the newest EBS copy
@@ -395,7 +377,7 @@ class Copier:
                     snap.get("StartTime"),
                 )
             )
-        images = self._pages(self.ec2.describe_images, "Images", "NextToken", Owners=["self"])
+        images = aws.items(self.ec2, "describe_images", "Images", Owners=["self"])
         for image in images:
             tags = _tags(image.get("Tags"))
             name = image.get("Name") or ""
@@ -431,8 +413,7 @@ class Copier:
         cross_region = {"SourceRegion": s.shared_region} if s.shared_region != s.region else {}
         if source.kind == "rds-snapshot":
             target = rds_copy_identifier(source.arn, 255)
-            self._call(
-                self.rds.copy_db_snapshot,
+            self.rds.copy_db_snapshot(
                 SourceDBSnapshotIdentifier=source.arn,
                 TargetDBSnapshotIdentifier=target,
                 KmsKeyId=s.kms_key_arn,
@@ -443,8 +424,7 @@ class Copier:
             return target
         if source.kind == "rds-cluster-snapshot":
             target = rds_copy_identifier(source.arn, 63)
-            self._call(
-                self.rds.copy_db_cluster_snapshot,
+            self.rds.copy_db_cluster_snapshot(
                 SourceDBClusterSnapshotIdentifier=source.arn,
                 TargetDBClusterSnapshotIdentifier=target,
                 KmsKeyId=s.kms_key_arn,
@@ -454,8 +434,7 @@ class Copier:
             )
             return target
         if source.kind == "ebs-snapshot":
-            result = self._call(
-                self.ec2.copy_snapshot,
+            result = self.ec2.copy_snapshot(
                 SourceSnapshotId=source.id,
                 SourceRegion=s.shared_region,
                 Encrypted=True,
@@ -463,10 +442,9 @@ class Copier:
                 Description=f"failsafe copy of {source.id}",
                 TagSpecifications=[{"ResourceType": "snapshot", "Tags": tags}],
             )
-            return result["SnapshotId"]
+            return str(result["SnapshotId"])
         if source.kind == "ami":
-            result = self._call(
-                self.ec2.copy_image,
+            result = self.ec2.copy_image(
                 SourceImageId=source.id,
                 SourceRegion=s.shared_region,
                 Name=ami_copy_name(source.id),
@@ -478,7 +456,7 @@ class Copier:
                     {"ResourceType": "snapshot", "Tags": [*tags, {"Key": BACKS_IMAGE_TAG, "Value": source.id}]},
                 ],
             )
-            return result["ImageId"]
+            return str(result["ImageId"])
         raise ValueError(f"unknown kind {source.kind!r}: expected one of {', '.join(KINDS)}")
 
     def copy_pass(self, report: Report, only: set[str] | None = None) -> None:
@@ -502,7 +480,7 @@ class Copier:
             try:
                 entry["copy"] = self.copy(source)
             except Exception as exc:  # one failed copy must not stop the others
-                if retry.error_code(exc) in (
+                if error_code(exc) in (
                     "DBSnapshotAlreadyExists",
                     "DBClusterSnapshotAlreadyExistsFault",
                     "InvalidAMIName.Duplicate",
@@ -531,24 +509,24 @@ class Copier:
 
     def delete(self, copy: Copy) -> None:
         if copy.kind == "rds-snapshot":
-            self._call(self.rds.delete_db_snapshot, DBSnapshotIdentifier=copy.id)
+            self.rds.delete_db_snapshot(DBSnapshotIdentifier=copy.id)
         elif copy.kind == "rds-cluster-snapshot":
-            self._call(self.rds.delete_db_cluster_snapshot, DBClusterSnapshotIdentifier=copy.id)
+            self.rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=copy.id)
         elif copy.kind == "ebs-snapshot":
-            self._call(self.ec2.delete_snapshot, SnapshotId=copy.id)
+            self.ec2.delete_snapshot(SnapshotId=copy.id)
         elif copy.kind == "ami":
             # The image first, then the snapshots behind it (AWS keeps them after DeregisterImage; deleting them
             # first fails with InvalidSnapshot.InUse).
-            images = self._call(self.ec2.describe_images, ImageIds=[copy.id]).get("Images") or []
+            images = self.ec2.describe_images(ImageIds=[copy.id]).get("Images") or []
             snapshots = [
                 m["Ebs"]["SnapshotId"]
                 for i in images
                 for m in i.get("BlockDeviceMappings") or ()
                 if (m.get("Ebs") or {}).get("SnapshotId")
             ]
-            self._call(self.ec2.deregister_image, ImageId=copy.id)
+            self.ec2.deregister_image(ImageId=copy.id)
             for snapshot in snapshots:
-                self._call(self.ec2.delete_snapshot, SnapshotId=snapshot)
+                self.ec2.delete_snapshot(SnapshotId=snapshot)
 
     def expire_pass(self, report: Report) -> None:
         copies = [c for c in self.our_copies() if c.ours]
@@ -595,8 +573,7 @@ class Copier:
         if not (self.sns and self.settings.notify_topic_arn):
             return
         try:
-            self._call(
-                self.sns.publish,
+            self.sns.publish(
                 TopicArn=self.settings.notify_topic_arn,
                 Subject=subject,
                 Message=json.dumps({"copier": "snapshots", **report.as_dict()}, indent=1, default=str),

@@ -23,18 +23,15 @@ People: hold-dr and release need ``--profile``, an operator profile whose role r
 switch's namespace). The caller's ARN is printed before anything is written, and credentials of any account but the
 hosted zone's (``dnsAccountId``) are refused.
 
-Handlers print one line on stderr and exit 2 for what a person can fix (missing ``--confirm-failback``, wrong
-account); AWS errors reach ``failsafe.ops.cli.main``, which does the same.
+What a person can fix (missing ``--confirm-failback``, wrong account) is a :class:`DnsError` (exit 2); AWS's
+refusals are exit 3; both one line, from ``failsafe.ops.cli.main``.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import json
 import socket
 import ssl
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -44,11 +41,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from failsafe.ops import aws, drill, retry
+from failsafe.ops import aws, drill, options
+from failsafe.ops.errors import EXIT_FAILED, EXIT_OK, UsageError
+from failsafe.ops.output import Report, Table
+from failsafe.ops.stackconfig import dns_target, load_config
 from failsafe.ops.verify import HEALTHY_FRACTION, Check
 
-EXIT_FAILED = 1
-EXIT_ERROR = 2
 HOLD, RELEASE = 1.0, 0.0
 ROUTE53_METRICS_REGION = "us-east-1"
 SWITCH_LOOKBACK = timedelta(days=15)  # CloudWatch keeps 1-minute data points for 15 days
@@ -60,14 +58,16 @@ PREFLIGHT_APIS = frozenset({("route53", "ListResourceRecordSets")})
 FAILBACK_CHECKS = (
     "did DR take writes? copy them back to the primary first (failback moves traffic, not data)",
     "is the primary healthy on its own? (`failsafe-dr dns status --health-check-id ...` shows 1)",
-    "time it: `failsafe-dr drill step begin 'DNS: fail back'` or `release --drill drills`",
+    "time it: `failsafe-dr drill step begin 'DNS: fail back'` or `release --drill-dir drills`",
 )
 
 Resolver = Callable[[str], tuple[str, list[str], list[str]]]  # socket.gethostbyname_ex's shape
 RESOLVER: Resolver = socket.gethostbyname_ex  # tests replace it
+SLEEP: Callable[[float], None] = time.sleep  # between lookups of `dns wait`; tests replace it
+CLOCK: Callable[[], float] = time.monotonic
 
 
-class DnsError(RuntimeError):
+class DnsError(UsageError):
     """Something a person can fix; one line."""
 
 
@@ -111,8 +111,7 @@ def put_switch(cloudwatch: Any, switch: Switch, value: float, now: datetime | No
     """One standard-resolution data point (Route 53 refuses alarms on high-resolution metrics); returns its time."""
     now = now or datetime.now(UTC)
     when = write_time(read_switch(cloudwatch, switch, now), value, now)
-    retry.call(
-        cloudwatch.put_metric_data,
+    cloudwatch.put_metric_data(
         Namespace=switch.namespace,
         MetricData=[
             {
@@ -131,24 +130,21 @@ def put_switch(cloudwatch: Any, switch: Switch, value: float, now: datetime | No
 def _latest(
     cloudwatch: Any, query: dict[str, Any], now: datetime, lookback: timedelta
 ) -> tuple[datetime, float] | None:
-    """The newest data point of one metric (Maximum per minute), or None."""
+    """The newest data point of one metric (Maximum per minute), or None: pages (newest first) until one has data."""
     found: list[tuple[datetime, float]] = []
-    token: str | None = None
-    while True:
-        kwargs: dict[str, Any] = {
-            "MetricDataQueries": [{"Id": "m", "MetricStat": query, "ReturnData": True}],
-            # whole minutes, as CloudWatch rounds them for recent data: each point's time is then its minute
-            "StartTime": (now - lookback).replace(second=0, microsecond=0),
-            "EndTime": now + timedelta(minutes=3),  # a write may be stamped in the next minute (write_time)
-            "ScanBy": "TimestampDescending",
-        }
-        if token:
-            kwargs["NextToken"] = token
-        page = retry.call(cloudwatch.get_metric_data, **kwargs)
+    listing = aws.pages(
+        cloudwatch,
+        "get_metric_data",
+        MetricDataQueries=[{"Id": "m", "MetricStat": query, "ReturnData": True}],
+        # whole minutes, as CloudWatch rounds them for recent data: each point's time is then its minute
+        StartTime=(now - lookback).replace(second=0, microsecond=0),
+        EndTime=now + timedelta(minutes=3),  # a write may be stamped in the next minute (write_time)
+        ScanBy="TimestampDescending",
+    )
+    for page in listing:
         for result in page.get("MetricDataResults", []):
             found += zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
-        token = page.get("NextToken")
-        if not token or found:
+        if found:
             break
     return max(found, key=lambda point: point[0]) if found else None
 
@@ -213,7 +209,7 @@ def check_switch(cloudwatch: Any, switch: Switch, now: datetime | None = None) -
     try:
         point = read_switch(cloudwatch, switch, now)
     except Exception as exc:
-        return Check(name, False, f"cannot read the switch: {retry.error_code(exc) or type(exc).__name__}: {exc}")
+        return Check(name, False, f"cannot read the switch: {aws.describe(exc)}")
     return Check(name, True, describe_switch(point))
 
 
@@ -223,9 +219,9 @@ def check_health_check(route53: Any, health_check_id: str | None) -> Check:
     if not health_check_id:
         return Check(name, False, "no health check id: pass --outputs (prod outputs) or --health-check-id")
     try:
-        status = retry.call(route53.get_health_check_status, HealthCheckId=health_check_id)
+        status = route53.get_health_check_status(HealthCheckId=health_check_id)
     except Exception as exc:
-        return Check(name, False, f"cannot read status: {retry.error_code(exc) or type(exc).__name__}: {exc}")
+        return Check(name, False, f"cannot read status: {aws.describe(exc)}")
     observations = status.get("HealthCheckObservations") or []
     if not observations:
         return Check(name, False, "no checker observations")
@@ -244,10 +240,10 @@ def check_alarm_delivery(sns: Any, topic_arn: str | None) -> Check:
     if not topic_arn:
         return Check(name, False, "no topic: pass --outputs with failoverAlarmTopicArn, or configure dnsAlarmTopicArn")
     try:
-        attributes = retry.call(sns.get_topic_attributes, TopicArn=topic_arn)["Attributes"]
-        subscriptions = retry.call(sns.list_subscriptions_by_topic, TopicArn=topic_arn).get("Subscriptions", [])
+        attributes = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+        subscriptions = list(aws.items(sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=topic_arn))
     except Exception as exc:
-        return Check(name, False, f"cannot read the topic: {retry.error_code(exc) or type(exc).__name__}: {exc}")
+        return Check(name, False, f"cannot read the topic: {aws.describe(exc)}")
     key = attributes.get("KmsMasterKeyId", "")
     if key.endswith("alias/aws/sns"):
         return Check(name, False, "encrypted with alias/aws/sns: CloudWatch alarms cannot publish to it")
@@ -293,8 +289,8 @@ def check_secondary_answers(
 
 
 def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
-    """``failsafe-dr verify``'s DNS options (cli.py calls this on its verify parser)."""
-    parser.add_argument("--dns-profile", help="AWS profile with read-only access to the hosted zone's account")
+    """``failsafe-dr verify``'s DNS options (cli.py calls this on its verify parser; ``--dns-profile`` is one of its
+    account profiles)."""
     parser.add_argument("--secondary-url", help="URL the secondary must answer (default: from config/drEndpoint)")
 
 
@@ -309,7 +305,7 @@ def verify_checks(cfg: Any, outputs: Mapping[str, Any], args: argparse.Namespace
     health_id = getattr(args, "health_check_id", None) or _first(outputs, "failoverHealthCheckId", "healthCheckId")
     topic = dns.alarm_topic_arn or _first(outputs, "failoverAlarmTopicArn")
     if profile:
-        sess = session_for(profile, ROUTE53_METRICS_REGION)
+        sess = aws.session(ROUTE53_METRICS_REGION, profile=profile, flag="--dns-profile")
         caller_account(sess, cfg, ROUTE53_METRICS_REGION)
         switch = Switch.from_config(cfg)
         checks.append(check_health_check(aws.client(sess, "route53", ROUTE53_METRICS_REGION), health_id))
@@ -329,10 +325,11 @@ def _first(outputs: Mapping[str, Any], *names: str) -> str | None:
 
 
 def _export_target(value: Any) -> Any:
-    from failsafe.settings.config import DnsTarget
-
+    """The dr stack's ``drEndpoint`` output ({kind, value, zoneId}) as the DNS target config would name it."""
     if isinstance(value, dict) and value.get("kind") and value.get("value"):
-        return DnsTarget(str(value["kind"]), str(value["value"]), value.get("zoneId") or None)
+        kind, target = str(value["kind"]), str(value["value"])
+        text = f"alias:{value.get('zoneId')}:{target}" if kind == "alias" else f"{kind}:{target}"
+        return dns_target("drEndpoint", text)
     return None
 
 
@@ -344,43 +341,53 @@ def conflicting_records(route53: Any, zone_id: str, record_name: str) -> list[di
     failover records next to them (InvalidChangeBatch)."""
     wanted = record_name.rstrip(".").lower() + "."
     found: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"HostedZoneId": zone_id, "StartRecordName": wanted}
-    while True:
-        page = retry.call(route53.list_resource_record_sets, **kwargs)
-        for record in page.get("ResourceRecordSets", []):
-            name = record["Name"].lower().replace("\\052", "*")
-            if name != wanted:
-                return found
-            if not record.get("SetIdentifier") and record["Type"] in ("A", "AAAA", "CNAME"):
-                found.append(record)
-        if not page.get("IsTruncated"):
-            return found
-        kwargs.update(StartRecordName=page["NextRecordName"], StartRecordType=page["NextRecordType"])
+    for record in aws.items(
+        route53, "list_resource_record_sets", "ResourceRecordSets", HostedZoneId=zone_id, StartRecordName=wanted
+    ):
+        name = record["Name"].lower().replace("\\052", "*")
+        if name != wanted:  # records come in name order: past the record's name, nothing more to see
+            break
+        if not record.get("SetIdentifier") and record["Type"] in ("A", "AAAA", "CNAME"):
+            found.append(record)
+    return found
 
 
 # --- CLI ----------------------------------------------------------------------------------------------------------
 
-
-def session_for(profile: str | None, region: str) -> Any:
-    """A session from the operator's profile (tests replace this function)."""
-    import boto3
-    from botocore.exceptions import ProfileNotFound
-
-    try:
-        return boto3.Session(profile_name=profile, region_name=region)
-    except ProfileNotFound:
-        raise DnsError(f"AWS profile {profile!r} not found in ~/.aws/config") from None
-
-
-def load_config(stack: str) -> Any:
-    from failsafe.settings import config, stackfiles
-
-    return config.load_mapping(stack, stackfiles.unnamespaced(stackfiles.raw_config(stack)))
+HOLD_SHAPE = {
+    "caller": "ARN of the credentials that wrote",
+    "switch": "{region, namespace, metric, dimension: {name, value}}",
+    "before": "the switch before the write (release only; null for hold-dr)",
+    "value": "what was written: 1 hold, 0 release",
+    "written_at": "the data point's time stamp (UTC)",
+    "expect_seconds": "about how long until clients follow (hold-dr; null for release)",
+    "drill_step": "the drill step begun, or null",
+}
+STATUS_SHAPE = {
+    "record": "the failover record",
+    "answer": "[CNAME chain, then addresses] the local resolver gives",
+    "switch": "held or not, since when",
+    "switchRegion": "the switch's region",
+    "primaryHealth": "1 healthy, 0 unhealthy, a reason it is unknown, or null without --health-check-id",
+}
+WAIT_SHAPE = {
+    "record": "the failover record",
+    "target": "secondary or primary",
+    "ok": "true when the record answered from the target in time",
+    "seconds": "how long it took (or waited)",
+    "drill_step": "the drill step ended, or null",
+}
+PREFLIGHT_SHAPE = {
+    "record": "the failover record",
+    "zone_id": "the hosted zone",
+    "ok": "true when no simple record is in the way",
+    "conflicts": "[{name, type}] simple records of that name",
+}
 
 
 def caller_account(sess: Any, cfg: Any, region: str) -> tuple[str, str]:
     """(account, ARN) of the credentials; refused unless they are the hosted zone's account."""
-    identity = retry.call(aws.client(sess, "sts", region).get_caller_identity)
+    identity = aws.client(sess, "sts", region).get_caller_identity()
     account, arn = identity["Account"], identity["Arn"]
     if account != cfg.accounts.dns:
         raise DnsError(
@@ -390,123 +397,150 @@ def caller_account(sess: Any, cfg: Any, region: str) -> tuple[str, str]:
     return account, arn
 
 
-def _one_line(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    @functools.wraps(handler)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except (DnsError, drill.DrillError, retry.ThrottledError) as exc:
-            print(f"failsafe-dr: error: {exc}", file=sys.stderr)
-            return EXIT_ERROR
-
-    return run
-
-
-def _operator_session(args: argparse.Namespace) -> tuple[Any, Any, Switch, Any]:
+def _operator_session(args: argparse.Namespace) -> tuple[Any, Switch, Any, Any, str]:
     cfg = load_config(args.stack)
     switch = Switch.from_config(cfg)
-    sess = session_for(args.profile, switch.region)
+    sess = aws.session(switch.region, profile=args.profile)
     _, arn = caller_account(sess, cfg, switch.region)
-    print(f"caller: {arn}")
-    return cfg, switch, sess, aws.client(sess, "cloudwatch", switch.region)
+    return cfg, switch, sess, aws.client(sess, "cloudwatch", switch.region), arn
 
 
-@_one_line
-def cmd_hold_dr(args: argparse.Namespace) -> int:
-    cfg, switch, _, cloudwatch = _operator_session(args)
+def _switch_doc(switch: Switch) -> dict[str, Any]:
+    return {
+        "region": switch.region,
+        "namespace": switch.namespace,
+        "metric": switch.metric_name,
+        "dimension": {"name": switch.dimension_name, "value": switch.dimension_value},
+    }
+
+
+def cmd_hold_dr(args: argparse.Namespace) -> Report:
+    cfg, switch, _, cloudwatch, arn = _operator_session(args)
     when = put_switch(cloudwatch, switch, HOLD)
     dns = cfg.dns
-    print(
+    data: dict[str, Any] = {
+        "caller": arn,
+        "switch": _switch_doc(switch),
+        "before": None,
+        "value": 1,
+        "written_at": when.isoformat(),
+        "expect_seconds": hold_seconds(cfg),
+        "drill_step": None,
+    }
+    report = Report(data, [f"caller: {arn}"])
+    report.say(
         f"HOLD written: {switch.namespace}/{switch.metric_name} {switch.dimension_name}={switch.dimension_value} = 1 "
         f"at {when:%H:%M:%S}Z in {switch.region}. Expect {dns.record_name} to answer with the secondary within about "
         f"{hold_seconds(cfg)} s (alarm period 60 s + Route 53 reading the alarm + propagation 60 s + TTL "
-        f"{dns.ttl_seconds} s); time it with `failsafe-dr dns wait --for secondary`."
+        f"{dns.ttl_seconds} s); time it with `failsafe-dr dns wait --for secondary`.",
+        "Traffic stays on DR until `failsafe-dr dns release --confirm-failback`, whatever the primary's health.",
     )
-    print("Traffic stays on DR until `failsafe-dr dns release --confirm-failback`, whatever the primary's health.")
-    if args.drill:
-        step = drill.Drill(Path(args.drill)).begin("DNS: hold traffic on DR", notes=args.reason or "")
-        print(f"drill step {step['name']!r} started {step['started']}")
-    return 0
+    if args.drill_dir:
+        step = drill.Drill(Path(args.drill_dir)).begin("DNS: hold traffic on DR", notes=args.notes or "")
+        data["drill_step"] = step["name"]
+        report.say(f"drill step {step['name']!r} started {step['started']}")
+    return report
 
 
-@_one_line
-def cmd_release(args: argparse.Namespace) -> int:
+def cmd_release(args: argparse.Namespace) -> Report:
     if not args.confirm_failback:
         raise DnsError(
             "release refused without --confirm-failback; first: "
             + "; ".join(f"{n}. {c}" for n, c in enumerate(FAILBACK_CHECKS, 1))
         )
-    cfg, switch, _, cloudwatch = _operator_session(args)
-    print(f"switch before: {describe_switch(read_switch(cloudwatch, switch))}")
+    cfg, switch, _, cloudwatch, arn = _operator_session(args)
+    before = describe_switch(read_switch(cloudwatch, switch))
     when = put_switch(cloudwatch, switch, RELEASE)
-    print(
+    data: dict[str, Any] = {
+        "caller": arn,
+        "switch": _switch_doc(switch),
+        "before": before,
+        "value": 0,
+        "written_at": when.isoformat(),
+        "expect_seconds": None,
+        "drill_step": None,
+    }
+    report = Report(data, [f"caller: {arn}", f"switch before: {before}"])
+    report.say(
         f"RELEASE written: {switch.metric_name} = 0 at {when:%H:%M:%S}Z in {switch.region}. "
         f"{cfg.dns.record_name} answers with the primary again once the primary's own check is healthy "
         "(failure threshold x interval), then propagation and TTL."
     )
-    if args.drill:
-        step = drill.Drill(Path(args.drill)).begin("DNS: fail back to the primary", notes=args.reason or "")
-        print(f"drill step {step['name']!r} started {step['started']}")
-    return 0
+    if args.drill_dir:
+        step = drill.Drill(Path(args.drill_dir)).begin("DNS: fail back to the primary", notes=args.notes or "")
+        data["drill_step"] = step["name"]
+        report.say(f"drill step {step['name']!r} started {step['started']}")
+    return report
 
 
-@_one_line
-def cmd_status(args: argparse.Namespace) -> int:
-    cfg, switch, sess, cloudwatch = _operator_session(args)
-    report: dict[str, Any] = {
+def cmd_status(args: argparse.Namespace) -> Report:
+    cfg, switch, sess, cloudwatch, arn = _operator_session(args)
+    data: dict[str, Any] = {
         "record": cfg.dns.record_name,
         "answer": list(answer(cfg.dns.record_name)),
         "switch": describe_switch(read_switch(cloudwatch, switch)),
         "switchRegion": switch.region,
+        "primaryHealth": None,
     }
     if args.health_check_id:
         try:
             metrics = aws.client(sess, "cloudwatch", ROUTE53_METRICS_REGION)
             point = read_health(metrics, args.health_check_id)
-            report["primaryHealth"] = "no data in 10 min" if point is None else int(point[1])
+            data["primaryHealth"] = "no data in 10 min" if point is None else int(point[1])
         except Exception as exc:  # us-east-1 impaired: the switch and the answer above still stand
-            report["primaryHealth"] = f"unknown ({retry.error_code(exc) or type(exc).__name__})"
-    print(json.dumps(report, indent=2))
-    return 0
+            data["primaryHealth"] = f"unknown ({aws.describe(exc)})"
+    rows = [(k, ", ".join(v) if isinstance(v, list) else str(v)) for k, v in data.items()]
+    return Report(data, [f"caller: {arn}", Table(("FIELD", "VALUE"), rows)])
 
 
-@_one_line
-def cmd_wait(args: argparse.Namespace) -> int:
+def cmd_wait(args: argparse.Namespace) -> Report:
     """Poll the record's answer until it comes from the wanted target; end the running drill step with the result."""
-    from failsafe.settings.config import ConfigError, parse_dns_target
-
     cfg = load_config(args.stack)
     dns = cfg.dns
     if dns is None:
         raise DnsError(f"stack {args.stack}: no DNS failover configured")
-    try:
-        if args.expect:
-            target = parse_dns_target("--expect", args.expect)
-        elif args.target == "primary":
-            target = dns.primary
-        else:
-            target = dns.secondary or load_config(cfg.dr_stack_name.rsplit("/", 1)[-1]).dr_endpoint
-    except ConfigError as exc:
-        raise DnsError(str(exc)) from None
+    if args.expect:
+        target = dns_target("--expect", args.expect)
+    elif args.target == "primary":
+        target = dns.primary
+    else:
+        target = dns.secondary or load_config(cfg.dr_stack_name.rsplit("/", 1)[-1]).dr_endpoint
     if target is None:
         raise DnsError("no secondary target in config: pass --expect cname:<host> (the dr stack's drEndpoint)")
-    started = time.monotonic()
+    timeout = args.timeout_minutes * 60
+    started = CLOCK()
     ok = False
-    while not ok:
-        ok = points_at(target, answer(dns.record_name), None)
-        if ok or time.monotonic() - started + args.every > args.timeout:
+    while True:
+        found = answer(dns.record_name)
+        ok = points_at(target, found, None)
+        elapsed = CLOCK() - started
+        what = f"{dns.record_name} to answer from the {args.target}"
+        args.progress.waiting(what, ", ".join(found), elapsed, timeout, force=True)  # one line per lookup
+        if ok or elapsed + args.every > timeout:
             break
-        time.sleep(args.every)
-    seconds = round(time.monotonic() - started)
-    print(f"{dns.record_name}: {'answers from' if ok else 'NOT answering from'} the {args.target} after {seconds} s")
-    if args.drill:
-        step = drill.Drill(Path(args.drill)).end("ok" if ok else "failed", f"{args.target} after {seconds} s")
-        print(f"drill step {step['name']!r} ended: {step['outcome']}")
-    return 0 if ok else EXIT_FAILED
+        SLEEP(args.every)
+    args.progress.end()
+    seconds = round(CLOCK() - started)
+    data: dict[str, Any] = {
+        "record": dns.record_name,
+        "target": args.target,
+        "ok": ok,
+        "seconds": seconds,
+        "drill_step": None,
+    }
+    report = Report(
+        data,
+        [f"{dns.record_name}: {'answers from' if ok else 'NOT answering from'} the {args.target} after {seconds} s"],
+        EXIT_OK if ok else EXIT_FAILED,
+    )
+    if args.drill_dir:
+        step = drill.Drill(Path(args.drill_dir)).end("ok" if ok else "failed", f"{args.target} after {seconds} s")
+        data["drill_step"] = step["name"]
+        report.say(f"drill step {step['name']!r} ended: {step['outcome']}")
+    return report
 
 
-@_one_line
-def cmd_preflight(args: argparse.Namespace) -> int:
+def cmd_preflight(args: argparse.Namespace) -> Report:
     cfg = load_config(args.stack)
     dns = cfg.dns
     if dns is None:
@@ -514,48 +548,90 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     zone_id = args.zone_id or dns.zone_id
     if not zone_id:
         raise DnsError("no hosted zone ID: set failsafe:dnsZoneId or pass --zone-id")
-    sess = session_for(args.profile, ROUTE53_METRICS_REGION)
+    sess = aws.session(ROUTE53_METRICS_REGION, profile=args.profile)
     caller_account(sess, cfg, ROUTE53_METRICS_REGION)
     conflicts = conflicting_records(aws.client(sess, "route53", ROUTE53_METRICS_REGION), zone_id, dns.record_name)
+    data = {
+        "record": dns.record_name,
+        "zone_id": zone_id,
+        "ok": not conflicts,
+        "conflicts": [{"name": r["Name"], "type": r["Type"]} for r in conflicts],
+    }
     if not conflicts:
-        print(f"{dns.record_name}: no simple record in the way; `pulumi up -s prod` can create the failover records")
-        return 0
+        line = f"{dns.record_name}: no simple record in the way; `pulumi up -s prod` can create the failover records"
+        return Report(data, [line])
     kinds = ", ".join(sorted({r["Type"] for r in conflicts}))
-    print(
+    line = (
         f"{dns.record_name}: simple {kinds} record(s) exist; Route 53 refuses failover records next to them "
         "(InvalidChangeBatch). Cut over as docs/dns-failover.md, 'Taking over an existing record', describes."
     )
-    return EXIT_FAILED
+    return Report(data, [line], EXIT_FAILED)
 
 
 def hold_seconds(cfg: Any) -> int:
     """Rough time from a hold to clients on DR: the alarm's 60 s period, Route 53 reading the alarm (about one more
     minute), propagation 60 s, the TTL. A drill measures the real figure."""
-    return 60 + 60 + 60 + cfg.dns.ttl_seconds
+    return 60 + 60 + 60 + int(cfg.dns.ttl_seconds)
 
 
 def register(subparsers: Any) -> None:
     """``failsafe-dr dns ...`` (cli.py calls this with its subparsers)."""
-    d = subparsers.add_parser("dns", help="the DNS failover switch: status, hold-dr, release (data plane only)")
-    dsub = d.add_subparsers(dest="dns_command", required=True)
-    hold = dsub.add_parser("hold-dr", help="send traffic to DR and keep it there (cloudwatch:PutMetricData)")
-    release = dsub.add_parser("release", help="let traffic return to the primary (needs --confirm-failback)")
+    dsub = options.group(
+        subparsers, "dns", "the DNS failover switch: status, hold-dr, release (data plane only)", "dns_command"
+    )
+    switch_region = "not used: the switch lives in dnsSwitchRegion of the config (printed)"
+    hold = options.command(
+        dsub,
+        "hold-dr",
+        help="send traffic to DR and keep it there (cloudwatch:PutMetricData)",
+        shape=HOLD_SHAPE,
+        roles=("dns",),
+        region=switch_region,
+        profile_required=True,
+    )
+    release = options.command(
+        dsub,
+        "release",
+        help="let traffic return to the primary (needs --confirm-failback)",
+        shape=HOLD_SHAPE,
+        roles=("dns",),
+        region=switch_region,
+        profile_required=True,
+    )
     release.add_argument("--confirm-failback", action="store_true", help="DR's writes are dealt with; fail back")
-    status = dsub.add_parser("status", help="the switch, the record's answer and the primary's health")
+    status = options.command(
+        dsub,
+        "status",
+        help="the switch, the record's answer and the primary's health",
+        shape=STATUS_SHAPE,
+        roles=("dns",),
+        region=switch_region,
+        profile_required=True,
+    )
     status.add_argument("--health-check-id", help="Route 53 check to read (prod output failoverHealthCheckId)")
-    for p in (hold, release, status):
-        p.add_argument("--profile", required=True, help="operator profile (its role requires MFA)")
     for p in (hold, release):
-        p.add_argument("--reason", help="why (recorded in the drill step)")
-        p.add_argument("--drill", metavar="DIR", help="begin a drill step in this drill directory (e.g. drills)")
-    wait = dsub.add_parser("wait", help="poll DNS until the record answers from a target (times a drill step)")
+        p.add_argument("--notes", help="why (recorded in the drill step)")
+        options.add_drill_dir(p, "begin a drill step in the drill running in this directory (e.g. drills)")
+    wait = options.command(
+        dsub,
+        "wait",
+        help="poll DNS until the record answers from a target (times a drill step)",
+        shape=WAIT_SHAPE,
+        region="not used: DNS queries only, through the local resolver",
+    )
     wait.add_argument("--for", dest="target", choices=("secondary", "primary"), default="secondary")
     wait.add_argument("--expect", help="the target as in config, e.g. cname:dr.example.com (default: from config)")
-    wait.add_argument("--timeout", type=float, default=600, help="seconds (default 600)")
+    wait.add_argument("--timeout-minutes", type=float, default=10, help="how long to wait (default 10)")
     wait.add_argument("--every", type=float, default=5, help="seconds between lookups (default 5)")
-    wait.add_argument("--drill", metavar="DIR", help="end the running drill step with the result")
-    pre = dsub.add_parser("preflight", help="before deploying: is a simple record in the way? (control plane, read)")
-    pre.add_argument("--profile", help="read-only profile of the hosted zone's account")
+    options.add_drill_dir(wait, "end the running drill step in this directory with the result")
+    pre = options.command(
+        dsub,
+        "preflight",
+        help="before deploying: is a simple record in the way? (control plane, read)",
+        shape=PREFLIGHT_SHAPE,
+        roles=("dns",),
+        region="not used: Route 53 is global (us-east-1)",
+    )
     pre.add_argument("--zone-id", help="hosted zone ID (default failsafe:dnsZoneId)")
     for p in (hold, release, status, wait, pre):
         p.add_argument("--stack", default="prod", help="stack whose config names the record and switch")

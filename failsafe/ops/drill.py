@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from failsafe.ops.errors import UsageError
+
 OUTCOMES = ("ok", "failed", "skipped")
 CURRENT = "current.json"
 STAMP = "%Y%m%dT%H%M%SZ"
@@ -36,7 +38,7 @@ RUNBOOK_STEPS = (
 )
 
 
-class DrillError(RuntimeError):
+class DrillError(UsageError):
     """A drill command that cannot be done as asked; the message says what to do instead."""
 
 
@@ -44,7 +46,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _iso(moment: datetime) -> str:
+def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -69,7 +71,8 @@ class Drill:
     def load(self) -> dict[str, Any]:
         if not self.path.exists():
             raise DrillError(f"no drill in progress in {self.directory} (start one: failsafe-dr drill start)")
-        return json.loads(self.path.read_text(encoding="utf-8"))
+        log: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        return log
 
     def save(self, log: dict[str, Any]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -77,12 +80,14 @@ class Drill:
         tmp.write_text(json.dumps(log, indent=2) + "\n", encoding="utf-8")
         tmp.replace(self.path)
 
-    def start(self, title: str, rto_minutes: int, operator: str | None = None, stack: str | None = None) -> dict:
+    def start(
+        self, title: str, rto_minutes: int, operator: str | None = None, stack: str | None = None
+    ) -> dict[str, Any]:
         if self.path.exists():
             raise DrillError(f"a drill is already in progress ({self.path}); finish it first")
         log = {
             "title": title,
-            "started": _iso(self.now()),
+            "started": iso(self.now()),
             "operator": operator or operator_name(),
             "rto_minutes": rto_minutes,
             "stack": stack,
@@ -91,16 +96,16 @@ class Drill:
         self.save(log)
         return log
 
-    def begin(self, name: str, operator: str | None = None, notes: str = "") -> dict:
+    def begin(self, name: str, operator: str | None = None, notes: str = "") -> dict[str, Any]:
         log = self.load()
         running = [s for s in log["steps"] if s.get("ended") is None]
         if running:
             raise DrillError(f"step {running[0]['name']!r} is still running; end it first (drill step end)")
         step = {
             "name": name,
-            "started": _iso(self.now()),
+            "started": iso(self.now()),
             "ended": None,
-            "operator": operator or operator_name(),
+            "operator": operator or log.get("operator") or operator_name(),
             "outcome": None,
             "notes": notes,
         }
@@ -108,23 +113,21 @@ class Drill:
         self.save(log)
         return step
 
-    def end(self, outcome: str, notes: str = "") -> dict:
+    def end(self, outcome: str, notes: str = "") -> dict[str, Any]:
         if outcome not in OUTCOMES:
             raise DrillError(f"outcome {outcome!r}: expected one of {', '.join(OUTCOMES)}")
         log = self.load()
         running = [s for s in log["steps"] if s.get("ended") is None]
         if not running:
             raise DrillError("no step is running (drill step begin NAME)")
-        step = running[0]
-        step.update(
-            ended=_iso(self.now()), outcome=outcome, notes="; ".join(n for n in (step.get("notes"), notes) if n)
-        )
+        step: dict[str, Any] = running[0]
+        step.update(ended=iso(self.now()), outcome=outcome, notes="; ".join(n for n in (step.get("notes"), notes) if n))
         self.save(log)
         return step
 
     def add(
         self, name: str, started: str, ended: str, outcome: str, operator: str | None = None, notes: str = ""
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Record a step done elsewhere (times in ISO 8601, UTC if no offset)."""
         if outcome not in OUTCOMES:
             raise DrillError(f"outcome {outcome!r}: expected one of {', '.join(OUTCOMES)}")
@@ -135,11 +138,18 @@ class Drill:
         if finish < begin:
             raise DrillError(f"step {name!r} ends ({ended}) before it starts ({started})")
         log = self.load()
+        opened = _parse(log["started"])
+        if begin < opened:
+            raise DrillError(
+                f"--started {started!r}: the drill started at {iso(opened)}; expected a step time at or after it "
+                "(a step before the drill is not part of its measured RTO)"
+            )
         step = {
             "name": name,
-            "started": _iso(begin),
-            "ended": _iso(finish),
-            "operator": operator or operator_name(),
+            "started": iso(begin),
+            "ended": iso(finish),
+            # the drill's operator unless told otherwise: a step typed in later by someone else is still the drill's
+            "operator": operator or log.get("operator") or operator_name(),
             "outcome": outcome,
             "notes": notes,
         }
@@ -163,13 +173,13 @@ class Drill:
                 outcome = ask(f"'{name}' running. Outcome when done ({'/'.join(OUTCOMES)}): ").strip().lower() or "ok"
             self.end(outcome, ask("Notes (optional): ").strip())
 
-    def finish(self, compare: Path | None = None) -> tuple[Path, Path, dict]:
+    def finish(self, compare: Path | None = None) -> tuple[Path, Path, dict[str, Any]]:
         log = self.load()
         if any(s.get("ended") is None for s in log["steps"]):
             raise DrillError("a step is still running; end it before finishing (drill step end --outcome ...)")
         if not log["steps"]:
             raise DrillError("no steps recorded; nothing to report")
-        log["finished"] = _iso(self.now())
+        log["finished"] = iso(self.now())
         report = summarise(log)
         previous = compare or newest_report(self.directory)
         if previous is not None:

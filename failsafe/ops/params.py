@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-
-from failsafe.ops import aws, retry
+from failsafe.ops import aws
 from failsafe.ops.aws import SettingsError, required_env
+from failsafe.ops.errors import CheckFailed, error_code
 
 LOG = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ SOURCE_VERSION = re.compile(r"source version (\S+?)\)?$")
 SESSION_NAME = "failsafe-params-copier"
 
 
-class ParamsCopyFailed(RuntimeError):
+class ParamsCopyFailed(CheckFailed):
     """Some parameters or secrets could not be copied; raised after the failure notice."""
 
 
@@ -62,7 +61,7 @@ class Settings:
         path = need("PARAMETER_PATH")
         if not (path.startswith("/") and path.endswith("/")):
             raise SettingsError(f"PARAMETER_PATH={path!r}: expected a path that starts and ends with '/'")
-        region = env.get("AWS_REGION") or need("AWS_DEFAULT_REGION")
+        region = aws.lambda_region(env)
         # Required, never defaulted to this Lambda's region: SSM parameters and secrets are regional, and a copier
         # reading prod in the DR region lists nothing and reports success.
         source_region = need("SOURCE_REGION")
@@ -103,31 +102,17 @@ class ParamsCopier:
         sns: Any | None = None,
         source_account: str = "prod",
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.s = settings
         self.prod_ssm, self.prod_secrets, self.ssm, self.secrets, self.sns = prod_ssm, prod_secrets, ssm, secrets, sns
         self.source_account = source_account
         self.now = now
-        self.sleep = sleep
-
-    def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        return retry.call(fn, sleep=self.sleep, **kwargs)
-
-    def _pages(self, fn: Callable[..., Any], key: str, **kwargs: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        token = None
-        while True:
-            page = self._call(fn, **kwargs, **({"NextToken": token} if token else {}))
-            items.extend(page.get(key) or ())
-            token = page.get("NextToken")
-            if not token:
-                return items
 
     def _describe(self, client: Any) -> dict[str, dict[str, Any]]:
         path = self.s.parameter_path.rstrip("/") or "/"
-        found = self._pages(
-            client.describe_parameters,
+        found = aws.items(
+            client,
+            "describe_parameters",
             "Parameters",
             ParameterFilters=[{"Key": "Path", "Option": "Recursive", "Values": [path]}],
         )
@@ -151,12 +136,11 @@ class ParamsCopier:
             report.copied.append(f"ssm:{name}")
 
     def _copy_parameter(self, name: str) -> None:
-        param = self._call(self.prod_ssm.get_parameter, Name=name, WithDecryption=True)["Parameter"]
+        param = self.prod_ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
         version = str(param["Version"])
         kind = param["Type"]
         extra = {"KeyId": self.s.kms_key_arn} if kind == "SecureString" else {}
-        self._call(
-            self.ssm.put_parameter,
+        self.ssm.put_parameter(
             Name=name,
             Value=param["Value"],
             Type=kind,
@@ -165,8 +149,7 @@ class ParamsCopier:
             Description=f"failsafe copy from account {self.source_account} (source version {version})",
             **extra,
         )
-        self._call(
-            self.ssm.add_tags_to_resource,
+        self.ssm.add_tags_to_resource(
             ResourceType="Parameter",
             ResourceId=name,
             Tags=[
@@ -179,8 +162,11 @@ class ParamsCopier:
     # --- Secrets Manager ------------------------------------------------------------------------------
 
     def copy_secrets(self, report: Report) -> None:
-        sources = self._pages(
-            self.prod_secrets.list_secrets, "SecretList", Filters=[{"Key": "name", "Values": [self.s.secret_prefix]}]
+        sources = aws.items(
+            self.prod_secrets,
+            "list_secrets",
+            "SecretList",
+            Filters=[{"Key": "name", "Values": [self.s.secret_prefix]}],
         )
         for meta in sorted(sources, key=lambda m: m["Name"]):
             name = meta["Name"]
@@ -190,9 +176,9 @@ class ParamsCopier:
                 (v for v, stages in (meta.get("SecretVersionsToStages") or {}).items() if "AWSCURRENT" in stages), None
             )
             try:
-                copy = self._call(self.secrets.describe_secret, SecretId=name)
+                copy = self.secrets.describe_secret(SecretId=name)
             except Exception as exc:
-                if retry.error_code(exc) != "ResourceNotFoundException":
+                if error_code(exc) != "ResourceNotFoundException":
                     report.failures.append({"item": f"secret:{name}", "error": f"{type(exc).__name__}: {exc}"})
                     continue
                 copy = None
@@ -209,7 +195,7 @@ class ParamsCopier:
             report.copied.append(f"secret:{name}")
 
     def _copy_secret(self, source_arn: str, name: str, exists: bool) -> None:
-        value = self._call(self.prod_secrets.get_secret_value, SecretId=source_arn, VersionStage="AWSCURRENT")
+        value = self.prod_secrets.get_secret_value(SecretId=source_arn, VersionStage="AWSCURRENT")
         version = value["VersionId"]
         payload = (
             {"SecretString": value["SecretString"]}
@@ -223,12 +209,11 @@ class ParamsCopier:
         ]
         description = f"failsafe copy from account {self.source_account} (source version {version})"
         if exists:
-            self._call(self.secrets.put_secret_value, SecretId=name, **payload)
-            self._call(self.secrets.update_secret, SecretId=name, Description=description, KmsKeyId=self.s.kms_key_arn)
-            self._call(self.secrets.tag_resource, SecretId=name, Tags=tags)
+            self.secrets.put_secret_value(SecretId=name, **payload)
+            self.secrets.update_secret(SecretId=name, Description=description, KmsKeyId=self.s.kms_key_arn)
+            self.secrets.tag_resource(SecretId=name, Tags=tags)
         else:
-            self._call(
-                self.secrets.create_secret,
+            self.secrets.create_secret(
                 Name=name,
                 KmsKeyId=self.s.kms_key_arn,
                 Description=description,
@@ -258,8 +243,7 @@ class ParamsCopier:
         if not (self.sns and self.s.notify_topic_arn):
             return
         try:
-            self._call(
-                self.sns.publish,
+            self.sns.publish(
                 TopicArn=self.s.notify_topic_arn,
                 Subject="failsafe parameter copier: failures",
                 Message=json.dumps({"copier": "parameters", **report.as_dict()}, indent=1),
@@ -268,24 +252,17 @@ class ParamsCopier:
             LOG.exception("failure notice could not be published")
 
 
-def prod_session(sess: boto3.Session, role_arn: str, region: str) -> boto3.Session:
-    """A session in prod through the read-only role (15 minutes: one run)."""
-    sts = aws.client(sess, "sts")
-    creds = retry.call(sts.assume_role, RoleArn=role_arn, RoleSessionName=SESSION_NAME, DurationSeconds=900)[
-        "Credentials"
-    ]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=region,
-    )
-
-
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     settings = Settings.from_env()
     sess = aws.session(settings.region)
-    prod = prod_session(sess, settings.prod_read_role_arn, settings.source_region or settings.region)
+    # prod through its read-only role, for 15 minutes (one run)
+    prod = aws.session(
+        settings.source_region or settings.region,
+        role_arn=settings.prod_read_role_arn,
+        session_name=SESSION_NAME,
+        seconds=900,
+        base=sess,
+    )
     account = settings.prod_read_role_arn.split(":")[4]
     copier = ParamsCopier(
         settings,

@@ -30,6 +30,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from failsafe.ops.errors import EXIT_FAILED, EXIT_OK
 
 PREVIEW_STACK = re.compile(r"^pr-([1-9]\d*)$")
 EXPIRES_TAG = "failsafe:expires-at"  # PreviewFunction tags every resource with deploy time + the stack's TTL
@@ -48,7 +51,7 @@ class PrState:
         return self.state in ("open", "closed")
 
 
-StackLister = Callable[[], list[dict]]  # entries of `pulumi stack ls --json`
+StackLister = Callable[[], list[dict[str, Any]]]  # entries of `pulumi stack ls --json`
 ExpiryReader = Callable[[str], dt.datetime | None]  # a stack's expiry from its own tags; None when it has none
 PrLookup = Callable[[int], PrState]
 Destroyer = Callable[[str], None]  # destroys and removes one stack; raises on failure
@@ -79,7 +82,7 @@ def _hours(delta: dt.timedelta) -> int:
 
 
 def judge(
-    entry: dict,
+    entry: dict[str, Any],
     pr_state: PrLookup,
     expiry: ExpiryReader,
     now: dt.datetime,
@@ -163,7 +166,7 @@ def pulumi_stack_lister(runner: Runner = run) -> StackLister:
     return lambda: list(json.loads(runner(["pulumi", "stack", "ls", "--json"]) or "[]"))
 
 
-def _tag_values(resource: dict) -> Iterator[object]:
+def _tag_values(resource: dict[str, Any]) -> Iterator[object]:
     for section in ("outputs", "inputs"):
         props = resource.get(section)
         if not isinstance(props, dict):
@@ -174,7 +177,7 @@ def _tag_values(resource: dict) -> Iterator[object]:
                 yield tags[EXPIRES_TAG]
 
 
-def expiry_from_export(export: dict) -> dt.datetime | None:
+def expiry_from_export(export: dict[str, Any]) -> dt.datetime | None:
     """The latest expires-at tag in a `pulumi stack export` document (one deploy tags every resource alike)."""
     resources = (export.get("deployment") or {}).get("resources") or []
     found = [t for r in resources if isinstance(r, dict) for t in map(_parse_time, _tag_values(r)) if t is not None]
@@ -240,11 +243,11 @@ def github_pr_lookup(repository: str, token: str | None, api: str = DEFAULT_API,
 
 def default_ttl_hours() -> int:
     """The TTL of the preview template (previewTtlHours): only for stacks deployed without an expires-at tag."""
-    from failsafe.ops.cli import load_config
+    from failsafe.ops.stackconfig import load_config
 
     cfg = load_config("pr-1")
     assert cfg.preview is not None
-    return cfg.preview.ttl_hours
+    return int(cfg.preview.ttl_hours)
 
 
 def main(argv: Sequence[str] | None = None, runner: Runner = run) -> int:
@@ -277,8 +280,8 @@ def main(argv: Sequence[str] | None = None, runner: Runner = run) -> int:
     asked = [v for v in verdicts if not v.reason.startswith("an update is running")]
     if asked and all(v.warning for v in asked):
         print(f"::error::no evidence for any of {len(asked)} previews (see the warnings): check --repo and the token")
-        return 1
-    return 1 if failed else 0
+        return EXIT_FAILED
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 if __name__ == "__main__":

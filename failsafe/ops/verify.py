@@ -17,14 +17,23 @@ A side without credentials is reported as SKIP (not a pass); at least one side m
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from failsafe.ops import backfill, retry
+from failsafe.ops import aws, backfill, runrecord
 from failsafe.ops.archive import KEY, KEY_TIME
+from failsafe.ops.capture import model as capture_model
+from failsafe.ops.capture import reading as capture_reading
+from failsafe.ops.capture import store as capture_store
 from failsafe.ops.copier import COPIED_AT_TAG, COPIED_BY_TAG, COPIED_BY_VALUE, UNSHAREABLE, parse_time
+from failsafe.ops.errors import EXIT_FAILED, EXIT_OK, UsageError
+from failsafe.ops.output import Report, Table, render
+from failsafe.ops.progress import Progress
+from failsafe.ops.restore.testing import restore_test_results
 from failsafe_guardrails import mfa
 
 ARCHIVE_MAX_AGE_HOURS = 26  # the archive workflow runs daily; two missed runs are a failure
@@ -32,8 +41,8 @@ REPLICA_SCAN_LIMIT = 10_000  # objects listed per bucket to find the newest (evi
 HEALTHY_FRACTION = 0.18  # Route 53 calls an endpoint healthy when more than 18% of checkers do
 
 
-class VerifyError(RuntimeError):
-    """A problem that stops verify before any check (credentials, account, throttling): one line for a person."""
+class VerifyError(UsageError):
+    """A problem that stops verify before any check (credentials, account): one line for a person."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,8 @@ class Targets:
     rto: timedelta | None = None
     drills_dir: str | None = None  # where `failsafe-dr drill finish` writes reports
     restore_testing_plan_arn: str | None = None  # dr output restoreTestingPlanArn (AWS Backup restore testing)
+    recovery_model: str | None = None  # `python -m failsafe recovery --output json` saved to a file
+    evidence: tuple[str, ...] = ()  # run records, drill reports, saved list-restore-jobs answers (files or dirs)
 
     @classmethod
     def from_config(cls, cfg: Any, outputs: Mapping[str, Any] | None = None, **overrides: Any) -> Targets:
@@ -105,30 +116,9 @@ class Sides:
     def client(self, side: str, service: str) -> Any:
         if (side, service) in self.overrides:
             return self.overrides[(side, service)]
-        from failsafe.ops import aws
-
         sess = self.prod if side == "prod" else self.backup
         region = self.prod_region if side == "prod" else self.backup_region
         return aws.client(sess, service, region)
-
-
-SLEEP: Callable[[float], None] | None = None  # retry pause; tests make it instant
-
-
-def _call(fn: Callable[..., Any], **kwargs: Any) -> Any:
-    return retry.call(fn, sleep=SLEEP, **kwargs)
-
-
-def _pages(fn: Callable[..., Any], key: str, token: str, **kwargs: Any) -> list[Any]:
-    """Every page of a list call: RDS answers 100 records a page by default (``Marker``), EC2 1,000
-    (``NextToken``); judging the first page alone judges an arbitrary subset."""
-    items: list[Any] = []
-    while True:
-        page = _call(fn, **kwargs)
-        items += page.get(key) or []
-        if not page.get(token):
-            return items
-        kwargs[token] = page[token]
 
 
 def _age(now: datetime, moment: datetime) -> str:
@@ -140,8 +130,14 @@ def _age(now: datetime, moment: datetime) -> str:
     )
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """Evidence as one line: an error body in HTML (a proxy, an outage page) loses its tags and line breaks."""
+    flat = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    return flat if len(flat) <= limit else f"{flat[: limit - 3]}..."
+
+
 def _error(exc: Exception) -> str:
-    return f"{retry.error_code(exc) or type(exc).__name__}: {exc}"
+    return one_line(aws.describe(exc))
 
 
 # --- the checks ------------------------------------------------------------------------------------------
@@ -152,7 +148,7 @@ def check_replication(sides: Sides, t: Targets, replica: str) -> Check:
     source = t.source_buckets[replica]
     name = f"replication {source} -> {replica}"
     try:
-        config = _call(sides.client("prod", "s3").get_bucket_replication, Bucket=source)["ReplicationConfiguration"]
+        config = sides.client("prod", "s3").get_bucket_replication(Bucket=source)["ReplicationConfiguration"]
     except Exception as exc:
         return Check(name, False, f"no replication configuration readable on {source}: {_error(exc)}")
     rules = [r for r in config.get("Rules") or () if r.get("Status") == "Enabled"]
@@ -177,27 +173,66 @@ def check_replication(sides: Sides, t: Targets, replica: str) -> Check:
     return Check(name, True, f"{len(to_replica)} enabled rule(s) to {replica}; delete markers not replicated")
 
 
-REPLICATION_RULE_ID = "to-backup-account"  # = failsafe_components.replicated_bucket.REPLICATION_RULE_ID
+# The ReplicatedBucket component's rule ID (= failsafe_components.replicated_bucket.REPLICATION_RULE_ID).
+# verify reads metrics for the rule IDs the bucket's configuration holds, whatever they are.
+REPLICATION_RULE_ID = "to-backup-account"
+
+
+def _metrics_status(rule: Mapping[str, Any]) -> str | None:
+    status = ((rule.get("Destination") or {}).get("Metrics") or {}).get("Status")
+    return str(status) if status is not None else None
+
+
+def _rules_to(config: Mapping[str, Any], replica: str) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in config.get("Rules") or ()
+        if r.get("Status") == "Enabled" and (r.get("Destination") or {}).get("Bucket") == f"arn:aws:s3:::{replica}"
+    ]
 
 
 def check_replication_metrics(sides: Sides, t: Targets, replica: str, now: datetime) -> Check:
     """S3's own replication metrics (the ones the prod alarms watch): no failed operations in the last hour, latency
-    within the RPO. Cheaper and truer than listing keys; no data points means nothing was written (or metrics off)."""
+    within the RPO. Cheaper and truer than listing keys.
+
+    The metrics are published per rule (dimensions SourceBucket, DestinationBucket, RuleId) and only for a rule whose
+    ``Destination.Metrics.Status`` is ``Enabled`` (S3 API Reference, "Metrics": "Specifies whether the replication
+    metrics are enabled"; S3 User Guide, "Monitoring progress with replication metrics"). So the rule IDs are read
+    from the bucket's replication configuration, never assumed: CloudWatch answers a query for a rule that does not
+    exist, or whose metrics are off, with no data points, and that must not read as a pass (issue 22, item 12). No
+    data points for a rule with metrics on means nothing was replicated in the hour."""
     source = t.source_buckets[replica]
     name = f"replication health {source}"
-    dimensions = [
-        {"Name": "SourceBucket", "Value": source},
-        {"Name": "DestinationBucket", "Value": replica},
-        {"Name": "RuleId", "Value": REPLICATION_RULE_ID},
-    ]
     cloudwatch = sides.client("prod", "cloudwatch")
+    try:
+        config = sides.client("prod", "s3").get_bucket_replication(Bucket=source)["ReplicationConfiguration"]
+    except Exception as exc:
+        return Check(name, False, f"cannot read the replication configuration of {source}: {_error(exc)}")
+    rules = _rules_to(config, replica)
+    if not rules:
+        return Check(name, False, f"no enabled rule replicates {source} to {replica}: no metrics to read")
+    off = [
+        r.get("ID", "?")
+        for r in rules
+        if ((r.get("Destination") or {}).get("Metrics") or {}).get("Status") != "Enabled"
+    ]
+    if off:
+        return Check(
+            name,
+            False,
+            f"replication metrics are off on rule {', '.join(off)} (Destination.Metrics.Status): "
+            "failures and latency cannot be read",
+        )
 
-    def points(metric: str, statistic: str) -> list[float]:
-        answer = _call(
-            cloudwatch.get_metric_statistics,
+    def points(rule_id: str, metric: str, statistic: str) -> list[float]:
+        answer = cloudwatch.get_metric_statistics(
             Namespace="AWS/S3",
             MetricName=metric,
-            Dimensions=dimensions,
+            Dimensions=[
+                {"Name": "SourceBucket", "Value": source},
+                {"Name": "DestinationBucket", "Value": replica},
+                {"Name": "RuleId", "Value": rule_id},
+            ],
             StartTime=now - timedelta(hours=1),
             EndTime=now,
             Period=300,
@@ -206,27 +241,33 @@ def check_replication_metrics(sides: Sides, t: Targets, replica: str, now: datet
         return [p[statistic] for p in answer.get("Datapoints") or ()]
 
     try:
-        failed = sum(points("OperationsFailedReplication", "Sum"))
-        latency = max(points("ReplicationLatency", "Maximum"), default=None)
+        ids = [str(r.get("ID", "")) for r in rules]
+        failed = sum(sum(points(i, "OperationsFailedReplication", "Sum")) for i in ids)
+        latency = max((x for i in ids for x in points(i, "ReplicationLatency", "Maximum")), default=None)
     except Exception as exc:
         return Check(name, False, f"cannot read replication metrics: {_error(exc)}")
     if failed:
         return Check(name, False, f"{failed:.0f} failed replication operation(s) in the last hour")
     if latency is not None and timedelta(seconds=latency) > t.rpo:
         return Check(name, False, f"replication latency {timedelta(seconds=int(latency))} exceeds the RPO {t.rpo}")
-    shown = "no data points" if latency is None else f"max latency {timedelta(seconds=int(latency))}"
-    return Check(name, True, f"no failed replication in the last hour; {shown} (RPO {t.rpo})")
+    shown = (
+        "nothing replicated in the last hour (no data points)"
+        if latency is None
+        else f"max latency {timedelta(seconds=int(latency))}"
+    )
+    return Check(name, True, f"no failed replication in the last hour on rule {', '.join(ids)}; {shown} (RPO {t.rpo})")
 
 
 def check_backfill(sides: Sides, t: Targets, replica: str) -> Check:
     """The newest S3 Batch Replication job of the source bucket (``failsafe-dr backfill``): objects that predate
-    replication are replicated only by one. No job, or one still running, is shown but not judged (SKIP)."""
+    replication are replicated only by one. No job, or one still running, is shown but not judged (SKIP); jobs that
+    cannot be read are a FAIL (issue 22, item 12: a read error never lets verify pass)."""
     source = t.source_buckets[replica]
     name = f"backfill {source}"
     try:
         job = backfill.latest(sides.client("prod", "s3control"), t.prod_account, source)
     except Exception as exc:
-        return Check(name, None, f"cannot read Batch Operations jobs: {_error(exc)}")
+        return Check(name, False, f"cannot read Batch Operations jobs: {_error(exc)}")
     if job is None:
         return Check(
             name,
@@ -248,23 +289,23 @@ def check_unshareable_snapshots(sides: Sides, t: Targets) -> Check:
         if not key:
             return False
         if key not in managed:
-            try:
-                meta = _call(kms.describe_key, KeyId=key)["KeyMetadata"]
-                aliases = _call(kms.list_aliases, KeyId=meta["KeyId"]).get("Aliases") or ()
-                managed[key] = meta.get("KeyManager") == "AWS" or any(
-                    a.get("AliasName", "").startswith("alias/aws/") for a in aliases
-                )
-            except Exception:
-                managed[key] = False
+            meta = kms.describe_key(KeyId=key)["KeyMetadata"]
+            aliases = aws.items(kms, "list_aliases", "Aliases", KeyId=meta["KeyId"])
+            managed[key] = meta.get("KeyManager") == "AWS" or any(
+                a.get("AliasName", "").startswith("alias/aws/") for a in aliases
+            )
         return managed[key]
 
     try:
-        ebs = _pages(sides.client("prod", "ec2").describe_snapshots, "Snapshots", "NextToken", OwnerIds=["self"])
-        rds = _pages(sides.client("prod", "rds").describe_db_snapshots, "DBSnapshots", "Marker")
+        ebs = list(aws.items(sides.client("prod", "ec2"), "describe_snapshots", "Snapshots", OwnerIds=["self"]))
+        rds = list(aws.items(sides.client("prod", "rds"), "describe_db_snapshots", "DBSnapshots"))
     except Exception as exc:
         return Check(name, False, f"cannot list prod's snapshots: {_error(exc)}")
-    bad = [s["SnapshotId"] for s in ebs if aws_managed(s.get("KmsKeyId"))]
-    bad += [s["DBSnapshotIdentifier"] for s in rds if aws_managed(s.get("KmsKeyId"))]
+    try:  # a key that cannot be read is not taken for a shareable one (issue 22, item 12)
+        bad = [s["SnapshotId"] for s in ebs if aws_managed(s.get("KmsKeyId"))]
+        bad += [s["DBSnapshotIdentifier"] for s in rds if aws_managed(s.get("KmsKeyId"))]
+    except Exception as exc:
+        return Check(name, False, f"cannot read a snapshot's KMS key: {_error(exc)}")
     if bad:
         return Check(name, False, f"{len(bad)} snapshot(s) {UNSHAREABLE}: {', '.join(sorted(bad)[:5])}")
     return Check(name, True, f"{len(ebs)} EBS and {len(rds)} RDS snapshot(s), none under an AWS-managed key")
@@ -273,25 +314,17 @@ def check_unshareable_snapshots(sides: Sides, t: Targets) -> Check:
 def check_versioning(sides: Sides, t: Targets, replica: str) -> Check:
     name = f"versioning {replica}"
     try:
-        status = _call(sides.client("backup", "s3").get_bucket_versioning, Bucket=replica).get("Status")
+        status = sides.client("backup", "s3").get_bucket_versioning(Bucket=replica).get("Status")
     except Exception as exc:
         return Check(name, False, f"cannot read versioning: {_error(exc)}")
     return Check(name, status == "Enabled", f"Status={status or 'never enabled'}")
 
 
 def _newest_object(s3: Any, bucket: str) -> tuple[datetime | None, int, bool]:
-    newest: datetime | None = None
-    seen, token = 0, None
-    while seen < REPLICA_SCAN_LIMIT:
-        page = _call(s3.list_objects_v2, Bucket=bucket, **({"ContinuationToken": token} if token else {}))
-        for obj in page.get("Contents") or ():
-            seen += 1
-            if newest is None or obj["LastModified"] > newest:
-                newest = obj["LastModified"]
-        token = page.get("NextContinuationToken")
-        if not token:
-            return newest, seen, False
-    return newest, seen, True
+    """(newest LastModified, objects seen, capped): at most REPLICA_SCAN_LIMIT objects are listed."""
+    listing = aws.pages(s3, "list_objects_v2", Bucket=bucket, PaginationConfig={"MaxItems": REPLICA_SCAN_LIMIT})
+    moments = [obj["LastModified"] for page in listing for obj in page.get("Contents") or ()]
+    return max(moments, default=None), len(moments), listing.resume_token is not None
 
 
 def check_replica_freshness(sides: Sides, t: Targets, replica: str, now: datetime) -> Check:
@@ -326,18 +359,9 @@ def check_recovery_points(sides: Sides, t: Targets, now: datetime) -> Check:
         return Check(name, False, "no vault name: pass --outputs (dr stack outputs with vaultName) or --vault")
     backup = sides.client("backup", "backup")
     try:
-        points: list[dict[str, Any]] = []
-        token = None
-        while True:
-            page = _call(
-                backup.list_recovery_points_by_backup_vault,
-                BackupVaultName=t.vault_name,
-                **({"NextToken": token} if token else {}),
-            )
-            points.extend(page.get("RecoveryPoints") or ())
-            token = page.get("NextToken")
-            if not token:
-                break
+        points = list(
+            aws.items(backup, "list_recovery_points_by_backup_vault", "RecoveryPoints", BackupVaultName=t.vault_name)
+        )
     except Exception as exc:
         return Check(name, False, f"cannot list recovery points: {_error(exc)}")
     done = [p for p in points if p.get("Status") == "COMPLETED"]
@@ -355,20 +379,16 @@ def check_snapshot_copies(sides: Sides, t: Targets, now: datetime) -> Check:
     times: list[datetime] = []
     try:
         ec2, rds = sides.client("backup", "ec2"), sides.client("backup", "rds")
-        snaps = _pages(
-            ec2.describe_snapshots,
-            "Snapshots",
-            "NextToken",
-            OwnerIds=["self"],
-            Filters=[{"Name": f"tag:{COPIED_BY_TAG}", "Values": [COPIED_BY_VALUE]}],
-        )
-        tag_sets = [s.get("Tags") for s in snaps]
+        ours = [{"Name": f"tag:{COPIED_BY_TAG}", "Values": [COPIED_BY_VALUE]}]
+        tag_sets = [
+            s.get("Tags") for s in aws.items(ec2, "describe_snapshots", "Snapshots", OwnerIds=["self"], Filters=ours)
+        ]
         tag_sets += [
-            s.get("TagList") for s in _pages(rds.describe_db_snapshots, "DBSnapshots", "Marker", SnapshotType="manual")
+            s.get("TagList") for s in aws.items(rds, "describe_db_snapshots", "DBSnapshots", SnapshotType="manual")
         ]
         tag_sets += [
             s.get("TagList")
-            for s in _pages(rds.describe_db_cluster_snapshots, "DBClusterSnapshots", "Marker", SnapshotType="manual")
+            for s in aws.items(rds, "describe_db_cluster_snapshots", "DBClusterSnapshots", SnapshotType="manual")
         ]
     except Exception as exc:
         return Check(name, False, f"cannot list copies: {_error(exc)}")
@@ -391,23 +411,18 @@ def check_archive(sides: Sides, t: Targets, stack: str, now: datetime) -> Check:
         return Check(name, False, "no archive bucket: pass --outputs (archiveBucketName) or --archive-bucket")
     s3 = sides.client("backup", "s3")
     try:
-        page = _call(s3.list_objects_v2, Bucket=t.archive_bucket, Prefix=f"{stack}/")
-        keys = sorted((o["Key"] for o in page.get("Contents") or () if KEY.match(o["Key"])), reverse=True)
-        # keys sort by time; a listing is at most 1000 keys, so look at the last page too
-        while page.get("IsTruncated"):
-            page = _call(
-                s3.list_objects_v2,
-                Bucket=t.archive_bucket,
-                Prefix=f"{stack}/",
-                ContinuationToken=page["NextContinuationToken"],
-            )
-            keys = sorted(keys + [o["Key"] for o in page.get("Contents") or () if KEY.match(o["Key"])], reverse=True)
+        # keys sort by time; every page is read (the newest is on the last one)
+        listed = aws.items(s3, "list_objects_v2", "Contents", Bucket=t.archive_bucket, Prefix=f"{stack}/")
+        keys = sorted((o["Key"] for o in listed if KEY.match(o["Key"])), reverse=True)
         if not keys:
             return Check(name, False, f"no archives under s3://{t.archive_bucket}/{stack}/")
-        head = _call(s3.head_object, Bucket=t.archive_bucket, Key=keys[0])
+        head = s3.head_object(Bucket=t.archive_bucket, Key=keys[0])
     except Exception as exc:
         return Check(name, False, f"cannot read archives: {_error(exc)}")
-    stamp = datetime.strptime(KEY.match(keys[0]).group("time"), KEY_TIME).replace(tzinfo=UTC)
+    newest = KEY.match(keys[0])
+    if newest is None:  # unreachable: the keys were filtered by KEY
+        return Check(name, False, f"{keys[0]}: not an archive key")
+    stamp = datetime.strptime(newest.group("time"), KEY_TIME).replace(tzinfo=UTC)
     has_sum = bool((head.get("Metadata") or {}).get("sha256"))
     ok = now - stamp <= t.archive_max_age and has_sum
     return Check(
@@ -421,16 +436,14 @@ def check_archive(sides: Sides, t: Targets, stack: str, now: datetime) -> Check:
 def check_capture(sides: Sides, t: Targets, now: datetime) -> list[Check]:
     """Per captured account, the newest complete configuration capture is no older than the archive limit; the
     evidence counts the unmanaged resources per service (docs/capture.md). No capture at all is a SKIP."""
-    from failsafe.ops import capture
-
     if not t.archive_bucket:
         return [Check("capture", False, "no archive bucket: pass --outputs (archiveBucketName) or --archive-bucket")]
     try:
-        found = capture.summaries(capture.Store(sides.client("backup", "s3"), t.archive_bucket, sleep=SLEEP))
+        found = capture_reading.summaries(capture_store.Store(sides.client("backup", "s3"), t.archive_bucket))
     except Exception as exc:
         return [Check("capture", False, f"cannot read captures: {_error(exc)}")]
     if not found:
-        where = f"s3://{t.archive_bucket}/{capture.PREFIX}/"
+        where = f"s3://{t.archive_bucket}/{capture_model.PREFIX}/"
         return [Check("capture", None, f"no captures under {where}: run `failsafe-dr capture run` (docs/capture.md)")]
     checks: list[Check] = []
     for s in found:
@@ -441,7 +454,7 @@ def check_capture(sides: Sides, t: Targets, now: datetime) -> list[Check]:
                 Check(name, False, f"no complete capture in the newest runs (newest {newest}: {s.newest_status})")
             )
             continue
-        moment = capture.run_time(s.complete_key)
+        moment = capture_reading.run_time(s.complete_key)
         services = sorted((s.complete.get("services") or {}).items())
         unmanaged = ", ".join(f"{svc} {r.get('unmanaged', 0)}" for svc, r in services if r.get("unmanaged"))
         newer = "" if s.newest_key == s.complete_key else f"; a newer run is {s.newest_status} ({s.newest_key})"
@@ -449,7 +462,7 @@ def check_capture(sides: Sides, t: Targets, now: datetime) -> list[Check]:
             Check(
                 name,
                 now - moment <= t.archive_max_age,
-                f"newest complete capture {capture.stamp_of(moment)} is {_age(now, moment)} old "
+                f"newest complete capture {capture_model.stamp_of(moment)} is {_age(now, moment)} old "
                 f"(limit {t.archive_max_age}){newer}; unmanaged: {unmanaged or 'none'}",
             )
         )
@@ -477,8 +490,6 @@ def requires_mfa(statement: Mapping[str, Any]) -> bool:
 def check_restore_tests(sides: Sides, t: Targets) -> Check:
     """The latest scheduled restore test of each resource (AWS Backup restore testing) completed, validated, and
     within the RTO: a backup that no one can restore in time is not a backup."""
-    from failsafe.ops.restore import restore_test_results
-
     name = "restore tests"
     if not t.restore_testing_plan_arn:
         return Check(name, None, "no restoreTestingPlanArn in the dr outputs (pass --outputs dr-outputs.json)")
@@ -510,14 +521,7 @@ def check_mfa(sides: Sides, t: Targets) -> list[Check]:
     """Every backup-account role that people from the identity account may assume demands MFA."""
     iam = sides.client("backup", "iam")
     try:
-        roles: list[dict[str, Any]] = []
-        marker = None
-        while True:
-            page = _call(iam.list_roles, **({"Marker": marker} if marker else {}))
-            roles.extend(page.get("Roles") or ())
-            marker = page.get("Marker") if page.get("IsTruncated") else None
-            if not marker:
-                break
+        roles = list(aws.items(iam, "list_roles", "Roles"))
     except Exception as exc:
         return [Check("MFA on human roles", False, f"cannot list roles: {_error(exc)}")]
     checks: list[Check] = []
@@ -551,8 +555,6 @@ def check_mfa(sides: Sides, t: Targets) -> list[Check]:
 
 def check_last_drill(t: Targets, now: datetime) -> Check:
     """The newest game-day report met the RTO from config (its own target may have been different)."""
-    from pathlib import Path
-
     name = "last drill"
     reports = sorted(Path(t.drills_dir or "drills").glob("drill-*.json"))
     if not reports:
@@ -575,27 +577,56 @@ def check_last_drill(t: Targets, now: datetime) -> Check:
     )
 
 
+def _models(document: Any) -> list[Mapping[str, Any]]:
+    """The model JSON of one stack (an object with ``steps``), or of several (a list, or ``{"models": [...]}``)."""
+    if isinstance(document, Mapping) and "steps" in document:
+        return [document]
+    items = document.get("models") if isinstance(document, Mapping) else document
+    if isinstance(items, list) and all(isinstance(m, Mapping) and "steps" in m for m in items):
+        return list(items)
+    raise ValueError("expected the JSON of `python -m failsafe recovery --output json` (an object with steps)")
+
+
+def check_recovery_estimates(t: Targets) -> list[Check]:
+    """Every measured run (restore run records, drill steps, AWS Backup restore jobs) against the recovery model's
+    estimate of its step (:func:`failsafe.ops.runrecord.compare`): a run longer than its estimate means the model is
+    wrong, and the check names the step and the terms of the estimate (issue 27). Not asked for (no
+    ``--recovery-model``): SKIP. A model or evidence file that cannot be read: FAIL."""
+    name = "recovery estimates"
+    if not t.recovery_model:
+        return [Check(name, None, "no --recovery-model (python -m failsafe recovery <stack> --output json)")]
+    try:
+        models = _models(json.loads(Path(t.recovery_model).read_text(encoding="utf-8")))
+        evidence = runrecord.read_evidence(Path(p) for p in t.evidence)
+    except (OSError, ValueError) as exc:  # RunRecordError and JSONDecodeError are ValueErrors
+        return [Check(name, False, f"cannot read {t.recovery_model} or the evidence: {one_line(str(exc))}")]
+    if evidence.empty:
+        where = ", ".join(t.evidence) or "(no --evidence)"
+        return [Check(name, None, f"no measured run in {where}: nothing to hold the estimates to")]
+    findings = [f for m in models for f in runrecord.compare(m, evidence)]
+    if findings:
+        return [Check(f"{name} {f.step}", False, f.line()) for f in findings]
+    runs = len(evidence.runs) + len(evidence.drill_steps) + len(evidence.jobs)
+    return [Check(name, True, f"{runs} measured run(s), none longer than its step's estimate")]
+
+
 # --- running them ----------------------------------------------------------------------------------------
 
 
 def account_of(sess: Any, side: str) -> str:
-    """The session's account, or a one-line VerifyError for missing credentials or throttling."""
+    """The session's account, or a one-line VerifyError naming the side for missing credentials or region (what
+    AWS refuses, throttling after the retries included, is the CLI's exit 3)."""
     from botocore.exceptions import NoCredentialsError, NoRegionError, PartialCredentialsError
 
-    from failsafe.ops import aws
-
     try:
-        return _call(aws.client(sess, "sts").get_caller_identity)["Account"]
+        account: str = aws.client(sess, "sts").get_caller_identity()["Account"]
     except (NoCredentialsError, PartialCredentialsError):
         raise VerifyError(
             f"no AWS credentials for the {side} side: log in (aws sso login) or pass --{side}-profile"
         ) from None
     except NoRegionError:
         raise VerifyError(f"no AWS region for the {side} side") from None
-    except retry.ThrottledError as exc:
-        raise VerifyError(f"{side}: {exc}") from None
-    except Exception as exc:
-        raise VerifyError(f"cannot identify the {side} credentials: {_error(exc)}") from None
+    return account
 
 
 def assign_sides(t: Targets, sessions: Iterable[tuple[str | None, Any]]) -> dict[str, Any]:
@@ -622,62 +653,76 @@ def assign_sides(t: Targets, sessions: Iterable[tuple[str | None, Any]]) -> dict
     return sides
 
 
-def run(sides: Sides, t: Targets, now: datetime | None = None) -> list[Check]:
+def run(sides: Sides, t: Targets, now: datetime | None = None, progress: Progress | None = None) -> list[Check]:
     now = now or datetime.now(UTC)
+    shown = progress or Progress.off()
     has_prod = sides.prod is not None
     has_backup = sides.backup is not None
     checks: list[Check] = []
+
+    def add(*found: Check) -> None:
+        checks.extend(found)
+        shown.tally("verify", len(checks), f"checks done ({found[-1].name})" if found else "checks done")
 
     def skipped(name: str, side: str) -> Check:
         return Check(name, None, f"no credentials for the {side} account (--{side}-profile)")
 
     for replica in t.source_buckets:
-        checks.append(
-            check_replication(sides, t, replica)
-            if has_prod
-            else skipped(f"replication {t.source_buckets[replica]} -> {replica}", "prod")
-        )
-        checks.append(
+        source = t.source_buckets[replica]
+        add(check_replication(sides, t, replica) if has_prod else skipped(f"replication {source} -> {replica}", "prod"))
+        add(
             check_replication_metrics(sides, t, replica, now)
             if has_prod
-            else skipped(f"replication health {t.source_buckets[replica]}", "prod")
+            else skipped(f"replication health {source}", "prod")
         )
-        checks.append(check_backfill(sides, t, replica) if has_prod else skipped(f"backfill {replica}", "prod"))
-        checks.append(check_versioning(sides, t, replica) if has_backup else skipped(f"versioning {replica}", "backup"))
-        checks.append(
+        add(check_backfill(sides, t, replica) if has_prod else skipped(f"backfill {replica}", "prod"))
+        add(check_versioning(sides, t, replica) if has_backup else skipped(f"versioning {replica}", "backup"))
+        add(
             check_replica_freshness(sides, t, replica, now)
             if has_backup
             else skipped(f"replica freshness {replica}", "backup")
         )
-    checks.append(check_unshareable_snapshots(sides, t) if has_prod else skipped("snapshots shareable", "prod"))
+    add(check_unshareable_snapshots(sides, t) if has_prod else skipped("snapshots shareable", "prod"))
     if has_backup:
-        checks.append(check_recovery_points(sides, t, now))
-        checks.append(check_snapshot_copies(sides, t, now))
-        checks.extend(check_archive(sides, t, stack, now) for stack in t.stacks)
-        checks.extend(check_capture(sides, t, now))
-        checks.extend(check_mfa(sides, t))
-        checks.append(check_restore_tests(sides, t))
+        add(check_recovery_points(sides, t, now))
+        add(check_snapshot_copies(sides, t, now))
+        add(*(check_archive(sides, t, stack, now) for stack in t.stacks))
+        add(*check_capture(sides, t, now))
+        add(*check_mfa(sides, t))
+        add(check_restore_tests(sides, t))
     else:
-        checks.extend(skipped(n, "backup") for n in ("recovery points", "snapshot copies", "archive", "capture", "MFA"))
+        add(*(skipped(n, "backup") for n in ("recovery points", "snapshot copies", "archive", "capture", "MFA")))
     if t.drills_dir:
-        checks.append(check_last_drill(t, now))
+        add(check_last_drill(t, now))
+    add(*check_recovery_estimates(t))
+    shown.end()
     return checks
 
 
-def table(checks: list[Check]) -> str:
-    width = max(len(c.name) for c in checks)
-    lines = [f"{'CHECK'.ljust(width)}  RESULT  EVIDENCE", f"{'-' * width}  ------  --------"]
-    lines += [f"{c.name.ljust(width)}  {c.status:<6}  {c.evidence}" for c in checks]
+JSON_SHAPE = {
+    "ok": "false when any check failed (a skipped check is not a failure)",
+    "checks": "[{name, status: PASS|FAIL|SKIP, ok: true|false|null, evidence}] in the order run",
+}
+
+
+def report(checks: list[Check]) -> Report:
+    """The checks as a table (name, result, evidence; wrapped to 100 columns) and a count; exit 1 on a failure."""
     failed = sum(1 for c in checks if c.ok is False)
-    lines.append(f"\n{len(checks)} checks: {failed} failed, {sum(1 for c in checks if c.ok is None)} skipped")
-    return "\n".join(lines)
+    skipped = sum(1 for c in checks if c.ok is None)
+    data = {
+        "ok": failed == 0,
+        "checks": [
+            {"name": c.name, "status": c.status, "ok": c.ok, "evidence": one_line(c.evidence, 1000)} for c in checks
+        ],
+    }
+    rows = [(c.name, c.status, one_line(c.evidence, 1000)) for c in checks]
+    summary = f"{len(checks)} checks: {failed} failed, {skipped} skipped"
+    return Report(data, [Table(("CHECK", "RESULT", "EVIDENCE"), rows), "", summary], EXIT_FAILED if failed else EXIT_OK)
+
+
+def table(checks: list[Check]) -> str:
+    return render(report(checks), "table")
 
 
 def as_json(checks: list[Check]) -> str:
-    return json.dumps(
-        {
-            "ok": all(c.ok is not False for c in checks),
-            "checks": [{"name": c.name, "status": c.status, "ok": c.ok, "evidence": c.evidence} for c in checks],
-        },
-        indent=2,
-    )
+    return render(report(checks), "json")

@@ -28,6 +28,10 @@ class Providers:
     metrics: aws.Provider | None = None
     dns: aws.Provider | None = None  # the hosted zone's account (prod with DNS)
     preview_ci: aws.Provider | None = None  # preview account, for its CI roles (prod with ciAccess)
+    # the recovery account, in drRegion (dr with airGappedVault): its restore roles exist before the backup account is
+    # lost, made by the same `pulumi up -s dr` that makes the share (docs/data-protection.md, "Who deploys the
+    # recovery account's roles")
+    recovery: aws.Provider | None = None
 
 
 def base_tags(cfg: StackConfig) -> dict[str, str]:
@@ -67,7 +71,8 @@ def provider_accounts(cfg: StackConfig) -> list[tuple[str, str]]:
     able to assume the deploy role of each, or previews and deploys of the stack fail at the first provider it
     cannot reach (access-proofs issue, finding 6)."""
     if cfg.role is Role.DR:
-        return [(cfg.accounts.backup, cfg.dr_region)]
+        recovery = [(cfg.air_gap.recovery_account, cfg.dr_region)] if cfg.air_gap.enabled else []
+        return [(cfg.accounts.backup, cfg.dr_region), *recovery]
     if cfg.role is Role.PREVIEW:
         return [(cfg.accounts.preview, cfg.primary_region)]
     if cfg.role is Role.ORG:
@@ -91,7 +96,10 @@ def assumed_role_arns(cfg: StackConfig) -> list[str]:
 
 def build(cfg: StackConfig) -> Providers:
     if cfg.role is Role.DR:
-        return Providers(home=aws_provider("backup", cfg, cfg.accounts.backup, cfg.dr_region))
+        home = aws_provider("backup", cfg, cfg.accounts.backup, cfg.dr_region)
+        if not cfg.air_gap.enabled:
+            return Providers(home=home)
+        return Providers(home=home, recovery=aws_provider("recovery", cfg, cfg.air_gap.recovery_account, cfg.dr_region))
     if cfg.role is Role.PREVIEW:
         return Providers(home=aws_provider("preview", cfg, cfg.accounts.preview, cfg.primary_region))
     if cfg.role is Role.ORG:

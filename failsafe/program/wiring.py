@@ -9,6 +9,7 @@ the archive bucket, which the archive job and ``failsafe-dr verify`` address) co
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from failsafe.program import providers
 from failsafe.settings import agreement
 from failsafe.settings.config import NAMESPACE, ConfigError, StackConfig, load
 from failsafe.settings.stackfiles import ROOT
+from failsafe_components.air_gapped_vault import AirGappedVaultArgs
 from failsafe_components.backup_account import BackupAccountArgs
 from failsafe_components.ci_access import (
     CiAccessArgs,
@@ -127,6 +129,26 @@ def members_export(cfg: StackConfig, replicas: pulumi.Output[Any]) -> pulumi.Out
     return pulumi.Output.from_input(replicas).apply(shape)
 
 
+def air_gapped_vault(cfg: StackConfig, recovery_provider: pulumi.ProviderResource | None) -> AirGappedVaultArgs:
+    """dr with airGappedVault: the vault prod's backup plan also copies into, shared in advance with the recovery
+    account, whose restore roles ``recovery_provider`` (providers.build) makes."""
+    gap = cfg.air_gap
+    return AirGappedVaultArgs(
+        name_prefix=cfg.name_prefix,
+        backup_account_id=cfg.accounts.backup,
+        region=cfg.dr_region,
+        source_account_ids=(cfg.accounts.prod,),
+        recovery_account_id=gap.recovery_account,
+        recovery_provider=recovery_provider,
+        min_retention_days=gap.min_retention_days,
+        max_retention_days=gap.max_retention_days,
+        encryption_key_arn=gap.kms_key_arn,
+        recovery_outside_organization=gap.recovery_outside_organization,
+        mfa_max_age_seconds=cfg.human_access.mfa_max_age_seconds,
+        session_seconds=cfg.human_access.session_seconds,
+    )
+
+
 def restore_testing(cfg: StackConfig, vault_arn: Any, restore_role_arn: Any) -> RestoreTestingArgs:
     """dr: restore-test the vault's latest recovery points on the configured schedule, judged against rtoMinutes."""
     test = cfg.restore_test
@@ -165,6 +187,9 @@ def dr_ci_access(cfg: StackConfig, archive_kms_key_arn: pulumi.Input[str]) -> Ci
     """CI roles of the backup account: the dr deploy entry role, the archive job's writer role, and the read-only
     pair for pull-request previews of dr (a PR role that can only assume the account's read-only role)."""
     reader = read_role_name(cfg.name_prefix)
+    home = cfg.role_arn(cfg.accounts.backup, cfg.deploy_role_name)
+    # with airGappedVault, dr's providers reach the recovery account too (its read role is its bootstrap's: docs/ci.md)
+    accounts = dict.fromkeys(account for account, _ in providers.provider_accounts(cfg))
     return CiAccessArgs(
         cfg.name_prefix,
         cfg.ci.github_repository,
@@ -172,9 +197,10 @@ def dr_ci_access(cfg: StackConfig, archive_kms_key_arn: pulumi.Input[str]) -> Ci
         cfg.dr_region,
         "dr",
         cfg.deploy_role_name,
+        extra_role_arns=tuple(arn for arn in providers.assumed_role_arns(cfg) if arn != home),
         archive_bucket_name=cfg.archive_bucket_name,
         archive_kms_key_arn=archive_kms_key_arn,
-        pr_read_role_arns=(cfg.role_arn(cfg.accounts.backup, reader),),
+        pr_read_role_arns=tuple(cfg.role_arn(account, reader) for account in accounts),
         read_role_name=reader,
         # configuration capture of prod (capture.yml): the notices topic's name is BackupAccount's, deterministic
         capture_topic_arn=f"arn:aws:sns:{cfg.dr_region}:{cfg.accounts.backup}:{cfg.name_prefix}-backup-notices",
@@ -204,6 +230,9 @@ def prod_backup(cfg: StackConfig, dr: pulumi.StackReference) -> ProdBackupArgs:
         alert_topic_arn=b.alert_topic_arn,
         alert_subscriptions=(b.alert_subscription,) if b.alert_subscription else (),
         backup_plan=not member,
+        air_gapped_vault_arn=dr.get_output("airGappedVaultArn") if cfg.air_gap.enabled else None,
+        air_gapped_retention_days=cfg.air_gap.copy_retention_days,
+        critical=cfg.air_gap.critical,
     )
 
 
@@ -324,6 +353,17 @@ def prod_ci_access(cfg: StackConfig) -> CiAccessArgs:
         # IAM refuses a trust policy naming a role that does not exist yet (IAM User Guide, "AWS JSON policy
         # elements: Principal", IAM role principals): dr, which creates that role, deploys before prod, as always.
         read_role_trusted_arns=(cfg.role_arn(cfg.accounts.backup, capture_role_name(cfg.name_prefix)),),
+        capture_read_policies=capture_read_policies(),
+    )
+
+
+def capture_read_policies() -> tuple[str, ...]:
+    """The generated read-only policies the capture's Cloud Control inventory needs in prod (docs/capture.md)."""
+    from failsafe.ops import cloudcontrol_catalog
+
+    return tuple(
+        json.dumps(document, sort_keys=True, separators=(",", ":"))
+        for document in cloudcontrol_catalog.readonly_policies()
     )
 
 
@@ -368,7 +408,7 @@ def preview_function(cfg: StackConfig, now: datetime | None = None) -> PreviewFu
         image_uri=preview.image_uri,
         # relative to the working directory: "app" under the Pulumi CLI (which runs the program in the project
         # folder), so state never records a machine path; still right when run from elsewhere
-        app_dir=os.path.relpath(APP_DIR),
+        app_dir=os.path.relpath(APP_DIR, ROOT),  # the CLI runs the program in the project folder
         architecture=preview.architecture,
         memory_mb=preview.memory_mb,
         timeout_seconds=preview.timeout_seconds,

@@ -20,6 +20,7 @@ from typing import Any
 from failsafe.settings.dns import failover_pair_problem, target_text
 from failsafe.settings.errors import NAMESPACE, ConfigError, as_written, file_to_edit
 from failsafe.settings.model import DnsTarget, StackConfig
+from failsafe_components.spec import air_gapped_vault_arn
 
 # (args class, argument) -> the config key that feeds it (read off failsafe/program/wiring.py).
 ARG_KEYS: dict[tuple[str, str], str] = {
@@ -202,6 +203,15 @@ def dr_disagreement(
         error = differs(key, value, exported, what)
         if error is not None:
             return error
+    air_gapped = outputs.get("airGappedVaultArn")
+    if cfg.air_gap.enabled and air_gapped != air_gapped_vault_arn(np, backup, region):
+        exported = "nothing" if air_gapped is None else f"'{air_gapped}'"
+        return ConfigError(
+            "airGappedVault",
+            cfg.written.get("airGappedVault", "true"),
+            f"dr ({cfg.dr_stack_name}) to export airGappedVaultArn '{air_gapped_vault_arn(np, backup, region)}', the "
+            f"vault prod copies into; it exports {exported}: deploy dr with airGappedVault first",
+        )
     if cfg.dns is not None and cfg.dns.secondary is None and "drEndpoint" not in outputs:
         return ConfigError(
             "dnsSecondaryTarget",

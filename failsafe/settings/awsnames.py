@@ -144,6 +144,9 @@ def _source_keys(cfg: StackConfig, bucket: str) -> tuple[str, ...]:
     return ("bucketNamePrefix", "protectedBuckets", "primaryRegion")
 
 
+CAPTURE_READ_POLICIES_MAX = 9  # IAM's default 10 managed policies per role, one taken by ViewOnlyAccess
+
+
 def derived_names(cfg: StackConfig) -> list[DerivedName]:
     """The physical names of the estate this config describes: what prod, dr and this stack's preview create, and the
     names one stack addresses in another (dr trusts prod's replication roles by name)."""
@@ -196,8 +199,11 @@ def derived_names(cfg: StackConfig) -> list[DerivedName]:
         add("lambda-function", f"{np}-{function}", P)
         add("log-group", f"/aws/lambda/{np}-{function}", P)
     # prod: its reader role, CI roles (also in the preview account), DNS failover
-    for role in ("dr-reader", "ci-prod", "ci-preview", "preview-deploy"):
+    for role in ("dr-reader", "prod-auditor", "ci-prod", "ci-preview", "preview-deploy"):
         add("iam-role", f"{np}-{role}", P)
+    # the configuration capture's read policies on prod's read role (as many as the generated data file holds)
+    for number in range(1, CAPTURE_READ_POLICIES_MAX + 1):
+        add("iam-policy", f"{np}-ci-read-capture-{number}", P)
     add("iam-policy", f"{np}-preview-boundary", P)
     if cfg.dns is not None:
         add("iam-policy", f"{np}-dns-switch-operator", P)

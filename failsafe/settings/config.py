@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from failsafe.settings import awsnames, exemptions, fleet, recovery_targets, sections
+from failsafe.settings import airgap, awsnames, exemptions, fleet, recovery_targets, sections
 from failsafe.settings.dns import (
     ROUTE53_METRICS_REGION,
     alarm_health_check_regions,
@@ -232,8 +232,10 @@ def _load(stack: str, get: Getter) -> StackConfig:
     if role is Role.DR:
         sections.people_come_in(accounts.identity, federation)
 
-    repo = raw.str("githubRepository")
-    if not GITHUB_REPO.match(repo):
+    # The repository is what the GitHub OIDC roles trust: needed only by a stack that makes them (ciAccess), so a
+    # team that deploys by hand or from another CI leaves it empty (check prints what ciAccess false turns off).
+    repo = (raw.opt_str("githubRepository") or "") if not raw.bool("ciAccess") else raw.str("githubRepository")
+    if repo and not GITHUB_REPO.match(repo):
         raise ConfigError("githubRepository", repo, "owner/repository")
 
     object_lock = ObjectLock(
@@ -277,6 +279,9 @@ def _load(stack: str, get: Getter) -> StackConfig:
         source_bucket_names=source_names,
         adopted_buckets=adopted,
         fleet=fleet.read(raw, role, stack, _accounts_by_key(accounts), taken, bucket_prefix, dr_region),
+        air_gap=airgap.read(
+            raw, role, backup=accounts.backup, prod=accounts.prod, preview=accounts.preview, dr_region=dr_region
+        ),
         objectives=recovery_targets.read(raw),  # recoveryTargets, -Estimates, -Tiers (docs/recovery.md)
         written=MappingProxyType(dict(raw.written)),
     )

@@ -48,6 +48,13 @@ SHARED_KEYS = frozenset(
         "sourceBucketNames",
         "adoptBuckets",
         "prodInDrRegion",
+        # the air-gapped vault (failsafe.settings.airgap): dr builds it and prod copies into it within its retention
+        "airGappedVault",
+        "airGappedVaultMinRetentionDays",
+        "airGappedVaultMaxRetentionDays",
+        "airGappedVaultKmsKeyArn",
+        "recoveryAccountId",
+        "recoveryAccountOutsideOrganization",
     }
 )
 
@@ -72,7 +79,7 @@ def file_to_edit(key: str, stack: str | None = None) -> str:
     if stack is not None and PREVIEW_STACK.match(stack):
         return "Pulumi.pr.template.yaml, then regenerate with `python -m failsafe preview-config`"
     target = f"Pulumi.{stack}.yaml" if stack else "the stack's Pulumi.<stack>.yaml"
-    return f"{target} (or the default in Pulumi.yaml)"
+    return target  # Pulumi.yaml's defaults are the product's: a team overrides one in its stack files
 
 
 class Written(str):

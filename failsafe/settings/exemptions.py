@@ -47,6 +47,7 @@ POLICY_LEVELS: dict[str, dict[str, str]] = {
     "s3-replication-safe": _levels(M, M, M),
     "s3-replicated-bucket-sse-kms": _levels(M, M, A),
     "s3-noncurrent-version-lifecycle": _levels(A, A, A),
+    "backup-air-gapped-vault-key-outside-its-account": _levels(M, M, M),
     # AWS refuses a document or count above its quota on every stack alike (failsafe_guardrails.limits)
     "quota-s3-bucket-policy-size": _levels(M, M, M),
     "quota-kms-key-policy-size": _levels(M, M, M),

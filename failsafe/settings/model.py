@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
+from failsafe.settings.airgap import AirGap
 from failsafe.settings.fleet import Fleet, Member, member_replica_bucket_name, member_source_bucket_name
 from failsafe.settings.recovery_targets import Objectives
 from failsafe_components import spec
@@ -268,6 +269,7 @@ class StackConfig:
     source_bucket_names: tuple[tuple[str, str], ...] = ()  # sourceBucketNames: (protected bucket, physical name)
     adopted_buckets: tuple[AdoptedBucket, ...] = ()  # adoptBuckets: existing buckets prod imports instead of creating
     fleet: Fleet | None = None  # the organization and the workload accounts (failsafe.settings.fleet); None: neither
+    air_gap: AirGap = field(default_factory=AirGap)  # the air-gapped vault, its recovery account (settings.airgap)
     objectives: Objectives = field(default_factory=Objectives)  # recovery targets, estimates, tiers (recovery model)
     # every key the loader read -> the text it had (None: not set), so a later message (a derived name AWS refuses, a
     # component's refusal, dr disagreeing) shows the value as the person wrote it; not part of equality
@@ -299,6 +301,7 @@ class StackConfig:
         An account that reaches a plan through such a key came from config, not from a literal in code, so the pack's
         ``no-hardcoded-account-ids`` admits it (:mod:`failsafe.tooling.policyconfig`)."""
         found = set(self.accounts.all()) | (self.fleet.accounts() if self.fleet else set())
+        found |= {self.air_gap.recovery_account} if self.air_gap.enabled else set()
         for text in self.written.values():
             found.update(_ARN_ACCOUNT.findall(text or ""))
         return frozenset(a for a in found if a)

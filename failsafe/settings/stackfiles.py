@@ -380,7 +380,7 @@ def _role_of(values: dict[str, CliValue], ours: str) -> str | None:
 
 def _agree(stack: str, values: dict[str, CliValue], root: Path, overrides: dict[str, Any] | None) -> None:
     """The team's values live in its stack files, and a value several stacks read is written in each of them
-    (README, "Customising and upgrading"): so failsafe refuses two stack files of one estate that disagree, naming
+    (README, "Your estate and upgrades"): so failsafe refuses two stack files of one estate that disagree, naming
     both files, before either stack is planned or deployed. Estate-wide keys (:data:`SHARED_KEYS` but the workload
     keys) agree across the dr, org and prod stacks (a fleet member's workload keys are its own: its entry of dr's
     registry, checked by ``check --all``); a prod stack and the dr it reads agree on the workload keys too; a

@@ -91,6 +91,59 @@ def list_parents(schema: Mapping[str, Any]) -> tuple[list[list[str]], str]:
     return ([base] if base else []), how
 
 
+PARENT_SUFFIXES = ("Id", "Name", "Arn", "ARN", "Identifier")
+
+
+def _gives(parent: str, schema: Mapping[str, Any], key: str) -> tuple[str, int] | None:
+    """Which property of ``parent``'s resource models holds the value of the list-handler key ``key``, and how sure
+    the match is (0 best): the schemas never name a parent type, so it is matched by name within the service.
+    0: the parent's one primary identifier is ``key``; 1: ``key`` is the parent's short name plus a suffix
+    (``ClusterName`` of ``AWS::EKS::Cluster``) and the parent has ``key`` or the bare suffix (``Name``) or a single
+    primary identifier; 2: the parent merely carries ``key`` (its own parent's value, beside the other keys).
+    Write-only properties never count."""
+    # A write-only property is never returned by a read or a list (CloudFormation CLI, "Resource type schema",
+    # writeOnlyProperties), so it cannot give a child its parent value.
+    write_only = {x.split("/")[-1] for x in schema.get("writeOnlyProperties") or [] if x.count("/") == 2}
+    props = {k: v for k, v in (schema.get("properties") or {}).items() if k not in write_only}
+    ids = [x.split("/")[-1] for x in schema.get("primaryIdentifier") or []]
+    if ids == [key]:
+        return key, 0
+    short = parent.split("::")[2]
+    for suffix in PARENT_SUFFIXES:
+        if key == short + suffix:
+            if key in props:
+                return key, 1
+            if suffix in props:
+                return suffix, 1
+            if len(ids) == 1:
+                return ids[0], 1
+    if key in props:
+        return key, 2
+    return None
+
+
+def parent_sources(name: str, alternatives: Sequence[Sequence[str]], by_type: Mapping[str, Any]) -> list[Any]:
+    """Per parent alternative of ``name``: the listable types of the same service whose resource models give every
+    key of it (``{"alt": i, "type": parent, "from": {key: property}}``), the best-matched ones only. A type whose
+    alternatives find none is listed as uncapturable ("parent type unknown")."""
+    prefix = name.rsplit("::", 1)[0] + "::"
+    found: list[Any] = []
+    for index, alt in enumerate(alternatives):
+        best: list[tuple[int, str, dict[str, str]]] = []
+        for parent, schema in by_type.items():
+            if parent == name or not parent.startswith(prefix) or "list" not in schema.get("handlers", {}):
+                continue
+            matches = [_gives(parent, schema, key) for key in alt]
+            if any(m is None for m in matches) or all(m[1] == 2 for m in matches if m):
+                continue
+            rank = max(m[1] for m in matches if m)
+            best.append((rank, parent, {k: m[0] for k, m in zip(alt, matches, strict=True) if m}))
+        if best:
+            top = min(b[0] for b in best)
+            found += [{"alt": index, "type": b[1], "from": b[2]} for b in sorted(best) if b[0] == top]
+    return found
+
+
 def _resolve(schema: Mapping[str, Any], path: str) -> Mapping[str, Any] | None:
     """The schema node of a ``/properties/A/*/B`` path (``*`` = array items), through ``$ref`` and one level of
     ``oneOf``/``anyOf``/``allOf``; None if the path does not exist."""
@@ -230,6 +283,9 @@ def build_types(
             if parents:
                 entry["parents"] = parents
                 entry["parents_by"] = how
+                sources = parent_sources(name, parents, schemas.by_type)
+                if sources:
+                    entry["parent_types"] = sources
             filters = sorted((handlers["list"].get("handlerSchema") or {}).get("properties") or {})
             if filters and not parents:
                 entry["list_filters"] = filters

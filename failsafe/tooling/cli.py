@@ -260,6 +260,28 @@ def cmd_recovery(args: argparse.Namespace) -> int:
     return command.run(args, parse_sets(args.set))
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from failsafe.tooling import newestate
+
+    return newestate.run(args)
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from failsafe.tooling import upgrade
+
+    return upgrade.run(args)
+
+
+def cmd_stacks(args: argparse.Namespace) -> int:
+    """The stacks ``check`` should see for this estate: its stack files, and a preview stack when previews are on
+    (``previewAccountId`` set in prod), so ./dev.sh check and CI check what the estate has, not the example's."""
+    stacks = stackfiles.estate_stacks()
+    if "prod" in stacks and stack_config("prod")[1].accounts.previews:
+        stacks.append("pr-42")
+    print("\n".join(stacks))
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m failsafe", description=__doc__.split("\n\n")[0])
     sub = top.add_subparsers(dest="command", required=True)
@@ -305,6 +327,18 @@ def parser() -> argparse.ArgumentParser:
     preview.add_argument("--commit", default="")
     preview.add_argument("--dir", default=str(stackfiles.ROOT), help="where to write the stack file")
     preview.set_defaults(func=cmd_preview_config)
+    init = sub.add_parser("init", help="start an estate: ask for its accounts, regions, buckets; write and check it")
+    from failsafe.tooling import newestate
+
+    newestate.arguments(init)
+    init.set_defaults(func=cmd_init)
+    upgrade_cmd = sub.add_parser("upgrade", help="move an estate of the 0.2 layout (values in Pulumi.yaml) to today's")
+    from failsafe.tooling import upgrade
+
+    upgrade.arguments(upgrade_cmd)
+    upgrade_cmd.set_defaults(func=cmd_upgrade)
+    stacks = sub.add_parser("stacks", help="list the stacks of this estate that check should see")
+    stacks.set_defaults(func=cmd_stacks)
     from failsafe.tooling.recovery import command as recovery_command  # its arguments live with the command
 
     recovery = sub.add_parser("recovery", help="worst-case RPO and RTO per store and disruption, from the plans")

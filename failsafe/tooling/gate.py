@@ -17,7 +17,7 @@ from typing import Any
 
 from failsafe.settings import estate, stackfiles
 from failsafe.settings.config import ConfigError, Role
-from failsafe.tooling import analyzer, literals, planning, policyconfig, quotas, sarif
+from failsafe.tooling import air_gap_check, analyzer, literals, planning, policyconfig, quotas, sarif, secretscheck
 from failsafe.tooling.access import perimeter, proofs
 from failsafe.tooling.analyzer import LEVEL_NAMES
 from failsafe.tooling.planning import PlanError
@@ -44,6 +44,8 @@ def run(stack: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     raw, cfg = planning.stack_config(stack)
     violations, remediation = analyze_plan(_plan(stack), policyconfig.generate(cfg), raw_config=raw)
     violations += [found.as_violation() for found in literals.scan(stackfiles.ROOT, cfg.named_accounts())]
+    violations += [found.as_violation() for found in secretscheck.findings(stack, cfg)]
+    remediation[secretscheck.POLICY] = "docs/runbook.md, 'Stack secrets that survive prod'."
     remediation[literals.POLICY] = (
         "Read the account from stack config (or from a resource's output) instead of writing it in code; "
         "docs/policies.md, 'Account IDs in the source'."
@@ -132,6 +134,7 @@ def check(stack: str, json_output: bool) -> int:
         violations, remediation = run(stack)
         outcomes = access(stack)
         missing_perimeter = perimeter_check(stack)
+        warned = air_gap_check.stack_warnings(planning.stack_config(stack)[1], _plan)  # advisory: never exit 1
         missed = recovery_targets.check_stack(stack, _plan)  # recoveryTargets against the recovery model (prod)
         measured = [m.line() for m in quotas.largest({stack: _plan(stack)}).values()]  # the pack's quotas, measured
     except (PlanError, ConfigError, ModelError) as error:
@@ -162,6 +165,7 @@ def check(stack: str, json_output: bool) -> int:
                     "omitted": list(omissions),
                     "recovery": {"missed": missed},
                     "quotas": measured,
+                    "warnings": warned,
                 },
                 indent=2,
                 sort_keys=True,
@@ -189,6 +193,8 @@ def check(stack: str, json_output: bool) -> int:
             print("recovery targets missed (recoveryTargets; docs/recovery.md):")
             for line in missed:
                 print(f"  {line}")
+        for warning in warned:
+            print(f"warning: {warning}")
         counts = proofs.summary(outcomes)
         print(
             f"{stack}: {len(mandatory)} mandatory, {len(violations) - len(mandatory)} advisory violation(s); "

@@ -30,6 +30,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 from failsafe.settings.stackfiles import ROOT
 
+CHECKOUT = Path(__file__).resolve().parents[2]  # where this package's own files are (the Lambda bundles' sources)
+
 PROJECT = "failsafe"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 PROVIDER_PREFIX = "pulumi:providers:"
@@ -263,13 +265,17 @@ def computed_state(
             "url": f"https://sqs.{region}.amazonaws.com/{account}/{physical}",
         }
         rid = out["url"]
-    elif typ == "aws:backup/vault:Vault":
+    elif typ in ("aws:backup/vault:Vault", "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"):
         rid = physical
         out = {
             "arn": f"arn:aws:backup:{region}:{account}:backup-vault:{physical}",
             "name": physical,
             "recoveryPoints": 0,
         }
+    elif typ == "aws:ram/resourceShare:ResourceShare":  # arn:aws:ram:<region>:<account>:resource-share/<uuid>
+        share = f"{_digest(physical, length=8)}-{_digest(physical, 'a', length=4)}-{_digest(physical, 'b', length=4)}"
+        rid = f"arn:aws:ram:{region}:{account}:resource-share/{share}"
+        out = {"arn": rid}
     elif typ == "aws:backup/plan:Plan":
         rid = _digest(physical, length=36)
         out = {"arn": f"arn:aws:backup:{region}:{account}:backup-plan:{rid}", "version": "1"}
@@ -403,9 +409,12 @@ def _alias(alias: Any) -> str:
 
 def _project_path(path: str) -> str:
     """Paths inside the project relative to it, so a plan reads the same on every machine."""
-    resolved = Path(path).resolve() if path and "://" not in path else None
-    if resolved is not None and resolved.is_relative_to(ROOT):
-        return str(resolved.relative_to(ROOT))
+    if not path or "://" in path:
+        return path
+    roots = (ROOT, ROOT.resolve(), CHECKOUT)  # a project folder may link to the checkout's files (tests do)
+    for candidate, root in ((Path(path).absolute(), roots[0]), *((Path(path).resolve(), r) for r in roots[1:])):
+        if candidate.is_relative_to(root):
+            return str(candidate.relative_to(root))
     return path
 
 

@@ -72,7 +72,7 @@ def statement_requires_mfa(statement: Mapping[str, Any], unknown: object = NOTHI
     values = None if block is unknown else _as_list(_lower_keys(block).get("aws:multifactorauthpresent"))
     if condition is unknown or block is unknown or any(v is unknown for v in values or ()):
         return True
-    return bool(values) and all(v is True or (isinstance(v, str) and v.lower() == "true") for v in values)
+    return bool(values) and all(v is True or (isinstance(v, str) and v.lower() == "true") for v in values or ())
 
 
 def human_principals(statement: Any, unknown: object = NOTHING) -> list[str]:

@@ -11,10 +11,14 @@ from failsafe_guardrails.config import exempt, schema
 from failsafe_guardrails.props import UNKNOWN, prop
 
 AWS_PROVIDER_TYPE = "pulumi:providers:aws"
+# aws-native (Cloud Control) providers take the same allowedAccountIds (pulumi-aws-native's provider arguments:
+# "List of allowed AWS account IDs to prevent you from mistakenly using an incorrect one"); the capture's import files
+# name one per captured account and region (docs/capture.md), so the pin is required of them alike.
+AWS_PROVIDER_TYPES = frozenset({AWS_PROVIDER_TYPE, "pulumi:providers:aws-native"})
 
 
 def _validate_provider_accounts(args: Any, report: Any) -> None:
-    if args.resource_type != AWS_PROVIDER_TYPE or exempt(args, args.name, args.urn):
+    if args.resource_type not in AWS_PROVIDER_TYPES or exempt(args, args.name, args.urn):
         return
     allowed = prop(args.props, "allowedAccountIds")
     if allowed is not UNKNOWN and not allowed:
@@ -26,7 +30,7 @@ def _validate_provider_accounts(args: Any, report: Any) -> None:
 
 allowed_account_ids = ResourceValidationPolicy(
     name="aws-provider-allowed-account-ids",
-    description="Every aws provider must set allowed_account_ids so it cannot deploy into the wrong account.",
+    description="Every aws and aws-native provider sets allowed_account_ids: it cannot deploy into a wrong account.",
     validate=_validate_provider_accounts,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,

@@ -42,7 +42,7 @@ def s3(moto: str) -> Any:
 
 @pytest.fixture
 def store(s3: Any) -> archive.Archive:
-    return archive.Archive(s3, BUCKET, sleep=lambda _: None)
+    return archive.Archive(s3, BUCKET)
 
 
 def test_export_is_stored_under_stack_and_utc_timestamp_with_its_sha256(s3: Any, store: archive.Archive) -> None:
@@ -122,7 +122,7 @@ def test_restore_with_nothing_valid_says_what_it_found(s3: Any, store: archive.A
 
 
 def test_missing_bucket_is_a_clear_error(moto: str) -> None:
-    store = archive.Archive(account_session(BACKUP).client("s3"), "no-such-bucket", sleep=lambda _: None)
+    store = archive.Archive(account_session(BACKUP).client("s3"), "no-such-bucket")
     with pytest.raises(archive.ArchiveError, match="bucket no-such-bucket does not exist"):
         store.store("prod", export(1), 20, now=T0)
 
@@ -142,3 +142,69 @@ def test_pulumi_export_runs_the_cli_without_show_secrets_and_reports_its_error()
 
     with pytest.raises(archive.ArchiveError, match="no stack named 'prod' found"):
         archive.pulumi_export("prod", run=failing)
+
+
+# --- fetch --outputs: dr-outputs.json from the archive ---------------------------------------------------------
+
+SECRET = {archive.SECRET_SIG: archive.SECRET_VALUE, "ciphertext": "v1:abc"}
+
+
+def dr_export(outputs: dict[str, Any]) -> bytes:
+    """A dr export as `pulumi stack export` writes it: the Stack resource is the root and holds the outputs."""
+    stack = {"urn": "urn:pulumi:dr::failsafe::pulumi:pulumi:Stack::failsafe-dr", "type": archive.STACK_TYPE}
+    vault = {"urn": "urn:pulumi:dr::failsafe::aws:backup/vault:Vault::v", "type": "aws:backup/vault:Vault"}
+    document = {"version": 3, "deployment": {"resources": [{**stack, "outputs": outputs}, vault]}}
+    return json.dumps(document).encode()
+
+
+@pytest.fixture
+def dr_archive(moto: str, profiles: dict[str, str]) -> str:
+    """The dr archive bucket, named by the documented rule ``<bucketNamePrefix>-state-archive-<drRegion>``
+    (docs/runbook.md, "Configuration archive") from the dr stack's config, holding one dr export."""
+    from failsafe.ops.stackconfig import load_config
+
+    cfg = load_config("dr")
+    bucket = f"{cfg.bucket_name_prefix}-state-archive-{cfg.dr_region}"
+    s3 = account_session(profiles["backup"], cfg.dr_region).client("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": cfg.dr_region})
+    outputs = {"vaultName": "failsafe-vault", "archiveBucketName": bucket, "alertToken": SECRET, "ids": ["a", SECRET]}
+    archive.Archive(s3, bucket).store("dr", dr_export(outputs), 20, now=T0)
+    return bucket
+
+
+def test_fetch_outputs_writes_dr_outputs_without_knowing_the_bucket(
+    dr_archive: str, failsafe_dr: Any, tmp_path: Any
+) -> None:
+    """The runbook's loop (dr-outputs.json names the archive bucket that holds dr-outputs.json) is broken: the bucket
+    comes from config; the outputs from the archived export, secrets shown as `pulumi stack output --json` does."""
+    target = tmp_path / "dr-outputs.json"
+    ran = failsafe_dr("fetch", "--stack", "dr", "--outputs", str(target), "--profile", "backup", "--output", "json")
+    assert ran.code == 0, ran.err
+    assert json.loads(target.read_text(encoding="utf-8")) == {
+        "vaultName": "failsafe-vault",
+        "archiveBucketName": dr_archive,
+        "alertToken": "[secret]",
+        "ids": ["a", "[secret]"],
+    }
+    assert ran.json["bucket"] == dr_archive and ran.json["out"] is None, ran.json
+    assert ran.json["output_keys"] == ["alertToken", "archiveBucketName", "ids", "vaultName"], ran.json
+    from failsafe.ops.stackconfig import outputs
+
+    assert outputs([str(target)])["archiveBucketName"] == dr_archive  # what verify and restore read
+
+
+def test_fetch_writes_the_export_and_the_outputs_together(dr_archive: str, failsafe_dr: Any, tmp_path: Any) -> None:
+    out, found = tmp_path / "dr.json", tmp_path / "dr-outputs.json"
+    ran = failsafe_dr("fetch", "--stack", "dr", "--out", str(out), "--outputs", str(found), "--profile", "backup")
+    assert ran.code == 0, ran.err
+    assert archive.resource_count(out.read_bytes()) == 2 and json.loads(found.read_text())["vaultName"]
+
+
+def test_fetch_without_a_file_to_write_is_refused_in_one_line(failsafe_dr: Any) -> None:
+    ran = failsafe_dr("fetch", "--stack", "dr")
+    assert ran.code == 2 and ran.err.count("\n") == 1 and "--out FILE" in ran.err and "--outputs FILE" in ran.err
+
+
+def test_an_export_without_its_stack_resource_has_no_outputs() -> None:
+    with pytest.raises(archive.ArchiveError, match="0 pulumi:pulumi:Stack resources"):
+        archive.stack_outputs(export(3), "dr/x.json")

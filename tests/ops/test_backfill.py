@@ -16,6 +16,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from failsafe.ops import backfill, cli
+from failsafe.ops.errors import EXIT_USAGE
 from failsafe_components.replicated_bucket import backfill_role_name
 from tests.support.plans import cached_plan, config_of
 
@@ -122,7 +123,7 @@ def test_verify_shows_backfill_state_and_fails_only_a_failed_job(s3control: Any)
 
 
 def test_cli_refuses_a_bucket_that_is_not_protected_with_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["backfill", "no-such-bucket"]) == cli.EXIT_ERROR
+    assert cli.main(["backfill", "no-such-bucket"]) == EXIT_USAGE
     assert "not a protected bucket" in capsys.readouterr().err
 
 

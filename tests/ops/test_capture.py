@@ -12,15 +12,22 @@ import subprocess
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import jsonschema
 import pytest
 import yaml
 from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 
-from failsafe.ops import archive, capture, cli, verify
+from failsafe.ops import archive, cli, verify
+from failsafe.ops.capture import collectors, matching, model, pacing, reading
+from failsafe.ops.capture import run as running
+from failsafe.ops.capture import store as storing
+from failsafe.ops.errors import EXIT_FAILED, EXIT_USAGE
+from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, REGION, account_session
+from tests.support.pulumi_import import IMPORT_FILE_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "example-failsafe-archive"
@@ -28,66 +35,29 @@ T0 = datetime(2026, 11, 23, 3, 17, tzinfo=UTC)
 PROVIDER_URN = "urn:pulumi:prod::failsafe::pulumi:providers:aws::prod"
 ZONE = "example.com"
 
-# Written from the docs' table of the bulk import file ("Importing resources" guide, section "Bulk Import
-# Operations": https://www.pulumi.com/docs/iac/guides/migration/import/#bulk-import-operations) and checked against
-# the CLI's own struct (pulumi/pulumi pkg/cmd/pulumi/operations/import.go, importFile/importSpec).
-IMPORT_FILE_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "type": "object",
-    "required": ["resources"],
-    "additionalProperties": False,
-    "properties": {
-        "nameTable": {
-            "type": "object",
-            "description": "in-language names of parents and providers -> their URNs",
-            "additionalProperties": {"type": "string", "pattern": r"^urn:pulumi:[^:]+::[^:]+::.+::.+$"},
-        },
-        "resources": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["type", "name", "id"],  # id is required unless component is true (never here)
-                "additionalProperties": False,
-                "properties": {
-                    "type": {"type": "string", "pattern": r"^[a-z0-9-]+:[a-z0-9]+/[a-zA-Z0-9]+:[A-Z][A-Za-z0-9]*$"},
-                    "name": {"type": "string", "minLength": 1},
-                    "id": {"type": "string", "minLength": 1},
-                    "logicalName": {"type": "string"},
-                    "parent": {"type": "string"},
-                    "provider": {"type": "string"},
-                    "version": {"type": "string"},
-                    "properties": {"type": "array", "items": {"type": "string"}},
-                    "component": {"const": False},
-                    "remote": {"const": False},
-                },
-            },
-        },
-    },
-}
 # The import ID each type expects (pulumi-aws 7.x, Import section of each resource).
 ID_FORMS = {
-    capture.T_BUCKET: r"^[a-z0-9.-]{3,63}$",
-    capture.T_BUCKET_POLICY: r"^[a-z0-9.-]{3,63}$",
-    capture.T_BUCKET_VERSIONING: r"^[a-z0-9.-]{3,63}$",
-    capture.T_BUCKET_LIFECYCLE: r"^[a-z0-9.-]{3,63}$",
-    capture.T_BUCKET_ENCRYPTION: r"^[a-z0-9.-]{3,63}$",
-    capture.T_ROLE: r"^[\w+=,.@-]{1,64}$",
-    capture.T_ROLE_POLICY: r"^[\w+=,.@-]+:[\w+=,.@-]+$",
-    capture.T_ROLE_ATTACHMENT: r"^[\w+=,.@-]+/arn:aws:iam::(\d{12}|aws):policy/.+$",
-    capture.T_POLICY: r"^arn:aws:iam::\d{12}:policy/.+$",
-    capture.T_FUNCTION: r"^[\w-]{1,64}$",
-    capture.T_KEY: r"^[0-9a-f-]{36}$",
-    capture.T_ALIAS: r"^alias/[\w/-]+$",
-    capture.T_TOPIC: r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[\w-]+$",
-    capture.T_QUEUE: r"^https?://.+/\d{12}/[\w-]+$",
-    capture.T_TABLE: r"^[\w.-]{3,255}$",
-    capture.T_DB_INSTANCE: r"^[a-z][a-z0-9-]*$",
-    capture.T_DB_CLUSTER: r"^[a-z][a-z0-9-]*$",
-    capture.T_SECURITY_GROUP: r"^sg-[0-9a-f]+$",
-    capture.T_ZONE: r"^[A-Z0-9]+$",
-    capture.T_RECORD: r"^[A-Z0-9]+_[^_]+_[A-Z]+(_[\w-]+)?$",
-    capture.T_PARAMETER: r"^/[\w/.-]+$",
+    model.T_BUCKET: r"^[a-z0-9.-]{3,63}$",
+    model.T_BUCKET_POLICY: r"^[a-z0-9.-]{3,63}$",
+    model.T_BUCKET_VERSIONING: r"^[a-z0-9.-]{3,63}$",
+    model.T_BUCKET_LIFECYCLE: r"^[a-z0-9.-]{3,63}$",
+    model.T_BUCKET_ENCRYPTION: r"^[a-z0-9.-]{3,63}$",
+    model.T_ROLE: r"^[\w+=,.@-]{1,64}$",
+    model.T_ROLE_POLICY: r"^[\w+=,.@-]+:[\w+=,.@-]+$",
+    model.T_ROLE_ATTACHMENT: r"^[\w+=,.@-]+/arn:aws:iam::(\d{12}|aws):policy/.+$",
+    model.T_POLICY: r"^arn:aws:iam::\d{12}:policy/.+$",
+    model.T_FUNCTION: r"^[\w-]{1,64}$",
+    model.T_KEY: r"^[0-9a-f-]{36}$",
+    model.T_ALIAS: r"^alias/[\w/-]+$",
+    model.T_TOPIC: r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[\w-]+$",
+    model.T_QUEUE: r"^https?://.+/\d{12}/[\w-]+$",
+    model.T_TABLE: r"^[\w.-]{3,255}$",
+    model.T_DB_INSTANCE: r"^[a-z][a-z0-9-]*$",
+    model.T_DB_CLUSTER: r"^[a-z][a-z0-9-]*$",
+    model.T_SECURITY_GROUP: r"^sg-[0-9a-f]+$",
+    model.T_ZONE: r"^[A-Z0-9]+$",
+    model.T_RECORD: r"^[A-Z0-9]+_[^_]+_[A-Z]+(_[\w-]+)?$",
+    model.T_PARAMETER: r"^/[\w/.-]+$",
 }
 
 
@@ -200,11 +170,11 @@ def estate(moto: str) -> dict[str, Any]:
     unmanaged |= {
         (t, "example-hand-made-logs")
         for t in (
-            capture.T_BUCKET,
-            capture.T_BUCKET_POLICY,
-            capture.T_BUCKET_VERSIONING,
-            capture.T_BUCKET_LIFECYCLE,
-            capture.T_BUCKET_ENCRYPTION,
+            model.T_BUCKET,
+            model.T_BUCKET_POLICY,
+            model.T_BUCKET_VERSIONING,
+            model.T_BUCKET_LIFECYCLE,
+            model.T_BUCKET_ENCRYPTION,
         )
     }
 
@@ -216,10 +186,10 @@ def estate(moto: str) -> dict[str, Any]:
     managed_policy = iam.create_policy(PolicyName="failsafe-managed-policy", PolicyDocument=policy_document())
     iam.attach_role_policy(RoleName="failsafe-managed-role", PolicyArn=managed_policy["Policy"]["Arn"])
     managed += [
-        state(capture.T_ROLE, "failsafe-managed-role", {"arn": managed_role["Role"]["Arn"]}),
-        state(capture.T_POLICY, managed_policy["Policy"]["Arn"], {"arn": managed_policy["Policy"]["Arn"]}),
+        state(model.T_ROLE, "failsafe-managed-role", {"arn": managed_role["Role"]["Arn"]}),
+        state(model.T_POLICY, managed_policy["Policy"]["Arn"], {"arn": managed_policy["Policy"]["Arn"]}),
         state(
-            capture.T_ROLE_ATTACHMENT,
+            model.T_ROLE_ATTACHMENT,
             "failsafe-managed-role-20261101000000000000000001",
             {"role": "failsafe-managed-role", "policyArn": managed_policy["Policy"]["Arn"]},
         ),
@@ -230,10 +200,10 @@ def estate(moto: str) -> dict[str, Any]:
     iam.put_role_policy(RoleName="hand-made-role", PolicyName="inline-read", PolicyDocument=policy_document())
     iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com")
     unmanaged |= {
-        (capture.T_ROLE, "hand-made-role"),
-        (capture.T_ROLE_POLICY, "hand-made-role:inline-read"),
-        (capture.T_ROLE_ATTACHMENT, f"hand-made-role/{hand_policy}"),
-        (capture.T_POLICY, hand_policy),
+        (model.T_ROLE, "hand-made-role"),
+        (model.T_ROLE_POLICY, "hand-made-role:inline-read"),
+        (model.T_ROLE_ATTACHMENT, f"hand-made-role/{hand_policy}"),
+        (model.T_POLICY, hand_policy),
     }
 
     # Lambda.
@@ -246,28 +216,28 @@ def estate(moto: str) -> dict[str, Any]:
             Code={"ZipFile": lambda_zip()},
             Environment={"Variables": {"DB_PASSWORD": "do-not-capture"}},
         )
-    managed.append(state(capture.T_FUNCTION, "failsafe-managed-fn"))
-    unmanaged.add((capture.T_FUNCTION, "hand-made-fn"))
+    managed.append(state(model.T_FUNCTION, "failsafe-managed-fn"))
+    unmanaged.add((model.T_FUNCTION, "hand-made-fn"))
 
     # KMS: a managed key and alias; the hand-made key of the logs bucket with an alias. moto's alias/aws/* are
     # AWS-managed and skipped.
     managed_key = kms.create_key(Description="managed")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName="alias/failsafe-managed", TargetKeyId=managed_key)
     kms.create_alias(AliasName="alias/hand-made-logs", TargetKeyId=logs_key["KeyId"])
-    managed += [state(capture.T_KEY, managed_key), state(capture.T_ALIAS, "alias/failsafe-managed")]
-    unmanaged |= {(capture.T_KEY, logs_key["KeyId"]), (capture.T_ALIAS, "alias/hand-made-logs")}
+    managed += [state(model.T_KEY, managed_key), state(model.T_ALIAS, "alias/failsafe-managed")]
+    unmanaged |= {(model.T_KEY, logs_key["KeyId"]), (model.T_ALIAS, "alias/hand-made-logs")}
 
     # SNS, SQS (the managed queue's state ID is another URL form: it must match on its ARN), DynamoDB.
     managed_topic = sns.create_topic(Name="failsafe-alerts")["TopicArn"]
     hand_topic = sns.create_topic(Name="hand-made-topic")["TopicArn"]
-    managed.append(state(capture.T_TOPIC, managed_topic, {"arn": managed_topic}))
-    unmanaged.add((capture.T_TOPIC, hand_topic))
+    managed.append(state(model.T_TOPIC, managed_topic, {"arn": managed_topic}))
+    unmanaged.add((model.T_TOPIC, hand_topic))
     managed_queue = sqs.create_queue(QueueName="failsafe-queue")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=managed_queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     managed.append(
-        state(capture.T_QUEUE, f"https://sqs.{REGION}.amazonaws.com/{PROD}/failsafe-queue", {"arn": queue_arn})
+        state(model.T_QUEUE, f"https://sqs.{REGION}.amazonaws.com/{PROD}/failsafe-queue", {"arn": queue_arn})
     )
-    unmanaged.add((capture.T_QUEUE, sqs.create_queue(QueueName="hand-made-queue")["QueueUrl"]))
+    unmanaged.add((model.T_QUEUE, sqs.create_queue(QueueName="hand-made-queue")["QueueUrl"]))
     for table in ("failsafe-locks", "hand-made-table"):
         ddb.create_table(
             TableName=table,
@@ -275,8 +245,8 @@ def estate(moto: str) -> dict[str, Any]:
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-    managed.append(state(capture.T_TABLE, "failsafe-locks"))
-    unmanaged.add((capture.T_TABLE, "hand-made-table"))
+    managed.append(state(model.T_TABLE, "failsafe-locks"))
+    unmanaged.add((model.T_TABLE, "hand-made-table"))
 
     # RDS: a hand-made instance and cluster.
     rds.create_db_instance(
@@ -293,14 +263,14 @@ def estate(moto: str) -> dict[str, Any]:
         MasterUsername="app",
         MasterUserPassword="not-a-real-password",
     )
-    unmanaged |= {(capture.T_DB_INSTANCE, "hand-made-db"), (capture.T_DB_CLUSTER, "hand-made-cluster")}
+    unmanaged |= {(model.T_DB_INSTANCE, "hand-made-db"), (model.T_DB_CLUSTER, "hand-made-cluster")}
 
     # EC2: a managed and a hand-made security group in the default VPC (whose default group is skipped).
     vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     managed_sg = ec2.create_security_group(GroupName="failsafe-sg", Description="managed", VpcId=vpc)["GroupId"]
     hand_sg = ec2.create_security_group(GroupName="hand-made-sg", Description="by hand", VpcId=vpc)["GroupId"]
-    managed.append(state(capture.T_SECURITY_GROUP, managed_sg))
-    unmanaged.add((capture.T_SECURITY_GROUP, hand_sg))
+    managed.append(state(model.T_SECURITY_GROUP, managed_sg))
+    unmanaged.add((model.T_SECURITY_GROUP, hand_sg))
 
     # Route 53: a managed zone and record, hand-made simple and weighted records; the apex SOA/NS are skipped.
     zone_id = r53.create_hosted_zone(Name=ZONE, CallerReference="estate")["HostedZone"]["Id"].rsplit("/", 1)[-1]
@@ -327,23 +297,23 @@ def estate(moto: str) -> dict[str, Any]:
         },
     )
     managed += [
-        state(capture.T_ZONE, zone_id, {"zoneId": zone_id, "name": ZONE}),
+        state(model.T_ZONE, zone_id, {"zoneId": zone_id, "name": ZONE}),
         state(
-            capture.T_RECORD,
+            model.T_RECORD,
             f"{zone_id}_app_A",  # state IDs keep the name as written in the program: matched on fqdn instead
             {"zoneId": zone_id, "name": "app", "fqdn": "app.example.com", "type": "A"},
         ),
     ]
     unmanaged |= {
-        (capture.T_RECORD, f"{zone_id}_legacy.example.com_CNAME"),
-        (capture.T_RECORD, f"{zone_id}_w.example.com_A_blue"),
+        (model.T_RECORD, f"{zone_id}_legacy.example.com_CNAME"),
+        (model.T_RECORD, f"{zone_id}_w.example.com_A_blue"),
     }
 
     # SSM: names only; the hand-made one is a SecureString whose value must never be read.
     ssm.put_parameter(Name="/failsafe/managed", Value="x", Type="String")
     ssm.put_parameter(Name="/hand-made/db-password", Value="s3cr3t-value", Type="SecureString")
-    managed.append(state(capture.T_PARAMETER, "/failsafe/managed"))
-    unmanaged.add((capture.T_PARAMETER, "/hand-made/db-password"))
+    managed.append(state(model.T_PARAMETER, "/failsafe/managed"))
+    unmanaged.add((model.T_PARAMETER, "/hand-made/db-password"))
 
     # The archive: the prod export, stored the way archive.py stores it, with the stack's explicit provider.
     backup_s3 = backup.client("s3")
@@ -357,9 +327,7 @@ def estate(moto: str) -> dict[str, Any]:
     }
     stack = {"urn": "urn:pulumi:prod::failsafe::pulumi:pulumi:Stack::failsafe-prod", "type": "pulumi:pulumi:Stack"}
     export = {"version": 3, "deployment": {"manifest": {"time": "t"}, "resources": [stack, provider, *managed]}}
-    archive.Archive(backup_s3, BUCKET, sleep=lambda _: None).store(
-        "prod", json.dumps(export).encode(), 20, now=T0 - timedelta(minutes=36)
-    )
+    archive.Archive(backup_s3, BUCKET).store("prod", json.dumps(export).encode(), 20, now=T0 - timedelta(minutes=36))
     return {
         "prod": prod,
         "backup": backup,
@@ -376,23 +344,23 @@ def policy_document() -> str:
     )
 
 
-def settings(**overrides: Any) -> capture.Settings:
+def settings(**overrides: Any) -> running.Settings:
     values: dict[str, Any] = {"regions": (REGION,), "stacks": ("prod",), "rate": 10.0, "jitter": 0.5}
     values.update(overrides)
-    return capture.Settings(**values)
+    return running.Settings(**values)
 
 
 def run(
     estate: dict[str, Any], now: datetime = T0, fake: FakeTime | None = None, **overrides: Any
-) -> tuple[capture.AccountRun, FakeTime, list[str]]:
+) -> tuple[running.AccountRun, FakeTime, list[str]]:
     fake = fake or FakeTime()
     lines: list[str] = []
     sns = overrides.pop("sns", None)
     topic_arn = overrides.pop("topic_arn", None)
     out_dir = overrides.pop("out_dir", None)
-    (result,) = capture.run(
-        [capture.Target(estate["prod"])],
-        capture.Store(estate["s3"], BUCKET, sleep=lambda _: None),
+    (result,) = running.run(
+        [running.Target(estate["prod"])],
+        storing.Store(estate["s3"], BUCKET),
         settings(**overrides),
         sns=sns,
         topic_arn=topic_arn,
@@ -410,11 +378,11 @@ def stored(estate: dict[str, Any], key: str) -> Any:
     return json.loads(estate["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read())
 
 
-def import_files(estate: dict[str, Any], result: capture.AccountRun) -> dict[str, dict[str, Any]]:
+def import_files(estate: dict[str, Any], result: running.AccountRun) -> dict[str, dict[str, Any]]:
     return {s.service: stored(estate, s.import_key) for s in result.services if s.import_key}
 
 
-def by_service(result: capture.AccountRun) -> dict[str, capture.ServiceResult]:
+def by_service(result: running.AccountRun) -> dict[str, running.ServiceResult]:
     return {s.service: s for s in result.services}
 
 
@@ -431,14 +399,14 @@ def test_capture_finds_exactly_the_unmanaged_resources_of_eleven_services(estate
         f"managed or AWS-made resources in the import files: {found - estate['unmanaged']}"
     )
     assert estate["unmanaged"] - found == set(), f"hand-made resources missed: {estate['unmanaged'] - found}"
-    assert set(files) == set(capture.SERVICES), f"services with unmanaged resources: {sorted(files)}"
+    assert set(files) == set(model.SERVICES), f"services with unmanaged resources: {sorted(files)}"
     results = by_service(result)
     assert results["iam"].skipped == {"service-linked role (made by an AWS service)": 1}
     assert results["ec2"].skipped == {"default security group of a VPC": 1}
     assert results["route53"].skipped == {"zone apex SOA/NS record (made with the zone)": 2}
     assert set(results["kms"].skipped) == {"AWS-managed alias (alias/aws/*)"}
     assert sum(s.managed for s in result.services) == estate["managed"], "every managed resource is matched once"
-    assert len(lines) == len(capture.SERVICES) + 3 and all("FAILED" not in line for line in lines), lines
+    assert len(lines) == len(model.SERVICES) + 3 and all("FAILED" not in line for line in lines), lines
 
 
 def test_the_inventory_keeps_managed_resources_with_their_stack_and_never_a_secret(estate: dict[str, Any]) -> None:
@@ -476,14 +444,14 @@ def test_every_import_file_follows_the_documented_format(estate: dict[str, Any])
 
 
 def test_a_resource_outside_its_providers_region_is_imported_with_a_region_suffix() -> None:
-    provider = capture.ProviderRef("prod", "prod", PROVIDER_URN, "eu-west-1", (PROD,))
+    provider = matching.ProviderRef("prod", "prod", PROVIDER_URN, "eu-west-1", (PROD,))
     found = [
-        capture.Found("sqs", capture.T_QUEUE, "https://sqs.eu-west-1.amazonaws.com/1/a", "a", "eu-west-1"),
-        capture.Found("sqs", capture.T_QUEUE, "https://sqs.us-east-1.amazonaws.com/1/a", "a", "us-east-1"),
-        capture.Found("iam", capture.T_ROLE, "prod", "prod", None),
+        model.Found("sqs", model.T_QUEUE, "https://sqs.eu-west-1.amazonaws.com/1/a", "a", "eu-west-1"),
+        model.Found("sqs", model.T_QUEUE, "https://sqs.us-east-1.amazonaws.com/1/a", "a", "us-east-1"),
+        model.Found("iam", model.T_ROLE, "prod", "prod", None),
     ]
 
-    document = capture.import_document(found, [provider], "eu-west-1")
+    document = matching.import_document(found, [provider], "eu-west-1")
 
     assert [(r["name"], r["id"]) for r in document["resources"]] == [
         ("prod-2", "prod"),  # never the name of a provider in nameTable
@@ -494,7 +462,7 @@ def test_a_resource_outside_its_providers_region_is_imported_with_a_region_suffi
 
 
 def test_stack_state_in_other_forms_still_counts_as_managed() -> None:
-    managed = capture.Managed()
+    managed = matching.Managed()
     managed.add_export(
         "prod",
         {
@@ -509,60 +477,54 @@ def test_stack_state_in_other_forms_still_counts_as_managed() -> None:
     )
 
     def stack(token: str, ident: str) -> str | None:
-        return managed.stack_of(capture.Found("x", token, ident, ident, None))
+        return managed.stack_of(model.Found("x", token, ident, ident, None))
 
-    assert stack(capture.T_BUCKET, "logs") == "prod", "the v6 type name BucketV2 is the v7 Bucket"
-    assert stack(capture.T_BUCKET_VERSIONING, "logs") == "prod", "inline versioning on a managed bucket"
-    assert stack(capture.T_BUCKET_POLICY, "logs") == "prod", "bucket,owner IDs"
-    assert stack(capture.T_ROLE_POLICY, "app:read") == "prod", "inline policy of a managed role"
-    assert stack(capture.T_BUCKET_LIFECYCLE, "logs") is None
+    assert stack(model.T_BUCKET, "logs") == "prod", "the v6 type name BucketV2 is the v7 Bucket"
+    assert stack(model.T_BUCKET_VERSIONING, "logs") == "prod", "inline versioning on a managed bucket"
+    assert stack(model.T_BUCKET_POLICY, "logs") == "prod", "bucket,owner IDs"
+    assert stack(model.T_ROLE_POLICY, "app:read") == "prod", "inline policy of a managed role"
+    assert stack(model.T_BUCKET_LIFECYCLE, "logs") is None
 
 
 def test_route53_names_are_unescaped_and_lower_case() -> None:
-    assert capture.route53_name("\\052.Example.COM.") == "*.example.com"
-    assert capture.record_id("/hostedzone/Z123", "\\052.example.com.", "A") == "Z123_*.example.com_A"
-    assert capture.record_id("Z123", "w.example.com", "A", "blue") == "Z123_w.example.com_A_blue"
+    assert model.route53_name("\\052.Example.COM.") == "*.example.com"
+    assert model.record_id("/hostedzone/Z123", "\\052.example.com.", "A") == "Z123_*.example.com_A"
+    assert model.record_id("Z123", "w.example.com", "A", "blue") == "Z123_w.example.com_A_blue"
 
 
-class FakeKms:
-    """DescribeKey answers moto cannot give: an AWS-managed key and one pending deletion."""
-
-    class meta:  # as botocore's client.meta.service_model.service_name
-        class service_model:
-            service_name = "kms"
-
-    KEYS: ClassVar[dict[str, dict[str, str]]] = {
-        "11111111-1111-1111-1111-111111111111": {"KeyManager": "AWS", "KeyState": "Enabled"},
-        "22222222-2222-2222-2222-222222222222": {"KeyManager": "CUSTOMER", "KeyState": "PendingDeletion"},
-        "33333333-3333-3333-3333-333333333333": {"KeyManager": "CUSTOMER", "KeyState": "Enabled"},
-    }
-
-    def list_aliases(self, **_: Any) -> dict[str, Any]:
-        return {
-            "Aliases": [
-                {"AliasName": "alias/aws/s3", "TargetKeyId": "11111111-1111-1111-1111-111111111111"},
-                {"AliasName": "alias/old", "TargetKeyId": "22222222-2222-2222-2222-222222222222"},
-                {"AliasName": "alias/app", "TargetKeyId": "33333333-3333-3333-3333-333333333333"},
-            ],
-            "Truncated": False,
-        }
-
-    def list_keys(self, **_: Any) -> dict[str, Any]:
-        return {"Keys": [{"KeyId": k} for k in self.KEYS], "Truncated": False}
-
-    def describe_key(self, KeyId: str) -> dict[str, Any]:
-        return {"KeyMetadata": {"KeyId": KeyId, "Arn": f"arn:aws:kms:{REGION}:{PROD}:key/{KeyId}", **self.KEYS[KeyId]}}
+KMS_KEYS: dict[str, dict[str, str]] = {
+    "11111111-1111-1111-1111-111111111111": {"KeyManager": "AWS", "KeyState": "Enabled"},
+    "22222222-2222-2222-2222-222222222222": {"KeyManager": "CUSTOMER", "KeyState": "PendingDeletion"},
+    "33333333-3333-3333-3333-333333333333": {"KeyManager": "CUSTOMER", "KeyState": "Enabled"},
+}
 
 
 def test_aws_managed_keys_and_keys_pending_deletion_are_skipped() -> None:
-    ctx = capture.Ctx(None, capture.Pacer(None), REGION)
-    ctx._clients[("kms", REGION)] = FakeKms()
+    """Answers moto cannot give (an AWS-managed key, one pending deletion), stubbed on a real client so every
+    answer is checked against botocore's KMS model."""
+    import boto3
 
-    collected = capture.collect_kms(ctx, REGION)
+    kms = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x").client("kms", region_name=REGION)
+    stub = Stubber(kms)
+    aliases = [
+        {"AliasName": "alias/aws/s3", "TargetKeyId": "11111111-1111-1111-1111-111111111111"},
+        {"AliasName": "alias/old", "TargetKeyId": "22222222-2222-2222-2222-222222222222"},
+        {"AliasName": "alias/app", "TargetKeyId": "33333333-3333-3333-3333-333333333333"},
+    ]
+    stub.add_response("list_aliases", {"Aliases": aliases, "Truncated": False})
+    stub.add_response("list_keys", {"Keys": [{"KeyId": k} for k in KMS_KEYS], "Truncated": False})
+    for key_id, meta in KMS_KEYS.items():
+        arn = f"arn:aws:kms:{REGION}:{PROD}:key/{key_id}"
+        stub.add_response("describe_key", {"KeyMetadata": {"KeyId": key_id, "Arn": arn, **meta}}, {"KeyId": key_id})
+    ctx = collectors.Ctx(None, pacing.Pacer(None), REGION)
+    ctx._clients[("kms", REGION)] = kms
+
+    with stub:
+        collected = collectors.collect_kms(ctx, REGION)
 
     assert [(f.type, f.id, f.name) for f in collected.found] == [
-        (capture.T_KEY, "33333333-3333-3333-3333-333333333333", "app-key"),
-        (capture.T_ALIAS, "alias/app", "app"),
+        (model.T_KEY, "33333333-3333-3333-3333-333333333333", "app-key"),
+        (model.T_ALIAS, "alias/app", "app"),
     ]
     assert collected.skipped == {
         "AWS-managed key": 1,
@@ -575,17 +537,12 @@ def test_aws_managed_keys_and_keys_pending_deletion_are_skipped() -> None:
 # --- pacing, retries, budget -----------------------------------------------------------------------------
 
 
-def test_a_throttled_call_is_retried_with_backoff_and_every_call_is_paced(estate: dict[str, Any]) -> None:
-    faults = {"left": 3}
+def test_a_throttled_call_is_retried_with_backoff_and_every_call_is_paced(estate: dict[str, Any], backoff: Any) -> None:
+    inject(estate["prod"].events, "dynamodb", "DescribeTable", times=3)
+    fake = FakeTime()
+    backoff.on_sleep = fake.sleep
 
-    def throttle(model: Any, **_: Any) -> None:
-        if faults["left"]:
-            faults["left"] -= 1
-            raise throttling(model.name)
-
-    estate["prod"].events.register("before-call.dynamodb.DescribeTable", throttle)
-
-    result, fake, lines = run(estate, rate=10.0, jitter=0.5)
+    result, fake, lines = run(estate, fake=fake, rate=10.0, jitter=0.5)
 
     assert result.complete, result.reasons
     dynamodb = by_service(result)["dynamodb"]
@@ -593,45 +550,39 @@ def test_a_throttled_call_is_retried_with_backoff_and_every_call_is_paced(estate
     record = stored(estate, result.run_key)
     calls = record["calls"]
     backoffs = [s for s in fake.sleeps if s >= 0.5]
-    pacing = [s for s in fake.sleeps if s < 0.5]
-    assert backoffs == [0.5, 1.0, 2.0], "full-jitter backoff bounded by 0.5 * 2**n (the upper bound drawn here)"
-    assert set(pacing) == {0.15}, "1/rate * (1 + jitter) between calls (the upper bound drawn here)"
-    assert len(pacing) == calls - 1 - len(backoffs), "every call but the first waits (a backoff is longer already)"
+    paced = [s for s in fake.sleeps if s < 0.5]
+    assert backoffs == [1.0, 2.0, 4.0], "full-jitter backoff bounded by 2**n s (botocore retries/standard.py)"
+    assert set(paced) == {0.15}, "1/rate * (1 + jitter) between calls (the upper bound drawn here)"
+    assert len(paced) == calls - 1 - len(backoffs), "every call but the first waits (a backoff is longer already)"
     assert record["throttled"] == 3 and "2 resources (1 unmanaged" in next(x for x in lines if " dynamodb:" in x)
 
 
-def test_without_pacing_only_throttling_sleeps(estate: dict[str, Any]) -> None:
-    faults = {"left": 1}
+def test_without_pacing_only_throttling_sleeps(estate: dict[str, Any], backoff: Any) -> None:
+    inject(estate["prod"].events, "sqs", "ListQueues", times=1)
+    fake = FakeTime()
+    backoff.on_sleep = fake.sleep
 
-    def throttle_once(model: Any, **_: Any) -> None:
-        if faults["left"]:
-            faults["left"] -= 1
-            raise throttling(model.name)
+    result, fake, _ = run(estate, fake=fake, rate=None)
 
-    estate["prod"].events.register("before-call.sqs.ListQueues", throttle_once)
-
-    result, fake, _ = run(estate, rate=None)
-
-    assert result.complete and fake.sleeps == [0.5], fake.sleeps
+    assert result.complete and fake.sleeps == [1.0], fake.sleeps
 
 
-def test_a_service_that_keeps_failing_makes_the_run_incomplete_and_notifies_the_topic(estate: dict[str, Any]) -> None:
-    def always(model: Any, **_: Any) -> None:
-        raise throttling(model.name)
-
-    estate["prod"].events.register("before-call.kms.ListAliases", always)
+def test_a_service_that_keeps_failing_makes_the_run_incomplete_and_notifies_the_topic(
+    estate: dict[str, Any], backoff: Any
+) -> None:
+    inject(estate["prod"].events, "kms", "ListAliases", times=1000)
     backup_sns, backup_sqs = estate["backup"].client("sns"), estate["backup"].client("sqs")
     topic = backup_sns.create_topic(Name="failsafe-alerts")["TopicArn"]
     inbox = backup_sqs.create_queue(QueueName="inbox")["QueueUrl"]
     inbox_arn = backup_sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     backup_sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
 
-    result, fake, lines = run(estate, sns=backup_sns, topic_arn=topic)
+    result, _, lines = run(estate, sns=backup_sns, topic_arn=topic)
 
     kms = by_service(result)["kms"]
     assert not result.complete and kms.status == "failed" and kms.throttled == 5, kms
-    assert result.reasons == [f"kms: failed: {kms.error}"] and "still throttled" in kms.error
-    assert len([s for s in fake.sleeps if s >= 0.5]) == 4, "attempts are bounded: 5 tries, 4 backoffs"
+    assert result.reasons == [f"kms: failed: {kms.error}"] and "ThrottlingException after 5 attempts" in kms.error
+    assert len(backoff.delays) == 4, "attempts are bounded: 5 tries, 4 backoffs"
     record = stored(estate, result.run_key)
     assert record["status"] == "incomplete" and record["services"]["kms"]["status"] == "failed"
     assert stored(estate, f"{kms.prefix}manifest.json")["status"] == "failed", "never stored as complete"
@@ -660,8 +611,8 @@ def test_a_count_that_drops_beyond_the_limit_makes_the_run_incomplete(estate: di
         1,
         50.0,
     )
-    assert dropped.reasons == [f"sqs: dropped: {sqs_result.error}"] and "--allow-drop" in sqs_result.error
-    assert by_service(dropped)["sqs"].previous_timestamp == capture.stamp_of(T0)
+    assert dropped.reasons == [f"sqs: dropped: {sqs_result.error}"] and "--allow-shrink" in sqs_result.error
+    assert by_service(dropped)["sqs"].previous_timestamp == model.stamp_of(T0)
     assert accepted.complete, "--allow-drop accepts a real shrink"
 
 
@@ -670,7 +621,7 @@ def test_services_not_reached_within_the_time_budget_fail_the_run(estate: dict[s
 
     statuses = {s.service: (s.status, (s.error or "").split(":")[0]) for s in result.services}
     assert statuses["s3"] == ("failed", "not finished")
-    assert all(statuses[s] == ("failed", "not reached") for s in capture.SERVICES[1:]), statuses
+    assert all(statuses[s] == ("failed", "not reached") for s in model.SERVICES[1:]), statuses
     assert not result.complete and fake.now == 3.0, "stops at the first call past the budget"
 
 
@@ -683,11 +634,11 @@ def test_services_not_reached_within_the_time_budget_fail_the_run(estate: dict[s
         ({"rate": -1.0}, "--rate -1.0: expected calls per second above 0"),
         ({"jitter": 1.0}, "--jitter 1.0"),
         ({"budget_seconds": 0}, "--budget-seconds 0"),
-        ({"max_drop_percent": 101}, "--max-drop-percent 101"),
+        ({"max_drop_percent": 101}, "--max-shrink-percent 101"),
     ],
 )
 def test_bad_settings_are_refused_with_the_flag_to_fix(overrides: dict[str, Any], message: str) -> None:
-    with pytest.raises(capture.CaptureError, match=re.escape(message)):
+    with pytest.raises(model.CaptureError, match=re.escape(message)):
         settings(**overrides).check()
 
 
@@ -696,12 +647,12 @@ def test_bad_settings_are_refused_with_the_flag_to_fix(overrides: dict[str, Any]
 
 def test_a_capture_is_never_overwritten(estate: dict[str, Any]) -> None:
     run(estate, services=("sqs",))
-    with pytest.raises(capture.CaptureError, match="already exists; captures are never overwritten"):
+    with pytest.raises(model.CaptureError, match="already exists; captures are never overwritten"):
         run(estate, services=("sqs",))
 
 
 def test_a_stack_without_an_archived_export_stops_the_run_before_any_call(estate: dict[str, Any]) -> None:
-    with pytest.raises(capture.CaptureError, match=r"no valid archive of stack dr.*--stacks"):
+    with pytest.raises(model.CaptureError, match=r"no valid archive of stack dr.*--stacks"):
         run(estate, stacks=("prod", "dr"))
     assert "Contents" not in estate["s3"].list_objects_v2(Bucket=BUCKET, Prefix="capture/")
 
@@ -710,24 +661,24 @@ def test_show_points_at_the_newest_complete_capture_and_its_code(estate: dict[st
     good, _, _ = run(estate)
     estate["prod"].events.register("before-call.kms.ListAliases", lambda model, **_: _throttle(model))
     bad, _, _ = run(estate, now=T0 + timedelta(days=1))
-    store = capture.Store(estate["s3"], BUCKET)
+    store = storing.Store(estate["s3"], BUCKET)
     code = tmp_path / "kms.py"
     code.write_text("import pulumi_aws as aws\n")
-    (key,) = capture.attach(store, by_service(good)["kms"].prefix, [code])
+    (key,) = reading.attach(store, by_service(good)["kms"].prefix, [code])
 
-    shown = capture.show(store, "kms")
-    earlier = capture.show(store, "sqs", at=capture.parse_stamp("2026-11-23"))
+    shown = reading.show(store, "kms")
+    earlier = reading.show(store, "sqs", at=model.parse_stamp("2026-11-23"))
 
     assert not bad.complete
-    assert shown["timestamp"] == capture.stamp_of(T0), "the newer, incomplete capture is not a restore point"
-    assert shown["code"] == [f"s3://{BUCKET}/{key}"] and key.endswith(f"/{capture.stamp_of(T0)}/kms.py")
+    assert shown["timestamp"] == model.stamp_of(T0), "the newer, incomplete capture is not a restore point"
+    assert shown["code"] == [f"s3://{BUCKET}/{key}"] and key.endswith(f"/{model.stamp_of(T0)}/kms.py")
     assert shown["import_file"] == f"s3://{BUCKET}/{by_service(good)['kms'].prefix}import.json"
-    assert shown["skipped_incomplete"][0].startswith(capture.stamp_of(T0 + timedelta(days=1)))
-    assert earlier["timestamp"] == capture.stamp_of(T0)
-    with pytest.raises(capture.CaptureError, match=r"no complete capture of sqs .* at or before 20261122T"):
-        capture.show(store, "sqs", at=T0 - timedelta(days=1))
-    with pytest.raises(capture.CaptureError, match="attach code to an existing capture only"):
-        capture.attach(store, f"capture/{PROD}/kms/20991231T000000Z/", [code])
+    assert shown["skipped_incomplete"][0].startswith(model.stamp_of(T0 + timedelta(days=1)))
+    assert earlier["timestamp"] == model.stamp_of(T0)
+    with pytest.raises(model.CaptureError, match=r"no complete capture of sqs .* at or before 20261122T"):
+        reading.show(store, "sqs", at=T0 - timedelta(days=1))
+    with pytest.raises(model.CaptureError, match="attach code to an existing capture only"):
+        reading.attach(store, f"capture/{PROD}/kms/20991231T000000Z/", [code])
 
 
 def _throttle(model: Any) -> None:
@@ -760,20 +711,23 @@ def ambient(moto: str) -> dict[str, Any]:
     sess = boto3.Session(region_name=REGION)
     s3 = sess.client("s3")
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    export = {"version": 3, "deployment": {"resources": [state(capture.T_TABLE, "failsafe-locks")]}}
-    archive.Archive(s3, BUCKET, sleep=lambda _: None).store("prod", json.dumps(export).encode(), 20, now=T0)
+    export = {"version": 3, "deployment": {"resources": [state(model.T_TABLE, "failsafe-locks")]}}
+    archive.Archive(s3, BUCKET).store("prod", json.dumps(export).encode(), 20, now=T0)
     sess.client("sqs").create_queue(QueueName="hand-made-queue")
     sess.client("ssm").put_parameter(Name="/hand-made/token", Value="s3cr3t-value", Type="SecureString")
     return {"session": sess, "s3": s3}
 
 
-CLI_RUN = ["capture", "run", "--bucket", BUCKET, "--regions", REGION, "--stacks", "prod", "--max-drop-percent", "20"]
+CLI_RUN = [
+    *("capture", "run", "--archive-bucket", BUCKET, "--regions", REGION, "--stacks", "prod"),
+    *("--max-shrink-percent", "20", "--classic-only"),  # moto has no Cloud Control (test_cloudcontrol_capture.py)
+]
 
 
 def test_cli_run_exits_0_and_writes_what_ci_turns_into_code(
     ambient: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = cli.main([*CLI_RUN, "--rate", "0", "--out", str(tmp_path)])
+    code = cli.main([*CLI_RUN, "--rate", "0", "--out", str(tmp_path), "--output", "json"])
 
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -787,24 +741,26 @@ def test_cli_run_exits_0_and_writes_what_ci_turns_into_code(
     account, service, prefix, region, role_arn, spec = line.split("\t")
     assert (account, service, region, role_arn) == ("123456789012", "sqs", REGION, "")
     assert prefix == f"capture/123456789012/sqs/{summary['run'].rsplit('/', 1)[-1][:-5]}/"
-    assert json.loads(Path(spec).read_text())["resources"][0]["type"] == capture.T_QUEUE
-    assert cli.main(["capture", "show", "sqs", "--bucket", BUCKET]) == 0
+    assert json.loads(Path(spec).read_text())["resources"][0]["type"] == model.T_QUEUE
+    assert cli.main(["capture", "show", "sqs", "--archive-bucket", BUCKET, "--output", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["prefix"] == f"s3://{BUCKET}/{prefix}"
+    assert cli.main(["capture", "show", "--coverage", "--archive-bucket", BUCKET, "--output", "json"]) == 0
+    coverage = json.loads(capsys.readouterr().out)
+    assert coverage["coverage"]["sqs"] == {"types_listed": 1, "resources": 1, "skipped": {}, "incomplete": 0}
+    assert coverage["prefix"] == f"s3://{BUCKET}/{summary['run']}" and coverage["skipped_incomplete"] == []
 
 
 def test_cli_run_exits_1_when_a_service_fails(
     ambient: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(ctx: capture.Ctx, region: str) -> capture.Collected:
+    def broken(ctx: collectors.Ctx, region: str) -> model.Collected:
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListKeys")
 
-    monkeypatch.setitem(capture.COLLECTORS, "kms", broken)
+    monkeypatch.setitem(collectors.COLLECTORS, "kms", broken)
 
-    assert cli.main([*CLI_RUN, "--rate", "0"]) == cli.EXIT_FAILED
+    assert cli.main([*CLI_RUN, "--rate", "0", "--output", "json"]) == EXIT_FAILED
     out, err = capsys.readouterr()
-    assert json.loads(out)["runs"][0]["reasons"] == [
-        "kms: failed: AccessDenied: An error occurred (AccessDenied) when calling the ListKeys operation: no"
-    ]
+    assert json.loads(out)["runs"][0]["reasons"] == ["kms: failed: AccessDenied: no"]
     assert "kms: FAILED" in err
 
 
@@ -814,15 +770,18 @@ def test_cli_run_exits_1_when_a_service_fails(
         ([*CLI_RUN, "--regions", "nowhere"], "--regions: 'nowhere' is not a region name"),
         ([*CLI_RUN, "--stacks", "dr"], "no valid archive of stack dr"),
         ([*CLI_RUN, "--topic-arn", "alerts"], "--topic-arn 'alerts': expected arn:aws:sns:"),
-        ([*CLI_RUN, "--account-role-arn", "arn:aws:iam::1:role/r", "--budget-seconds", "4000"], "one hour at most"),
-        (["capture", "show", "sqs", "--bucket", BUCKET, "--at", "yesterday"], "--at 'yesterday': not a time"),
-        (["capture", "show", "sqs", "--bucket", "no-such-bucket"], "bucket no-such-bucket does not exist"),
+        ([*CLI_RUN, "--capture-role-arn", "arn:aws:iam::1:role/r", "--budget-seconds", "4000"], "one hour at most"),
+        (
+            ["capture", "show", "sqs", "--archive-bucket", BUCKET, "--as-of", "yesterday"],
+            "--as-of 'yesterday': not a time",
+        ),
+        (["capture", "show", "sqs", "--archive-bucket", "no-such-bucket"], "bucket no-such-bucket does not exist"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(
     ambient: dict[str, Any], capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    assert cli.main(argv) == cli.EXIT_ERROR
+    assert cli.main(argv) == EXIT_USAGE
     err = capsys.readouterr().err.strip()
     assert err.startswith("failsafe-dr: error: ") and message in err and "\n" not in err, err
 
@@ -887,9 +846,11 @@ def test_workflow_capture_step_records_the_exit_code_and_stops_only_on_bad_input
     assert (tmp_path / "output").read_text() == f"status={exit_code}\n"
     (call,) = (tmp_path / "calls").read_text().splitlines()
     assert call == (
-        "python -m failsafe.ops capture run --account-role-arn arn:aws:iam::111111111111:role/failsafe-capture-read "
-        f"--regions eu-west-1 eu-central-1 --bucket {BUCKET} --stacks prod dr --budget-seconds 3000 --out capture-out"
+        "python -m failsafe.ops capture run --capture-role-arn arn:aws:iam::111111111111:role/failsafe-capture-read "
+        f"--regions eu-west-1 eu-central-1 --archive-bucket {BUCKET} --stacks prod dr --budget-seconds 3000 "
+        "--out capture-out"
     )
+    cli.parser().parse_args(call.split()[3:])  # the workflow's flags are the command's: argparse exits 2 otherwise
 
 
 def test_workflow_generates_code_for_each_import_file_and_stores_it_next_to_its_capture(tmp_path: Path) -> None:
@@ -914,7 +875,8 @@ def test_workflow_generates_code_for_each_import_file_and_stores_it_next_to_its_
     for service, prefix in (("s3", rows[0][2]), ("sqs", rows[1][2])):
         assert f"pulumi import --file {out / service}.json --preview-only --out {service}.py --non-interactive" in calls
         assert (
-            f"python -m failsafe.ops capture attach --bucket {BUCKET} --prefix {prefix} {runner / service}.py" in calls
+            f"python -m failsafe.ops capture attach --archive-bucket {BUCKET} --prefix {prefix} {runner / service}.py"
+            in calls
         )
     assert (runner / "Pulumi.yaml").read_text() == "name: failsafe-capture-codegen\nruntime: python\n"
 

@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from failsafe.ops import aws, copier, retry
+from failsafe.ops import aws, copier
 from failsafe_components.recovery_functions import COPIER_TAG
+from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, REGION, account_session
+from tests.support.opscli import Backoff
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -43,7 +44,6 @@ def make_copier(backup: Any, settings: copier.Settings, now: datetime = T0, **kw
         backup.client("ec2"),
         backup.client("sns"),
         now=lambda: now,
-        sleep=lambda _: None,
         rds_shared_type="manual",
         **kw,
     )
@@ -317,41 +317,21 @@ def ami_source_copy(backup: Any, settings: copier.Settings) -> str:
     )["Images"][0]["ImageId"]
 
 
-class Throttled:
-    """Wraps a client; the named operation raises ThrottlingException the first ``times`` calls."""
-
-    def __init__(self, client: Any, operation: str, times: int) -> None:
-        self._client, self._operation, self.remaining, self.calls = client, operation, times, 0
-
-    def __getattr__(self, name: str) -> Any:
-        real = getattr(self._client, name)
-        if name != self._operation:
-            return real
-
-        def throttled(**kwargs: Any) -> Any:
-            self.calls += 1
-            if self.remaining > 0:
-                self.remaining -= 1
-                raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, name)
-            return real(**kwargs)
-
-        return throttled
-
-
-def test_throttled_copy_is_retried_with_bounded_jittered_backoff(backup: Any, settings: copier.Settings) -> None:
+def test_throttled_copy_is_retried_by_botocore_with_bounded_jittered_backoff(
+    backup: Any, settings: copier.Settings, backoff: Backoff
+) -> None:
+    """Three throttled CopySnapshot attempts, then AWS's answer: four tries, three full-jitter delays of at most
+    ``min(2 ** i, 20)`` s (botocore 1.44 ``retries/standard.py``, ``ExponentialBackoff.delay_amount``; the fixture
+    records them at the top of the jitter)."""
     ebs_source(backup)
-    sleeps: list[float] = []
-    ec2 = Throttled(backup.client("ec2"), "copy_snapshot", times=3)
-    run = copier.Copier(
-        settings, backup.client("rds"), ec2, None, now=lambda: T0, sleep=sleeps.append, rds_shared_type="manual"
-    )
+    ec2 = aws.client(backup, "ec2")
+    throttled = inject(ec2.meta.events, "ec2", "CopySnapshot", times=3)
+    run = copier.Copier(settings, aws.client(backup, "rds"), ec2, None, now=lambda: T0, rds_shared_type="manual")
 
     report = run.run({})
 
-    assert len(report.copied) == 1 and ec2.calls == 4, f"calls={ec2.calls}, report={report}"
-    assert len(sleeps) == 3 and all(
-        0 <= s <= min(retry.CAP_SECONDS, retry.BASE_SECONDS * 2**n) for n, s in enumerate(sleeps)
-    ), f"sleeps out of bounds: {sleeps}"
+    assert len(report.copied) == 1 and throttled.attempts == 4, f"attempts={throttled.attempts}, report={report}"
+    assert backoff.delays == [1.0, 2.0, 4.0], backoff.delays
 
 
 def test_persistent_throttling_notifies_the_topic_and_raises_for_the_dlq(
@@ -363,19 +343,33 @@ def test_persistent_throttling_notifies_the_topic_and_raises_for_the_dlq(
     queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
-    ec2 = Throttled(backup.client("ec2"), "copy_snapshot", times=100)
+    ec2 = aws.client(backup, "ec2")
+    throttled = inject(ec2.meta.events, "ec2", "CopySnapshot", times=100)
     notify = copier.Settings(settings.kms_key_arn, 35, topic, BACKUP, REGION)
-    run = copier.Copier(
-        notify, backup.client("rds"), ec2, sns, now=lambda: T0, sleep=lambda _: None, rds_shared_type="manual"
-    )
+    run = copier.Copier(notify, aws.client(backup, "rds"), ec2, sns, now=lambda: T0, rds_shared_type="manual")
 
-    with pytest.raises(copier.CopyFailed, match="still throttled"):
+    with pytest.raises(copier.CopyFailed, match="ThrottlingException"):
         run.run({})
 
-    assert ec2.calls == retry.ATTEMPTS, f"expected {retry.ATTEMPTS} bounded attempts, got {ec2.calls}"
+    assert throttled.attempts == aws.ATTEMPTS, f"expected {aws.ATTEMPTS} tries in all, got {throttled.attempts}"
     messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     body = json.loads(json.loads(messages[0]["Body"])["Message"])
-    assert body["failures"] and "ThrottledError" in body["failures"][0]["error"], body
+    assert body["failures"] and "ThrottlingException" in body["failures"][0]["error"], body
+    assert f"reached max retries: {aws.ATTEMPTS - 1}" in body["failures"][0]["error"], body
+
+
+def test_the_volume_rate_limit_is_retried_in_the_same_loop_with_the_same_bound(
+    backup: Any, settings: copier.Settings
+) -> None:
+    """EC2's SnapshotCreationPerVolumeRateExceeded is not in botocore's throttling list; the client factory's
+    handler retries it, and the bound is still :data:`aws.ATTEMPTS` tries in all."""
+    ebs_source(backup)
+    ec2 = aws.client(backup, "ec2")
+    limited = inject(ec2.meta.events, "ec2", "CopySnapshot", times=100, code="SnapshotCreationPerVolumeRateExceeded")
+    run = copier.Copier(settings, aws.client(backup, "rds"), ec2, None, now=lambda: T0, rds_shared_type="manual")
+    with pytest.raises(copier.CopyFailed, match="SnapshotCreationPerVolumeRateExceeded"):
+        run.run({})
+    assert limited.attempts == aws.ATTEMPTS, limited
 
 
 def test_settings_name_the_missing_or_malformed_variable() -> None:
@@ -403,17 +397,14 @@ def test_rds_copy_identifiers_are_deterministic_valid_and_within_limits() -> Non
     assert len(long) <= 63 and long != copier.rds_copy_identifier(arn.replace("appdb", "a" * 201), 63)
 
 
-def test_retry_raises_other_errors_at_once_and_bounds_attempts() -> None:
-    calls = []
-
-    def denied() -> None:
-        calls.append(1)
-        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "CopySnapshot")
-
-    with pytest.raises(ClientError):
-        retry.call(denied, sleep=lambda _: None)
-    assert len(calls) == 1, "a non-throttling error was retried"
-    assert all(0 <= d <= retry.CAP_SECONDS for d in retry.delays(attempts=12))
+def test_access_denied_is_not_retried(backup: Any, settings: copier.Settings) -> None:
+    ebs_source(backup)
+    ec2 = aws.client(backup, "ec2")
+    denied = inject(ec2.meta.events, "ec2", "CopySnapshot", times=100, code="UnauthorizedOperation", status=403)
+    run = copier.Copier(settings, aws.client(backup, "rds"), ec2, None, now=lambda: T0, rds_shared_type="manual")
+    with pytest.raises(copier.CopyFailed, match="UnauthorizedOperation"):
+        run.run({})
+    assert denied.attempts == 1, "a refusal was retried"
 
 
 def test_snapshots_in_the_source_region_are_listed_there_and_copied_into_this_region(moto: str) -> None:
@@ -429,7 +420,6 @@ def test_snapshots_in_the_source_region_are_listed_there_and_copied_into_this_re
         here.client("ec2"),
         None,
         now=lambda: T0,
-        sleep=lambda _: None,
         rds_shared_type="manual",
         source_rds=there.client("rds"),
         source_ec2=there.client("ec2"),

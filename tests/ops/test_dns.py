@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import argparse
 import http.server
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from failsafe.ops import dns, drill
+from failsafe.ops import aws, dns, drill
+from failsafe.ops.errors import EXIT_FAILED, EXIT_USAGE
 from tests.support.moto import BACKUP, account_session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,36 +30,37 @@ SWITCH = dns.Switch.from_config(CFG)
 
 
 class Calls:
-    """Every (service, operation) the sessions handed to the CLI send."""
+    """Every (service, operation) sent by the clients the commands make (through :func:`failsafe.ops.aws.client`,
+    the one client factory), in every account."""
 
-    def __init__(self) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.made: list[tuple[str, str]] = []
+        real = aws.client
 
-    def session(self, account: str) -> Any:
-        def factory(profile: str | None, region: str) -> Any:
-            sess = account_session(account, region)
+        def client(sess: Any, service: str, region: str | None = None, **kwargs: Any) -> Any:
+            made = real(sess, service, region, **kwargs)
 
             def record(model: Any, **_: Any) -> None:
                 self.made.append((model.service_model.service_name, model.name))
 
-            sess.events.register("before-call", record)
-            return sess
+            made.meta.events.register("before-call", record)
+            return made
 
-        return factory
+        monkeypatch.setattr(aws, "client", client)
 
 
 @pytest.fixture
-def calls(moto: str, monkeypatch: pytest.MonkeyPatch) -> Calls:
-    recorder = Calls()
-    monkeypatch.setattr(dns, "session_for", recorder.session(CFG.accounts.dns))
-    return recorder
+def calls(moto: str, profiles: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Calls:
+    """The operator's profiles (``operator`` is the hosted zone's account, ``backup-operator`` the backup account's),
+    and a recorder of every call."""
+    assert profiles["operator"] == CFG.accounts.dns and profiles["backup-operator"] == BACKUP
+    return Calls(monkeypatch)
 
 
-def run(*argv: str) -> int:
-    root = argparse.ArgumentParser(prog="failsafe-dr")
-    dns.register(root.add_subparsers(dest="command", required=True))
-    args = root.parse_args(["dns", *argv])
-    return args.func(args)
+@pytest.fixture
+def run(failsafe_dr: Callable[..., Any]) -> Callable[..., Any]:
+    """``run("hold-dr", ...)``: ``failsafe-dr dns hold-dr ...`` through the real ``main``."""
+    return lambda *argv: failsafe_dr("dns", *argv)
 
 
 def switch_value() -> float | None:
@@ -69,103 +72,121 @@ def switch_value() -> float | None:
 # --- hold-dr / release ------------------------------------------------------------------------------------------
 
 
-def test_hold_dr_writes_the_switch_with_data_plane_calls_only(calls: Calls, capsys: pytest.CaptureFixture) -> None:
+def test_hold_dr_writes_the_switch_with_data_plane_calls_only(calls: Calls, run: Callable[..., Any]) -> None:
     assert switch_value() is None
-    assert run("hold-dr", "--profile", "operator") == 0
+    held = run("hold-dr", "--profile", "operator")
+    assert held.code == 0, held.err
     assert switch_value() == dns.HOLD
     assert set(calls.made) <= dns.DATA_PLANE_APIS, f"hold-dr called outside the data plane: {calls.made}"
     assert ("cloudwatch", "PutMetricData") in calls.made
     assert not [c for c in calls.made if c[0] == "route53"], calls.made
-    out = capsys.readouterr().out
-    assert "caller: arn:aws:" in out and f":{CFG.accounts.dns}:" in out, f"caller ARN not printed first: {out}"
+    out = held.out
+    assert out.startswith("caller: arn:aws:") and f":{CFG.accounts.dns}:" in out, f"caller ARN not printed first: {out}"
 
 
-def test_release_without_confirm_failback_is_refused_and_writes_nothing(
-    calls: Calls, capsys: pytest.CaptureFixture
-) -> None:
+def test_release_without_confirm_failback_is_refused_and_writes_nothing(calls: Calls, run: Callable[..., Any]) -> None:
     run("hold-dr", "--profile", "operator")
     calls.made.clear()
-    assert run("release", "--profile", "operator") == dns.EXIT_ERROR
-    err = capsys.readouterr().err.strip()
+    refused = run("release", "--profile", "operator")
+    assert refused.code == EXIT_USAGE
+    err = refused.err.strip()
     assert len(err.splitlines()) == 1 and "--confirm-failback" in err and "did DR take writes" in err, err
     assert calls.made == [], "a refused release must not touch AWS"
     assert switch_value() == dns.HOLD
 
 
 def test_release_with_confirm_failback_writes_zero_with_data_plane_calls_only(
-    calls: Calls, capsys: pytest.CaptureFixture
+    calls: Calls, run: Callable[..., Any]
 ) -> None:
     run("hold-dr", "--profile", "operator")
     calls.made.clear()
-    assert run("release", "--profile", "operator", "--confirm-failback") == 0
+    released = run("release", "--profile", "operator", "--confirm-failback")
+    assert released.code == 0, released.err
     assert switch_value() == dns.RELEASE
     assert set(calls.made) <= dns.DATA_PLANE_APIS, f"release called outside the data plane: {calls.made}"
-    assert "switch before: HELD on DR" in capsys.readouterr().out
+    assert "switch before: HELD on DR" in released.out
 
 
-def test_credentials_of_another_account_are_refused_before_any_write(
-    moto: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
-    recorder = Calls()
-    monkeypatch.setattr(dns, "session_for", recorder.session(BACKUP))
-    assert run("hold-dr", "--profile", "backup-operator") == dns.EXIT_ERROR
-    err = capsys.readouterr().err
-    assert "wrong account" in err and BACKUP in err and "dnsAccountId" in err, err
-    assert ("cloudwatch", "PutMetricData") not in recorder.made
+def test_credentials_of_another_account_are_refused_before_any_write(calls: Calls, run: Callable[..., Any]) -> None:
+    refused = run("hold-dr", "--profile", "backup-operator")
+    assert refused.code == EXIT_USAGE
+    assert "wrong account" in refused.err and BACKUP in refused.err and "dnsAccountId" in refused.err, refused.err
+    assert ("cloudwatch", "PutMetricData") not in calls.made
     assert switch_value() is None
 
 
-def test_hold_and_release_need_a_profile() -> None:
-    with pytest.raises(SystemExit):
-        run("hold-dr")
+def test_hold_and_release_need_a_profile(run: Callable[..., Any]) -> None:
+    for command in ("hold-dr", "release"):
+        with pytest.raises(SystemExit) as stopped:
+            run(command)
+        assert stopped.value.code == EXIT_USAGE, command
 
 
 def test_status_reads_the_switch_and_the_answer_with_data_plane_calls_only(
-    calls: Calls, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+    calls: Calls, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Any]
 ) -> None:
     monkeypatch.setattr(dns, "RESOLVER", lambda name: (name, [], ["192.0.2.80"]))
     run("hold-dr", "--profile", "operator")
-    capsys.readouterr()
     calls.made.clear()
-    assert run("status", "--profile", "operator", "--health-check-id", "abc") == 0
-    out = capsys.readouterr().out
-    assert '"switch": "HELD on DR since' in out and "192.0.2.80" in out, out
-    assert '"primaryHealth": "no data in 10 min"' in out, out
+    status = run("status", "--profile", "operator", "--health-check-id", "abc", "--output", "json")
+    assert status.code == 0, status.err
+    assert status.json["switch"].startswith("HELD on DR since") and "192.0.2.80" in status.json["answer"], status.out
+    assert status.json["primaryHealth"] == "no data in 10 min", status.out
     assert set(calls.made) <= dns.DATA_PLANE_APIS, calls.made
+    table = run("status", "--profile", "operator").out
+    assert "caller: arn:aws:" in table and re.search(r"^switch\s+HELD on DR since", table, re.M), table
 
 
 # --- timing with drill ------------------------------------------------------------------------------------------
 
 
 def test_a_game_day_hold_is_timed_by_a_drill_step(
-    calls: Calls, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture
+    calls: Calls, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, run: Callable[..., Any]
 ) -> None:
     drill.Drill(tmp_path).start("game day", 60, "alice", "prod")
     secondary = dns.load_config("dr").dr_endpoint
     answers = iter([["primary.app.example.com"], [secondary.value]])
     monkeypatch.setattr(dns, "RESOLVER", lambda name: (name, next(answers), ["192.0.2.1"]))
-    monkeypatch.setattr(dns.time, "sleep", lambda _: None)
-    assert run("hold-dr", "--profile", "operator", "--drill", str(tmp_path), "--reason", "Q4 game day") == 0
-    assert run("wait", "--for", "secondary", "--drill", str(tmp_path), "--every", "0") == 0
+    monkeypatch.setattr(dns, "SLEEP", lambda _: None)
+    where = ["--drill-dir", str(tmp_path)]
+    assert run("hold-dr", "--profile", "operator", *where, "--notes", "Q4 game day").code == 0
+    assert run("wait", "--for", "secondary", *where, "--every", "0").code == 0
     (step,) = drill.Drill(tmp_path).load()["steps"]
     assert step["name"] == "DNS: hold traffic on DR" and step["outcome"] == "ok", step
     assert "secondary after" in step["notes"] and "Q4 game day" in step["notes"], step
 
 
-def test_wait_fails_when_the_answer_never_moves(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+def test_wait_fails_when_the_answer_never_moves(monkeypatch: pytest.MonkeyPatch, run: Callable[..., Any]) -> None:
     monkeypatch.setattr(dns, "RESOLVER", lambda name: (name, ["primary.app.example.com"], []))
-    monkeypatch.setattr(dns.time, "sleep", lambda _: None)
-    assert run("wait", "--for", "secondary", "--timeout", "0", "--every", "0") == dns.EXIT_FAILED
-    assert "NOT answering from the secondary" in capsys.readouterr().out
+    monkeypatch.setattr(dns, "SLEEP", lambda _: None)
+    waited = run("wait", "--for", "secondary", "--timeout-minutes", "0", "--every", "0")
+    assert waited.code == EXIT_FAILED
+    assert "NOT answering from the secondary" in waited.out
+
+
+def test_wait_shows_progress_on_stderr_unless_told_not_to(
+    monkeypatch: pytest.MonkeyPatch, run: Callable[..., Any]
+) -> None:
+    """``dns wait`` may take ten minutes: each lookup rewrites one waiting line on stderr (the shared helper), and
+    ``--no-progress`` silences it; stdout has the result either way."""
+    clock = iter(float(t) for t in range(0, 1000, 5))
+    monkeypatch.setattr(dns, "RESOLVER", lambda name: (name, ["primary.app.example.com"], []))
+    monkeypatch.setattr(dns, "SLEEP", lambda _: None)
+    monkeypatch.setattr(dns, "CLOCK", lambda: next(clock))
+    waited = run("wait", "--for", "secondary", "--timeout-minutes", "0.5", "--every", "5")
+    assert waited.err.count("\rwaiting for ") >= 3 and "primary.app.example.com" in waited.err, waited.err
+    assert "(limit 30 s)" in waited.err and waited.err.endswith("\n"), waited.err
+    quiet = run("wait", "--for", "secondary", "--timeout-minutes", "0.5", "--every", "5", "--no-progress")
+    assert quiet.err == "" and "NOT answering" in quiet.out
 
 
 # --- preflight (control plane, before a deploy) -----------------------------------------------------------------
 
 
-def test_preflight_finds_a_simple_record_in_the_way(calls: Calls, capsys: pytest.CaptureFixture) -> None:
+def test_preflight_finds_a_simple_record_in_the_way(calls: Calls, run: Callable[..., Any]) -> None:
     route53 = account_session(CFG.accounts.dns).client("route53")
     zone = route53.create_hosted_zone(Name="example.com", CallerReference="t")["HostedZone"]["Id"].split("/")[-1]
-    assert run("preflight", "--zone-id", zone) == 0
+    assert run("preflight", "--profile", "operator", "--zone-id", zone).code == 0
     route53.change_resource_record_sets(
         HostedZoneId=zone,
         ChangeBatch={
@@ -182,8 +203,9 @@ def test_preflight_finds_a_simple_record_in_the_way(calls: Calls, capsys: pytest
             ]
         },
     )
-    assert run("preflight", "--zone-id", zone) == dns.EXIT_FAILED
-    assert "simple CNAME record(s) exist" in capsys.readouterr().out
+    blocked = run("preflight", "--profile", "operator", "--zone-id", zone)
+    assert blocked.code == EXIT_FAILED
+    assert "simple CNAME record(s) exist" in blocked.out
     assert set(calls.made) <= dns.PREFLIGHT_APIS | {("sts", "GetCallerIdentity")}, calls.made
 
 

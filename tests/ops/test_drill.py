@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 
 from failsafe import ops
 from failsafe.ops import cli, drill
+from failsafe.ops.errors import EXIT_USAGE
 from tests.support.moto import BACKUP, account_session
 from tests.support.plans import cached_plan
 
@@ -121,17 +123,20 @@ def test_interactive_drill_walks_the_steps(tmp_path: Path) -> None:
 def test_drill_cli_start_step_finish_uses_the_configured_rto(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = ["drill", "--dir", str(tmp_path)]
-    assert cli.main([*base, "start", "--operator", "alice"]) == 0
+    where = ["--drill-dir", str(tmp_path)]
+    assert cli.main(["drill", "start", "--operator", "alice", *where]) == 0
     assert (
         json.loads((tmp_path / "current.json").read_text())["rto_minutes"]
         == cli.load_config("prod").recovery.rto_minutes
     )
-    assert cli.main([*base, "step", "begin", "verify"]) == 0
-    assert cli.main([*base, "step", "end", "--outcome", "ok"]) == 0
-    assert cli.main([*base, "finish"]) == 0
+    assert cli.main(["drill", "step", "begin", "verify", *where]) == 0
+    assert cli.main(["drill", "step", "end", "--outcome", "ok", *where]) == 0
+    capsys.readouterr()
+    assert cli.main(["drill", "status", *where, "--output", "json"]) == 0
+    assert [s["name"] for s in json.loads(capsys.readouterr().out)["steps"]] == ["verify"]
+    assert cli.main(["drill", "finish", *where]) == 0
     assert "**MET**" in capsys.readouterr().out
-    assert cli.main([*base, "step", "begin", "x"]) == cli.EXIT_ERROR
+    assert cli.main(["drill", "step", "begin", "x", *where]) == EXIT_USAGE
     assert capsys.readouterr().err.startswith("failsafe-dr: error: no drill in progress")
 
 
@@ -156,18 +161,19 @@ def test_archive_and_fetch_cli_round_trip_and_refuse_a_shrunken_export(
     full.write_text(export(50))
     truncated.write_text(export(5))
 
-    assert cli.main(["archive", "--stack", "prod", "--file", str(full), "--bucket", BUCKET]) == 0
+    bucket = ["--archive-bucket", BUCKET, "--output", "json"]
+    assert cli.main(["archive", "--stack", "prod", "--file", str(full), *bucket]) == 0
     stored = json.loads(capsys.readouterr().out)
     assert stored["key"].startswith("prod/") and stored["resources"] == 50
 
-    assert cli.main(["archive", "--stack", "prod", "--file", str(truncated), "--bucket", BUCKET]) == cli.EXIT_ERROR
+    assert cli.main(["archive", "--stack", "prod", "--file", str(truncated), *bucket]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert err.startswith("failsafe-dr: error: export has 5 resources, 90% fewer than the 50") and err.count("\n") == 1
 
     out = tmp_path / "restored.json"
-    assert cli.main(["fetch", "--stack", "prod", "--bucket", BUCKET, "--out", str(out)]) == 0
+    assert cli.main(["fetch", "--stack", "prod", "--archive-bucket", BUCKET, "--out", str(out)]) == 0
     assert out.read_text() == full.read_text()
-    assert json.loads(capsys.readouterr().out)["key"] == stored["key"]
+    assert re.search(rf"^key\s+{re.escape(stored['key'])}$", capsys.readouterr().out, re.M), "the table names the key"
 
 
 def test_python_dash_m_failsafe_ops_and_the_wrapper_script_run_the_cli() -> None:
@@ -198,9 +204,31 @@ def test_the_lambda_package_in_the_dr_plan_is_the_handlers_and_their_helpers_onl
     """Packing __pycache__ or the operator tools too would change the code hash, and redeploy the functions,
     after every test run."""
     expected = {"failsafe/__init__.py", "failsafe/ops/__init__.py"} | {
-        f"failsafe/ops/{module}.py" for module in ("aws", "retry", "copier", "params")
+        f"failsafe/ops/{module}.py" for module in ("errors", "aws", "copier", "params")
     }
     functions = cached_plan("dr").by_type("aws:lambda/function:Function")
     assert functions, "the dr plan has no Lambda function"
     for function in functions:
         assert set(function.inputs["code"]["archive"]) == expected, function.urn
+
+
+def test_a_step_added_later_defaults_to_the_drills_operator_and_cannot_predate_the_drill(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 23: `drill step add` took $USER (the person typing, not the drill's operator) and accepted a step that
+    began before the drill did, which would stretch the measured RTO."""
+    monkeypatch.setenv("FAILSAFE_OPERATOR", "whoever-types")
+    where = ["--drill-dir", str(tmp_path)]
+    assert cli.main(["drill", "start", "--operator", "alice", *where]) == 0
+    started = json.loads((tmp_path / "current.json").read_text())["started"]
+    before = (datetime.fromisoformat(started.replace("Z", "+00:00")) - timedelta(minutes=5)).isoformat()
+    capsys.readouterr()
+
+    code = cli.main(["drill", "step", "add", "DNS", "--started", before, "--ended", started, *where])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE and err.count("\n") == 1 and f"the drill started at {started}" in err, err
+
+    assert cli.main(["drill", "step", "add", "DNS", "--started", started, "--ended", started, *where]) == 0
+    assert cli.main(["drill", "step", "begin", "verify", *where]) == 0
+    steps = json.loads((tmp_path / "current.json").read_text())["steps"]
+    assert [(s["name"], s["operator"]) for s in steps] == [("DNS", "alice"), ("verify", "alice")], steps

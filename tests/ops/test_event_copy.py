@@ -173,9 +173,18 @@ def test_verify_reads_replication_failures_and_latency_from_the_metrics_the_alar
     from failsafe.ops import verify
 
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="source", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket="source", VersioningConfiguration={"Status": "Enabled"})
+    rule = {"ID": "to-backup-account", "Status": "Enabled", "Priority": 1, "Filter": {}}
+    rule |= {"DeleteMarkerReplication": {"Status": "Disabled"}}
+    rule["Destination"] = {"Bucket": "arn:aws:s3:::replica", "Metrics": {"Status": "Enabled"}}
+    s3.put_bucket_replication(
+        Bucket="source", ReplicationConfiguration={"Role": f"arn:aws:iam::{ACCOUNT}:role/r", "Rules": [rule]}
+    )
     now = datetime.now(UTC)
     targets = verify.Targets({"replica": "source"}, ACCOUNT, "222222222222", "333333333333", timedelta(minutes=15))
-    sides = verify_sides({"cloudwatch": cloudwatch})
+    sides = verify_sides({"cloudwatch": cloudwatch, "s3": s3})
     assert verify.check_replication_metrics(sides, targets, "replica", now).ok is True
 
     def put(metric: str, value: float) -> None:

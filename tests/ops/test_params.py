@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from failsafe.ops import aws, params
+from failsafe.ops import params
+from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, REGION, account_session
 from tests.support.plans import cached_plan, config_of
 
@@ -17,7 +18,7 @@ ROLE = f"arn:aws:iam::{PROD}:role/failsafe-dr-reader"
 
 
 class Counting:
-    """A client proxy counting calls per operation."""
+    """A client proxy counting calls per operation (listings go through the real client's paginator)."""
 
     def __init__(self, client: Any) -> None:
         self._client = client
@@ -25,7 +26,7 @@ class Counting:
 
     def __getattr__(self, name: str) -> Any:
         real = getattr(self._client, name)
-        if not callable(real) or name.startswith("_") or name in ("meta", "exceptions"):
+        if not callable(real) or name.startswith("_") or name in ("meta", "exceptions", "get_paginator"):
             return real
 
         def counted(**kwargs: Any) -> Any:
@@ -69,14 +70,14 @@ def make(settings: params.Settings, prod: Any, backup: Any) -> tuple[params.Para
         backup.client("secretsmanager"),
         None,
         source_account=PROD,
-        sleep=lambda _: None,
     )
     return copier, prod_ssm, prod_secrets
 
 
-def lambda_environment(monkeypatch: pytest.MonkeyPatch, key_arn: str, source_region: str) -> None:
-    """The handler's environment as RecoveryFunctions sets it, in the backup account of moto."""
-    monkeypatch.setattr(aws, "session", lambda region=None: account_session(BACKUP))
+def lambda_environment(monkeypatch: pytest.MonkeyPatch, key_arn: str, source_region: str, lambda_role: Any) -> None:
+    """The handler's environment as RecoveryFunctions sets it; its own credentials are a role in the backup account,
+    and the role it assumes is prod's (moto's STS gives credentials of the role's account)."""
+    lambda_role(BACKUP)
     for name, value in {
         "PROD_READ_ROLE_ARN": ROLE,
         "PARAMETER_PATH": "/app/",
@@ -89,11 +90,11 @@ def lambda_environment(monkeypatch: pytest.MonkeyPatch, key_arn: str, source_reg
 
 
 def test_handler_assumes_the_prod_read_role_and_copies_path_and_prefix_only(
-    accounts: tuple[Any, Any], key_arn: str, monkeypatch: pytest.MonkeyPatch
+    accounts: tuple[Any, Any], key_arn: str, monkeypatch: pytest.MonkeyPatch, lambda_role: Any
 ) -> None:
     prod, backup = accounts
     seed_prod(prod)
-    lambda_environment(monkeypatch, key_arn, REGION)
+    lambda_environment(monkeypatch, key_arn, REGION, lambda_role)
 
     report = params.handler({}, None)
 
@@ -115,14 +116,14 @@ def test_handler_assumes_the_prod_read_role_and_copies_path_and_prefix_only(
 
 
 def test_the_handler_reads_prod_in_prods_region_not_its_own(
-    accounts: tuple[Any, Any], key_arn: str, monkeypatch: pytest.MonkeyPatch
+    accounts: tuple[Any, Any], key_arn: str, monkeypatch: pytest.MonkeyPatch, lambda_role: Any
 ) -> None:
     """Reproduces the review's finding: the copier runs in the DR region, prod's parameters live in prod's region.
     Built in the DR region, the prod clients listed nothing and the run reported success."""
     prod_region = "eu-west-1"
     assert prod_region != REGION
     seed_prod(account_session(PROD, prod_region))
-    lambda_environment(monkeypatch, key_arn, prod_region)
+    lambda_environment(monkeypatch, key_arn, prod_region, lambda_role)
 
     report = params.handler({}, None)
 
@@ -199,7 +200,6 @@ def test_a_failed_copy_notifies_and_raises_but_the_rest_is_copied(
         backup.client("ssm"),
         Broken(backup.client("secretsmanager")),
         Sns(),
-        sleep=lambda _: None,
     )
 
     with pytest.raises(params.ParamsCopyFailed, match="secret:app/api-key"):
@@ -227,39 +227,27 @@ def test_settings_name_the_bad_variable() -> None:
 
 
 def test_throttled_reads_are_retried_with_backoff_then_succeed(
-    accounts: tuple[Any, Any], settings: params.Settings
+    accounts: tuple[Any, Any], settings: params.Settings, backoff: Any
 ) -> None:
+    """Throttled twice in botocore's send step: its standard retries (the factory's clients) try again, with
+    growing backoff, and the copy succeeds."""
+    from failsafe.ops import aws
+
     prod, backup = accounts
     seed_prod(prod)
-    real = prod.client("ssm")
-    throttles = {"left": 2}
-    sleeps: list[float] = []
-
-    class Throttling:
-        def __getattr__(self, name: str) -> Any:
-            method = getattr(real, name)
-            if name != "describe_parameters":
-                return method
-
-            def flaky(**kwargs: Any) -> Any:
-                if throttles["left"]:
-                    throttles["left"] -= 1
-                    raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, name)
-                return method(**kwargs)
-
-            return flaky
-
+    throttled = inject(prod.events, "ssm", "DescribeParameters", times=2)
     copier = params.ParamsCopier(
         settings,
-        Throttling(),
-        prod.client("secretsmanager"),
+        aws.client(prod, "ssm"),
+        aws.client(prod, "secretsmanager"),
         backup.client("ssm"),
         backup.client("secretsmanager"),
         None,
-        sleep=sleeps.append,
     )
 
-    assert len(copier.run().copied) == 3 and len(sleeps) == 2, sleeps
+    assert len(copier.run().copied) == 3
+    assert (throttled.answered, throttled.attempts) == (2, 3), "tried three times: throttled twice, then answered"
+    assert backoff.delays == [1.0, 2.0], "full-jitter backoff bounded by 2**n s (botocore's throttling scale)"
 
 
 def test_the_dr_plan_gives_the_params_copier_prods_region() -> None:

@@ -10,14 +10,18 @@ seconds, so the history is written one second either side of the as-of time.
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import hashlib
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,37 +29,46 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 
-from failsafe.ops import params, restore
+from failsafe.ops import aws, params
+from failsafe.ops import cli as ops_cli
+from failsafe.ops.restore import common, copying, planning, snapshot
+from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, REGION, account_session
 
+REPO = Path(__file__).resolve().parents[2]
 TARGET = "333333333333"
 TARGET_REGION = "eu-west-1"
 REPLICA = "failsafe-replica-app"
 NEW = "app-restored"
-PROFILES = {None: BACKUP, "backup": BACKUP, "target": TARGET}
 
 
 def cli(*argv: str) -> int:
-    root = argparse.ArgumentParser(prog="failsafe-dr")
-    restore.register(root.add_subparsers(dest="command", required=True))
-    args = root.parse_args(["restore", *argv])
-    return args.func(args)
+    """``failsafe-dr restore ...`` through the real ``main``: its one error path, its exit codes."""
+    return ops_cli.main(["restore", *argv])
 
 
 @pytest.fixture
-def sessions(moto: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, list[Any]]:
-    """Profiles become moto accounts; every session made is kept so a test can hook its events."""
-    made: dict[str, list[Any]] = {"backup": [], "target": []}
-
-    def fake(profile: str | None, region: str | None) -> Any:
-        sess = account_session(PROFILES[profile], region or REGION)
-        made["target" if PROFILES[profile] == TARGET else "backup"].append(sess)
-        return sess
-
-    monkeypatch.setattr(restore, "make_session", fake)
-    monkeypatch.setattr(restore, "SLEEP", lambda _: None)
+def sessions(moto: str, profiles: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The profiles of tests/ops/conftest.py are moto accounts (``backup``, ``target``); without a profile flag the
+    command uses ``AWS_PROFILE``, here the backup account's, as an operator's shell would (no key variables, which
+    botocore would take before any profile)."""
+    monkeypatch.setenv("AWS_PROFILE", "backup")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setattr(common, "SLEEP", lambda _: None)
     monkeypatch.chdir(tmp_path)
-    return made
+
+
+def on_clients(monkeypatch: pytest.MonkeyPatch, hook: Callable[[str | None, str, Any], Any]) -> None:
+    """Every client the plumbing's factory makes is handed to ``hook(profile, service, client)``, which may return
+    a replacement (a Stubber-wrapped client) or None to keep it."""
+    real = aws.client
+
+    def client(sess: Any, service: str, region: str | None = None, **kwargs: Any) -> Any:
+        made = real(sess, service, region, **kwargs)
+        return hook(sess.profile_name, service, made) or made
+
+    monkeypatch.setattr(aws, "client", client)
 
 
 def make_bucket(s3: Any, name: str, region: str = REGION, versioned: bool = False) -> None:
@@ -69,7 +82,7 @@ def body(key: str, n: int) -> bytes:
 
 
 @pytest.fixture
-def history(sessions: dict[str, list[Any]]) -> datetime:
+def history(sessions: None) -> datetime:
     """The replica's history around T (returned): what a restore as of T must reproduce exactly."""
     s3 = account_session(BACKUP).client("s3")
     make_bucket(s3, REPLICA, versioned=True)
@@ -103,15 +116,15 @@ def row(out: str, name: str) -> tuple[str, str]:
 def s3_args(as_of: datetime, *extra: str) -> list[str]:
     return [
         "s3",
-        "--bucket",
+        "--replica-bucket",
         REPLICA,
-        "--to",
+        "--target-bucket",
         NEW,
         "--as-of",
         as_of.isoformat(),
-        "--to-profile",
+        "--target-profile",
         "target",
-        "--to-region",
+        "--target-region",
         TARGET_REGION,
         *extra,
     ]
@@ -138,7 +151,9 @@ def test_restore_as_of_reproduces_the_bucket_at_that_time_and_verifies_every_cop
     assert row(out, "target count")[0] == "4", out
     assert "\rrestore: 4/4" in err, f"no progress line on stderr: {err!r}"
     lines = [json.loads(line) for line in Path("state.jsonl").read_text().splitlines()]
-    assert lines[0]["restore"]["source"] == REPLICA and {r["key"] for r in lines[1:]} == set(target_objects())
+    assert lines[0]["restore"]["source"] == REPLICA and {r["key"] for r in lines[1:] if "key" in r} == set(
+        target_objects()
+    )
 
 
 def test_without_as_of_the_latest_versions_are_restored(history: datetime, capsys: pytest.CaptureFixture[str]) -> None:
@@ -169,7 +184,7 @@ def test_a_target_that_holds_objects_is_refused_in_one_line(
     err = capsys.readouterr().err
 
     assert code == 2
-    assert err.count("\n") == 1 and f"--to '{NEW}'" in err and "--allow-non-empty" in err, err
+    assert err.count("\n") == 1 and f"--target-bucket '{NEW}'" in err and "--allow-non-empty" in err, err
     assert sorted(target_objects()) == ["someone-elses"]
     assert cli(*s3_args(history, "--execute", "--allow-non-empty", "--no-progress")) == 0
     assert len(target_objects()) == 5
@@ -181,23 +196,16 @@ def test_failed_copies_exit_1_and_a_rerun_with_the_state_file_copies_only_those(
     copied: list[str] = []
     failing = {"deleted-later", "unchanged"}
 
-    def hook(sess: Any) -> None:
-        def on_copy(params: dict[str, Any], **_: Any) -> None:
-            if params["Key"] in failing:
-                raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CopyObject")
-            copied.append(params["Key"])
+    def on_copy(params: dict[str, Any], **_: Any) -> None:
+        if params["Key"] in failing:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CopyObject")
+        copied.append(params["Key"])
 
-        sess.events.register("provide-client-params.s3.CopyObject", on_copy)
+    def hook(profile: str | None, service: str, client: Any) -> None:
+        if profile == "target" and service == "s3":
+            client.meta.events.register("provide-client-params.s3.CopyObject", on_copy)
 
-    original = restore.make_session
-
-    def hooked(profile: str | None, region: str | None) -> Any:
-        sess = original(profile, region)
-        if profile == "target":
-            hook(sess)
-        return sess
-
-    monkeypatch.setattr(restore, "make_session", hooked)
+    on_clients(monkeypatch, hook)
     first = cli(*s3_args(history, "--execute", "--state-file", "state.jsonl"))
     out = capsys.readouterr().out
 
@@ -225,10 +233,11 @@ def test_a_state_file_of_another_restore_is_refused(history: datetime, capsys: p
 
 
 THOUSAND = 1_000
+TO_TARGET = ("--target-profile", "target", "--target-region", TARGET_REGION)
 
 
 def test_a_thousand_objects_restore_with_progress_and_a_verified_count(
-    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+    sessions: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """1,000 objects, not 10,000: moto serves about 300 requests/s here, so 10,000 puts and copies take over a
     minute on 2 cores. bench/restore_bench.py runs the 10,000-object case and compares it with a bare loop."""
@@ -238,9 +247,7 @@ def test_a_thousand_objects_restore_with_progress_and_a_verified_count(
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda n: s3.put_object(Bucket=REPLICA, Key=f"obj/{n:05d}", Body=b"%05d" % n), range(THOUSAND)))
 
-    code = cli(
-        "s3", "--bucket", REPLICA, "--to", NEW, "--to-profile", "target", "--to-region", TARGET_REGION, "--execute"
-    )
+    code = cli("s3", "--replica-bucket", REPLICA, "--target-bucket", NEW, *TO_TARGET, "--execute")
     out, err = capsys.readouterr()
 
     assert code == 0, out
@@ -252,23 +259,21 @@ def test_a_thousand_objects_restore_with_progress_and_a_verified_count(
 
 
 def test_objects_above_the_copy_object_limit_are_copied_in_parts_and_verified_by_size(
-    sessions: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sessions: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The 5 GB limit is lowered to 6 MiB (moto's parts must be at least 5 MiB): an 11 MiB object goes through
     UploadPartCopy; its copy has a multipart ETag, so it is verified by size."""
-    monkeypatch.setattr(restore, "MAX_COPY_OBJECT_BYTES", 6 * 1024**2)
-    monkeypatch.setattr(restore, "COPY_PART_BYTES", 5 * 1024**2)
+    monkeypatch.setattr(copying, "MAX_COPY_OBJECT_BYTES", 6 * 1024**2)
+    monkeypatch.setattr(copying, "COPY_PART_BYTES", 5 * 1024**2)
     s3 = account_session(BACKUP).client("s3")
     make_bucket(s3, REPLICA, versioned=True)
     make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), NEW, TARGET_REGION)
     big = hashlib.sha256(b"seed").digest() * (11 * 1024**2 // 32)
     s3.put_object(Bucket=REPLICA, Key="big.bin", Body=big, ContentType="application/x-test", Metadata={"a": "1"})
 
-    code = cli("s3", "--bucket", REPLICA, "--to", NEW, "--to-profile", "target", "--to-region", TARGET_REGION)
+    code = cli("s3", "--replica-bucket", REPLICA, "--target-bucket", NEW, *TO_TARGET)
     assert code == 0
-    code = cli(
-        "s3", "--bucket", REPLICA, "--to", NEW, "--to-profile", "target", "--to-region", TARGET_REGION, "--execute"
-    )
+    code = cli("s3", "--replica-bucket", REPLICA, "--target-bucket", NEW, *TO_TARGET, "--execute")
     out = capsys.readouterr().out
 
     assert code == 0, out
@@ -286,11 +291,9 @@ def test_s3_batch_operations_job_for_large_sets(
     manifest_bucket = "restore-manifests"
     make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), manifest_bucket, TARGET_REGION)
     role = f"arn:aws:iam::{TARGET}:role/batch-restore"
-    real_client = restore._client
     stubs: list[Stubber] = []
 
-    def client(sess: Any, service: str, region: str | None = None, pool: int = 10) -> Any:
-        made = real_client(sess, service, region, pool)
+    def client(profile: str | None, service: str, made: Any) -> Any:
         if service != "s3control":
             return made
         stub = Stubber(made)
@@ -324,7 +327,7 @@ def test_s3_batch_operations_job_for_large_sets(
         stubs.append(stub)
         return made
 
-    monkeypatch.setattr(restore, "_client", client)
+    on_clients(monkeypatch, client)
     batch = ["--batch-threshold", "2", "--state-file", "state.jsonl"]
 
     assert cli(*s3_args(history, "--execute", *batch)) == 2
@@ -368,33 +371,26 @@ def test_bad_input_is_one_line_naming_the_flag_and_exit_2(
         assert err.count("\n") == 1 and message in err, err
 
 
-def test_access_denied_names_the_action_and_resource_and_exits_1(
-    history: datetime,
-    sessions: dict[str, list[Any]],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+def test_access_denied_names_the_action_and_resource_and_exits_3(
+    history: datetime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    original = restore.make_session
+    """S3's 403 answered in botocore's send step, so the plumbing's own handler names the IAM action (exit 3 is
+    failsafe.ops.errors' code for what AWS refused)."""
 
-    def denying(profile: str | None, region: str | None) -> Any:
-        sess = original(profile, region)
+    def hook(profile: str | None, service: str, client: Any) -> None:
+        if service == "s3":
+            inject(client.meta.events, "s3", "ListObjectVersions", times=9, code="AccessDenied", status=403)
 
-        def deny(**_: Any) -> None:
-            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListObjectVersions")
+    on_clients(monkeypatch, hook)
 
-        sess.events.register("before-call.s3.ListObjectVersions", deny)
-        return sess
-
-    monkeypatch.setattr(restore, "make_session", denying)
-
-    assert cli(*s3_args(history)) == 1
+    assert cli(*s3_args(history)) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert f"access denied: s3:ListBucketVersions on arn:aws:s3:::{REPLICA}" in err, err
 
 
-def v(key: str, second: int, *, latest: bool = False, deleted: bool = False) -> restore.Version:
-    return restore.Version(key, f"{key}-{second}", datetime(2026, 1, 1, 0, 0, second, tzinfo=UTC), latest, deleted)
+def v(key: str, second: int, *, latest: bool = False, deleted: bool = False) -> planning.Version:
+    return planning.Version(key, f"{key}-{second}", datetime(2026, 1, 1, 0, 0, second, tzinfo=UTC), latest, deleted)
 
 
 def test_choose_picks_the_newest_entry_at_as_of_and_resolves_ties() -> None:
@@ -410,38 +406,38 @@ def test_choose_picks_the_newest_entry_at_as_of_and_resolves_ties() -> None:
         v("tie-latest", 9),
         v("tie-latest", 9, deleted=True, latest=True),
     ]
-    chosen = restore.choose(entries, at)
+    chosen = planning.choose(entries, at)
     assert chosen["a"] == v("a", 5) and chosen["b"].deleted and chosen["c"] is None
     assert chosen["tie"] == v("tie", 9), "a tie between a version and a delete marker restores the version"
     assert chosen["tie-latest"].deleted, "a tie is decided by IsLatest when S3 gives it"
-    assert restore.choose(entries, None)["a"] == v("a", 12, latest=True)
+    assert planning.choose(entries, None)["a"] == v("a", 12, latest=True)
 
 
 def test_verify_copy_uses_etag_then_checksum_then_size() -> None:
-    plain = restore.Version("k", "1", datetime.now(UTC), True, size=3, etag='"900150983cd24fb0d6963f7d28e17f72"')
+    plain = planning.Version("k", "1", datetime.now(UTC), True, size=3, etag='"900150983cd24fb0d6963f7d28e17f72"')
     never: Callable[[], dict[str, Any]] = lambda: pytest.fail("no HEAD needed when the ETags match")  # noqa: E731
-    assert restore.verify_copy(plain, {"ETag": plain.etag}, never, never) == "etag"
+    assert copying.verify_copy(plain, {"ETag": plain.etag}, never, never) == "etag"
 
     kms = {"ServerSideEncryption": "aws:kms", "ContentLength": 3, "ETag": '"0123456789abcdef0123456789abcdef"'}
-    assert restore.verify_copy(plain, {"ETag": kms["ETag"]}, lambda: kms, lambda: kms) == "size"
-    with pytest.raises(restore.Mismatch, match="size 3 at the source, 4"):
-        restore.verify_copy(plain, {"ETag": "x"}, lambda: kms, lambda: {**kms, "ContentLength": 4})
+    assert copying.verify_copy(plain, {"ETag": kms["ETag"]}, lambda: kms, lambda: kms) == "size"
+    with pytest.raises(copying.Mismatch, match="size 3 at the source, 4"):
+        copying.verify_copy(plain, {"ETag": "x"}, lambda: kms, lambda: {**kms, "ContentLength": 4})
     unencrypted = {"ContentLength": 3, "ETag": '"ffffffffffffffffffffffffffffffff"'}
-    with pytest.raises(restore.Mismatch, match="ETag"):
-        restore.verify_copy(plain, {"ETag": unencrypted["ETag"]}, lambda: {}, lambda: unencrypted)
+    with pytest.raises(copying.Mismatch, match="ETag"):
+        copying.verify_copy(plain, {"ETag": unencrypted["ETag"]}, lambda: {}, lambda: unencrypted)
 
-    summed = restore.Version("k", "1", datetime.now(UTC), True, size=3, etag='"-"', checksum_algorithm="SHA256")
+    summed = planning.Version("k", "1", datetime.now(UTC), True, size=3, etag='"-"', checksum_algorithm="SHA256")
     source = {"ChecksumSHA256": "abc="}
-    assert restore.verify_copy(summed, {"ETag": "e", "ChecksumSHA256": "abc="}, lambda: source, never) == "checksum"
-    with pytest.raises(restore.Mismatch, match="SHA256"):
-        restore.verify_copy(summed, {"ETag": "e", "ChecksumSHA256": "xyz="}, lambda: source, never)
+    assert copying.verify_copy(summed, {"ETag": "e", "ChecksumSHA256": "abc="}, lambda: source, never) == "checksum"
+    with pytest.raises(copying.Mismatch, match="SHA256"):
+        copying.verify_copy(summed, {"ETag": "e", "ChecksumSHA256": "xyz="}, lambda: source, never)
 
 
 # --- restore params --------------------------------------------------------------------------------------
 
 
 def test_params_round_trip_from_the_backup_copies_into_a_target_account(
-    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+    sessions: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """prod -> backup by the params copier (as deployed), then backup -> a new account in another region."""
     prod, backup = account_session(PROD), account_session(BACKUP)
@@ -457,10 +453,9 @@ def test_params_round_trip_from_the_backup_copies_into_a_target_account(
         prod.client("secretsmanager"),
         backup.client("ssm"),
         backup.client("secretsmanager"),
-        sleep=lambda _: None,
     ).run()
-    base = ["params", "--profile", "backup", "--from-region", REGION, "--to-profile", "target"]
-    base += ["--to-region", TARGET_REGION, "--path", "/app/", "--secret-prefix", "app/"]
+    base = ["params", "--backup-profile", "backup", "--region", REGION, "--target-profile", "target"]
+    base += ["--target-region", TARGET_REGION, "--path", "/app/", "--secret-prefix", "app/"]
     target = account_session(TARGET, TARGET_REGION)
 
     assert cli(*base) == 0
@@ -485,8 +480,8 @@ def test_params_round_trip_from_the_backup_copies_into_a_target_account(
     assert ssm.get_parameter(Name="/app/db/host")["Parameter"]["Value"] == "db.internal"
 
 
-def test_params_bad_path_is_refused(sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["params", "--from-region", REGION, "--to-profile", "target", "--to-region", TARGET_REGION, "--path", "app"]
+def test_params_bad_path_is_refused(sessions: None, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["params", "--region", REGION, *TO_TARGET, "--path", "app"]
     assert cli(*argv) == 2
     assert "--path 'app': expected a path that starts and ends with '/'" in capsys.readouterr().err
 
@@ -501,7 +496,7 @@ COPY_TAGS = [
 
 
 def test_ebs_copy_restores_to_a_volume_and_shares_re_encrypted(
-    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+    sessions: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ec2 = account_session(BACKUP).client("ec2")
     volume = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=8)["VolumeId"]
@@ -551,9 +546,7 @@ def rds_copies(rds: Any) -> tuple[str, str]:
     return "failsafe-appdb-nightly", "failsafe-appcluster-nightly"
 
 
-def test_rds_instance_and_cluster_restore_from_copies(
-    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_rds_instance_and_cluster_restore_from_copies(sessions: None, capsys: pytest.CaptureFixture[str]) -> None:
     """moto supports RestoreDBInstanceFromDBSnapshot and RestoreDBClusterFromSnapshot: no stubs."""
     rds = account_session(BACKUP).client("rds")
     instance_copy, cluster_copy = rds_copies(rds)
@@ -573,14 +566,14 @@ def test_rds_instance_and_cluster_restore_from_copies(
 
 
 def test_rds_copy_is_re_encrypted_and_shared_with_the_target_account(
-    sessions: dict[str, list[Any]], capsys: pytest.CaptureFixture[str]
+    sessions: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rds = account_session(BACKUP).client("rds")
     instance_copy, cluster_copy = rds_copies(rds)
     key = account_session(BACKUP).client("kms").create_key()["KeyMetadata"]["Arn"]
 
     assert cli("snapshot", "--id", instance_copy, "--share-with", TARGET, "--kms-key-id", key, "--execute") == 0
-    shared = restore.share_copy_id(instance_copy, TARGET)
+    shared = snapshot.share_copy_id(instance_copy, TARGET)
     attrs = rds.describe_db_snapshot_attributes(DBSnapshotIdentifier=shared)["DBSnapshotAttributesResult"]
     assert {"AttributeName": "restore", "AttributeValues": [TARGET]} in attrs["DBSnapshotAttributes"], attrs
     assert rds.describe_db_snapshots(DBSnapshotIdentifier=shared)["DBSnapshots"][0]["KmsKeyId"] == key
@@ -588,7 +581,7 @@ def test_rds_copy_is_re_encrypted_and_shared_with_the_target_account(
     assert "exists already" in capsys.readouterr().out, "a re-run must reuse the re-encrypted copy"
 
     assert cli("snapshot", "--id", cluster_copy, "--share-with", TARGET, "--kms-key-id", key, "--execute") == 0
-    shared = restore.share_copy_id(cluster_copy, TARGET)
+    shared = snapshot.share_copy_id(cluster_copy, TARGET)
     attrs = rds.describe_db_cluster_snapshot_attributes(DBClusterSnapshotIdentifier=shared)
     values = attrs["DBClusterSnapshotAttributesResult"]["DBClusterSnapshotAttributes"]
     assert {"AttributeName": "restore", "AttributeValues": [TARGET]} in values, values
@@ -603,11 +596,11 @@ ROLE = f"arn:aws:iam::{BACKUP}:role/failsafe-restore"
 
 
 def stub_backup(monkeypatch: pytest.MonkeyPatch, statuses: list[dict[str, Any]]) -> list[Stubber]:
-    real_client = restore._client
     stubs: list[Stubber] = []
 
-    def client(sess: Any, service: str, region: str | None = None, pool: int = 10) -> Any:
-        made = real_client(sess, service, region, pool)
+    def client(profile: str | None, service: str, made: Any) -> Any:
+        if service != "backup":
+            return made
         stub = Stubber(made)
         stub.add_response(
             "get_recovery_point_restore_metadata",
@@ -636,12 +629,12 @@ def stub_backup(monkeypatch: pytest.MonkeyPatch, statuses: list[dict[str, Any]])
         stubs.append(stub)
         return made
 
-    monkeypatch.setattr(restore, "_client", client)
+    on_clients(monkeypatch, client)
     return stubs
 
 
 def test_recovery_point_restore_job_is_started_and_timed(
-    sessions: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sessions: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Stubbed: moto implements little of AWS Backup (no restore metadata or restore jobs); Stubber checks every
     request against botocore's model of the Backup API."""
@@ -680,7 +673,7 @@ def test_recovery_point_restore_job_is_started_and_timed(
 
 
 def test_recovery_point_failed_job_exits_1_and_bad_metadata_exits_2(
-    sessions: dict[str, list[Any]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sessions: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Stubbed, as above."""
     stub_backup(monkeypatch, [{"RestoreJobId": "job-1", "Status": "FAILED", "StatusMessage": "subnet not found"}])
@@ -693,3 +686,216 @@ def test_recovery_point_failed_job_exits_1_and_bad_metadata_exits_2(
     assert "--metadata 'no-equals-sign': expected key=value" in capsys.readouterr().err
     assert cli("recovery-point", "--arn", POINT, "--vault", "v", "--role-arn", "restore-role") == 2
     assert "--role-arn 'restore-role': expected an IAM role ARN" in capsys.readouterr().err
+
+
+# --- interrupted and resumed (issue 22, items 9 and 11) ---------------------------------------------------------
+
+MANY = 120
+
+
+@pytest.fixture
+def many(sessions: None) -> list[str]:
+    """A replica of MANY keys and an empty *versioned* target: a key copied twice shows as a second version."""
+    s3 = account_session(BACKUP).client("s3")
+    make_bucket(s3, REPLICA, versioned=True)
+    make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), NEW, TARGET_REGION, versioned=True)
+    keys = [f"k/{n:04d}" for n in range(MANY)]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda k: s3.put_object(Bucket=REPLICA, Key=k, Body=k.encode()), keys))
+    return keys
+
+
+def target_versions() -> dict[str, int]:
+    """Versions per key in the target (every page)."""
+    s3 = account_session(TARGET, TARGET_REGION).client("s3")
+    counts: dict[str, int] = {}
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=NEW):
+        for v in page.get("Versions") or ():
+            counts[v["Key"]] = counts.get(v["Key"], 0) + 1
+    return counts
+
+
+def done_lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        with contextlib.suppress(json.JSONDecodeError):  # a line being written
+            records.append(json.loads(line))
+    return [r for r in records if "key" in r]
+
+
+MANY_ARGS = ("s3", "--replica-bucket", REPLICA, "--target-bucket", NEW, *TO_TARGET, "--state-file", "state.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("signal_", "after"),
+    [(signal.SIGINT, 1), (signal.SIGINT, MANY // 3), (signal.SIGKILL, 1), (signal.SIGKILL, MANY // 3)],
+    ids=["ctrl-c-at-once", "ctrl-c-midway", "kill-at-once", "kill-midway"],
+)
+def test_a_restore_interrupted_mid_copy_then_resumed_copies_every_key_exactly_once(
+    many: list[str], signal_: signal.Signals, after: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real command in a subprocess against moto, interrupted once ``after`` copies are recorded: Ctrl-C
+    (SIGINT) stops at once with one line and exit 130 (failsafe.ops.errors: interrupted), every copy made before
+    it recorded; SIGKILL records nothing more. Then the same command again: every key ends with exactly one
+    version in the versioned target, and the state file records each key once."""
+    state = Path("state.jsonl")
+    argv = [
+        sys.executable,
+        "-m",
+        "failsafe.ops",
+        "restore",
+        *MANY_ARGS,
+        "--concurrency",
+        "2",
+        "--execute",
+        "--no-progress",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        deadline = time.monotonic() + 60
+        while len(done_lines(state)) < after and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert proc.poll() is None, f"the restore ended before {after} copies: {proc.communicate()}"
+        proc.send_signal(signal_)
+        out, err = proc.communicate(timeout=60)
+
+    recorded = {r["key"] for r in done_lines(state)}
+    if signal_ == signal.SIGINT:
+        assert proc.returncode == 130, (out, err)
+        assert err.count("\n") == 1 and "interrupted" in err and "Traceback" not in err, err
+        assert set(target_versions()) == recorded, "a copy made before Ctrl-C is not in the state file"
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    assert len(recorded) < MANY, "the signal came after the restore had finished: nothing was interrupted"
+
+    assert cli(*MANY_ARGS, "--execute", "--no-progress") == 0, capsys.readouterr()
+    versions = target_versions()
+    assert sorted(versions) == many, "keys lost by the interruption"
+    assert {k: n for k, n in versions.items() if n != 1} == {}, "keys copied twice (a second version)"
+    keys = [r["key"] for r in done_lines(state)]
+    assert sorted(keys) == many, "the state file records a key twice, or not at all"
+
+
+def test_a_copy_made_but_not_recorded_is_adopted_on_resume_not_copied_again(
+    many: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Deterministic form of a kill between a copy and its done line: a finished restore's state file cut back to
+    the ``copying`` lines of its last 10 keys. The resume verifies those copies in the target and records them."""
+    assert cli(*MANY_ARGS, "--execute", "--no-progress") == 0
+    state = Path("state.jsonl")
+    lines = state.read_text().splitlines()
+    lost = {json.loads(line)["key"] for line in lines if '"key"' in line} - set(many[:-10])
+    state.write_text("\n".join(line for line in lines if json.loads(line).get("key") not in lost) + "\n")
+    capsys.readouterr()
+
+    assert cli(*MANY_ARGS, "--execute", "--no-progress") == 0
+    out = capsys.readouterr().out
+    assert "10 copies found in the target from the interrupted run" in out and "nothing left to restore" in out, out
+    assert set(target_versions().values()) == {1}, "an unrecorded copy was copied again"
+    assert sorted(r["key"] for r in done_lines(state)) == many
+
+
+def test_a_resume_refuses_keys_someone_else_wrote_since_the_first_attempt(
+    many: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22 item 11: the first attempt fails on the last key; meanwhile that key gains data in the target. The
+    resume refuses it in one line (exit 2), and with --allow-non-empty overwrites it and says so."""
+
+    def on_copy(params: dict[str, Any], **_: Any) -> None:
+        if params["Key"] == many[-1]:
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CopyObject")
+
+    def hook(profile: str | None, service: str, client: Any) -> None:
+        if profile == "target" and service == "s3":
+            client.meta.events.register("provide-client-params.s3.CopyObject", on_copy)
+
+    with monkeypatch.context() as patch:
+        on_clients(patch, hook)
+        assert cli(*MANY_ARGS, "--execute", "--no-progress") == 1
+    target = account_session(TARGET, TARGET_REGION).client("s3")
+    target.put_object(Bucket=NEW, Key=many[-1], Body=b"written by someone else")
+    capsys.readouterr()
+
+    assert cli(*MANY_ARGS, "--execute", "--no-progress") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"1 key(s) hold data this restore did not write ({many[-1]})" in err, err
+    assert target.get_object(Bucket=NEW, Key=many[-1])["Body"].read() == b"written by someone else"
+
+    assert cli(*MANY_ARGS, "--execute", "--no-progress", "--allow-non-empty") == 0
+    assert (
+        f"overwriting 1 key(s) not written by this restore (--allow-non-empty): {many[-1]}" in capsys.readouterr().out
+    )
+    assert target.get_object(Bucket=NEW, Key=many[-1])["Body"].read() == many[-1].encode()
+
+
+# --- times in UTC, a target not made yet, errors that name the bucket -------------------------------------------
+
+
+def test_as_of_with_an_offset_is_shown_in_utc_and_an_older_state_file_still_resumes(
+    history: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22 item 10: ``...+02:00`` is shown (plan, JSON, state-file name) as the same instant in UTC. A state file
+    written before that fix (its header holds the offset, its name the typed wall time with "Z") still resumes."""
+    typed = history.astimezone(timezone(timedelta(hours=2))).replace(microsecond=0)
+    utc = typed.astimezone(UTC)
+    argv = [a if a != history.isoformat() else typed.isoformat() for a in s3_args(history)]
+
+    assert cli(*argv) == 0
+    out = capsys.readouterr().out
+    assert f"as of {utc:%Y-%m-%dT%H:%M:%SZ}" in out, out
+    assert f"-{utc:%Y%m%dT%H%M%SZ}-all.jsonl" in out and f"{typed:%Y%m%dT%H%M%S}Z" not in out, out
+
+    assert cli(*argv, "--execute", "--no-progress") == 0
+    [new] = Path().glob("*.jsonl")
+    legacy = Path(new.name.replace(f"{utc:%Y%m%dT%H%M%SZ}", f"{typed:%Y%m%dT%H%M%SZ}"))
+    lines = new.read_text().splitlines()
+    header = json.loads(lines[0])
+    header["restore"]["as_of"] = typed.isoformat()  # as versions before the fix wrote it
+    legacy.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    new.unlink()
+    capsys.readouterr()
+
+    assert cli(*argv, "--execute", "--no-progress") == 0
+    out = capsys.readouterr().out
+    assert "nothing left to restore" in out and f"state file: {legacy}" in out, out
+    assert not new.exists(), "the resume did not find the older state file"
+
+
+def test_a_dry_run_works_before_the_target_bucket_exists_and_execute_says_rebuild_first(
+    history: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 23 item 5: the runbook rebuilds first; a dry run before then plans and names the bucket to be made."""
+    argv = [a if a != NEW else "made-by-the-rebuild" for a in s3_args(history)]
+
+    assert cli(*argv) == 0
+    out = capsys.readouterr().out
+    assert "target bucket made-by-the-rebuild does not exist yet: the rebuild creates it" in out, out
+    assert row(out, "to restore")[0] == "4", out
+
+    assert cli(*argv, "--execute") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--target-bucket 'made-by-the-rebuild': no such bucket" in err, err
+    assert "rebuild first" in err, err
+
+
+def test_aws_errors_name_the_bucket(history: datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [a if a != REPLICA else "no-such-replica" for a in s3_args(history)]
+
+    assert cli(*argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--replica-bucket 'no-such-replica': no such bucket" in err, err
+
+
+def test_params_with_nothing_to_restore_exits_1_and_says_why(
+    sessions: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 23: it exited 0 having restored nothing. No copies in the backup region means the copies are missing or
+    the flags are wrong; that is exit 1 ("a check failed", failsafe.ops.errors), one line naming the path and
+    region (docs/restore.md)."""
+    argv = ["params", "--backup-profile", "backup", "--region", REGION, *TO_TARGET, "--path", "/nothing/"]
+
+    assert cli(*argv) == 1
+    out = capsys.readouterr().out
+    assert "nothing to restore: no copies of the params copier under --path /nothing/" in out and REGION in out, out

@@ -138,4 +138,7 @@ def test_archive_workflow_exports_each_stack_through_oidc_and_archives_it() -> N
     commands = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
     assert any("pulumi stack export" in c for c in commands)
     assert not any("--show-secrets" in c for c in commands), "exports must keep secrets encrypted"
-    assert 'python -m failsafe.ops archive --stack "$STACK" --file "$export_file" --bucket "$ARCHIVE_BUCKET"' in script
+    assert (
+        'python -m failsafe.ops archive --stack "$STACK" --file "$export_file" --archive-bucket "$ARCHIVE_BUCKET"'
+        in script
+    )

@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from failsafe.ops import archive, cli, copier, verify
+from failsafe.ops import archive, aws, cli, copier, verify
+from failsafe.ops.errors import EXIT_AWS, EXIT_FAILED, EXIT_USAGE, explain
+from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, account_session
+from tests.support.restore_paging import Paged
 
 CFG = cli.load_config("prod")
 NOW = datetime.now(UTC)
@@ -33,21 +36,20 @@ class Points:
         return {"RecoveryPoints": self.points}
 
 
+class NoBackfillJobs:
+    """S3 Batch Operations (moto has none): no job yet, so the backfill check shows and does not judge (SKIP)."""
+
+    def list_jobs(self, **kwargs: Any) -> dict[str, Any]:
+        assert kwargs["AccountId"] == PROD, kwargs
+        return {"Jobs": []}
+
+
 class Health:
     def __init__(self, statuses: list[str]) -> None:
         self.statuses = statuses
 
     def get_health_check_status(self, **_: Any) -> dict[str, Any]:
         return {"HealthCheckObservations": [{"Region": "r", "StatusReport": {"Status": s}} for s in self.statuses]}
-
-
-class AlwaysThrottled:
-    def __getattr__(self, name: str) -> Any:
-        def throttled(**_: Any) -> None:
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, name)
-
-        throttled.__name__ = name  # as botocore names its methods
-        return throttled
 
 
 def trust(mfa: bool) -> str:
@@ -75,7 +77,12 @@ def replication(replica: str, delete_markers: str = "Disabled") -> dict[str, Any
                 "Priority": 1,
                 "Filter": {},
                 "DeleteMarkerReplication": {"Status": delete_markers},
-                "Destination": {"Bucket": f"arn:aws:s3:::{replica}", "Account": BACKUP},
+                "Destination": {
+                    "Bucket": f"arn:aws:s3:::{replica}",
+                    "Account": BACKUP,
+                    "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
+                    "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}},
+                },
             }
         ],
     }
@@ -84,7 +91,6 @@ def replication(replica: str, delete_markers: str = "Disabled") -> dict[str, Any
 @pytest.fixture
 def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """A compliant estate: every check passes."""
-    monkeypatch.setattr(verify, "SLEEP", lambda _: None)
     prod, backup = account_session(PROD, CFG.primary_region), account_session(BACKUP, CFG.dr_region)
     prod_s3, backup_s3 = prod.client("s3"), backup.client("s3")
     for bucket in CFG.protected_buckets:
@@ -141,7 +147,10 @@ def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         backup,
         CFG.primary_region,
         CFG.dr_region,
-        overrides={("backup", "backup"): Points(NOW - timedelta(minutes=10))},
+        overrides={
+            ("backup", "backup"): Paged(Points(NOW - timedelta(minutes=10)), "backup"),
+            ("prod", "s3control"): Paged(NoBackfillJobs(), "s3control"),
+        },
     )
     targets = verify.Targets.from_config(
         CFG, {"vaultName": VAULT, "archiveBucketName": ARCHIVE_BUCKET, "healthCheckId": health}
@@ -310,19 +319,29 @@ def test_a_human_role_without_mfa_fails(estate: dict[str, Any]) -> None:
 
 
 def test_throttling_is_retried_then_reported_as_a_failed_check(estate: dict[str, Any]) -> None:
-    estate["sides"].overrides[("backup", "iam")] = AlwaysThrottled()
+    """IAM's Throttling on every attempt of ListRoles, answered in botocore's send step: the plumbing's standard
+    retries try 5 times (failsafe.ops.aws.ATTEMPTS), then the check fails with one line saying so."""
+    iam = aws.client(estate["backup"], "iam")  # the plumbing's client: its retry mode and attempts
+    seen = inject(iam.meta.events, "iam", "ListRoles", times=99, code="Throttling")
+    estate["sides"].overrides[("backup", "iam")] = iam
 
     failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
 
-    assert (
-        list(failed) == ["MFA on human roles"]
-        and "still throttled (ThrottlingException) after 5 attempts" in failed["MFA on human roles"]
-    ), failed
+    assert list(failed) == ["MFA on human roles"], failed
+    assert "Throttling after 5 attempts: Rate exceeded" in failed["MFA on human roles"], failed
+    assert seen.attempts == 5, seen
+
+
+POINTS_NOW = Paged(Points(NOW), "backup")
 
 
 def test_a_side_without_credentials_is_skipped_not_passed(estate: dict[str, Any]) -> None:
     sides = verify.Sides(
-        None, estate["backup"], CFG.primary_region, CFG.dr_region, overrides={("backup", "backup"): Points(NOW)}
+        None,
+        estate["backup"],
+        CFG.primary_region,
+        CFG.dr_region,
+        overrides={("backup", "backup"): POINTS_NOW},
     )
 
     checks = verify.run(sides, estate["targets"], now=NOW)
@@ -360,29 +379,31 @@ def test_missing_credentials_are_one_clear_line(moto: str, monkeypatch: pytest.M
 def test_verify_cli_exits_1_with_json_on_failures_and_2_on_a_wrong_account(
     moto: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(verify, "SLEEP", lambda _: None)
-    assert cli.main(["verify", "--json"]) == cli.EXIT_ERROR  # ambient moto credentials: account 123456789012
+    assert cli.main(["verify", "--output", "json"]) == EXIT_USAGE  # ambient moto credentials: account 123456789012
     assert capsys.readouterr().err.strip() == (
         f"failsafe-dr: error: wrong account: credentials are account 123456789012, config says prod {PROD} "
         f"or backup {BACKUP}"
     )
 
     monkeypatch.setenv("MOTO_ACCOUNT_ID", BACKUP)  # ambient credentials now land in the (empty) backup account
-    assert cli.main(["verify", "--json", "--vault", VAULT]) == cli.EXIT_FAILED
+    assert cli.main(["verify", "--output", "json", "--vault", VAULT]) == EXIT_FAILED
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is False
     statuses = {c["name"]: c["status"] for c in report["checks"]}
     assert statuses["health check"] == "SKIP" and statuses[f"versioning {CFG.replica_bucket_name('assets')}"] == "FAIL"
 
 
-def test_throttled_identity_check_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    from failsafe.ops import aws
+def test_throttled_identity_check_is_one_clear_line_and_exit_3(moto: str) -> None:
+    """STS throttled on every attempt: the error reaches the CLI's one map (failsafe.ops.errors.explain) as exit 3,
+    one line naming the call and the attempts."""
+    sess = account_session(BACKUP)
+    inject(sess.events, "sts", "GetCallerIdentity", times=99, code="Throttling")
 
-    monkeypatch.setattr(verify, "SLEEP", lambda _: None)
-    monkeypatch.setattr(aws, "client", lambda sess, service, region=None: AlwaysThrottled())
+    with pytest.raises(ClientError) as raised:
+        verify.account_of(sess, "backup")
 
-    with pytest.raises(verify.VerifyError, match=r"^backup: get_caller_identity: still throttled"):
-        verify.account_of(object(), "backup")
+    code, line = explain(raised.value) or (None, "")
+    assert code == EXIT_AWS and line == "AWS refused GetCallerIdentity after 5 attempts: Throttling: Rate exceeded"
 
 
 def test_last_drill_must_have_met_the_configured_rto(tmp_path: Any) -> None:
@@ -431,7 +452,8 @@ def test_snapshot_copies_are_judged_on_every_page_not_the_first_hundred() -> Non
         def describe_snapshots(self, **_: Any) -> dict[str, Any]:
             return {"Snapshots": []}
 
-    sides = verify.Sides(None, None, "eu-west-1", "eu-central-1", {("backup", "rds"): Rds(), ("backup", "ec2"): Ec2()})
+    fakes = {("backup", "rds"): Paged(Rds(), "rds"), ("backup", "ec2"): Paged(Ec2(), "ec2")}
+    sides = verify.Sides(None, None, "eu-west-1", "eu-central-1", fakes)
     targets = verify.Targets({}, "111111111111", "222222222222", "333333333333", timedelta(hours=1))
     result = verify.check_snapshot_copies(sides, targets, now)
     assert result.ok, result.evidence
@@ -476,7 +498,78 @@ def restore_job(source: str, minutes: int, status: str = "COMPLETED", validation
     ids=["healthy", "failed", "not-validated", "slower-than-rto", "never-ran"],
 )
 def test_verify_reports_the_latest_restore_tests_against_the_rto(jobs: list[dict], ok: bool, evidence: str) -> None:
-    sides = verify.Sides(None, None, "eu-west-1", "eu-central-1", {("backup", "backup"): RestoreJobs(jobs)})
+    sides = verify.Sides(
+        None, None, "eu-west-1", "eu-central-1", {("backup", "backup"): Paged(RestoreJobs(jobs), "backup")}
+    )
     targets = verify.Targets.from_config(CFG, {"restoreTestingPlanArn": PLAN_ARN})
     check = verify.check_restore_tests(sides, targets)
     assert check.ok is ok and evidence in check.evidence, check
+
+
+# --- a read error is a FAIL, said in one line (issue 22 item 12, issue 23) --------------------------------------
+
+
+class Unreadable:
+    """Every call answered the way AWS refuses a read: the error a check must report as FAIL, never SKIP or PASS."""
+
+    def __init__(self, message: str = "denied") -> None:
+        self.message = message
+
+    def __getattr__(self, name: str) -> Any:
+        def refused(**_: Any) -> None:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": self.message}}, name)
+
+        return refused
+
+
+def test_unreadable_backfill_jobs_fail_instead_of_being_skipped(estate: dict[str, Any]) -> None:
+    estate["sides"].overrides[("prod", "s3control")] = Paged(Unreadable(), "s3control")
+    replica = CFG.replica_bucket_name("assets")
+
+    check = verify.check_backfill(estate["sides"], estate["targets"], replica)
+
+    assert check.ok is False and "cannot read Batch Operations jobs: AccessDenied" in check.evidence, check
+
+
+def test_replication_metrics_off_fail_instead_of_passing_with_no_data_points(estate: dict[str, Any]) -> None:
+    """CloudWatch answers a query for a rule without metrics with no data points: that is not evidence of health."""
+    source, replica = CFG.source_bucket_name("assets"), CFG.replica_bucket_name("assets")
+    config = replication(replica)
+    del config["Rules"][0]["Destination"]["Metrics"]
+    estate["prod"].client("s3").put_bucket_replication(Bucket=source, ReplicationConfiguration=config)
+
+    check = verify.check_replication_metrics(estate["sides"], estate["targets"], replica, NOW)
+
+    assert check.ok is False and "replication metrics are off on rule to-backup" in check.evidence, check
+
+
+class OneEncryptedSnapshot:
+    def describe_snapshots(self, **_: Any) -> dict[str, Any]:
+        return {"Snapshots": [{"SnapshotId": "snap-1", "KmsKeyId": "arn:aws:kms:eu-west-1:111111111111:key/k"}]}
+
+    def describe_db_snapshots(self, **_: Any) -> dict[str, Any]:
+        return {"DBSnapshots": []}
+
+
+def test_an_unreadable_kms_key_fails_the_shareable_check(estate: dict[str, Any]) -> None:
+    """Before, a key that could not be described counted as customer-managed: the check passed unread."""
+    sides = estate["sides"]
+    sides.overrides[("prod", "ec2")] = Paged(OneEncryptedSnapshot(), "ec2")
+    sides.overrides[("prod", "rds")] = Paged(OneEncryptedSnapshot(), "rds")
+    sides.overrides[("prod", "kms")] = Unreadable()
+
+    check = verify.check_unshareable_snapshots(sides, estate["targets"])
+
+    assert check.ok is False and "cannot read a snapshot's KMS key: AccessDenied" in check.evidence, check
+
+
+def test_an_html_error_body_is_one_line_of_evidence(estate: dict[str, Any]) -> None:
+    page = "<html>\n<head><title>503 Service Unavailable</title></head>\n<body>\n<h1>try later</h1>\n</body></html>"
+    estate["sides"].overrides[("backup", "s3")] = Unreadable(page)
+    replica = CFG.replica_bucket_name("assets")
+
+    check = verify.check_versioning(estate["sides"], estate["targets"], replica)
+    shown = verify.report([check]).data["checks"][0]["evidence"]
+
+    assert check.ok is False and "\n" not in shown and "<" not in shown, shown
+    assert "503 Service Unavailable try later" in shown, shown

@@ -11,6 +11,7 @@ import pytest
 
 from failsafe.ops import verify
 from tests.support.pack import MfaCase, mfa_cases
+from tests.support.restore_paging import Paged
 
 IDENTITY = "111111111111"  # the account the table's human principals belong to
 
@@ -27,7 +28,7 @@ def verdict(statement: dict[str, Any]) -> bool:
     """What verify's MFA check says of a role whose trust policy is this one statement, let in by a person."""
     people = {**statement, "Sid": "Case", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{IDENTITY}:root"}}
     role = {"RoleName": "human", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [people]}}
-    sides = verify.Sides(None, None, "eu-west-1", "eu-central-1", {("backup", "iam"): FakeIam([role])})
+    sides = verify.Sides(None, None, "eu-west-1", "eu-central-1", {("backup", "iam"): Paged(FakeIam([role]), "iam")})
     targets = verify.Targets({}, "222222222222", "333333333333", IDENTITY, timedelta(hours=1))
     (check,) = verify.check_mfa(sides, targets)
     assert check.name == "MFA human", check

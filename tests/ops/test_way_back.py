@@ -14,7 +14,6 @@ policies): a person without MFA cannot become the restore operator.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,9 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from failsafe.ops import drill, params, restore, verify
+from failsafe.ops import aws, drill, params, runrecord, verify
+from failsafe.ops import cli as ops_cli
+from failsafe.ops.restore import common
 from failsafe.tooling.access import collect
 from failsafe.tooling.access.evaluator import Decision, Policy, Principal, Request, evaluate_assume_role
 from tests.support.moto import BACKUP, PROD, REGION, account_session
@@ -36,14 +37,11 @@ NEW_REGION = "eu-west-2"
 CFG = config_of("dr")
 REPLICA = CFG.replica_bucket_name("assets")
 SOURCE = "example-failsafe-assets-rebuilt"  # the new prod's source bucket (an empty bucket `pulumi up -s prod` made)
-PROFILES = {None: BACKUP, "dr-restore": BACKUP, "newprod": NEW_PROD}
 
 
 def cli(*argv: str) -> int:
-    root = argparse.ArgumentParser(prog="failsafe-dr")
-    restore.register(root.add_subparsers(dest="command", required=True))
-    args = root.parse_args(["restore", *argv])
-    return args.func(args)
+    """``failsafe-dr restore ...`` through the real ``main``."""
+    return ops_cli.main(["restore", *argv])
 
 
 def body(key: str, n: int) -> bytes:
@@ -51,24 +49,30 @@ def body(key: str, n: int) -> bytes:
 
 
 @pytest.fixture
-def sessions(moto: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
-    """Profiles as the runbook names them, each a moto account; the new prod's sessions kept for failure hooks."""
-    made: list[Any] = []
-
-    def fake(profile: str | None, region: str | None) -> Any:
-        sess = account_session(PROFILES[profile], region or REGION)
-        if PROFILES[profile] == NEW_PROD:
-            made.append(sess)
-        return sess
-
-    monkeypatch.setattr(restore, "make_session", fake)
-    monkeypatch.setattr(restore, "SLEEP", lambda _: None)
+def sessions(moto: str, profiles: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Profiles as the runbook names them (``dr-restore``, ``newprod``: tests/ops/conftest.py), each a moto account;
+    no key variables, which botocore would take before any profile."""
+    monkeypatch.setenv("AWS_PROFILE", "dr-restore")
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setattr(common, "SLEEP", lambda _: None)
     monkeypatch.chdir(tmp_path)
-    return made
+
+
+def on_clients(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
+    """Every client the plumbing's factory makes goes through ``hook(profile, service, client)`` (a replacement, or
+    None to keep it)."""
+    real = aws.client
+
+    def client(sess: Any, service: str, region: str | None = None, **kwargs: Any) -> Any:
+        made = real(sess, service, region, **kwargs)
+        return hook(sess.profile_name, service, made) or made
+
+    monkeypatch.setattr(aws, "client", client)
 
 
 @pytest.fixture
-def lost_prod(sessions: list[Any]) -> datetime:
+def lost_prod(sessions: None) -> datetime:
     """Before the loss: the replica's history around T (returned) and prod's parameters and secrets copied to the
     backup account by the real params copier. After it: an empty, versioned source bucket in the new account."""
     backup = account_session(BACKUP)
@@ -91,7 +95,7 @@ def lost_prod(sessions: list[Any]) -> datetime:
     key = backup.client("kms").create_key()["KeyMetadata"]["Arn"]
     settings = params.Settings(f"arn:aws:iam::{PROD}:role/r", "/app/", "app/", key, None, REGION)
     clients = (prod.client("ssm"), prod.client("secretsmanager"), backup.client("ssm"), backup.client("secretsmanager"))
-    params.ParamsCopier(settings, *clients, sleep=lambda _: None).run()
+    params.ParamsCopier(settings, *clients).run()
 
     new = account_session(NEW_PROD, NEW_REGION).client("s3")
     new.create_bucket(Bucket=SOURCE, CreateBucketConfiguration={"LocationConstraint": NEW_REGION})
@@ -103,19 +107,19 @@ def s3_step(as_of: datetime, *extra: str) -> list[str]:
     """Runbook step 6a, as written there (the profiles and regions are the rebuild's)."""
     return [
         "s3",
-        "--bucket",
+        "--replica-bucket",
         REPLICA,
-        "--to",
+        "--target-bucket",
         SOURCE,
         "--as-of",
         as_of.strftime("%Y-%m-%dT%H:%M:%SZ") if as_of.microsecond == 0 else as_of.isoformat(),
-        "--profile",
+        "--backup-profile",
         "dr-restore",
         "--region",
         REGION,
-        "--to-profile",
+        "--target-profile",
         "newprod",
-        "--to-region",
+        "--target-region",
         NEW_REGION,
         "--state-file",
         "assets.jsonl",
@@ -125,13 +129,13 @@ def s3_step(as_of: datetime, *extra: str) -> list[str]:
 
 PARAMS_STEP = [
     "params",
-    "--profile",
+    "--backup-profile",
     "dr-restore",
-    "--from-region",
+    "--region",
     REGION,
-    "--to-profile",
+    "--target-profile",
     "newprod",
-    "--to-region",
+    "--target-region",
     NEW_REGION,
     "--path",
     "/app/",
@@ -211,6 +215,37 @@ def test_prod_lost_then_data_restored_into_a_new_account_and_verify_passes_on_th
     failing = [f"{c.name}: {c.evidence}" for c in checks if not c.ok]
     assert not failing, "verify fails on the new estate:\n" + "\n".join(failing)
 
+    records = {r.command: r for r in map(runrecord.read, sorted(drills.glob("restore-*.json")))}
+    assert sorted(records) == ["restore params", "restore s3"], records
+    s3_run = records["restore s3"]
+    assert (s3_run.store, s3_run.objects, s3_run.outcome) == ("s3:assets", 3, "ok"), s3_run
+    assert s3_run.bytes == sum(len(b) for b in source_objects().values()) and s3_run.ended >= s3_run.started
+
+    model = tmp_path / "recovery.json"  # the shape of `python -m failsafe recovery --output json` (its steps)
+    step = {"id": "restore:s3:assets", "name": "failsafe-dr restore s3 (assets)", "match": {"store": "s3:assets"}}
+    model.write_text(json.dumps({"steps": [{**step, "estimate": {"seconds": 3600, "terms": ["size / rate"]}}]}))
+    targets_with_model = verify.Targets(
+        {},
+        NEW_PROD,
+        BACKUP,
+        CFG.accounts.identity,
+        timedelta(hours=1),
+        recovery_model=str(model),
+        evidence=(str(drills),),
+    )
+    [within] = verify.check_recovery_estimates(targets_with_model)
+    assert within.ok is True, within
+    # moto answers within the second and records keep whole seconds, so the run may have lasted 0 s: stretch its
+    # record to a known 5 s and hold it to a 1 s estimate, so "longer than its estimate" is exact, not a race
+    (record_file,) = [p for p in drills.glob("restore-*.json") if runrecord.read(p).command == "restore s3"]
+    document = json.loads(record_file.read_text())
+    started = datetime.fromisoformat(document["started"].replace("Z", "+00:00"))
+    document["ended"] = (started + timedelta(seconds=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    record_file.write_text(json.dumps(document))
+    model.write_text(json.dumps({"steps": [{**step, "estimate": {"seconds": 1, "terms": ["size / rate"]}}]}))
+    [over] = verify.check_recovery_estimates(targets_with_model)
+    assert over.ok is False and "restore:s3:assets" in over.evidence and "size / rate" in over.evidence, over
+
     steps = json.loads((drills / drill.CURRENT).read_text())["steps"]
     assert [(s["name"], s["outcome"]) for s in steps] == [
         ("failsafe-dr restore s3 assets", "ok"),
@@ -256,7 +291,7 @@ def test_a_target_bucket_that_holds_data_is_refused_and_left_alone(
 
 
 def test_a_partly_failed_restore_is_resumed_by_running_the_same_command_again(
-    lost_prod: datetime, sessions: list[Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    lost_prod: datetime, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     failing, copied = {"unchanged"}, []
 
@@ -265,15 +300,11 @@ def test_a_partly_failed_restore_is_resumed_by_running_the_same_command_again(
             raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "CopyObject")
         copied.append(params["Key"])
 
-    original = restore.make_session
+    def hook(profile: str | None, service: str, client: Any) -> None:
+        if profile == "newprod" and service == "s3":
+            client.meta.events.register("provide-client-params.s3.CopyObject", on_copy)
 
-    def hooked(profile: str | None, region: str | None) -> Any:
-        sess = original(profile, region)
-        if profile == "newprod":
-            sess.events.register("provide-client-params.s3.CopyObject", on_copy)
-        return sess
-
-    monkeypatch.setattr(restore, "make_session", hooked)
+    on_clients(monkeypatch, hook)
     assert cli(*s3_step(lost_prod, "--execute")) == 1
     out = capsys.readouterr().out
     assert "FAILED unchanged" in out, out
@@ -286,9 +317,12 @@ def test_a_partly_failed_restore_is_resumed_by_running_the_same_command_again(
     assert sorted(source_objects()) == ["deleted-later", "overwritten-later", "unchanged"]
 
 
-def test_a_drill_step_is_refused_before_restoring_when_no_drill_is_running(lost_prod: datetime, tmp_path: Path) -> None:
-    with pytest.raises(drill.DrillError, match="no drill in progress"):
-        cli(*s3_step(lost_prod, "--execute", "--drill-dir", str(tmp_path / "none")))
+def test_a_drill_step_is_refused_before_restoring_when_no_drill_is_running(
+    lost_prod: datetime, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(*s3_step(lost_prod, "--execute", "--drill-dir", str(tmp_path / "none"))) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no drill in progress" in err, err
     assert source_objects() == {}, "the restore ran although its drill step could not be recorded"
 
 
@@ -327,10 +361,9 @@ def job(source: str, start: datetime, minutes: int | None, status: str = "COMPLE
 
 
 def stub_jobs(monkeypatch: pytest.MonkeyPatch, pages: list[list[dict[str, Any]]]) -> None:
-    real_client = restore._client
-
-    def client(sess: Any, service: str, region: str | None = None, pool: int = 10) -> Any:
-        made = real_client(sess, service, region, pool)
+    def client(profile: str | None, service: str, made: Any) -> Any:
+        if service != "backup":
+            return made
         stub = Stubber(made)
         for n, page in enumerate(pages):
             answer: dict[str, Any] = {"RestoreJobs": page}
@@ -343,17 +376,17 @@ def stub_jobs(monkeypatch: pytest.MonkeyPatch, pages: list[list[dict[str, Any]]]
         stub.activate()
         return made
 
-    monkeypatch.setattr(restore, "_client", client)
+    on_clients(monkeypatch, client)
 
 
 def test_restore_tests_reports_the_latest_test_of_each_resource_with_its_duration(
-    sessions: list[Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sessions: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Stubbed: moto has no restore testing. Two pages; an older failed test superseded by a newer success."""
     old_fail = job("arn:aws:s3:::assets", T0 - timedelta(days=7), 5, "FAILED", StatusMessage="role")
     stub_jobs(monkeypatch, [[old_fail], [job("arn:aws:s3:::assets", T0, 42), job("arn:aws:s3:::uploads", T0, 12)]])
 
-    code = cli("tests", "--plan-arn", PLAN_ARN, "--rto-minutes", "240")
+    code = cli("tests", "--output", "text", "--plan-arn", PLAN_ARN, "--rto-minutes", "240")
     out = capsys.readouterr().out
 
     assert code == 0, out
@@ -371,22 +404,22 @@ def test_restore_tests_reports_the_latest_test_of_each_resource_with_its_duratio
     ],
 )
 def test_restore_tests_exit_1_when_the_latest_test_failed_or_missed_the_rto(
-    sessions: list[Any],
+    sessions: None,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     jobs: list[dict[str, Any]],
     verdict: str,
 ) -> None:
     stub_jobs(monkeypatch, [jobs])
-    assert cli("tests", "--plan-arn", PLAN_ARN, "--rto-minutes", "240") == 1
+    assert cli("tests", "--output", "text", "--plan-arn", PLAN_ARN, "--rto-minutes", "240") == 1
     assert capsys.readouterr().out.startswith(verdict)
 
 
 def test_restore_tests_without_any_run_and_with_a_bad_arn(
-    sessions: list[Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sessions: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     stub_jobs(monkeypatch, [[]])
-    assert cli("tests", "--plan-arn", PLAN_ARN) == 1
+    assert cli("tests", "--output", "text", "--plan-arn", PLAN_ARN) == 1
     assert "no restore tests recorded" in capsys.readouterr().out
     assert cli("tests", "--plan-arn", "failsafe_restore_test") == 2
     err = capsys.readouterr().err

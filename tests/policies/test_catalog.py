@@ -13,9 +13,9 @@ from tests.support.pack import POLICY_PACK
 from tests.support.plans import config_of
 
 # isort: split
-from failsafe_guardrails import catalog, iam, lambda_, providers, quotas, resource_policies, route53, s3, stack
+from failsafe_guardrails import backup, catalog, iam, lambda_, providers, quotas, resource_policies, route53, s3, stack
 
-MODULES = (iam, lambda_, providers, quotas, resource_policies, route53, s3, stack)
+MODULES = (backup, iam, lambda_, providers, quotas, resource_policies, route53, s3, stack)
 CORE = ("iam-role-trust-requires-mfa", "s3-bucket-versioning-enabled", "no-hardcoded-account-ids")
 
 

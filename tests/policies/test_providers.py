@@ -26,8 +26,9 @@ POLICY = "aws-provider-allowed-account-ids"
     ],
     ids=["list", "json-text", "missing", "empty"],
 )
-def test_provider_needs_allowed_account_ids(props: dict[str, Any], violates: bool) -> None:
-    assert bool(run_resource(POLICY, AWS_PROVIDER_TYPE, props)) == violates
+@pytest.mark.parametrize("provider", [AWS_PROVIDER_TYPE, "pulumi:providers:aws-native"])
+def test_provider_needs_allowed_account_ids(props: dict[str, Any], violates: bool, provider: str) -> None:
+    assert bool(run_resource(POLICY, provider, props)) == violates
 
 
 def test_the_violation_names_the_provider() -> None:
@@ -44,5 +45,5 @@ def test_allowed_account_ids_unknown_at_preview_is_not_a_violation() -> None:
     assert run_resource(POLICY, AWS_PROVIDER_TYPE, {"allowedAccountIds": UNKNOWN}) == []
 
 
-def test_other_providers_are_not_checked() -> None:
-    assert run_resource(POLICY, "pulumi:providers:aws-native", {}) == []
+def test_providers_of_other_clouds_and_tools_are_not_checked() -> None:
+    assert run_resource(POLICY, "pulumi:providers:docker-build", {}) == []

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from failsafe.settings import stackfiles
+from failsafe_components.air_gapped_vault import AirGappedVaultArgs
 from failsafe_components.backup_account import BackupAccountArgs
 from failsafe_components.dns_failover import DnsFailoverArgs
 from failsafe_components.preview_function import PreviewFunctionArgs
@@ -36,8 +37,6 @@ FEEDS: dict[str, list[tuple[type, str]]] = {
         (ReplicatedBucketArgs, "abort_incomplete_upload_days"),
     ],
     "archiveRetentionDays": [(BackupAccountArgs, "archive_retention_days")],
-    "mfaMaxAgeSeconds": [(BackupAccountArgs, "mfa_max_age_seconds")],
-    "humanSessionSeconds": [(BackupAccountArgs, "session_seconds")],
     "humanAccessFederation": [(BackupAccountArgs, "human_federation")],
     "replicationStorageClass": [(ReplicatedBucketArgs, "storage_class")],
     "replicationTimeControl": [(ReplicatedBucketArgs, "time_control")],
@@ -54,6 +53,13 @@ FEEDS: dict[str, list[tuple[type, str]]] = {
     "backupCompletionWindowMinutes": [(ProdBackupArgs, "completion_window_minutes")],
     "backupRetentionDays": [(ProdBackupArgs, "retention_days")],
     "backupCopyRetentionDays": [(ProdBackupArgs, "copy_retention_days")],
+    "backupAirGappedCopyRetentionDays": [(ProdBackupArgs, "air_gapped_retention_days")],
+    "backupCritical": [(ProdBackupArgs, "critical")],
+    "airGappedVaultMinRetentionDays": [(AirGappedVaultArgs, "min_retention_days")],
+    "airGappedVaultMaxRetentionDays": [(AirGappedVaultArgs, "max_retention_days")],
+    "recoveryAccountOutsideOrganization": [(AirGappedVaultArgs, "recovery_outside_organization")],
+    "mfaMaxAgeSeconds": [(BackupAccountArgs, "mfa_max_age_seconds"), (AirGappedVaultArgs, "mfa_max_age_seconds")],
+    "humanSessionSeconds": [(BackupAccountArgs, "session_seconds"), (AirGappedVaultArgs, "session_seconds")],
     "previewArchitecture": [(PreviewFunctionArgs, "architecture")],
     "previewMemoryMb": [(PreviewFunctionArgs, "memory_mb")],
     "previewTimeoutSeconds": [(PreviewFunctionArgs, "timeout_seconds")],
@@ -92,6 +98,10 @@ NOT_FROM_CONFIG = {
     (ProdBackupArgs, "organization_id"): "backupOrganizationId '' maps to None (config refuses it with a copy action)",
     (ProdBackupArgs, "event_bus_arn"): "derived from the backup account and drRegion when snapshotEventForwarding",
     (ProdBackupArgs, "alert_topic_arn"): "alertTopicArn '' maps to None (create a topic)",
+    (ProdBackupArgs, "air_gapped_vault_arn"): "dr's airGappedVaultArn output when airGappedVault, else None",
+    (AirGappedVaultArgs, "recovery_provider"): "a provider, built from recoveryAccountId and drRegion",
+    (AirGappedVaultArgs, "encryption_key_arn"): "airGappedVaultKmsKeyArn '' maps to None (the AWS-owned key)",
+    (AirGappedVaultArgs, "copy_in_condition"): "an organization backup policy's members: not configurable yet",
     (ProdBackupArgs, "alert_subscriptions"): "alertSubscription '' maps to () (config requires one or a topic)",
     (
         ProdBackupArgs,
@@ -124,6 +134,7 @@ def test_pulumi_yaml_default_equals_the_component_default_it_feeds(key: str) -> 
 @pytest.mark.parametrize(
     "cls",
     [
+        AirGappedVaultArgs,
         BackupAccountArgs,
         DnsFailoverArgs,
         PreviewFunctionArgs,

@@ -84,6 +84,7 @@ class CloudControlStub:
         self.requests: list[Request] = []
         self.refused: list[Refused] = []
         self._throttle = 0
+        self.denied: set[str] = set()  # types whose ListResources answers AccessDeniedException
         self._tokens: dict[str, tuple[str, str | None, int]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -117,6 +118,9 @@ class CloudControlStub:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as AWS endpoints: one connection for a whole capture
+            disable_nagle_algorithm = True  # headers and body go out at once (no delayed-ACK stall per request)
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
@@ -221,6 +225,10 @@ class CloudControlStub:
     def _op_ListResources(self, params: Mapping[str, Any]) -> dict[str, Any]:
         config = paginator_config("ListResources")
         type_name = params["TypeName"]
+        if type_name in self.denied:
+            raise Refused(
+                "AccessDeniedException", f"not authorized to perform: cloudformation:ListResources on {type_name}"
+            )
         seeded = self._seeded(type_name)
         model_text = params.get("ResourceModel")
         selected = self._select(type_name, seeded, model_text)

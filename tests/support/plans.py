@@ -4,7 +4,6 @@ compliant or broken resource to a copy of a real plan."""
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from failsafe.settings import stackfiles
@@ -12,7 +11,7 @@ from failsafe.settings.config import StackConfig, load_mapping
 from failsafe.tooling import harness
 from failsafe.tooling.planning import plan_stack
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = stackfiles.ROOT  # the fixture project (tests/support/estates.py), not the repository's own stack files
 PREVIEW_STACK = "pr-42"
 REAL_STACKS = ("prod", "dr", PREVIEW_STACK)
 

@@ -82,15 +82,15 @@ def drill_report(directory: Path, steps: list[tuple[str, int, str]], day: int = 
         log["steps"].append(
             {
                 "name": name,
-                "started": drill._iso(moment),
-                "ended": drill._iso(end),
+                "started": drill.iso(moment),
+                "ended": drill.iso(end),
                 "operator": "alice",
                 "outcome": outcome,
                 "notes": "",
             }
         )  # type: ignore[attr-defined]
         moment = end
-    log["finished"] = drill._iso(moment)
+    log["finished"] = drill.iso(moment)
     path = directory / f"drill-202611{day}T020000Z.json"
     path.write_text(json.dumps(drill.summarise(log)))
     return path

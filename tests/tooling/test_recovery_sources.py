@@ -23,7 +23,7 @@ def test_a_figure_the_model_does_not_state_is_found() -> None:
     planted = RUNBOOK.replace("| 20 min (estimated) |", "| 10-20 min |", 1)
     assert planted != RUNBOOK
     (problem,) = sources.disagreements(example_model(), README, planted)
-    assert problem == "docs/runbook.md: step 7 says '10-20 min', the model '20 min (estimated)'"
+    assert problem == "docs/runbook.md: step 6 says '10-20 min', the model '20 min (estimated)'"
     table = sources.block(README, "table")
     assert table is not None and "RPO 15 min" in table
     edited = README.replace(table, table.replace("RPO 15 min", "RPO 5 min", 1))

@@ -50,6 +50,19 @@ PASS_ROLE = (
     "IAM User Guide, Granting a user permissions to pass a role to an AWS service (condition key iam:PassedToService)"
 )
 TRUST_MFA = "IAM User Guide, Configuring MFA-protected API access (trust policy Condition aws:MultiFactorAuthPresent)"
+LAG_COPY = (
+    "AWS Backup Developer Guide, Logically air-gapped vault, Considerations for security auto-remediation (a copy is "
+    "authorized by backup:CopyIntoBackupVault in the destination vault's access policy); Creating backup copies across "
+    "AWS accounts"
+)
+LAG_SHARE = (
+    "AWS Backup Developer Guide, Logically air-gapped vault, Share a logically air-gapped vault (the actions a RAM "
+    "share grants) and Restore a backup from a logically air-gapped vault"
+)
+LAG_LOCK = (
+    "AWS Backup Developer Guide, Logically air-gapped vault: always locked in compliance mode (no principal deletes a "
+    "retained recovery point; the vault policy's Deny says so to the proofs)"
+)
 
 ORG_PATHS = (
     "IAM User Guide, AWS global condition context keys: aws:PrincipalOrgPaths (multivalued, ForAnyValue:StringLike) "
@@ -100,6 +113,7 @@ REPLICATE = ("s3:ReplicateObject", "s3:ReplicateTags", "s3:ObjectOwnerOverrideTo
 REPLICA_KEY_USE = ("kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt")
 KEY_DESTRUCTION = ("kms:ScheduleKeyDeletion", "kms:DisableKey")
 VERSION_DESTRUCTION = ("s3:DeleteObjectVersion", "s3:BypassGovernanceRetention")
+RECOVERY_POINT_DESTRUCTION = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")
 
 
 @dataclass(frozen=True)
@@ -771,6 +785,140 @@ FLEET_CATALOGUE: tuple[Entry, ...] = (
     ),
 )
 CATALOGUE = CATALOGUE + FLEET_CATALOGUE
+
+# The logically air-gapped vault (issue 25): entries whose subjects and targets exist only with airGappedVault (they
+# resolve to nothing without it, as the archive role's do without ciAccess).
+AIR_GAP: tuple[Entry, ...] = (
+    Entry(
+        "prod-backup-copies-into-air-gapped-vault",
+        "prod-backup-role-by-name",
+        ("backup:CopyIntoBackupVault",),
+        "dr-air-gapped-vault",
+        "required",
+        "dr",
+        f"{LAG_COPY}; {CROSS}",
+        "prod's backup plan copies every recovery point into the air-gapped vault as its Backup service role",
+    ),
+    Entry(
+        "recovery-operator-reads-air-gapped-vault",
+        "recovery-operator",
+        ("backup:DescribeBackupVault", "backup:ListRecoveryPointsByBackupVault"),
+        "dr-air-gapped-vault",
+        "required",
+        "dr",
+        f"{LAG_SHARE}; {CROSS}",
+        "the recovery account finds the shared vault's recovery points (the RAM share is the resource side)",
+        WITH_MFA,
+    ),
+    Entry(
+        "recovery-operator-starts-restores-from-air-gapped-vault",
+        "recovery-operator",
+        ("backup:GetRecoveryPointRestoreMetadata", "backup:DescribeRecoveryPoint", "backup:StartRestoreJob"),
+        "dr-air-gapped-recovery-points",
+        "required",
+        "dr",
+        f"{LAG_SHARE}; {BACKUP_RESTORE}; {CROSS}",
+        "the point of the share: a person of the recovery account, with MFA, restores without the backup account",
+        WITH_MFA,
+    ),
+    Entry(
+        "recovery-operator-passes-recovery-restore-role-to-backup",
+        "recovery-operator",
+        ("iam:PassRole",),
+        "recovery-restore-role",
+        "required",
+        "dr",
+        f"{BACKUP_RESTORE}; {PASS_ROLE}",
+        "StartRestoreJob from the recovery account names the recovery account's own Backup restore role",
+        {**WITH_MFA, "iam:PassedToService": "backup.amazonaws.com"},
+    ),
+    Entry(
+        "recovery-people-with-mfa-assume-recovery-operator",
+        "recovery-account-person",
+        ("sts:AssumeRole",),
+        "recovery-operator-role",
+        "required",
+        "dr",
+        TRUST_MFA,
+        "people of the recovery account itself (not the identity or backup account, which may be lost) restore",
+        WITH_MFA,
+    ),
+    Entry(
+        "prod-cannot-delete-air-gapped-recovery-points",
+        "prod-principals-compromised",
+        RECOVERY_POINT_DESTRUCTION,
+        "dr-air-gapped-recovery-points",
+        "forbidden",
+        "dr",
+        f"{LAG_LOCK}; {CROSS}",
+        "nobody in prod can delete or shorten the copies it sent to the air-gapped vault",
+    ),
+    Entry(
+        "prod-cannot-restore-from-air-gapped-vault",
+        "prod-principals-compromised",
+        ("backup:StartRestoreJob", "backup:GetRecoveryPointRestoreMetadata"),
+        "dr-air-gapped-recovery-points",
+        "forbidden",
+        "dr",
+        f"{LAG_SHARE}; {CROSS}",
+        "the vault is shared with the recovery account only: a compromised prod cannot read the copies back out",
+    ),
+    Entry(
+        "dr-deploy-cannot-delete-air-gapped-recovery-points",
+        "dr-deploy-session",
+        RECOVERY_POINT_DESTRUCTION,
+        "dr-air-gapped-recovery-points",
+        "forbidden",
+        "dr",
+        f"{LAG_LOCK}; {EVAL}",
+        "stolen backup-account credentials (its deploy session is an admin) cannot delete the air-gapped copies",
+    ),
+    Entry(
+        "break-glass-cannot-delete-air-gapped-recovery-points",
+        "dr-break-glass",
+        RECOVERY_POINT_DESTRUCTION,
+        "dr-air-gapped-recovery-points",
+        "forbidden",
+        "dr",
+        f"{LAG_LOCK}; {EVAL}",
+        "not even break-glass with MFA: the compliance lock has no exemption, and the vault policy grants none",
+        WITH_MFA,
+    ),
+    Entry(
+        "recovery-operator-cannot-delete-air-gapped-recovery-points",
+        "recovery-operator",
+        RECOVERY_POINT_DESTRUCTION,
+        "dr-air-gapped-recovery-points",
+        "forbidden",
+        "dr",
+        f"{LAG_LOCK}; {LAG_SHARE}",
+        "the share is read-and-restore: the recovery account deletes nothing it restores from",
+        WITH_MFA,
+    ),
+    Entry(
+        "recovery-operator-cannot-pass-recovery-restore-role-elsewhere",
+        "recovery-operator",
+        ("iam:PassRole",),
+        "recovery-restore-role",
+        "forbidden",
+        "dr",
+        PASS_ROLE,
+        "the recovery restore role's permissions go to AWS Backup only",
+        {**WITH_MFA, "iam:PassedToService": "ec2.amazonaws.com"},
+    ),
+    Entry(
+        "recovery-people-without-mfa-cannot-assume-recovery-operator",
+        "recovery-account-person",
+        ("sts:AssumeRole",),
+        "recovery-operator-role",
+        "forbidden",
+        "dr",
+        f"{TRUST_MFA}; {MFA_KEY}",
+        "access keys and sessions without MFA in the recovery account are refused",
+        TLS,
+    ),
+)
+CATALOGUE = CATALOGUE + AIR_GAP
 
 
 def markdown() -> str:

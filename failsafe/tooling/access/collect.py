@@ -33,6 +33,22 @@ ALIAS = "aws:kms/alias:Alias"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 VAULT = "aws:backup/vault:Vault"
 VAULT_POLICY = "aws:backup/vaultPolicy:VaultPolicy"
+AIR_GAPPED_VAULT = "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"
+RAM_SHARE = "aws:ram/resourceShare:ResourceShare"
+RAM_RESOURCE = "aws:ram/resourceAssociation:ResourceAssociation"
+RAM_PRINCIPAL = "aws:ram/principalAssociation:PrincipalAssociation"
+# What a RAM share of a backup vault lets the accounts it names do: the actions AWS Backup lists for sharing a
+# logically air-gapped vault (AWS Backup Developer Guide, "Logically air-gapped vault" -> "Share a logically air-gapped
+# vault", prerequisites). RAM's own permission document is not in the plan: this is the model, and says so.
+RAM_BACKUP_VAULT_ACTIONS = (
+    "backup:DescribeBackupVault",
+    "backup:DescribeRecoveryPoint",
+    "backup:GetRecoveryPointRestoreMetadata",
+    "backup:ListProtectedResourcesByBackupVault",
+    "backup:ListRecoveryPointsByBackupVault",
+    "backup:ListTags",
+    "backup:StartRestoreJob",
+)
 FUNCTION = "aws:lambda/function:Function"
 PERMISSION = "aws:lambda/permission:Permission"
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
@@ -339,10 +355,14 @@ def collect(plan: Plan) -> StackPolicies:
 
     vault_policies: dict[str, list[Policy]] = {}
     for vp in index.of(VAULT_POLICY):
-        vault = index.target(vp, "backupVaultName", VAULT, ("name",))
+        vault = index.target(vp, "backupVaultName", VAULT, ("name",)) or index.target(
+            vp, "backupVaultName", AIR_GAPPED_VAULT, ("name",)
+        )
         if vault is not None:
             vault_policies.setdefault(vault.urn, []).append(_policy(vp, "policy", f"vault policy {vp.name}"))
-    for r in index.of(VAULT):
+    for urn, policy in _ram_shares(index):
+        vault_policies.setdefault(urn, []).append(policy)
+    for r in [*index.of(VAULT), *index.of(AIR_GAPPED_VAULT)]:
         account, region = where(r)
         name = str(r.inputs.get("name") or r.name)
         fallback = f"arn:aws:backup:{region}:{account}:backup-vault:{name}"
@@ -390,6 +410,33 @@ def collect(plan: Plan) -> StackPolicies:
             topic_arn = str(subscription.inputs.get("topic") or UNKNOWN)
             found.triggers.append(Trigger("sns.amazonaws.com", topic_arn, str(function.inputs.get("name"))))
     return found
+
+
+def _ram_shares(index: _Index) -> Iterable[tuple[str, Policy]]:
+    """(URN of a shared air-gapped vault, the share as the resource policy it amounts to): each account a share's
+    principal association names may call :data:`RAM_BACKUP_VAULT_ACTIONS` on the vault associated with it, as a
+    resource policy naming that account would let it."""
+    for association in index.of(RAM_RESOURCE):
+        share = index.target(association, "resourceShareArn", RAM_SHARE, ("arn",))
+        vault = index.target(association, "resourceArn", AIR_GAPPED_VAULT, ("arn",))
+        if share is None or vault is None:
+            continue
+        for principal in index.of(RAM_PRINCIPAL):
+            account = str(principal.inputs.get("principal") or "")
+            if index.target(principal, "resourceShareArn", RAM_SHARE, ("arn",)) is not share or not account.isdigit():
+                continue
+            statement = {
+                "Sid": "RamShare",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": list(RAM_BACKUP_VAULT_ACTIONS),
+                "Resource": "*",
+            }
+            source = (
+                f"RAM share {share.name} to account {account} (modelled: the actions AWS Backup documents for a "
+                "shared logically air-gapped vault)"
+            )
+            yield vault.urn, Policy({"Version": VERSION, "Statement": [statement]}, source)
 
 
 def _dig_key(rules: Any) -> str | None:

@@ -38,7 +38,7 @@ from failsafe.tooling.access.evaluator import (
 from failsafe.tooling.access.iam.organizations import Organization
 from failsafe.tooling.access.perimeter import ALLOW_ALL, organization_for
 from failsafe.tooling.harness import Plan
-from failsafe_components import names
+from failsafe_components import names, spec
 from failsafe_components.ci_access import AUDIENCE, GITHUB_OIDC_HOST
 from failsafe_components.prod_backup import backup_role_name, event_bus_name
 
@@ -320,6 +320,34 @@ def _github(repository: str | None) -> Callable[[Estate], Iterator[Subject]]:
     return subjects
 
 
+def _prod_backup_role_by_name(estate: Estate) -> Iterator[Subject]:
+    """prod's AWS Backup service role as dr sees it, by its deterministic name: its identity side is AWS's managed
+    policy (outside the plans, and not modelled), so only the destination vault's policy decides here."""
+    cfg = estate.cfg
+    arn = cfg.role_arn(cfg.accounts.prod, backup_role_name(cfg.name_prefix))
+    policy = _modelled(f"{arn} (AWSBackupServiceRolePolicyForBackup, AWS's: outside the proofs)")
+    yield Subject(None, f"prod backup service role {arn}", Principal(arn, cfg.accounts.prod), (policy,))
+
+
+def _recovery_operator(estate: Estate) -> Iterator[Subject]:
+    if estate.cfg.air_gap.enabled:
+        name = spec.recovery_operator_role_name(estate.cfg.name_prefix)
+        yield _role_subject(estate, "dr", name, None, "recovery operator")
+
+
+def _recovery_person(estate: Estate) -> Iterator[Subject]:
+    """A person of the recovery account (an IAM user there; identity modelled as "may assume any role")."""
+    if not estate.cfg.air_gap.enabled:
+        return
+    account = estate.cfg.air_gap.recovery_account
+    arn = f"arn:aws:iam::{account}:user/failsafe-access-proof"
+    policy = Policy(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]},
+        f"modelled identity policy of {arn} (a person of the recovery account: may assume any role)",
+    )
+    yield Subject(None, f"a person of the recovery account ({arn})", Principal(arn, account), (policy,))
+
+
 SUBJECTS: dict[str, Callable[[Estate], Iterator[Subject]]] = {
     "dr-deploy-session": _deploy_session,
     "dr-break-glass": _break_glass,
@@ -347,6 +375,9 @@ SUBJECTS: dict[str, Callable[[Estate], Iterator[Subject]]] = {
     "outside-org-anyone": _outsider_anyone,
     "github-workflow-dr": _github(None),
     "github-workflow-other-repository": _github("someone-else/fork"),
+    "prod-backup-role-by-name": _prod_backup_role_by_name,
+    "recovery-operator": _recovery_operator,
+    "recovery-account-person": _recovery_person,
 }
 
 
@@ -443,10 +474,13 @@ def _backup_restore_role(estate: Estate) -> Iterator[Target]:
     yield Target(None, role.arn, role.account, "")
 
 
-def _vault(recovery_points: bool) -> Callable[[Estate], Iterator[Target]]:
+def _vault(recovery_points: bool, air_gapped: bool = False) -> Callable[[Estate], Iterator[Target]]:
     def targets(estate: Estate) -> Iterator[Target]:
+        if air_gapped and not estate.cfg.air_gap.enabled:
+            return
         plan = estate.plan("dr")
-        name = f"{estate.cfg.name_prefix}-vault"
+        prefix = estate.cfg.name_prefix
+        name = spec.air_gapped_vault_name(prefix) if air_gapped else f"{prefix}-vault"
         vault = plan.vaults.get(name) if plan else None
         if vault is None:
             yield Target(None, name, "", "", missing=f"vault {name} is not in the dr plan")
@@ -455,6 +489,26 @@ def _vault(recovery_points: bool) -> Callable[[Estate], Iterator[Target]]:
         if recovery_points:
             arn = f"arn:aws:backup:{vault.region}:{vault.account}:recovery-point:failsafe-access-proof"
         yield Target(None, arn, vault.account, vault.region, vault.policies)
+
+    return targets
+
+
+def _recovery_role(kind: str) -> Callable[[Estate], Iterator[Target]]:
+    """A role of the recovery account in the dr plan: the restore role (the resource of iam:PassRole) or the operator
+    role (its trust is the question)."""
+
+    def targets(estate: Estate) -> Iterator[Target]:
+        if not estate.cfg.air_gap.enabled:
+            return
+        plan = estate.plan("dr")
+        prefix = estate.cfg.name_prefix
+        named = spec.recovery_restore_role_name if kind == "restore" else spec.recovery_operator_role_name
+        name = named(prefix)
+        role = plan.roles.get(name) if plan else None
+        if role is None:
+            yield Target(None, name, "", "", missing=f"role {name} is not in the dr plan")
+            return
+        yield Target(None, role.arn, role.account, "", trust=role.trust if kind == "operator" else None)
 
     return targets
 
@@ -528,6 +582,10 @@ TARGETS: dict[str, Callable[[Estate], Iterator[Target]]] = {
     "dr-replica-objects-with-planted-open-policy": _member_replicas(planted=True),
     "dr-snapshot-bus": _snapshot_bus,
     "dr-ci-entry-role": _ci_entry_role,
+    "dr-air-gapped-vault": _vault(recovery_points=False, air_gapped=True),
+    "dr-air-gapped-recovery-points": _vault(recovery_points=True, air_gapped=True),
+    "recovery-restore-role": _recovery_role("restore"),
+    "recovery-operator-role": _recovery_role("operator"),
 }
 
 

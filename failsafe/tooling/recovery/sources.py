@@ -27,8 +27,8 @@ RUNBOOK_ROWS = {
     3: ("restore-state:dr",),
     4: ("up:dr",),
     5: ("restore-state:prod",),
-    6: ("restore:",),
-    7: ("up:prod",),
+    6: ("up:prod",),
+    7: ("restore:",),
     8: ("dns-hold:", "dns-failover:"),
     9: ("verify",),
 }
@@ -44,7 +44,7 @@ def step_text(m: Model, step_id: str) -> str:
 def row_duration(m: Model, row: int) -> str:
     """The duration cell of a runbook row: one step, or (data, DNS) every step of its kind, by name."""
     prefixes = RUNBOOK_ROWS[row]
-    if row in (6, 8):
+    if row in (7, 8):
         found = [s for p in prefixes for s in m.steps.values() if s.id.startswith(p)]
         return "; ".join(f"{s.name}: {step_text(m, s.id)}" for s in found) or "-"
     return step_text(m, prefixes[0])

@@ -7,6 +7,17 @@ and must complete within the completion window after it started), ``lifecycle.de
 lock and ``protect``). The worst case of a recovery point in the rule's own vault is therefore interval + start window
 + completion window; a copy adds the copy job's time, for which AWS Backup publishes no figure (UNKNOWN).
 
+A copy into a logically air-gapped vault (issue 25) is the copy that outlives the backup account: its recovery points
+are held in an AWS Backup service-owned account, always under a compliance-mode vault lock, and restorable from any
+account the vault is shared with (AWS Backup Developer Guide, "Logically air-gapped vault": Overview; "Compare and
+contrast with a standard backup vault", Restore row: "Backups can be restored by a different account than the one to
+which the vault belongs if the vault is shared with that separate account"). The "backup account compromised or lost"
+cell names it, and the account it is shared with (the plan's RAM principal association), or says that no copy
+survives the backup account. Limits the cell states: the owner "can end RAM based sharing at any time" (AWS Backup
+Developer Guide, "Multi-party approval for logically air-gapped vaults"), and once the owning account is closed the
+backups stay reachable only through multi-party approval until the post-closure period ends ("Logically air-gapped
+vault", Overview).
+
 Extension point (issue 24): an organization's ``BACKUP_POLICY`` makes the same plans in every member; a kind that reads
 ``aws:organizations/policy:Policy`` of that type in the ``org`` stack registers beside this one and answers with the
 same terms.
@@ -29,6 +40,9 @@ PLAN = "aws:backup/plan:Plan"
 SELECTION = "aws:backup/selection:Selection"
 VAULT = "aws:backup/vault:Vault"
 VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+AIR_GAPPED_VAULT = "aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault"
+SHARE_RESOURCE = "aws:ram/resourceAssociation:ResourceAssociation"
+SHARE_PRINCIPAL = "aws:ram/principalAssociation:PrincipalAssociation"
 
 
 def resource_type(pattern: str) -> str | None:
@@ -117,7 +131,7 @@ class Backups(StoreKind):
         copies = []
         for c, _ in enumerate(estate.value(plan, f"{rule}.copyActions") or []):
             arn = estate.read(plan, f"{rule}.copyActions.{c}.destinationVaultArn")
-            target = estate.by_output(VAULT, "arn", arn.value)
+            target = estate.by_output(VAULT, "arn", arn.value) or estate.by_output(AIR_GAPPED_VAULT, "arn", arn.value)
             place = estate.where(target) if target else _place_of(str(arn.value or ""))
             copies.append((arn, target, place, estate.read(plan, f"{rule}.copyActions.{c}.lifecycle.deleteAfter")))
 
@@ -151,6 +165,11 @@ class Backups(StoreKind):
             return None
 
         def lock_note(target: Item | None) -> str:
+            if target is not None and target.resource.type == AIR_GAPPED_VAULT:
+                return (
+                    "the copies' vault is logically air-gapped: always locked in compliance mode (min "
+                    f"{target.inputs.get('minRetentionDays')} days, max {target.inputs.get('maxRetentionDays')} days)"
+                )
             locks = [
                 lk
                 for lk in estate.items(VAULT_LOCK)
@@ -241,6 +260,7 @@ class Backups(StoreKind):
                 d.BACKUP_LOST.id: lambda: unaffected(
                     d.BACKUP_LOST.id,
                     f"the resources and their recovery points in {here.text()} are untouched; only the copies are lost",
+                    _surviving_copies(estate, copies, here),
                 ),
                 d.RANSOMWARE.id: lambda: from_copy(
                     d.RANSOMWARE.id,
@@ -288,6 +308,49 @@ class Backups(StoreKind):
             tuple(costs),
             facts,
         )
+
+
+def _shared_with(estate: Estate, vault: Item) -> list[str]:
+    """The accounts a RAM share of the plans gives ``vault`` to (its principal associations)."""
+    shares = {
+        r.inputs.get("resourceShareArn")
+        for r in estate.items(SHARE_RESOURCE)
+        if r.inputs.get("resourceArn") == vault.resource.outputs.get("arn")
+    }
+    return sorted(
+        str(p.inputs.get("principal"))
+        for p in estate.items(SHARE_PRINCIPAL)
+        if p.inputs.get("resourceShareArn") in shares and p.inputs.get("principal")
+    )
+
+
+def _surviving_copies(
+    estate: Estate, copies: list[tuple[Read, Item | None, Place, Read]], here: Place
+) -> tuple[str, ...]:
+    """What is left outside prod when the backup account is lost: the air-gapped copies, and who restores them."""
+    found = []
+    for _, target, place, kept in copies:
+        if target is None or target.resource.type != AIR_GAPPED_VAULT or place.account == here.account:
+            continue
+        name = target.inputs.get("name") or target.name
+        accounts = _shared_with(estate, target)
+        who = (
+            f"account {', '.join(accounts)} restores them through the RAM share made in advance (the owner can end "
+            "the share; once the owning account is closed only multi-party approval reaches them, until the "
+            "post-closure period ends)"
+            if accounts
+            else "the vault is shared with no account: only its own account restores from it"
+        )
+        found.append(
+            f"the air-gapped copies in {name} ({place.text()}, kept {kept.value} days) survive the backup account: "
+            f"AWS Backup holds them under a compliance lock; {who}"
+        )
+    if not found:
+        found.append(
+            "no copy survives the backup account: until it is rebuilt, prod's own vault holds the only recovery "
+            "points (airGappedVault: docs/data-protection.md)"
+        )
+    return tuple(found)
 
 
 def _place_of(arn: str) -> Place:

@@ -12,6 +12,7 @@ yet" from :meth:`StoreKind.cells`, never a missing one.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -112,15 +113,17 @@ Handler = Callable[[], Cell]
 
 
 @dataclass
-class StoreKind:
-    """A kind of store: finds its stores in the estate's plans and answers each disruption for each."""
+class StoreKind(abc.ABC):
+    """A kind of store: finds its stores in the estate's plans and answers each disruption for each. Abstract: each
+    kind (stores/buckets.py, backups.py, ...) says how it finds its stores."""
 
     name: str = ""
     title: str = ""
     _handlers: dict[str, Handler] = field(default_factory=dict, init=False, repr=False)
 
+    @abc.abstractmethod
     def discover(self, estate: Estate, book: StepBook) -> list[Store]:
-        raise NotImplementedError
+        """The stores of this kind in the estate's plans."""
 
     def cells(self, handlers: Mapping[str, Handler]) -> dict[str, Cell]:
         """One cell per registered disruption; one the kind does not model says so."""

@@ -99,7 +99,8 @@ class ScheduledExport(StoreKind):
         facts: tuple[Read, ...],
         missing: str | None,
     ) -> Store:
-        raise NotImplementedError
+        """The store one scheduled export makes (each export, StateArchive and Captures, builds its own cells)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _store")
 
     def guarded(self, cells: dict[str, Cell], missing: str | None) -> dict[str, Cell]:
         if missing is None:
