@@ -275,10 +275,9 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 def cmd_stacks(args: argparse.Namespace) -> int:
     """The stacks ``check`` should see for this estate: its stack files, and a preview stack when previews are on
     (``previewAccountId`` set in prod), so ./dev.sh check and CI check what the estate has, not the example's."""
-    stacks = stackfiles.estate_stacks()
-    if "prod" in stacks and stack_config("prod")[1].accounts.previews:
-        stacks.append("pr-42")
-    print("\n".join(stacks))
+    from failsafe.tooling import estate_check  # what `check --all` checks, in the same (deploy) order
+
+    print("\n".join(s.name for s in estate_check.stacks_of(stackfiles.ROOT)))
     return EXIT_OK
 
 

@@ -29,9 +29,10 @@ from typing import Any
 from failsafe.settings import agreement, estate, stackfiles
 from failsafe.settings.config import ConfigError, Role, StackConfig, load_mapping
 from failsafe.settings.errors import MEMBER_STACK
-from failsafe.tooling import analyzer, harness, literals, policyconfig, quotas
+from failsafe.tooling import air_gap_check, analyzer, harness, literals, policyconfig, quotas, secretscheck
 from failsafe.tooling.access import collect, perimeter, proofs
 from failsafe.tooling.planning import PlanError
+from failsafe.tooling.recovery.model import ModelError
 
 PREVIEW_SAMPLE = 42  # the preview stack checked for the template, as `./dev.sh check` always has
 
@@ -85,6 +86,9 @@ class StackResult:
     error: str = ""
     violations: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[proofs.Outcome] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)  # recovery targets the estate's recovery model misses (prod)
+    warnings: list[str] = field(default_factory=list)  # advisory, never a failure (critical data without air gap)
+    omitted: list[str] = field(default_factory=list)  # what the config leaves out and what that turns off
 
     @property
     def mandatory(self) -> int:
@@ -96,7 +100,7 @@ class StackResult:
 
     @property
     def ok(self) -> bool:
-        return not self.error and not self.mandatory and not self.open_paths
+        return not self.error and not self.mandatory and not self.open_paths and not self.missed
 
     def line(self) -> str:
         if self.error:
@@ -105,7 +109,7 @@ class StackResult:
         return (
             f"{self.stack} ({self.role}): {self.mandatory} mandatory, {len(self.violations) - self.mandatory} advisory "
             f"violation(s); access: {counts[proofs.PROVEN]} proven, {counts[proofs.FAILING]} failing, "
-            f"{counts[proofs.UNKNOWN]} unknown ({self.seconds:.1f} s)"
+            f"{counts[proofs.UNKNOWN]} unknown; recovery: {len(self.missed)} target(s) missed ({self.seconds:.1f} s)"
         )
 
 
@@ -124,10 +128,24 @@ class EstateReport:
         return 0 if all(r.ok for r in self.results) and not self.fleet and not self.cross else 1
 
 
+def previews_on(root: Path) -> bool:
+    """Whether the estate runs previews: prod's ``previewAccountId`` is set (previews copy prod's config; empty turns
+    them off, README "Configuration reference"). A prod that cannot be read says no: its own line reports why."""
+    if not (root / "Pulumi.prod.yaml").exists():
+        return False
+    try:
+        raw = stackfiles.raw_config("prod", root)
+        return load_mapping("prod", stackfiles.unnamespaced(raw)).accounts.previews
+    except (ConfigError, stackfiles.StackFileError):
+        return False
+
+
 def stacks_of(root: Path, preview_number: int | None = PREVIEW_SAMPLE) -> list[estate.Stack]:
-    """The estate's stacks in deploy order, with one preview stack from the template when previews are on."""
+    """The estate's stacks in deploy order, with one preview stack from the template when previews are on (what
+    ``python -m failsafe stacks`` lists and ``check --all`` checks: an estate without previews, an organization or
+    members has none of those stacks)."""
     found = estate.stacks(root)
-    if preview_number is not None and (root / stackfiles.TEMPLATE).exists():
+    if preview_number is not None and (root / stackfiles.TEMPLATE).exists() and previews_on(root):
         name = f"pr-{preview_number}"
         if not any(s.name == name for s in found):
             found.append(estate.Stack(name, "preview", stackfiles.TEMPLATE))
@@ -164,11 +182,14 @@ def check_all(
             began = time.monotonic()
             try:
                 raw, cfg = planner.config(result.stack)
+                result.omitted = list(cfg.omissions())
                 plan = planner.plan(result.stack)
                 if client is None:
                     client = analyzer.Analyzer(plan.project, plan.stack, config=raw)
                 result.violations = _pack(client, plan, cfg, raw, scans, root)
                 result.outcomes = _proofs(planner, cfg, result.stack, dr, org)
+                result.warnings = air_gap_check.stack_warnings(cfg, planner.plan)
+                result.missed = _missed_targets(planner, cfg, result.stack)
                 if cfg.role in (Role.DR, Role.ORG) and dr is not None:
                     dr_cfg = planner.config(dr.name)[1]
                     org_plan = planner.plan(org.name) if org is not None else None
@@ -176,7 +197,7 @@ def check_all(
                         {"policy": "backup-account-perimeter", "urn": "", "message": p, "enforcementLevel": "mandatory"}
                         for p in perimeter.perimeter_problems(dr_cfg, org_plan, org.name if org else None)
                     ]
-            except PlanError as error:
+            except (PlanError, ModelError) as error:
                 result.error = str(error)
             except ValueError as error:  # a policy document that is no policy
                 result.violations.append(
@@ -207,7 +228,31 @@ def _pack(
     violations, _ = gate.analyze_plan(plan, policyconfig.generate(cfg), client=client, raw_config=dict(raw))
     if "" not in scans:  # the sources are read once; each stack judges their constants against its own accounts
         scans[""] = literals.constants(root)
+    violations += [found.as_violation() for found in secretscheck.findings(plan.stack, cfg, root)]
     return violations + [found.as_violation() for found in literals.judge(scans[""], cfg.named_accounts())]
+
+
+def _missed_targets(planner: EstatePlanner, cfg: StackConfig, stack: str) -> list[str]:
+    """What ``check <stack>`` adds for a prod stack (a member included): the recovery targets its estate's model
+    misses, from the plans made already (:func:`failsafe.tooling.recovery.targets.check_stack`)."""
+    if cfg.role is not Role.PROD or not cfg.dr_stack_name:
+        return []
+    from failsafe.tooling.recovery import estate as recovery_estate
+    from failsafe.tooling.recovery import targets
+    from failsafe.tooling.recovery.model import build
+
+    try:
+        dr = stackfiles.stack_order(stack, planner.root)[-2]
+    except (ConfigError, stackfiles.StackFileError) as error:
+        raise PlanError(str(error)) from None
+    found = recovery_estate.Estate(
+        stack,
+        {dr: planner.plan(dr), stack: planner.plan(stack)},
+        {dr: Role.DR.value, stack: Role.PROD.value},
+        root=planner.root,
+        objectives=cfg.objectives,
+    )
+    return [m.line() for m in targets.check(build(found))]
 
 
 def _proofs(
@@ -234,6 +279,9 @@ def render(report: EstateReport) -> str:
                 lines.append(f"  {result.stack}: [mandatory] {v['policy']}: {v['message']}")
         for outcome in result.open_paths:
             lines.append(f"  {result.stack}: {outcome.sentence()}")
+        lines += [f"  {result.stack}: recovery target missed: {line}" for line in result.missed]
+        lines += [f"  {result.stack}: warning: {warning}" for warning in result.warnings]
+        lines += [f"  {result.stack}: omitted: {omission}" for omission in result.omitted]
     lines += [f"fleet: {problem}" for problem in report.fleet]
     lines += [f"quota: {problem}" for problem in report.cross]
     lines += [f"measured: {figure}" for figure in report.figures]
@@ -258,6 +306,9 @@ def to_dict(report: EstateReport) -> dict[str, Any]:
                 "mandatory": r.mandatory,
                 "violations": r.violations,
                 "access": proofs.summary(r.outcomes),
+                "recovery": {"missed": r.missed},
+                "warnings": r.warnings,
+                "omitted": r.omitted,
             }
             for r in report.results
         ],
