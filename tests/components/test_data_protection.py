@@ -24,7 +24,7 @@ from failsafe.tooling.harness import Plan, PlannedResource
 from failsafe_components.backup_account import BackupAccount, BackupAccountArgs
 from failsafe_components.errors import ComponentArgsError
 from failsafe_components.replicated_bucket import ReplicatedBucket, ReplicatedBucketArgs
-from tests.support.plans import cached_plan, config_of
+from tests.support.plans import cached_plan, config_of, fleet_accounts
 
 BUCKET = "aws:s3/bucket:Bucket"
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
@@ -456,7 +456,7 @@ def test_stateful_resources_of_prod_and_dr_are_protected(stack: str):
 
 @pytest.mark.parametrize("stack", DATA_STACKS)
 def test_no_arn_embeds_an_account_the_stack_config_does_not_know(stack: str):
-    known = set(config_of(stack).accounts.all())
+    known = set(config_of(stack).accounts.all()) | fleet_accounts(stack)
     plan = cached_plan(stack)
     seen: dict[str, set[str]] = {}
     texts = [(r.name, t) for r in plan.resources for t in strings([r.inputs, r.outputs])]
