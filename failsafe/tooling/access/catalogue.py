@@ -13,121 +13,39 @@ Changing an entry changes what the estate promises: review it like code, with th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
-
-Expect = Literal["required", "forbidden"]
-
-EVAL = "IAM User Guide, Policy evaluation logic (explicit Deny wins; KMS key policies are required)"
-CROSS = "IAM User Guide, Cross-account policy evaluation logic (both the identity and the resource side must allow)"
-MFA_KEY = (
-    "IAM User Guide, AWS global condition context keys: aws:MultiFactorAuthPresent (absent from sessions of "
-    "AssumeRole without MFA and from access keys)"
+from failsafe.tooling.access.catalogue_terms import (
+    BACKUP_RESTORE,
+    BUCKET_SETTINGS,
+    BUCKET_UPKEEP,
+    CROSS,
+    EVAL,
+    KEY_DESTRUCTION,
+    KMS_DEFAULT,
+    KMS_DELETE,
+    LAG_COPY,
+    LAG_LOCK,
+    LAG_SHARE,
+    LAMBDA_CONFUSED_DEPUTY,
+    LOCK_REPLICATION,
+    MFA_KEY,
+    PASS_ROLE,
+    RECOVERY_POINT_DESTRUCTION,
+    REPLICA_KEY_USE,
+    REPLICATE,
+    REPLICATION_PERMS,
+    S3_LOCK,
+    SSE_KMS_REPLICATION,
+    TLS,
+    TRUST_MFA,
+    VAULT_POLICY,
+    VERSION_DESTRUCTION,
+    VIA_S3,
+    WITH_MFA,
 )
-KMS_DEFAULT = "AWS KMS Developer Guide, Default key policy (the account root statement enables IAM policies)"
-KMS_DELETE = "AWS KMS Developer Guide, Deleting AWS KMS keys / Controlling access to key deletion"
-SSE_KMS_REPLICATION = (
-    "S3 User Guide, Replicating objects created with server-side encryption (SSE-KMS): with S3 Bucket Keys the "
-    "destination key must allow kms:Decrypt as well as kms:Encrypt and kms:GenerateDataKey"
+from failsafe.tooling.access.catalogue_terms import (
+    Entry as Entry,
 )
-REPLICATION_PERMS = "S3 User Guide, Setting up permissions for live replication (source and destination permissions)"
-LOCK_REPLICATION = (
-    "S3 User Guide, Using S3 Object Lock with S3 Replication: the role needs s3:GetObjectRetention and "
-    "s3:GetObjectLegalHold on the source"
-)
-S3_LOCK = "S3 User Guide, Locking objects with Object Lock (governance mode: s3:BypassGovernanceRetention)"
-VAULT_POLICY = "AWS Backup Developer Guide, Access policies (backup vault access policy: Deny DeleteRecoveryPoint)"
-LAMBDA_CONFUSED_DEPUTY = (
-    "Lambda Developer Guide, Working with resource-based IAM policies (a service principal with SourceArn); IAM "
-    "User Guide, The confused deputy problem"
-)
-BACKUP_RESTORE = (
-    "AWS Backup Developer Guide, Restoring a backup / StartRestoreJob (IamRoleArn: a role trusted by "
-    "backup.amazonaws.com; the caller needs iam:PassRole on it)"
-)
-PASS_ROLE = (
-    "IAM User Guide, Granting a user permissions to pass a role to an AWS service (condition key iam:PassedToService)"
-)
-TRUST_MFA = "IAM User Guide, Configuring MFA-protected API access (trust policy Condition aws:MultiFactorAuthPresent)"
-LAG_COPY = (
-    "AWS Backup Developer Guide, Logically air-gapped vault, Considerations for security auto-remediation (a copy is "
-    "authorized by backup:CopyIntoBackupVault in the destination vault's access policy); Creating backup copies across "
-    "AWS accounts"
-)
-LAG_SHARE = (
-    "AWS Backup Developer Guide, Logically air-gapped vault, Share a logically air-gapped vault (the actions a RAM "
-    "share grants) and Restore a backup from a logically air-gapped vault"
-)
-LAG_LOCK = (
-    "AWS Backup Developer Guide, Logically air-gapped vault: always locked in compliance mode (no principal deletes a "
-    "retained recovery point; the vault policy's Deny says so to the proofs)"
-)
-
-ORG_PATHS = (
-    "IAM User Guide, AWS global condition context keys: aws:PrincipalOrgPaths (multivalued, ForAnyValue:StringLike) "
-    "and aws:PrincipalArn (a role session's is its role's ARN)"
-)
-RCP_EFFECTS = (
-    "AWS Organizations User Guide, Resource control policies: RCP effects on permissions (a cap on every principal, "
-    "whatever the resource policy says, except service-linked roles); aws-samples/data-perimeter-policy-examples, "
-    "identity_perimeter_rcp.json"
-)
-BACKUP_CROSS_ACCOUNT = (
-    "AWS Backup Developer Guide, Creating backup copies across AWS accounts (the destination vault access policy must "
-    "allow backup:CopyIntoBackupVault; an organization or OU condition admits the accounts)"
-)
-EVENTS_CROSS_ACCOUNT = (
-    "EventBridge User Guide, Sending and receiving events between AWS accounts; botocore events PutPermission (an "
-    "organization condition admits every account of it; senders use a role)"
-)
-GITHUB_OIDC = (
-    "IAM User Guide, Create a role for OpenID Connect federation (token.actions.githubusercontent.com:sub and :aud); "
-    "aws-samples/data-perimeter-policy-examples README: federated callers carry no aws:PrincipalOrgID"
-)
-
-TLS = {"aws:SecureTransport": "true"}
-WITH_MFA = {**TLS, "aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "300"}
-VIA_S3 = {"kms:ViaService": "s3.{region}.amazonaws.com"}  # {region}: the key's region
-
-BUCKET_SETTINGS = (
-    "s3:PutBucketPolicy",
-    "s3:PutLifecycleConfiguration",
-    "s3:PutBucketVersioning",
-    "s3:PutBucketObjectLockConfiguration",
-    "s3:PutEncryptionConfiguration",
-)
-# What else `pulumi up` and `pulumi refresh` call on a bucket it manages (the provider's default tags included): no
-# bucket policy statement may deny these to the deploy role either.
-BUCKET_UPKEEP = (
-    "s3:PutBucketPublicAccessBlock",
-    "s3:PutBucketOwnershipControls",
-    "s3:PutBucketTagging",
-    "s3:GetBucketPolicy",
-    "s3:GetBucketVersioning",
-    "s3:GetLifecycleConfiguration",
-    "s3:GetBucketObjectLockConfiguration",
-    "s3:GetEncryptionConfiguration",
-)
-REPLICATE = ("s3:ReplicateObject", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner")
-REPLICA_KEY_USE = ("kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt")
-KEY_DESTRUCTION = ("kms:ScheduleKeyDeletion", "kms:DisableKey")
-VERSION_DESTRUCTION = ("s3:DeleteObjectVersion", "s3:BypassGovernanceRetention")
-RECOVERY_POINT_DESTRUCTION = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    who: str  # a subject of proofs.SUBJECTS
-    actions: tuple[str, ...]
-    on: str  # a target of proofs.TARGETS
-    expect: Expect
-    stack: Literal["dr", "prod"]  # the stack whose `check` proves it (prod: needs the dr plan as well)
-    doc: str
-    why: str
-    context: Mapping[str, str] = field(default_factory=dict)
-
+from failsafe.tooling.access.fleet_catalogue import FLEET_CATALOGUE
 
 CATALOGUE: tuple[Entry, ...] = (
     # --- required: what deploying and replicating need --------------------------------------------------------------
@@ -598,193 +516,7 @@ CATALOGUE: tuple[Entry, ...] = (
 )
 
 
-# The fleet (issue 24) and the perimeter (issue 25): proven by `check dr` with the org plan's SCPs and RCPs in force.
-# Subjects and targets of these expand to nothing in an estate without an organization.
-FLEET_CATALOGUE: tuple[Entry, ...] = (
-    Entry(
-        "member-replication-writes-its-replica",
-        "member-replication-role-by-name",
-        REPLICATE,
-        "dr-member-replica-objects",
-        "required",
-        "dr",
-        f"{REPLICATION_PERMS}; {CROSS}; {ORG_PATHS}",
-        "a member's replication role (by its deterministic name, in a protected OU) writes its own replicas",
-        TLS,
-    ),
-    Entry(
-        "member-replication-uses-replica-key",
-        "member-replication-role-by-name",
-        REPLICA_KEY_USE,
-        "dr-backup-key",
-        "required",
-        "dr",
-        f"{SSE_KMS_REPLICATION}; {ORG_PATHS}",
-        "the key policy admits every member's replication roles by one organization statement",
-        VIA_S3,
-    ),
-    Entry(
-        "member-backups-copy-into-the-vault",
-        "member-backup-role",
-        ("backup:CopyIntoBackupVault",),
-        "dr-vault",
-        "required",
-        "dr",
-        f"{BACKUP_CROSS_ACCOUNT}; {ORG_PATHS}",
-        "the organization backup policy's copy action: a member's recovery points reach the central vault",
-    ),
-    Entry(
-        "member-forwards-snapshot-events",
-        "member-event-forwarder",
-        ("events:PutEvents",),
-        "dr-snapshot-bus",
-        "required",
-        "dr",
-        f"{EVENTS_CROSS_ACCOUNT}; {ORG_PATHS}",
-        "a member's forwarding role puts its snapshot events on the backup account's bus",
-        {"events:source": "aws.rds"},
-    ),
-    Entry(
-        "member-restore-role-reads-its-replica-versions",
-        "member-restore-role",
-        ("s3:GetObjectVersion", "s3:GetObjectVersionTagging"),
-        "dr-member-replica-objects",
-        "required",
-        "dr",
-        f"{CROSS}; {ORG_PATHS}",
-        "`restore s3` into a member's rebuilt buckets copies as that member's deploy role",
-        TLS,
-    ),
-    Entry(
-        "member-restore-role-decrypts-replicas",
-        "member-restore-role",
-        ("kms:Decrypt",),
-        "dr-backup-key",
-        "required",
-        "dr",
-        f"{CROSS}; {ORG_PATHS}",
-        "the replica versions it copies are SSE-KMS under the backup key, read through S3",
-        VIA_S3,
-    ),
-    Entry(
-        "github-workflow-reaches-dr-ci-entry-role",
-        "github-workflow-dr",
-        ("sts:AssumeRoleWithWebIdentity",),
-        "dr-ci-entry-role",
-        "required",
-        "dr",
-        f"{GITHUB_OIDC}; {RCP_EFFECTS}",
-        "the perimeter RCP must not lock CI out: this repository's deploy workflow still gets its entry role",
-    ),
-    Entry(
-        "outside-org-roles-of-the-same-names-cannot-write-replicas",
-        "outside-org-same-role-names",
-        REPLICATE,
-        "dr-member-replica-objects",
-        "forbidden",
-        "dr",
-        f"{CROSS}; {RCP_EFFECTS}",
-        "an account outside the organization whose admin creates roles with failsafe's names gets nothing",
-        TLS,
-    ),
-    Entry(
-        "outside-org-roles-of-the-same-names-cannot-use-replica-key",
-        "outside-org-same-role-names",
-        REPLICA_KEY_USE,
-        "dr-backup-key",
-        "forbidden",
-        "dr",
-        f"{ORG_PATHS}; {RCP_EFFECTS}",
-        "the name pattern alone admits nobody: the organization condition must hold too",
-        VIA_S3,
-    ),
-    Entry(
-        "outside-org-cannot-copy-into-the-vault",
-        "outside-org-same-role-names",
-        ("backup:CopyIntoBackupVault",),
-        "dr-vault",
-        "forbidden",
-        "dr",
-        f"{BACKUP_CROSS_ACCOUNT}; {ORG_PATHS}",
-        "only accounts of the protected OUs copy into the central vault",
-    ),
-    Entry(
-        "outside-org-cannot-put-snapshot-events",
-        "outside-org-same-role-names",
-        ("events:PutEvents",),
-        "dr-snapshot-bus",
-        "forbidden",
-        "dr",
-        f"{EVENTS_CROSS_ACCOUNT}; {ORG_PATHS}",
-        "a stranger cannot make the copier run on its events",
-        {"events:source": "aws.rds"},
-    ),
-    Entry(
-        "other-ou-roles-of-the-same-names-cannot-use-replica-key",
-        "other-ou-same-role-names",
-        REPLICA_KEY_USE,
-        "dr-backup-key",
-        "forbidden",
-        "dr",
-        ORG_PATHS,
-        "an account of the organization outside the protected OUs (or moved out of one: offboarding) is not admitted",
-        VIA_S3,
-    ),
-    Entry(
-        "other-ou-cannot-copy-into-the-vault",
-        "other-ou-same-role-names",
-        ("backup:CopyIntoBackupVault",),
-        "dr-vault",
-        "forbidden",
-        "dr",
-        f"{BACKUP_CROSS_ACCOUNT}; {ORG_PATHS}",
-        "the OU condition, not the organization alone, admits copies",
-    ),
-    Entry(
-        "other-ou-cannot-put-snapshot-events",
-        "other-ou-same-role-names",
-        ("events:PutEvents",),
-        "dr-snapshot-bus",
-        "forbidden",
-        "dr",
-        f"{EVENTS_CROSS_ACCOUNT}; {ORG_PATHS}",
-        "the OU condition, not the organization alone, admits events",
-        {"events:source": "aws.rds"},
-    ),
-    Entry(
-        "other-ou-roles-of-the-same-names-cannot-write-replicas",
-        "other-ou-same-role-names",
-        REPLICATE,
-        "dr-member-replica-objects",
-        "forbidden",
-        "dr",
-        f"{CROSS}; {ORG_PATHS}",
-        "a member moved out of its protected OU stops writing its replicas (what it wrote stays, locked)",
-        TLS,
-    ),
-    Entry(
-        "outsider-cannot-read-through-a-planted-open-bucket-policy",
-        "outside-org-anyone",
-        ("s3:GetObject", "s3:GetObjectVersion"),
-        "dr-replica-objects-with-planted-open-policy",
-        "forbidden",
-        "dr",
-        RCP_EFFECTS,
-        "a bucket policy widened to everyone by mistake still keeps the replicas in the organization: the RCP stops it",
-        TLS,
-    ),
-    Entry(
-        "other-repository-workflow-cannot-reach-dr-ci-entry-role",
-        "github-workflow-other-repository",
-        ("sts:AssumeRoleWithWebIdentity",),
-        "dr-ci-entry-role",
-        "forbidden",
-        "dr",
-        GITHUB_OIDC,
-        "GitHub's issuer is shared by every repository: another repository's token is refused",
-    ),
-)
-CATALOGUE = CATALOGUE + FLEET_CATALOGUE
+CATALOGUE = CATALOGUE + FLEET_CATALOGUE  # the fleet and the perimeter (fleet_catalogue)
 
 # The logically air-gapped vault (issue 25): entries whose subjects and targets exist only with airGappedVault (they
 # resolve to nothing without it, as the archive role's do without ciAccess).
