@@ -134,6 +134,10 @@ class BackupPolicySettings:
     retention_days: int = 35
     copy_retention_days: int = 35
     plan_name: str = "failsafe"
+    # The backup account's logically air-gapped vault (AirGappedVault), when there is one: a second copy action, kept
+    # air_gapped_copy_retention_days (within that vault's min/max retention, or AWS Backup refuses the copy).
+    air_gapped_vault_arn: str | None = None
+    air_gapped_copy_retention_days: int = 35
 
     @property
     def schedule(self) -> str:
@@ -149,6 +153,9 @@ def backup_policy(settings: BackupPolicySettings) -> dict[str, Any]:
         return {"@@assign": value}
 
     tag = spec.BACKUP_TAG_KEY
+    copies = [(settings.central_vault_arn, settings.copy_retention_days)]
+    if settings.air_gapped_vault_arn is not None:
+        copies.append((settings.air_gapped_vault_arn, settings.air_gapped_copy_retention_days))
     return {
         "plans": {
             settings.plan_name: {
@@ -167,10 +174,11 @@ def backup_policy(settings: BackupPolicySettings) -> dict[str, Any]:
                             }
                         },
                         "copy_actions": {
-                            settings.central_vault_arn: {
-                                "target_backup_vault_arn": assign(settings.central_vault_arn),
-                                "lifecycle": {"delete_after_days": assign(str(settings.copy_retention_days))},
+                            arn: {
+                                "target_backup_vault_arn": assign(arn),
+                                "lifecycle": {"delete_after_days": assign(str(days))},
                             }
+                            for arn, days in copies
                         },
                     }
                 },

@@ -14,6 +14,7 @@ from typing import Any
 
 from failsafe.settings.config import StackConfig
 from failsafe.settings.stackfiles import ROOT
+from failsafe_components import spec
 from failsafe_components.organization_policies import BackupPolicySettings, OrganizationPoliciesArgs
 from failsafe_components.prod_backup import backup_role_name, backup_vault_name
 
@@ -65,6 +66,10 @@ def organization_policies(cfg: StackConfig) -> OrganizationPoliciesArgs:
             retention_days=b.retention_days,
             copy_retention_days=b.copy_retention_days,
             plan_name=cfg.name_prefix,
+            air_gapped_vault_arn=spec.air_gapped_vault_arn(cfg.name_prefix, cfg.accounts.backup, cfg.dr_region)
+            if cfg.air_gap.enabled
+            else None,
+            air_gapped_copy_retention_days=cfg.air_gap.copy_retention_days,
         ),
         guard_scp=guard_scp(cfg),
         github_repository=cfg.ci.github_repository,

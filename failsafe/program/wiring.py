@@ -146,6 +146,8 @@ def air_gapped_vault(cfg: StackConfig, recovery_provider: pulumi.ProviderResourc
         recovery_outside_organization=gap.recovery_outside_organization,
         mfa_max_age_seconds=cfg.human_access.mfa_max_age_seconds,
         session_seconds=cfg.human_access.session_seconds,
+        # the fleet's members copy in through the organization backup policy (org stack): by their protected OUs
+        copy_in_condition=access.org_condition() if (access := fleet_access(cfg)) else None,
     )
 
 

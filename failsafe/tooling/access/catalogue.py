@@ -14,6 +14,7 @@ Changing an entry changes what the estate promises: review it like code, with th
 from __future__ import annotations
 
 from failsafe.tooling.access.catalogue_terms import (
+    BACKUP_CROSS_ACCOUNT,
     BACKUP_RESTORE,
     BUCKET_SETTINGS,
     BUCKET_UPKEEP,
@@ -28,6 +29,7 @@ from failsafe.tooling.access.catalogue_terms import (
     LAMBDA_CONFUSED_DEPUTY,
     LOCK_REPLICATION,
     MFA_KEY,
+    ORG_PATHS,
     PASS_ROLE,
     RECOVERY_POINT_DESTRUCTION,
     REPLICA_KEY_USE,
@@ -530,6 +532,36 @@ AIR_GAP: tuple[Entry, ...] = (
         "dr",
         f"{LAG_COPY}; {CROSS}",
         "prod's backup plan copies every recovery point into the air-gapped vault as its Backup service role",
+    ),
+    Entry(
+        "member-backups-copy-into-air-gapped-vault",
+        "member-backup-role",
+        ("backup:CopyIntoBackupVault",),
+        "dr-air-gapped-vault",
+        "required",
+        "dr",
+        f"{LAG_COPY}; {BACKUP_CROSS_ACCOUNT}; {ORG_PATHS}",
+        "the organization backup policy's second copy action: a member's recovery points reach the air-gapped vault",
+    ),
+    Entry(
+        "outside-org-cannot-copy-into-air-gapped-vault",
+        "outside-org-same-role-names",
+        ("backup:CopyIntoBackupVault",),
+        "dr-air-gapped-vault",
+        "forbidden",
+        "dr",
+        f"{LAG_COPY}; {ORG_PATHS}",
+        "only accounts of the protected OUs copy into the air-gapped vault",
+    ),
+    Entry(
+        "other-ou-cannot-copy-into-air-gapped-vault",
+        "other-ou-same-role-names",
+        ("backup:CopyIntoBackupVault",),
+        "dr-air-gapped-vault",
+        "forbidden",
+        "dr",
+        f"{LAG_COPY}; {ORG_PATHS}",
+        "the OU condition, not the organization alone, admits copies into the air-gapped vault",
     ),
     Entry(
         "recovery-operator-reads-air-gapped-vault",
