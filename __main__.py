@@ -1,7 +1,8 @@
 """failsafe: load config -> build providers -> build this stack's components -> export outputs.
 
-Deploy order is dr, then prod: prod reads dr's outputs through a StackReference; dr never reads prod
-(it trusts prod's replication roles by their deterministic names and the prod account ID from config).
+Deploy order is dr, then org, then prod and the fleet's members (prod-<name>): prod and the members read dr's outputs
+through a StackReference; dr never reads them (it trusts their replication roles by their deterministic names, prod's
+by its account ID and the members' by organization condition); org reads nothing but config.
 How config becomes each component's args: failsafe/program/wiring.py.
 """
 
@@ -50,6 +51,8 @@ try:  # a component refusing its args is reported in config terms (the key to fi
             auditorRoleArn=backup.auditor_role_arn,
             breakGlassRoleArn=backup.break_glass_role_arn,
         )
+        if cfg.fleet is not None and cfg.fleet.members:  # each member stack reads its own entry (settings.agreement)
+            export(members=wiring.members_export(cfg, backup.member_replica_buckets))
         if cfg.air_gap.enabled:  # survives the backup account: shared in advance with the recovery account
             from failsafe_components.air_gapped_vault import AirGappedVault
 
@@ -91,7 +94,7 @@ try:  # a component refusing its args is reported in config terms (the key to fi
 
         dr = pulumi.StackReference("dr", stack_name=cfg.dr_stack_name)
         dr.outputs.apply(lambda outputs: wiring.check_dr_outputs(cfg, outputs))  # one line if dr disagrees
-        backups = ProdBackup("backups", wiring.prod_backup(cfg, dr), opts=home)
+        backups = ProdBackup("backups", wiring.prod_backup(cfg, dr), opts=home)  # a member: no plan (org's policy)
         protected = {
             b: ReplicatedBucket(b, wiring.replicated_bucket(cfg, b, dr, backups.alert_topic_arn), opts=home)
             for b in cfg.protected_buckets
@@ -124,7 +127,9 @@ try:  # a component refusing its args is reported in config terms (the key to fi
                 ciEntryRoleArn=ci.entry_role_arn,  # deploy.yml (environment prod)
                 ciPrPreviewRoleArn=ci.pr_role_arn,  # pr-checks.yml: read-only preview of prod
             )
-            if cfg.accounts.previews:  # previewAccountId empty: no previews, nothing in a preview account
+            if (
+                cfg.accounts.previews and cfg.member is None
+            ):  # no previews: nothing in a preview account; members: prod's
                 preview_ci = CiAccess(
                     "preview-ci",
                     wiring.preview_ci_access(cfg, ci.pr_role_arn),
@@ -147,6 +152,18 @@ try:  # a component refusing its args is reported in config terms (the key to fi
                 opts=home,
             )  # fmt: skip
             export(prodAuditorRoleArn=auditor.role_arn)
+
+    elif cfg.role is Role.ORG:
+        from failsafe.program import organization
+        from failsafe_components.organization_policies import OrganizationPolicies
+
+        policies = OrganizationPolicies("organization", organization.organization_policies(cfg), opts=home)
+        export(
+            backupPolicyId=policies.backup_policy_id,
+            guardScpId=policies.guard_scp_id,
+            perimeterRcpId=policies.perimeter_rcp_id,
+            policySizes=policies.sizes,
+        )
 
     else:
         from failsafe_components.preview_function import PreviewFunction

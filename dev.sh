@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's two commands:
 #   ./dev.sh check [stack]   set up .venv, print the plan of the stack (default prod), then run the policy gate
-#                            over it (default: every stack of the estate, `python -m failsafe stacks`)
+#                            over it (default: every stack of the estate, `check --all`: dr, org, prod, every
+#                            member prod-<name> and the preview pr-42, one pack process, one line per stack)
 #   ./dev.sh test            set up .venv with the dev tools, then ruff (lint and format) and the whole test suite
 # Needs only python3 (3.11+) and bash. No Pulumi CLI, no AWS credentials, no Docker.
 set -euo pipefail
@@ -28,11 +29,10 @@ case "${1:-}" in
     setup requirements.txt
     python -m failsafe plan "${2:-prod}"
     echo
-    status=0
-    for stack in ${2:-$(python -m failsafe stacks)}; do
-      python -m failsafe check "$stack" || status=$?
-    done
-    exit "$status"
+    if [ -n "${2:-}" ]; then
+      exec python -m failsafe check "$2"
+    fi
+    exec python -m failsafe check --all
     ;;
   test)
     setup requirements-dev.txt
@@ -42,7 +42,7 @@ case "${1:-}" in
     python -m pytest -n 2 "${@:2}"
     ;;
   *)
-    echo "usage: ./dev.sh check [prod|dr|pr-<n>]   |   ./dev.sh test [pytest args]" >&2
+    echo "usage: ./dev.sh check [prod|dr|org|prod-<member>|pr-<n>]   |   ./dev.sh test [pytest args]" >&2
     exit 2
     ;;
 esac

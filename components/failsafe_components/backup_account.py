@@ -38,6 +38,7 @@ import pulumi_aws as aws
 from failsafe_components import iam, spec
 from failsafe_components.buckets import bucket_arn, hardened_bucket
 from failsafe_components.errors import ComponentArgsError, bad_arg
+from failsafe_components.fleet_access import FleetAccess, fleet_key_statements, member_replica_statements
 from failsafe_components.options import protects_state
 
 LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
@@ -89,6 +90,9 @@ class BackupAccountArgs:
     # Roles of the prod account that `failsafe-dr restore s3` copies with (its --to-profile): CopyObject runs in the
     # target account and reads the replica version cross-account, so the replica policies and the key must admit them.
     restore_target_role_arns: tuple[str, ...] = ()
+    # A fleet's members (None: the single-account estate, unchanged): their replicas, and the organization conditions
+    # the shared key and vault policies admit them by.
+    fleet: FleetAccess | None = None
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
@@ -141,6 +145,13 @@ class BackupAccountArgs:
         targets = [a for a in self.restore_target_role_arns if not a.startswith(prod_role) or "*" in a or "?" in a]
         if targets:
             raise bad("restore_target_role_arns", list(targets), f"role ARNs of the prod account ({prod_role}<role>)")
+        if self.fleet is not None:
+            paths = [p for p in self.fleet.org_paths if not p.startswith("o-") or not p.endswith("/*")]
+            if paths or not self.fleet.org_paths:
+                raise bad("fleet", list(self.fleet.org_paths), "aws:PrincipalOrgPaths patterns o-.../r-.../ou-.../*")
+            clash = sorted(set(self.replica_buckets.values()) & {r.bucket_name for r in self.fleet.replicas.values()})
+            if clash:
+                raise bad("fleet", clash, "member replica buckets distinct from the estate's own replicas")
         own_role = f"arn:aws:iam::{self.backup_account_id}:role/"
         strays = [arn for arn in self.deploy_role_arns if not arn.startswith(own_role) or "*" in arn or "?" in arn]
         if strays or not self.deploy_role_arns:
@@ -307,6 +318,7 @@ class BackupAccount(pulumi.ComponentResource):
                         principal={"Service": ["sns.amazonaws.com", "backup.amazonaws.com"]},
                         condition={"StringEquals": {"aws:SourceAccount": args.backup_account_id}},
                     ),
+                    *fleet_key_statements(args.fleet),
                 )
             ),
             opts=stateful,
@@ -435,6 +447,25 @@ class BackupAccount(pulumi.ComponentResource):
             )
             replicas[key_name] = parts.bucket
 
+        # --- the fleet's members: one replica bucket per (member, protected bucket), its policy its own ------------
+        member_replicas: dict[str, aws.s3.Bucket] = {}
+        for key_name, replica in sorted((args.fleet.replicas if args.fleet else {}).items()):
+            arn = bucket_arn(replica.bucket_name)
+            parts = hardened_bucket(
+                f"{name}-member-{key_name.replace('/', '-')}",
+                replica.bucket_name,
+                kms_key_arn=key.arn,
+                noncurrent_transition_days=args.noncurrent_transition_days,
+                noncurrent_expiration_days=args.noncurrent_expiration_days,
+                abort_incomplete_upload_days=args.abort_incomplete_upload_days,
+                parent=self,
+                protect=protect,
+                object_lock=True,
+                lock_retention=(args.object_lock_mode, args.object_lock_days),
+                extra_statements=[*member_replica_statements(replica, arn, operator_arn, args.fleet), *guard(arn)],
+            )
+            member_replicas[key_name] = parts.bucket
+
         # --- archive bucket: exported Pulumi state, locked like the replicas --------------------------------
         archive_arn = bucket_arn(args.archive_bucket_name)
         archive = hardened_bucket(
@@ -490,6 +521,20 @@ class BackupAccount(pulumi.ComponentResource):
             policy=iam.to_json(
                 iam.document(
                     iam.statement("ProdCopiesIn", "backup:CopyIntoBackupVault", "*", principal={"AWS": prod_root}),
+                    *(
+                        # the members' copies (their backup policy's copy action): any account of a protected OU
+                        [
+                            iam.statement(
+                                "MembersCopyIn",
+                                "backup:CopyIntoBackupVault",
+                                "*",
+                                principal={"AWS": "*"},
+                                condition=args.fleet.org_condition(),
+                            )
+                        ]
+                        if args.fleet is not None
+                        else []
+                    ),
                     iam.statement(
                         "NoRecoveryPointDeletes",
                         ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"],
@@ -535,6 +580,24 @@ class BackupAccount(pulumi.ComponentResource):
                             "s3:ListBucketVersions",
                         ],
                         [*replica_arns, archive_arn, f"{archive_arn}/*"],
+                    ),
+                    *(
+                        # the members' replicas, by the one pattern their names share (the same for any N)
+                        [
+                            iam.statement(
+                                "ReadMemberReplicas",
+                                [
+                                    "s3:GetObject",
+                                    "s3:GetObjectVersion",
+                                    "s3:GetObjectVersionTagging",
+                                    "s3:ListBucket",
+                                    "s3:ListBucketVersions",
+                                ],
+                                [args.fleet.replica_arn_pattern, f"{args.fleet.replica_arn_pattern}/*"],
+                            )
+                        ]
+                        if args.fleet is not None and args.fleet.replicas
+                        else []
                     ),
                     # Decrypt anywhere the copies are read (S3, SSM, Secrets Manager, RDS, EC2).
                     iam.statement("DecryptBackups", ["kms:Decrypt", "kms:DescribeKey"], [key.arn]),
@@ -626,6 +689,9 @@ class BackupAccount(pulumi.ComponentResource):
         self.kms_key_arn = key.arn
         self.replica_buckets = pulumi.Output.all(
             **{k: pulumi.Output.all(name=b.bucket, arn=b.arn) for k, b in replicas.items()}
+        )
+        self.member_replica_buckets = pulumi.Output.all(
+            **{k: pulumi.Output.all(name=b.bucket, arn=b.arn) for k, b in member_replicas.items()}
         )
         self.archive_bucket_name = archive.bucket.bucket
         self.vault_name = vault.name

@@ -27,6 +27,11 @@ class EventIntakeArgs:
     backup_account_id: str
     copier_function_name: pulumi.Input[str]
     copier_function_arn: pulumi.Input[str]
+    # A fleet's protected OUs (aws:PrincipalOrgPaths patterns): their accounts' forwarding roles may put snapshot
+    # events on the bus too, by one statement whatever their number (EventBridge, PutPermission: "if all the accounts
+    # are members of the same organization, you can ... specify the organization ID in Condition"). The copier rule
+    # still runs on prod's events only: copying members' snapshots is the copier's (failsafe-dr) fleet work.
+    organization_paths: tuple[str, ...] = ()
 
     def validate(self) -> None:
         def bad(arg: str, value: object, expected: str) -> ComponentArgsError:
@@ -56,7 +61,23 @@ class EventIntake(pulumi.ComponentResource):
                         bus.arn,
                         principal={"AWS": f"arn:aws:iam::{args.prod_account_id}:root"},
                         condition={"StringEquals": {"events:source": SNAPSHOT_EVENT_PATTERN["source"]}},
-                    )
+                    ),
+                    *(
+                        [
+                            iam.statement(
+                                "MemberSnapshotEventsOnly",
+                                "events:PutEvents",
+                                bus.arn,
+                                principal={"AWS": "*"},
+                                condition={
+                                    "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": list(args.organization_paths)},
+                                    "StringEquals": {"events:source": SNAPSHOT_EVENT_PATTERN["source"]},
+                                },
+                            )
+                        ]
+                        if args.organization_paths
+                        else []
+                    ),
                 )
             ),
             opts=child,

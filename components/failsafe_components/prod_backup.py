@@ -61,6 +61,16 @@ SNAPSHOT_EVENT_PATTERN = {
 }
 
 
+def backup_vault_name(name_prefix: str) -> str:
+    """The prod-side vault; an organization backup policy names it as ``target_backup_vault_name`` in every member."""
+    return f"{name_prefix}-prod"
+
+
+def backup_role_name(name_prefix: str) -> str:
+    """The role AWS Backup runs as; an organization backup policy names it by ``$account`` in every member."""
+    return f"{name_prefix}-backup-service"
+
+
 def event_bus_name(name_prefix: str) -> str:
     """The dr event bus's name, deterministic so prod addresses it without reading dr's state."""
     return f"{name_prefix}-snapshot-events"
@@ -87,6 +97,9 @@ class ProdBackupArgs:
     # ARN, or None to create one here, encrypted with a key CloudWatch may use, with these (protocol, endpoint)s.
     alert_topic_arn: str | None = None
     alert_subscriptions: tuple[tuple[str, str], ...] = ()
+    # False: the organization's backup policy makes this account's plan (stack org, OrganizationPolicies); only the
+    # vault and the role it names are made here, by their fixed names (backup_vault_name, backup_role_name).
+    backup_plan: bool = True
     # The backup account's logically air-gapped vault (AirGappedVault): a second copy action of the rule, kept
     # air_gapped_retention_days, which must lie within that vault's min/max retention or AWS Backup refuses the copy.
     air_gapped_vault_arn: pulumi.Input[str] | None = None
@@ -99,6 +112,12 @@ class ProdBackupArgs:
 
         if self.backup_account_id == self.prod_account_id:
             raise bad("backup_account_id", self.backup_account_id, "an account other than prod")
+        if not self.backup_plan and self.destination_vault_arn is not None:
+            raise bad(
+                "destination_vault_arn",
+                self.destination_vault_arn,
+                "None without a backup plan here: the organization's backup policy holds the copy action",
+            )
         if self.destination_vault_arn is not None and not self.organization_id:
             raise bad(
                 "organization_id",
@@ -189,11 +208,13 @@ class ProdBackup(pulumi.ComponentResource):
             ),
             opts=stateful,
         )
-        vault = aws.backup.Vault(f"{name}-vault", name=f"{args.name_prefix}-prod", kms_key_arn=key.arn, opts=stateful)
+        vault = aws.backup.Vault(
+            f"{name}-vault", name=backup_vault_name(args.name_prefix), kms_key_arn=key.arn, opts=stateful
+        )
 
         role = aws.iam.Role(
             f"{name}-service",
-            name=f"{args.name_prefix}-backup-service",
+            name=backup_role_name(args.name_prefix),
             description="AWS Backup takes and copies recovery points of tagged prod resources",
             assume_role_policy=iam.to_json(
                 iam.service_trust(
@@ -208,33 +229,42 @@ class ProdBackup(pulumi.ComponentResource):
                 f"{name}-service-{arn.rsplit('/', 1)[-1]}", role=role.name, policy_arn=arn, opts=child
             )
 
-        rule: aws.backup.PlanRuleArgsDict = {
-            "rule_name": "failsafe",
-            "target_vault_name": vault.name,
-            "schedule": args.schedule,
-            "start_window": spec.BACKUP_START_WINDOW_MINUTES,
-            "completion_window": args.completion_window_minutes,
-            "lifecycle": {"delete_after": args.retention_days},
-            "recovery_point_tags": {"failsafe:plan": args.name_prefix},
-        }
-        if args.copy_destinations:
-            rule["copy_actions"] = [
-                {"destination_vault_arn": arn, "lifecycle": {"delete_after": days}}
-                for arn, days in args.copy_destinations
-            ]
-        critical = {spec.CRITICAL_TAG_KEY: spec.CRITICAL_TAG_VALUE} if args.critical else None
-        plan = aws.backup.Plan(f"{name}-plan", name=f"{args.name_prefix}-prod", rules=[rule], tags=critical, opts=child)
-        aws.backup.Selection(
-            f"{name}-tagged",
-            name=f"{args.name_prefix}-tagged",
-            plan_id=plan.id,
-            iam_role_arn=role.arn,
-            resources=[p for t in args.resource_types for p in spec.BACKUP_RESOURCE_PATTERNS[t]],
-            conditions=[
-                {"string_equals": [{"key": f"aws:ResourceTag/{spec.BACKUP_TAG_KEY}", "value": spec.BACKUP_TAG_VALUE}]}
-            ],
-            opts=child,
-        )
+        self.plan_id: pulumi.Output[str] | None = None
+        if args.backup_plan:
+            rule: aws.backup.PlanRuleArgsDict = {
+                "rule_name": "failsafe",
+                "target_vault_name": vault.name,
+                "schedule": args.schedule,
+                "start_window": spec.BACKUP_START_WINDOW_MINUTES,
+                "completion_window": args.completion_window_minutes,
+                "lifecycle": {"delete_after": args.retention_days},
+                "recovery_point_tags": {"failsafe:plan": args.name_prefix},
+            }
+            if args.copy_destinations:
+                rule["copy_actions"] = [
+                    {"destination_vault_arn": arn, "lifecycle": {"delete_after": days}}
+                    for arn, days in args.copy_destinations
+                ]
+            critical = {spec.CRITICAL_TAG_KEY: spec.CRITICAL_TAG_VALUE} if args.critical else None
+            plan = aws.backup.Plan(
+                f"{name}-plan", name=f"{args.name_prefix}-prod", rules=[rule], tags=critical, opts=child
+            )
+            aws.backup.Selection(
+                f"{name}-tagged",
+                name=f"{args.name_prefix}-tagged",
+                plan_id=plan.id,
+                iam_role_arn=role.arn,
+                resources=[p for t in args.resource_types for p in spec.BACKUP_RESOURCE_PATTERNS[t]],
+                conditions=[
+                    {
+                        "string_equals": [
+                            {"key": f"aws:ResourceTag/{spec.BACKUP_TAG_KEY}", "value": spec.BACKUP_TAG_VALUE}
+                        ]
+                    }
+                ],
+                opts=child,
+            )
+            self.plan_id = plan.id
 
         self.forwarding_role_arn: pulumi.Output[str] | None = None
         if args.event_bus_arn is not None:
@@ -279,7 +309,6 @@ class ProdBackup(pulumi.ComponentResource):
             args.alert_topic_arn or self._alert_topic(name, args, protect)
         )
         self.vault_name = vault.name
-        self.plan_id = plan.id
         self.service_role_arn = role.arn
         self.worst_case_minutes = args.worst_case_minutes
         self.register_outputs(

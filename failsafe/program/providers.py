@@ -6,7 +6,9 @@ Each provider assumes the deploy role named in config and is pinned with ``allow
 mistyped role ARN or a stale profile can never deploy into the wrong account.
 
 The prod stack never holds a provider for the backup account: the backup account pulls, production
-never pushes into it.
+never pushes into it. The org stack's one provider reaches the organization's admin account (the management account
+or a delegated administrator) through its own least-privilege role (``orgDeployRoleName``, docs/organization.md);
+Organizations is a global service, so its region is only where the provider's own calls go.
 """
 
 from __future__ import annotations
@@ -36,6 +38,17 @@ def base_tags(cfg: StackConfig) -> dict[str, str]:
     return {"failsafe:stack": cfg.stack, "failsafe:role": cfg.role.value, "managed-by": "pulumi"}
 
 
+def _role_name(cfg: StackConfig) -> str:
+    """The role this stack's providers assume: CI's read-only role on pull requests, else the org stack's own role,
+    else the deploy role."""
+    if cfg.provider_role_name:
+        return cfg.provider_role_name
+    org = cfg.fleet.organization if cfg.fleet else None
+    if cfg.role is Role.ORG and org is not None:
+        return org.deploy_role_name
+    return cfg.deploy_role_name
+
+
 def aws_provider(name: str, cfg: StackConfig, account_id: str, region: str) -> aws.Provider:
     """A provider that can only act in ``account_id``, through the configured deploy role."""
     return aws.Provider(
@@ -45,7 +58,7 @@ def aws_provider(name: str, cfg: StackConfig, account_id: str, region: str) -> a
         assume_roles=[
             aws.ProviderAssumeRoleArgs(
                 # CI's read-only role on pull requests, else the deploy role (docs/ci.md)
-                role_arn=cfg.role_arn(account_id, cfg.provider_role_name or cfg.deploy_role_name),
+                role_arn=cfg.role_arn(account_id, _role_name(cfg)),
                 session_name=f"failsafe-{cfg.stack}",
             )
         ],
@@ -62,10 +75,14 @@ def provider_accounts(cfg: StackConfig) -> list[tuple[str, str]]:
         return [(cfg.accounts.backup, cfg.dr_region), *recovery]
     if cfg.role is Role.PREVIEW:
         return [(cfg.accounts.preview, cfg.primary_region)]
+    if cfg.role is Role.ORG:
+        org = cfg.fleet.organization if cfg.fleet else None
+        assert org is not None, "config.load refuses an org stack without an organization"
+        return [(org.admin_account, cfg.dr_region)]
     found = [(cfg.accounts.prod, cfg.primary_region)]
     if cfg.dns is not None:
         found += [(cfg.accounts.dns, cfg.metrics_region), (cfg.accounts.dns, cfg.primary_region)]
-    if cfg.ci.enabled and cfg.accounts.previews:
+    if cfg.ci.enabled and cfg.accounts.previews and cfg.member is None:  # the preview account's CI roles are prod's
         found.append((cfg.accounts.preview, cfg.primary_region))
     return found
 
@@ -73,7 +90,8 @@ def provider_accounts(cfg: StackConfig) -> list[tuple[str, str]]:
 def assumed_role_arns(cfg: StackConfig) -> list[str]:
     """The roles this stack's providers assume, one per account, in a stable order."""
     accounts = dict.fromkeys(account for account, _ in provider_accounts(cfg))
-    return [cfg.role_arn(account, cfg.deploy_role_name) for account in accounts]
+    role = _role_name(cfg) if cfg.role is Role.ORG else cfg.deploy_role_name
+    return [cfg.role_arn(account, role) for account in accounts]
 
 
 def build(cfg: StackConfig) -> Providers:
@@ -84,12 +102,15 @@ def build(cfg: StackConfig) -> Providers:
         return Providers(home=home, recovery=aws_provider("recovery", cfg, cfg.air_gap.recovery_account, cfg.dr_region))
     if cfg.role is Role.PREVIEW:
         return Providers(home=aws_provider("preview", cfg, cfg.accounts.preview, cfg.primary_region))
+    if cfg.role is Role.ORG:
+        ((account, region),) = provider_accounts(cfg)
+        return Providers(home=aws_provider("org", cfg, account, region))
     home = aws_provider("prod", cfg, cfg.accounts.prod, cfg.primary_region)
     metrics = dns = preview_ci = None
     if cfg.dns is not None:
         # named prod-metrics since it first served prod's account; with dnsAccountId = prod nothing changes
         metrics = aws_provider("prod-metrics", cfg, cfg.accounts.dns, cfg.metrics_region)
         dns = aws_provider("dns", cfg, cfg.accounts.dns, cfg.primary_region)
-    if cfg.ci.enabled and cfg.accounts.previews:
+    if cfg.ci.enabled and cfg.accounts.previews and cfg.member is None:
         preview_ci = aws_provider("preview-ci", cfg, cfg.accounts.preview, cfg.primary_region)
     return Providers(home=home, metrics=metrics, dns=dns, preview_ci=preview_ci)

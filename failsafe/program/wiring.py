@@ -32,6 +32,7 @@ from failsafe_components.ci_access import (
 )
 from failsafe_components.dns_failover import DnsFailoverArgs, HoldSwitch
 from failsafe_components.event_intake import EventIntakeArgs
+from failsafe_components.fleet_access import FleetAccess, MemberReplica
 from failsafe_components.preview_function import PreviewFunctionArgs
 from failsafe_components.prod_backup import ProdBackupArgs, event_bus_arn
 from failsafe_components.recovery_functions import ProdReadAccessArgs, RecoveryFunctionsArgs
@@ -81,7 +82,51 @@ def backup_account(cfg: StackConfig) -> BackupAccountArgs:
         human_federation=cfg.human_access.federation,
         # restore s3 --to-profile: prod's deploy role copies the replica versions into prod's rebuilt buckets
         restore_target_role_arns=(cfg.role_arn(cfg.accounts.prod, cfg.deploy_role_name),),
+        fleet=fleet_access(cfg),
     )
+
+
+def fleet_access(cfg: StackConfig) -> FleetAccess | None:
+    """dr's view of the fleet: the members' replicas (from dr's registry) and the conditions the shared key, vault and
+    bus policies admit the protected OUs by. None without protected OUs: the single-account estate, unchanged."""
+    org = cfg.fleet.organization if cfg.fleet else None
+    if cfg.fleet is None or org is None or not org.ou_paths:
+        return None
+    names = cfg.fleet.replica_buckets(cfg.bucket_name_prefix, cfg.dr_region)
+    replicas = {
+        f"{m.name}/{b}": MemberReplica(
+            bucket_name=names[m.name, b],
+            account_id=m.account,
+            replication_role_arn=cfg.role_arn(m.account, cfg.replication_role_name_for(b)),
+            restore_role_arn=cfg.role_arn(m.account, cfg.deploy_role_name),
+        )
+        for m in cfg.fleet.members
+        for b in m.buckets
+    }
+    return FleetAccess(
+        org_paths=tuple(org.path_patterns()),
+        replication_role_pattern=cfg.role_arn("*", f"{cfg.replication.role_name}-*"),
+        restore_role_pattern=cfg.role_arn("*", cfg.deploy_role_name),
+        replica_arn_pattern=f"arn:aws:s3:::{cfg.bucket_name_prefix}-*-replica-{cfg.dr_region}",
+        replicas=replicas,
+    )
+
+
+def members_export(cfg: StackConfig, replicas: pulumi.Output[Any]) -> pulumi.Output[dict[str, Any]]:
+    """dr's registry as its members read it: each member's account, region and replica buckets (by bucket)."""
+    members = cfg.fleet.members if cfg.fleet else ()
+
+    def shape(found: dict[str, Any]) -> dict[str, Any]:
+        return {
+            m.name: {
+                "accountId": m.account,
+                "region": m.region,
+                "replicaBuckets": {b: found[f"{m.name}/{b}"] for b in m.buckets},
+            }
+            for m in members
+        }
+
+    return pulumi.Output.from_input(replicas).apply(shape)
 
 
 def air_gapped_vault(cfg: StackConfig, recovery_provider: pulumi.ProviderResource | None) -> AirGappedVaultArgs:
@@ -101,6 +146,8 @@ def air_gapped_vault(cfg: StackConfig, recovery_provider: pulumi.ProviderResourc
         recovery_outside_organization=gap.recovery_outside_organization,
         mfa_max_age_seconds=cfg.human_access.mfa_max_age_seconds,
         session_seconds=cfg.human_access.session_seconds,
+        # the fleet's members copy in through the organization backup policy (org stack): by their protected OUs
+        copy_in_condition=access.org_condition() if (access := fleet_access(cfg)) else None,
     )
 
 
@@ -167,11 +214,12 @@ def prod_backup(cfg: StackConfig, dr: pulumi.StackReference) -> ProdBackupArgs:
     """AWS Backup in prod, copying into the vault dr exports; snapshot events forwarded to dr's event bus (whose name
     is deterministic, so prod need not wait for an output)."""
     b = cfg.backup
+    member = cfg.member is not None  # a fleet member: the organization's backup policy makes its plan
     return ProdBackupArgs(
         name_prefix=cfg.name_prefix,
         prod_account_id=cfg.accounts.prod,
         backup_account_id=cfg.accounts.backup,
-        destination_vault_arn=dr.get_output("backupVaultArn") if b.copy_to_backup_account else None,
+        destination_vault_arn=dr.get_output("backupVaultArn") if b.copy_to_backup_account and not member else None,
         organization_id=b.organization_id,
         interval_hours=b.interval_hours,
         completion_window_minutes=b.completion_window_minutes,
@@ -183,6 +231,7 @@ def prod_backup(cfg: StackConfig, dr: pulumi.StackReference) -> ProdBackupArgs:
         else None,
         alert_topic_arn=b.alert_topic_arn,
         alert_subscriptions=(b.alert_subscription,) if b.alert_subscription else (),
+        backup_plan=not member,
         air_gapped_vault_arn=dr.get_output("airGappedVaultArn") if cfg.air_gap.enabled else None,
         air_gapped_retention_days=cfg.air_gap.copy_retention_days,
         critical=cfg.air_gap.critical,
@@ -199,6 +248,7 @@ def event_intake(cfg: StackConfig, copier_name: pulumi.Input[str]) -> EventIntak
         copier_function_arn=pulumi.Output.concat(
             "arn:aws:lambda:", cfg.dr_region, ":", cfg.accounts.backup, ":function:", copier_name
         ),
+        organization_paths=access.org_paths if (access := fleet_access(cfg)) else (),
     )
 
 
@@ -211,7 +261,7 @@ def replicated_bucket(
     adoption = cfg.adoption(bucket)
     return ReplicatedBucketArgs(
         bucket_name=cfg.source_bucket_name(bucket),
-        destination_bucket_arn=dr.get_output("replicaBuckets").apply(lambda replicas: replicas[bucket]["arn"]),
+        destination_bucket_arn=replica_output(cfg, dr, bucket, "arn"),
         destination_account_id=cfg.accounts.backup,
         replica_kms_key_arn=dr.get_output("replicaKmsKeyArn"),
         replication_role_name=cfg.replication_role_name_for(bucket),
@@ -227,6 +277,16 @@ def replicated_bucket(
         kms_key_arn=adoption.kms_key_arn if adoption else None,
         adopt=adoption is not None,
     )
+
+
+def replica_output(cfg: StackConfig, dr: pulumi.StackReference, bucket: str, field: str) -> pulumi.Output[Any]:
+    """A field of the replica dr exports for ``bucket``: prod's under ``replicaBuckets``, a member's under
+    ``members.<name>.replicaBuckets`` (dr's outputs are checked against this stack's config first:
+    failsafe.settings.agreement)."""
+    member = cfg.member
+    if member is None:
+        return dr.get_output("replicaBuckets").apply(lambda replicas: replicas[bucket][field])
+    return dr.get_output("members").apply(lambda members: members[member.name]["replicaBuckets"][bucket][field])
 
 
 def dns_failover(

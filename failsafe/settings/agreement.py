@@ -164,6 +164,11 @@ def dr_disagreement(
         ("bucketNamePrefix", cfg.bucket_name_prefix, _strip(outputs.get("archiveBucketName"), cfg), "archive bucket"),
     ]
     replicas = outputs.get("replicaBuckets")
+    if cfg.member is not None:  # a fleet member: its entry of dr's registry, not prod's replicas
+        found = _member_disagreement(cfg, outputs)
+        if found is not None:
+            return found
+        replicas = None
     if isinstance(replicas, Mapping):
         if set(replicas) != set(cfg.protected_buckets):
             return ConfigError(
@@ -176,7 +181,7 @@ def dr_disagreement(
             name = replica.get("name") if isinstance(replica, Mapping) else None
             checks.append(("bucketNamePrefix", cfg.replica_bucket_name(bucket), name, f"replica bucket of {bucket}"))
     role_arns = outputs.get("replicationRoleArns")  # optional: dr may export the roles it trusts
-    if isinstance(role_arns, Mapping):
+    if isinstance(role_arns, Mapping) and cfg.member is None:
         for bucket, arn in role_arns.items():
             checks.append(
                 ("replicationRoleName", cfg.replication_role_arn_for(bucket), arn, f"trusted role for {bucket}")
@@ -215,6 +220,55 @@ def dr_disagreement(
             "drEndpoint in the dr stack and deploy it first, or set dnsSecondaryTarget here",
         )
     return _dr_secondary_disagreement(cfg, outputs.get("drEndpoint"), (dr_written or {}).get("drEndpoint"))
+
+
+def _member_disagreement(cfg: StackConfig, outputs: Mapping[str, Any]) -> ConfigError | None:
+    """A member stack against its entry of dr's registry (the ``members`` output): the same account, region and
+    protected buckets, and replicas named as this stack derives them. Unknown outputs are skipped."""
+    member = cfg.member
+    assert member is not None
+    members = outputs.get("members")
+    if members is None or not isinstance(members, Mapping):
+        entries: Mapping[str, Any] = {}
+    else:
+        entries = members
+    entry = entries.get(member.name)
+    dr = cfg.dr_stack_name or "dr"
+    if not isinstance(entry, Mapping):
+        return ConfigError(
+            "prodAccountId",
+            cfg.written.get("prodAccountId"),
+            f"a member of dr's registry: {dr} exports no member '{member.name}' (add it to members in Pulumi.dr.yaml "
+            f"and deploy dr first; `python -m failsafe members write` writes this stack's file from that entry)",
+        )
+    for key, mine, theirs in (
+        ("prodAccountId", member.account, entry.get("accountId")),
+        ("primaryRegion", member.region, entry.get("region")),
+    ):
+        if isinstance(theirs, str) and theirs != mine:
+            return ConfigError(
+                key,
+                cfg.written.get(key),
+                f"the value of member '{member.name}' in dr's registry, '{theirs}' (Pulumi.dr.yaml, members)",
+            )
+    replicas = entry.get("replicaBuckets")
+    if isinstance(replicas, Mapping):
+        if set(replicas) != set(cfg.protected_buckets):
+            return ConfigError(
+                "protectedBuckets",
+                cfg.written.get("protectedBuckets", list(cfg.protected_buckets)),
+                f"the buckets of member '{member.name}' in dr's registry, {as_written(sorted(replicas))}",
+            )
+        for bucket, replica in replicas.items():
+            name = replica.get("name") if isinstance(replica, Mapping) else None
+            if isinstance(name, str) and name != cfg.replica_bucket_name(bucket):
+                return ConfigError(
+                    "bucketNamePrefix",
+                    cfg.written.get("bucketNamePrefix"),
+                    f"the value dr was deployed with: this member expects replica '{cfg.replica_bucket_name(bucket)}', "
+                    f"dr's is '{name}'",
+                )
+    return None
 
 
 def _dr_secondary_disagreement(cfg: StackConfig, exported: object, written: str | None) -> ConfigError | None:

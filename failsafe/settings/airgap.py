@@ -56,7 +56,7 @@ def read(raw: Raw, role: str, *, backup: str, prod: str, preview: str, dr_region
     (``preview``: '' when the estate has no preview account)."""
     accounts = {"backupAccountId": backup, "prodAccountId": prod, "previewAccountId": preview}
     organization_id = raw.opt_str("backupOrganizationId")
-    if role not in ("prod", "dr"):
+    if role not in ("prod", "dr", "org"):
         return AirGap()
     enabled = raw.bool("airGappedVault")
     critical = raw.bool("backupCritical") if role == "prod" else False
@@ -67,7 +67,7 @@ def read(raw: Raw, role: str, *, backup: str, prod: str, preview: str, dr_region
     if high < low:
         raise ConfigError("airGappedVaultMaxRetentionDays", high, f"at least airGappedVaultMinRetentionDays ({low})")
     copy_days = AirGap.copy_retention_days
-    if role == "prod":
+    if role in ("prod", "org"):  # org: the organization backup policy's copy action for the members (issue 24)
         copy_days = raw.int("backupAirGappedCopyRetentionDays", *spec.AIR_GAPPED_RETENTION_DAYS)
     outside = raw.bool("recoveryAccountOutsideOrganization")
     if not enabled:  # the account and key are judged against the others only when used; their form always
@@ -79,7 +79,7 @@ def read(raw: Raw, role: str, *, backup: str, prod: str, preview: str, dr_region
         return AirGap(critical=critical)
     recovery = _recovery_account(raw, accounts)
     key = _key(raw, accounts, dr_region)
-    if role == "prod":
+    if role in ("prod", "org"):
         if organization_id is None:
             raise ConfigError(
                 "backupOrganizationId",

@@ -165,6 +165,9 @@ def derived_names(cfg: StackConfig) -> list[DerivedName]:
             "iam-role", f"{cfg.replication_role_name_for(bucket)}-backfill", ("replicationRoleName", "protectedBuckets")
         )
     add("s3-bucket", cfg.archive_bucket_name, (*B, "drRegion"))
+    if cfg.fleet is not None:  # dr: the replica of each member's bucket (failsafe.settings.fleet)
+        for replica in cfg.fleet.replica_buckets(cfg.bucket_name_prefix, cfg.dr_region).values():
+            add("s3-bucket", replica, ("members", *B, "drRegion"))
     add("iam-role", cfg.deploy_role_name, ("deployRoleName",))
     # dr: the backup account
     for role in (

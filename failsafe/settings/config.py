@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from failsafe.settings import airgap, awsnames, exemptions, recovery_targets, sections
+from failsafe.settings import airgap, awsnames, exemptions, fleet, recovery_targets, sections
 from failsafe.settings.dns import (
     ROUTE53_METRICS_REGION,
     alarm_health_check_regions,
@@ -278,9 +278,20 @@ def _load(stack: str, get: Getter) -> StackConfig:
         restore_test=sections.restore_test(raw) if role is Role.DR else None,
         source_bucket_names=source_names,
         adopted_buckets=adopted,
+        fleet=fleet.read(raw, role, stack, _accounts_by_key(accounts), taken, bucket_prefix, dr_region),
         air_gap=airgap.read(
             raw, role, backup=accounts.backup, prod=accounts.prod, preview=accounts.preview, dr_region=dr_region
         ),
         objectives=recovery_targets.read(raw),  # recoveryTargets, -Estimates, -Tiers (docs/recovery.md)
         written=MappingProxyType(dict(raw.written)),
     )
+
+
+def _accounts_by_key(accounts: Accounts) -> dict[str, str]:
+    return {
+        "backupAccountId": accounts.backup,
+        "prodAccountId": accounts.prod,
+        "identityAccountId": accounts.identity,
+        "previewAccountId": accounts.preview,
+        "dnsAccountId": accounts.dns,
+    }

@@ -21,6 +21,9 @@ import yaml
 NAMESPACE = "failsafe"
 
 PREVIEW_STACK = re.compile(r"^pr-(\d+)$")
+# A workload account of a fleet (issue 24): stack prod-<name>, one per member of dr's `members` registry. The name goes
+# into S3 bucket names, so it is a lowercase S3 name part of at most 20 characters.
+MEMBER_STACK = re.compile(r"^prod-([a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?)$")
 
 # Keys every stack must agree on: dr trusts prod's roles and builds prod's replica buckets from them, without reading
 # prod. The team writes them in each stack file (its own files; Pulumi.yaml is the product's), and two stack files
@@ -55,6 +58,12 @@ SHARED_KEYS = frozenset(
     }
 )
 
+# The keys that describe one workload account: shared by dr and prod in a single-account estate, but in a fleet each
+# member stack sets its own (its file must agree with its entry in dr's `members` registry: failsafe.settings.fleet).
+WORKLOAD_KEYS = frozenset(
+    {"prodAccountId", "primaryRegion", "protectedBuckets", "sourceBucketNames", "adoptBuckets", "prodInDrRegion"}
+)
+
 # What a message may show: the text the engine hands the program for a key (a string; lists and maps as JSON text),
 # or a plain value parsed from it. Typed so that mypy refuses a dataclass (DnsTarget, StackConfig) passed as a value.
 Shown = str | int | float | bool | Sequence[str] | Sequence[int] | Mapping[str, str] | None
@@ -62,7 +71,9 @@ Shown = str | int | float | bool | Sequence[str] | Sequence[int] | Mapping[str, 
 
 def file_to_edit(key: str, stack: str | None = None) -> str:
     """Where a person fixes ``key``: shared keys in every stack file that reads them, per-stack keys in the stack's
-    own file (previews in the template they are generated from)."""
+    own file (previews in the template they are generated from); a member's workload keys in its own file."""
+    if stack is not None and key in WORKLOAD_KEYS and MEMBER_STACK.match(stack):
+        return f"Pulumi.{stack}.yaml (this member's own value; dr's members registry must say the same)"
     if key in SHARED_KEYS:
         return "every stack file that reads it, alike (Pulumi.dr.yaml and Pulumi.prod.yaml; previews copy prod's)"
     if stack is not None and PREVIEW_STACK.match(stack):

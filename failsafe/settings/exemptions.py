@@ -24,23 +24,41 @@ from failsafe.settings.values import Raw
 MANDATORY = "mandatory"
 ADVISORY = "advisory"
 
-# Enforcement per stack role. Previews are disposable: protect is moot there and a public function URL is allowed.
+
+def _levels(prod: str, dr: str, preview: str) -> dict[str, str]:
+    """Enforcement per stack role; org's is dr's, since both hold what guards the backup."""
+    return {"prod": prod, "dr": dr, "org": dr, "preview": preview}
+
+
+M, A, OFF = MANDATORY, ADVISORY, "disabled"
+# Previews are disposable: protect is moot there and a public function URL is allowed.
 POLICY_LEVELS: dict[str, dict[str, str]] = {
-    "iam-role-trust-requires-mfa": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "s3-bucket-versioning-enabled": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "no-hardcoded-account-ids": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "s3-bucket-public-access-blocked": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "lambda-function-url-requires-auth": {"prod": MANDATORY, "dr": MANDATORY, "preview": ADVISORY},
-    "resource-policy-no-star-principal": {"prod": ADVISORY, "dr": ADVISORY, "preview": ADVISORY},
-    "resource-policy-no-allow-with-not-principal": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "iam-policy-condition-values-parse": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "aws-provider-allowed-account-ids": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "stateful-resources-protected": {"prod": MANDATORY, "dr": MANDATORY, "preview": "disabled"},
-    "route53-primary-failover-health-check": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "s3-replication-safe": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
-    "s3-replicated-bucket-sse-kms": {"prod": MANDATORY, "dr": MANDATORY, "preview": ADVISORY},
-    "s3-noncurrent-version-lifecycle": {"prod": ADVISORY, "dr": ADVISORY, "preview": ADVISORY},
-    "backup-air-gapped-vault-key-outside-its-account": {"prod": MANDATORY, "dr": MANDATORY, "preview": MANDATORY},
+    "iam-role-trust-requires-mfa": _levels(M, M, M),
+    "s3-bucket-versioning-enabled": _levels(M, M, M),
+    "no-hardcoded-account-ids": _levels(M, M, M),
+    "s3-bucket-public-access-blocked": _levels(M, M, M),
+    "lambda-function-url-requires-auth": _levels(M, M, A),
+    "resource-policy-no-star-principal": _levels(A, A, A),
+    "resource-policy-no-allow-with-not-principal": _levels(M, M, M),
+    "iam-policy-condition-values-parse": _levels(M, M, M),
+    "aws-provider-allowed-account-ids": _levels(M, M, M),
+    "stateful-resources-protected": _levels(M, M, OFF),
+    "route53-primary-failover-health-check": _levels(M, M, M),
+    "s3-replication-safe": _levels(M, M, M),
+    "s3-replicated-bucket-sse-kms": _levels(M, M, A),
+    "s3-noncurrent-version-lifecycle": _levels(A, A, A),
+    "backup-air-gapped-vault-key-outside-its-account": _levels(M, M, M),
+    # AWS refuses a document or count above its quota on every stack alike (failsafe_guardrails.limits)
+    "quota-s3-bucket-policy-size": _levels(M, M, M),
+    "quota-kms-key-policy-size": _levels(M, M, M),
+    "quota-iam-trust-policy-size": _levels(M, M, M),
+    "quota-iam-managed-policy-size": _levels(M, M, M),
+    "quota-iam-role-inline-policies-size": _levels(M, M, M),
+    "quota-organizations-policy-size": _levels(M, M, M),
+    "quota-organizations-policies-per-target": _levels(M, M, M),
+    "quota-event-bus-policy-size": _levels(M, M, M),
+    "quota-s3-replication-rules": _levels(M, M, M),
+    "quota-backup-plan-assignments": _levels(M, M, M),
 }
 
 KEY = "policyExemptions"

@@ -16,6 +16,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from failsafe.settings.airgap import AirGap
+from failsafe.settings.fleet import Fleet, Member, member_replica_bucket_name, member_source_bucket_name
 from failsafe.settings.recovery_targets import Objectives
 from failsafe_components import spec
 from failsafe_components.spec import DnsTarget
@@ -53,6 +54,7 @@ class Role(StrEnum):
     PROD = "prod"
     DR = "dr"
     PREVIEW = "preview"
+    ORG = "org"  # the organization's policies (backup policies, SCP, RCP), in the management or delegated admin account
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,7 @@ class StackConfig:
     restore_test: RestoreTest | None = None  # dr only: AWS Backup restore testing of the vault (RestoreTesting)
     source_bucket_names: tuple[tuple[str, str], ...] = ()  # sourceBucketNames: (protected bucket, physical name)
     adopted_buckets: tuple[AdoptedBucket, ...] = ()  # adoptBuckets: existing buckets prod imports instead of creating
+    fleet: Fleet | None = None  # the organization and the workload accounts (failsafe.settings.fleet); None: neither
     air_gap: AirGap = field(default_factory=AirGap)  # the air-gapped vault, its recovery account (settings.airgap)
     objectives: Objectives = field(default_factory=Objectives)  # recovery targets, estimates, tiers (recovery model)
     # every key the loader read -> the text it had (None: not set), so a later message (a derived name AWS refuses, a
@@ -297,7 +300,8 @@ class StackConfig:
         ``alertTopicArn`` in a central operations account, a SAML provider, an ``sqs:``/``lambda:`` subscription).
         An account that reaches a plan through such a key came from config, not from a literal in code, so the pack's
         ``no-hardcoded-account-ids`` admits it (:mod:`failsafe.tooling.policyconfig`)."""
-        found = set(self.accounts.all()) | ({self.air_gap.recovery_account} if self.air_gap.enabled else set())
+        found = set(self.accounts.all()) | (self.fleet.accounts() if self.fleet else set())
+        found |= {self.air_gap.recovery_account} if self.air_gap.enabled else set()
         for text in self.written.values():
             found.update(_ARN_ACCOUNT.findall(text or ""))
         return frozenset(a for a in found if a)
@@ -305,7 +309,12 @@ class StackConfig:
     @property
     def protect(self) -> bool:
         """Stateful resources of prod and dr are protected; previews are disposable by design."""
-        return self.role in (Role.PROD, Role.DR)
+        return self.role in (Role.PROD, Role.DR, Role.ORG)
+
+    @property
+    def member(self) -> Member | None:
+        """This stack's own workload account when it is a member ``prod-<name>`` of a fleet."""
+        return self.fleet.member if self.fleet else None
 
     def source_bucket_name(self, bucket: str) -> str:
         """prod's bucket: the existing bucket ``adoptBuckets`` names, else ``sourceBucketNames`` when it names one (a
@@ -313,6 +322,8 @@ class StackConfig:
         adopted = self.adoption(bucket)
         if adopted is not None:
             return adopted.bucket_name
+        if self.member is not None and bucket not in dict(self.source_bucket_names):
+            return member_source_bucket_name(self.bucket_name_prefix, self.member.name, bucket, self.primary_region)
         return dict(self.source_bucket_names).get(bucket) or f"{self.bucket_name_prefix}-{bucket}-{self.primary_region}"
 
     def adoption(self, bucket: str) -> AdoptedBucket | None:
@@ -320,6 +331,8 @@ class StackConfig:
         return next((a for a in self.adopted_buckets if a.logical == bucket), None)
 
     def replica_bucket_name(self, bucket: str) -> str:
+        if self.member is not None:
+            return member_replica_bucket_name(self.bucket_name_prefix, self.member.name, bucket, self.dr_region)
         return f"{self.bucket_name_prefix}-{bucket}-replica-{self.dr_region}"
 
     @property

@@ -50,7 +50,7 @@ from failsafe.settings.clivalues import (
     validate_config_value,
 )
 from failsafe.settings.config import NAMESPACE, PREVIEW_STACK, SHARED_KEYS, ConfigError, Role
-from failsafe.settings.errors import Written, as_written
+from failsafe.settings.errors import MEMBER_STACK, WORKLOAD_KEYS, Written, as_written
 from failsafe.settings.projectfile import (
     PREVIEW_MAY_SET,
     PROJECT_FILE,
@@ -355,11 +355,10 @@ def raw_config(stack: str, root: Path = ROOT, overrides: dict[str, Any] | None =
 
 # --- one estate: the values several stacks read agree ----------------------------------------------------------
 
-# Keys of the workload one prod stack protects: its dr must hold the same (dr builds prod's replica buckets and
-# trusts its roles by name, without reading prod). A preview stack runs in prod's primary region.
-WORKLOAD_KEYS = frozenset(
-    {"prodAccountId", "primaryRegion", "protectedBuckets", "sourceBucketNames", "adoptBuckets", "prodInDrRegion"}
-)
+MEMBER_TEMPLATE = "Pulumi.member.template.yaml"  # what `members write` fills in: no stack of its own
+# WORKLOAD_KEYS (failsafe.settings.errors): the keys of the workload one prod stack protects. Its dr must hold the
+# same (dr builds prod's replica buckets and trusts its roles by name, without reading prod); a fleet member's
+# workload is its entry of dr's members registry instead (failsafe.settings.estate.fleet_problems).
 
 
 def estate_stacks(root: Path = ROOT) -> list[str]:
@@ -368,7 +367,7 @@ def estate_stacks(root: Path = ROOT) -> list[str]:
     found = []
     for path in sorted(root.glob("Pulumi.*.yaml")):
         stack = path.name[len("Pulumi.") : -len(".yaml")]
-        if path.name == TEMPLATE or PREVIEW_STACK.match(stack) or not STACK_NAME.match(stack):
+        if path.name in (TEMPLATE, MEMBER_TEMPLATE) or PREVIEW_STACK.match(stack) or not STACK_NAME.match(stack):
             continue
         found.append(stack)
     return found
@@ -383,7 +382,8 @@ def _agree(stack: str, values: dict[str, CliValue], root: Path, overrides: dict[
     """The team's values live in its stack files, and a value several stacks read is written in each of them
     (README, "Your estate and upgrades"): so failsafe refuses two stack files of one estate that disagree, naming
     both files, before either stack is planned or deployed. Estate-wide keys (:data:`SHARED_KEYS` but the workload
-    keys) agree across the dr and prod stacks; a prod stack and the dr it reads agree on the workload keys too; a
+    keys) agree across the dr, org and prod stacks (a fleet member's workload keys are its own: its entry of dr's
+    registry, checked by ``check --all``); a prod stack and the dr it reads agree on the workload keys too; a
     preview stack agrees with the estate's prod stack (it is generated from it) on every shared key but
     ``deployRoleName``, which previews set to the scoped preview role."""
     ours = project_name(root)
@@ -392,18 +392,20 @@ def _agree(stack: str, values: dict[str, CliValue], root: Path, overrides: dict[
         peers = [s for s in estate_stacks(root) if s == "prod"] or []
     else:
         peers = [s for s in estate_stacks(root) if s != stack]
+    if MEMBER_STACK.match(stack):  # members share with each other only estate keys, each agreeing with dr's: reading
+        peers = [s for s in peers if not MEMBER_STACK.match(s)]  # the other N-1 members adds nothing (and costs N^2)
     for peer in peers:
         try:
             theirs = _merged(peer, root, overrides)
         except (StackFileError, ConfigError):
             continue  # the peer's own errors are reported when it is read; they say nothing of this stack
         peer_role = _role_of(theirs, ours)
-        if peer_role not in (Role.DR, Role.PROD) or role not in (Role.DR, Role.PROD, Role.PREVIEW):
+        if peer_role not in (Role.DR, Role.PROD, Role.ORG) or role not in (Role.DR, Role.PROD, Role.ORG, Role.PREVIEW):
             continue
         roles = {role, peer_role}
         keys = set(SHARED_KEYS)
-        if roles == {Role.PROD}:
-            keys -= WORKLOAD_KEYS  # two workload stacks protect two workloads (member stacks)
+        if roles == {Role.PROD} or MEMBER_STACK.match(stack) or MEMBER_STACK.match(peer):
+            keys -= WORKLOAD_KEYS  # two workloads (member stacks); a member's own is its entry of dr's registry
         if Role.PREVIEW in roles:
             keys -= PREVIEW_MAY_SET
         for key in sorted(keys):

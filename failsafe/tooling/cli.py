@@ -5,6 +5,10 @@
                                             # (and, with adoptBuckets, what the next `up` writes on each adopted bucket)
     python -m failsafe check prod           # plan + the policy pack over the analyzer protocol + the access proofs
                                             # (docs/access-proofs.md); non-zero on violations or failing paths
+    python -m failsafe check --all          # dr, org, prod, every member and a preview: one pack process, dr planned
+                                            # once; one line per stack, the quotas spanning stacks, a total
+    python -m failsafe members write        # Pulumi.prod-<name>.yaml for every entry of dr's members registry
+    python -m failsafe members matrix       # the deploy workflow's member matrix (batches of 256), from config
     python -m failsafe policy-config prod   # the pack's config for this stack, generated from its config
     python -m failsafe preview-config 42 --branch feature/x --commit 0123abc   # writes Pulumi.pr-42.yaml
     python -m failsafe recovery prod        # worst-case RPO and RTO per store and disruption (docs/recovery.md)
@@ -167,9 +171,44 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from failsafe.tooling import gate  # the analyzer client; imported here so `plan` never starts gRPC
 
+    if args.all:
+        if args.stack or args.sarif:
+            print(
+                "check --all: expected no stack and no --sarif (it checks every stack of the estate)", file=sys.stderr
+            )
+            return EXIT_USAGE
+        from failsafe.tooling import estate_check
+
+        return estate_check.main(args.json)
+    if not args.stack:
+        print("check: expected a stack (prod, dr, org, prod-<member>, pr-<n>) or --all", file=sys.stderr)
+        return EXIT_USAGE
     if args.sarif:  # the same findings, also as SARIF 2.1.0 for GitHub code scanning
         return gate.check_with_sarif(args.stack, json_output=args.json, path=args.sarif)
     return gate.check(args.stack, json_output=args.json)
+
+
+def cmd_members(args: argparse.Namespace) -> int:
+    from failsafe.tooling import members
+
+    if args.members_command == "write":
+        for path in members.write(stackfiles.ROOT, Path(args.dir), args.update):
+            print(f"wrote {path}")
+        return EXIT_OK
+    if args.members_command == "matrix":
+        cfg, _ = members.registry(stackfiles.ROOT, require_members=False)
+        values = members.matrix(cfg)
+        if args.github_output is not None:
+            with args.github_output.open("a", encoding="utf-8") as out:
+                out.write(members.github_output(values))
+        print(json.dumps(values, indent=2))
+        return EXIT_OK
+    if args.members_command == "summary":
+        needs, counts = members.needs_from_environment()
+        table, ok = members.summary(needs, counts)
+        print(table)
+        return EXIT_OK if ok else EXIT_VIOLATIONS
+    raise AssertionError(f"members {args.members_command}: argparse admits only write, matrix and summary")
 
 
 def cmd_scp(args: argparse.Namespace) -> int:
@@ -236,10 +275,9 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 def cmd_stacks(args: argparse.Namespace) -> int:
     """The stacks ``check`` should see for this estate: its stack files, and a preview stack when previews are on
     (``previewAccountId`` set in prod), so ./dev.sh check and CI check what the estate has, not the example's."""
-    stacks = stackfiles.estate_stacks()
-    if "prod" in stacks and stack_config("prod")[1].accounts.previews:
-        stacks.append("pr-42")
-    print("\n".join(stacks))
+    from failsafe.tooling import estate_check  # what `check --all` checks, in the same (deploy) order
+
+    print("\n".join(s.name for s in estate_check.stacks_of(stackfiles.ROOT)))
     return EXIT_OK
 
 
@@ -259,7 +297,10 @@ def parser() -> argparse.ArgumentParser:
     )
     plan.set_defaults(func=cmd_plan)
     check = sub.add_parser("check", help="plan, then run the policy pack and the access proofs over the plan")
-    check.add_argument("stack")
+    check.add_argument("stack", nargs="?", default="")
+    check.add_argument(
+        "--all", action="store_true", help="every stack of the estate: dr, org, prod, members, a preview"
+    )
     check.add_argument("--json", action="store_true")
     check.add_argument("--sarif", metavar="FILE", type=Path, help="also write the findings as SARIF 2.1.0")
     check.set_defaults(func=cmd_check)
@@ -270,6 +311,15 @@ def parser() -> argparse.ArgumentParser:
     scp = sub.add_parser("scp", help="print the SCP the backup account needs from its organization")
     scp.add_argument("stack", nargs="?", default="dr")
     scp.set_defaults(func=cmd_scp)
+    members = sub.add_parser("members", help="the fleet's member stacks, from dr's members registry")
+    members_sub = members.add_subparsers(dest="members_command", required=True)
+    write = members_sub.add_parser("write", help="write Pulumi.prod-<name>.yaml for each registry entry")
+    write.add_argument("--update", action="store_true", help="also set the workload keys of existing member files")
+    write.add_argument("--dir", default=str(stackfiles.ROOT), help="where to write the stack files")
+    matrix = members_sub.add_parser("matrix", help="the deploy workflow's member matrix, in batches of 256")
+    matrix.add_argument("--github-output", type=Path, default=None, help="append name=value lines to this file")
+    members_sub.add_parser("summary", help="the deploy's summary table from NEEDS and COUNTS; exit 1 on a failure")
+    members.set_defaults(func=cmd_members)
     preview = sub.add_parser("preview-config", help="write Pulumi.pr-<n>.yaml from the template")
     preview.add_argument("pr_number", type=int)
     preview.add_argument("--branch", default="")

@@ -15,14 +15,20 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from failsafe.settings import stackfiles
-from failsafe.settings.config import ConfigError
-from failsafe.tooling import air_gap_check, analyzer, literals, planning, policyconfig, sarif, secretscheck
-from failsafe.tooling.access import proofs
+from failsafe.settings import estate, stackfiles
+from failsafe.settings.config import ConfigError, Role
+from failsafe.tooling import air_gap_check, analyzer, literals, planning, policyconfig, quotas, sarif, secretscheck
+from failsafe.tooling.access import perimeter, proofs
 from failsafe.tooling.analyzer import LEVEL_NAMES
 from failsafe.tooling.planning import PlanError
 from failsafe.tooling.recovery import targets as recovery_targets
 from failsafe.tooling.recovery.model import ModelError
+
+PERIMETER = "backup-account-perimeter"
+PERIMETER_REMEDIATION = (
+    "Deploy the org stack (role org) with its OrganizationPolicies: the perimeter RCP and the guard SCP attached to "
+    "the backup account (README 'Many accounts'; docs/organization.md)."
+)
 
 _planned: dict[str, Any] = {}  # the plans of one `check`, so the access proofs reuse the plan the pack analysed
 
@@ -47,9 +53,44 @@ def run(stack: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
     return violations, remediation
 
 
+def org_stack(stack: str) -> str | None:
+    """The estate's org stack when ``stack``'s config names an organization (its SCPs and RCPs are then in force in
+    the proofs); None otherwise."""
+    cfg = planning.stack_config(stack)[1]
+    if cfg.role is Role.PROD and cfg.dr_stack_name:  # the organization is stated in dr's config
+        cfg = planning.stack_config(cfg.dr_stack_name.rsplit("/", 1)[-1])[1]
+    if cfg.fleet is None or cfg.fleet.organization is None:
+        return None
+    try:
+        found = estate.one(estate.stacks(stackfiles.ROOT), "org")
+    except estate.EstateError as error:
+        raise PlanError(str(error)) from None
+    return found.name if found else None
+
+
 def access(stack: str) -> list[proofs.Outcome]:
-    """The access proofs of ``stack`` (prod's need dr's plan too: its replica buckets and key are dr's)."""
-    return proofs.prove_stack(stack, _plan)
+    """The access proofs of ``stack`` (prod's need dr's plan too: its replica buckets and key are dr's), with the
+    organization's SCPs and RCPs in force when the estate has an org stack."""
+    return proofs.prove_stack(stack, _plan, org_stack=org_stack(stack))
+
+
+def perimeter_check(stack: str) -> list[str]:
+    """Issue 25 item 4, for dr and org: with an organization configured, the backup account's RCP/SCP perimeter must be
+    in the org plan (:func:`failsafe.tooling.access.perimeter.perimeter_problems`)."""
+    cfg = planning.stack_config(stack)[1]
+    if cfg.role not in (Role.DR, Role.ORG) or cfg.fleet is None or cfg.fleet.organization is None:
+        return []
+    dr = stack
+    if cfg.role is Role.ORG:
+        try:
+            found = estate.one(estate.stacks(stackfiles.ROOT), "dr")
+        except estate.EstateError as error:
+            raise PlanError(str(error)) from None
+        if found is None:
+            return []
+        dr = found.name
+    org = org_stack(stack)
+    return perimeter.perimeter_problems(planning.stack_config(dr)[1], _plan(org) if org else None, org)
 
 
 def analyze_plan(
@@ -92,8 +133,10 @@ def check(stack: str, json_output: bool) -> int:
     try:
         violations, remediation = run(stack)
         outcomes = access(stack)
+        missing_perimeter = perimeter_check(stack)
         warned = air_gap_check.stack_warnings(planning.stack_config(stack)[1], _plan)  # advisory: never exit 1
         missed = recovery_targets.check_stack(stack, _plan)  # recoveryTargets against the recovery model (prod)
+        measured = [m.line() for m in quotas.largest({stack: _plan(stack)}).values()]  # the pack's quotas, measured
     except (PlanError, ConfigError, ModelError) as error:
         print(f"{stack}: cannot plan: {error}", file=sys.stderr)
         return 2
@@ -103,8 +146,13 @@ def check(stack: str, json_output: bool) -> int:
     finally:
         _planned.clear()
     omissions = planning.stack_config(stack)[1].omissions()
-    mandatory = [v for v in violations if v["enforcementLevel"] == "mandatory"]
     open_paths = [o for o in outcomes if o.status != proofs.PROVEN]
+    violations += [
+        {"policy": PERIMETER, "urn": "", "message": problem, "enforcementLevel": "mandatory"}
+        for problem in missing_perimeter
+    ]
+    remediation.setdefault(PERIMETER, PERIMETER_REMEDIATION)
+    mandatory = [v for v in violations if v["enforcementLevel"] == "mandatory"]
     if json_output:
         print(
             json.dumps(
@@ -116,6 +164,7 @@ def check(stack: str, json_output: bool) -> int:
                     "access": proofs.summary(outcomes),
                     "omitted": list(omissions),
                     "recovery": {"missed": missed},
+                    "quotas": measured,
                     "warnings": warned,
                 },
                 indent=2,
@@ -138,6 +187,8 @@ def check(stack: str, json_output: bool) -> int:
                 print(f"      see: {outcome.entry.doc}")
         for omission in omissions:
             print(f"{stack}: omitted: {omission}")
+        for line in measured:  # the largest document or count of each quota (failsafe_guardrails.limits)
+            print(f"measured: {line}")
         if missed:
             print("recovery targets missed (recoveryTargets; docs/recovery.md):")
             for line in missed:

@@ -103,15 +103,26 @@ def _in_program(relative: str) -> bool:
     }
 
 
-def scan(root: Path, own_accounts: Iterable[str]) -> list[Literal]:
-    own = frozenset(own_accounts)
-    found: list[Literal] = []
+def constants(root: Path) -> list[tuple[str, int, str, bool]]:
+    """Every 12-digit constant of the sources under ``root``: (relative path, line, digits, in the program?). What
+    :func:`scan` judges; ``check --all`` reads the sources once for every stack's accounts."""
+    found = []
     for path in _sources(root):
         relative = path.relative_to(root).as_posix()
         program = _in_program(relative)
-        for line, digits in _constants(path):
-            if digits in own:
-                found.append(Literal(relative, line, digits, own=True))
-            elif program:
-                found.append(Literal(relative, line, digits, own=False))
+        found += [(relative, line, digits, program) for line, digits in _constants(path)]
     return found
+
+
+def judge(found: Iterable[tuple[str, int, str, bool]], own_accounts: Iterable[str]) -> list[Literal]:
+    """The literals of :func:`constants` as one stack sees them: its own accounts anywhere, any other in the program."""
+    own = frozenset(own_accounts)
+    return [
+        Literal(relative, line, digits, own=digits in own)
+        for relative, line, digits, program in found
+        if digits in own or program
+    ]
+
+
+def scan(root: Path, own_accounts: Iterable[str]) -> list[Literal]:
+    return judge(constants(root), own_accounts)

@@ -4,44 +4,32 @@ account cannot do for itself").
 Inside an account, an administrator can always change IAM and key policies: the deny statements failsafe puts on the
 backup key, the replica buckets and the vault stop everyone but break-glass only as long as nobody with IAM rights
 rewrites them. An SCP is the one control an account's own administrators cannot lift, so the guard that matters most
-(recovery data and the key outlive a compromised admin) is shipped as one, for the organization's management account
-to attach to the backup account. The document lives in ``policies/scp/backup-account-guard.json`` with
-``${placeholders}`` that :func:`render` fills from the stack config, so it never carries an account ID.
+(recovery data and the key outlive a compromised admin) is shipped as one. The org stack attaches it to the backup
+account (failsafe_components.organization_policies); `python -m failsafe scp` prints it for an estate without one.
+The document lives in ``policies/scp/backup-account-guard.json`` with ``${placeholders}`` filled from the stack config
+(:func:`failsafe.program.organization.guard_scp`), so it never carries an account ID.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 from typing import Any
 
+from failsafe.program.organization import TEMPLATE, guard_scp, scp_values
 from failsafe.settings.config import StackConfig
-from failsafe.settings.stackfiles import ROOT
+from failsafe_components.organization_policies import minified
+from failsafe_guardrails.limits import SCP
 
-TEMPLATE = ROOT / "policies" / "scp" / "backup-account-guard.json"
-_PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
-SCP_MAX_CHARACTERS = 5120  # AWS Organizations quota for one SCP document (whitespace counts unless minified)
+SCP_MAX_CHARACTERS = SCP.limit  # Organizations quota for one SCP document, counted as sent (failsafe sends it minified)
+values = scp_values
 
-
-def values(cfg: StackConfig) -> dict[str, str]:
-    """What the placeholders stand for, from the stack config (the names BackupAccount gives its roles)."""
-    backup = cfg.accounts.backup
-    return {
-        "breakGlassRoleArn": cfg.role_arn(backup, f"{cfg.name_prefix}-break-glass"),
-        "deployRoleArn": cfg.role_arn(backup, cfg.deploy_role_name),
-    }
+__all__ = ["SCP_MAX_CHARACTERS", "TEMPLATE", "render", "values"]
 
 
 def render(cfg: StackConfig, template: Path = TEMPLATE) -> dict[str, Any]:
-    """The SCP for this estate's backup account; a placeholder without a value is an error, never left in."""
-    known = values(cfg)
-    text = template.read_text(encoding="utf-8")
-    missing = sorted(set(_PLACEHOLDER.findall(text)) - set(known))
-    if missing:
-        raise ValueError(f"{template.name}: placeholders without a value: {', '.join(missing)}")
-    document: dict[str, Any] = json.loads(_PLACEHOLDER.sub(lambda m: known[m.group(1)], text))
-    size = len(json.dumps(document, separators=(",", ":")))
+    """The SCP for this estate's backup account; refused when it would not fit the Organizations quota."""
+    document = guard_scp(cfg, template)
+    size = len(minified(document))
     if size > SCP_MAX_CHARACTERS:
-        raise ValueError(f"{template.name}: {size} characters minified; Organizations accepts {SCP_MAX_CHARACTERS}")
+        raise ValueError(f"{template.name}: {size} characters minified; {SCP.sentence()}")
     return document

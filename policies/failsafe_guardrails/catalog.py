@@ -3,7 +3,7 @@ builds the PolicyPack from :data:`POLICIES`; importing this module starts nothin
 
 from __future__ import annotations
 
-from failsafe_guardrails import backup, iam, lambda_, providers, resource_policies, route53, s3, stack
+from failsafe_guardrails import backup, iam, lambda_, providers, quotas, resource_policies, route53, s3, stack
 
 POLICIES = [
     iam.trust_requires_mfa,
@@ -21,6 +21,7 @@ POLICIES = [
     s3.replicated_bucket_sse_kms,
     s3.noncurrent_version_lifecycle,
     backup.air_gapped_vault_key_outside_its_account,
+    *quotas.POLICIES,
 ]
 
 NAMES = [p.name for p in POLICIES]

@@ -2,7 +2,7 @@
 with ``--policy-pack-config``):
 
 ``exemptions``: resource names or URNs the policy skips (explicit, reviewed in the stack's config);
-``stackRole``: ``prod`` | ``dr`` | ``preview``, read by the rules that apply only to some stacks;
+``stackRole``: ``prod`` | ``dr`` | ``preview`` | ``org``, read by the rules that apply only to some stacks;
 ``allowedAccountIds`` (``no-hardcoded-account-ids`` only): the stack's own accounts.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 from pulumi_policy import PolicyConfigSchema
 
 EXEMPTIONS = {"type": "array", "items": {"type": "string"}}
-STACK_ROLE = {"type": "string", "enum": ["prod", "dr", "preview"]}
+STACK_ROLE = {"type": "string", "enum": ["prod", "dr", "preview", "org"]}
 
 
 def schema(**extra: Any) -> PolicyConfigSchema:

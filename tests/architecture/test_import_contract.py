@@ -47,6 +47,8 @@ ALLOWED = {
         "failsafe.tooling",
         # the access proofs parse condition values with the pack's own definition
         "failsafe_guardrails.condition_values",
+        # check measures every plan's documents against AWS's quotas by the pack's own table
+        "failsafe_guardrails.limits",
         # the restore run records and the evidence the recovery model reads, written by the operator tools:
         # one standard-library module both sides share, so the format has one reader and one writer
         "failsafe.ops.runrecord",

@@ -280,7 +280,7 @@ PR_EVENTS = {
     "issue_comment",
     "workflow_run",
 }
-GUARDED_ENVIRONMENTS = {"prod", "dr", "archive"}  # deployment branch policy: main only (docs/ci.md)
+GUARDED_ENVIRONMENTS = {"prod", "dr", "org", "archive"}  # deployment branch policy: main only (docs/ci.md)
 GUARDED_SECRETS = {"PULUMI_ACCESS_TOKEN", "PULUMI_ARCHIVE_TOKEN"}  # environment secrets of those environments
 PR_SECRETS = {"PULUMI_READ_TOKEN", "PULUMI_PREVIEW_TOKEN"}  # what a PR job may receive (docs/ci.md, docs/previews.md)
 # Every role a PR job may assume: the repository variable, the stack output it holds (docs/ci.md), and what it is.
@@ -418,13 +418,18 @@ def test_jobs_with_the_dr_prod_token_run_in_those_environments_on_main_only() ->
             environment = environment_of(job)
             if "PULUMI_ACCESS_TOKEN" in used:
                 found += 1
-                assert environment in {"dr", "prod"}, f"{path.name} job {job_id}: the deploy token outside dr/prod"
+                assert environment in {"dr", "org", "prod"}, f"{path.name} job {job_id}: the deploy token elsewhere"
                 assert not triggers(document) & PR_EVENTS, f"{path.name}: {triggers(document)}"
             if "PULUMI_ARCHIVE_TOKEN" in used:
                 assert environment == "archive", f"{path.name} job {job_id}: the archive token outside archive"
-            if environment in {"dr", "prod"} and path.name == "deploy.yml":
-                assert job.get("if") == "github.ref == 'refs/heads/main'", f"deploy.yml job {job_id}: main only"
-    assert found == 2, "deploy.yml's dr and prod jobs hold the deploy token"
+            if environment in {"dr", "org", "prod"} and path.name == "deploy.yml":
+                condition = job.get("if", "")
+                main_only = condition == "github.ref == 'refs/heads/main'" or (
+                    condition.startswith("github.ref == 'refs/heads/main' && ") and "||" not in condition
+                )
+                assert main_only, f"deploy.yml job {job_id}: main only ({condition})"
+    # dr, org, prod and the four member batches (tests/ci/test_deploy_fleet.py)
+    assert found == 7, "deploy.yml's dr, org, prod and members-1..4 jobs hold the deploy token"
 
 
 def test_the_archive_job_runs_in_the_environment_its_role_trusts_without_waiting_for_drs_reviewers() -> None:

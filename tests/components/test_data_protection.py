@@ -24,7 +24,7 @@ from failsafe.tooling.harness import Plan, PlannedResource
 from failsafe_components.backup_account import BackupAccount, BackupAccountArgs
 from failsafe_components.errors import ComponentArgsError
 from failsafe_components.replicated_bucket import ReplicatedBucket, ReplicatedBucketArgs
-from tests.support.plans import cached_plan, config_of
+from tests.support.plans import cached_plan, config_of, fleet_accounts
 
 BUCKET = "aws:s3/bucket:Bucket"
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
@@ -391,7 +391,11 @@ def test_vault_has_a_customer_managed_key_a_lock_and_a_policy_refusing_recovery_
     (policy,) = plan.by_type("aws:backup/vaultPolicy:VaultPolicy")
     body = statements(doc(policy.inputs["policy"]))
     copy_in = [s for s in body if s["Effect"] == "Allow" and "backup:CopyIntoBackupVault" in as_list(s["Action"])]
-    assert copy_in and all(cfg.accounts.prod in str(s["Principal"]) for s in copy_in)
+    # prod by its account; the fleet's members by the protected OUs' paths (a "*" principal narrowed by condition)
+    by_account = [s for s in copy_in if cfg.accounts.prod in str(s["Principal"])]
+    by_ou = [s for s in copy_in if s["Principal"] == {"AWS": "*"}]
+    assert by_account and len(by_account) + len(by_ou) == len(copy_in), copy_in
+    assert all("aws:PrincipalOrgPaths" in json.dumps(s.get("Condition", {})) for s in by_ou), by_ou
     deny = [s for s in body if s["Effect"] == "Deny" and "backup:DeleteRecoveryPoint" in as_list(s["Action"])]
     assert deny and deny[0]["Principal"] == "*"
     (notices,) = plan.by_type("aws:backup/vaultNotifications:VaultNotifications")
@@ -452,7 +456,7 @@ def test_stateful_resources_of_prod_and_dr_are_protected(stack: str):
 
 @pytest.mark.parametrize("stack", DATA_STACKS)
 def test_no_arn_embeds_an_account_the_stack_config_does_not_know(stack: str):
-    known = set(config_of(stack).accounts.all())
+    known = set(config_of(stack).accounts.all()) | fleet_accounts(stack)
     plan = cached_plan(stack)
     seen: dict[str, set[str]] = {}
     texts = [(r.name, t) for r in plan.resources for t in strings([r.inputs, r.outputs])]

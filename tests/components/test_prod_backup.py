@@ -19,7 +19,7 @@ from failsafe_components import spec
 from failsafe_components.errors import ComponentArgsError
 from failsafe_components.prod_backup import SNAPSHOT_EVENT_PATTERN, ProdBackupArgs, event_bus_arn
 from failsafe_components.recovery_functions import RecoveryFunctionsArgs
-from tests.support.plans import cached_plan, config_of
+from tests.support.plans import cached_plan, config_of, values_of
 
 
 def one(plan: Plan, type_: str, name: str) -> PlannedResource:
@@ -62,17 +62,34 @@ def test_prod_forwards_snapshot_events_to_the_dr_bus_through_a_role_that_may_onl
     assert json.loads(rule["eventPattern"]) == SNAPSHOT_EVENT_PATTERN
 
 
-def test_dr_bus_admits_only_prod_and_runs_the_copier() -> None:
+def admitted(statements: list[dict[str, Any]]) -> list[object]:
+    """Who each Allow statement admits, as the stack file says it should: prod's account root by itself, and a fleet's
+    members by their protected OUs (``organizationalUnits`` as written in Pulumi.dr.yaml), each path ending in ``/*``
+    under ``aws:PrincipalOrgPaths`` for every principal (IAM User Guide, "AWS global condition context keys",
+    aws:PrincipalOrgPaths: "use wildcards (*) ... to match all child paths"), never by listing member accounts."""
+    found: list[object] = []
+    for s in statements:
+        paths = s.get("Condition", {}).get("ForAnyValue:StringLike", {}).get("aws:PrincipalOrgPaths")
+        found.append(("org paths", sorted(paths)) if s["Principal"] == {"AWS": "*"} and paths else s["Principal"])
+    return found
+
+
+def expected_admitted(prod: str) -> list[object]:
+    ous = json.loads(values_of("dr").get("organizationalUnits") or "[]")
+    return [{"AWS": f"arn:aws:iam::{prod}:root"}] + ([("org paths", sorted(f"{ou}*" for ou in ous))] if ous else [])
+
+
+def test_dr_bus_admits_only_prod_and_the_protected_ous_and_runs_the_copier() -> None:
     plan, cfg = cached_plan("dr"), config_of("dr")
     bus = one(plan, "aws:cloudwatch/eventBus:EventBus", "snapshot-events-bus")
     assert event_bus_arn(cfg.name_prefix, cfg.accounts.backup, cfg.dr_region).endswith(
         f":event-bus/{bus.inputs['name']}"
     ), "prod addresses the bus by a name dr must keep (the mock's ARNs are not AWS's, so the name is compared)"
-    (statement,) = doc(
-        one(plan, "aws:cloudwatch/eventBusPolicy:EventBusPolicy", "snapshot-events-bus-policy"), "policy"
-    )["Statement"]
-    assert statement["Principal"] == {"AWS": f"arn:aws:iam::{cfg.accounts.prod}:root"}
-    assert statement["Action"] == "events:PutEvents" and statement["Effect"] == "Allow"
+    statements = doc(one(plan, "aws:cloudwatch/eventBusPolicy:EventBusPolicy", "snapshot-events-bus-policy"), "policy")[
+        "Statement"
+    ]
+    assert admitted(statements) == expected_admitted(cfg.accounts.prod), statements
+    assert all(s["Action"] == "events:PutEvents" and s["Effect"] == "Allow" for s in statements), statements
     target = one(plan, "aws:cloudwatch/eventTarget:EventTarget", "snapshot-events-copier-target").inputs
     copier = one(plan, "aws:lambda/function:Function", "recovery-copier")
     assert target["arn"] == copier.outputs["arn"], "the bus rule must invoke the copier"
@@ -174,7 +191,7 @@ def test_the_resource_types_default_is_the_pulumi_yaml_default() -> None:
     assert tuple(default) == ProdBackupArgs.__dataclass_fields__["resource_types"].default
 
 
-def test_the_backup_vault_admits_copies_from_the_prod_account_only() -> None:
+def test_the_backup_vault_admits_copies_from_the_prod_account_and_the_protected_ous_only() -> None:
     plan, cfg = cached_plan("dr"), config_of("dr")
     (vault_policy,) = plan.by_type("aws:backup/vaultPolicy:VaultPolicy")
     statements = doc(vault_policy, "policy")["Statement"]
@@ -184,4 +201,4 @@ def test_the_backup_vault_admits_copies_from_the_prod_account_only() -> None:
         if s["Effect"] == "Allow"
         and "backup:CopyIntoBackupVault" in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     ]
-    assert [s["Principal"] for s in copies_in] == [{"AWS": f"arn:aws:iam::{cfg.accounts.prod}:root"}], copies_in
+    assert admitted(copies_in) == expected_admitted(cfg.accounts.prod), copies_in

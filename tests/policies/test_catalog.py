@@ -13,9 +13,9 @@ from tests.support.pack import POLICY_PACK
 from tests.support.plans import config_of
 
 # isort: split
-from failsafe_guardrails import backup, catalog, iam, lambda_, providers, resource_policies, route53, s3, stack
+from failsafe_guardrails import backup, catalog, iam, lambda_, providers, quotas, resource_policies, route53, s3, stack
 
-MODULES = (backup, iam, lambda_, providers, resource_policies, route53, s3, stack)
+MODULES = (backup, iam, lambda_, providers, quotas, resource_policies, route53, s3, stack)
 CORE = ("iam-role-trust-requires-mfa", "s3-bucket-versioning-enabled", "no-hardcoded-account-ids")
 
 
@@ -28,7 +28,7 @@ def test_every_policy_of_every_module_is_in_the_catalog_once() -> None:
 
 def test_every_module_of_the_package_is_known_here() -> None:
     """A new service module must join MODULES (and its policies the catalog)."""
-    helpers = {"__init__", "buckets", "catalog", "condition_values", "config", "mfa", "props"}
+    helpers = {"__init__", "buckets", "catalog", "condition_values", "config", "limits", "mfa", "props"}
     found = {p.stem for p in (POLICY_PACK / "failsafe_guardrails").glob("*.py")} - helpers
     assert found == {m.__name__.rsplit(".", 1)[-1] for m in MODULES}
 

@@ -103,6 +103,11 @@ NOT_FROM_CONFIG = {
     (AirGappedVaultArgs, "encryption_key_arn"): "airGappedVaultKmsKeyArn '' maps to None (the AWS-owned key)",
     (AirGappedVaultArgs, "copy_in_condition"): "an organization backup policy's members: not configurable yet",
     (ProdBackupArgs, "alert_subscriptions"): "alertSubscription '' maps to () (config requires one or a topic)",
+    (
+        ProdBackupArgs,
+        "backup_plan",
+    ): "False on a fleet member (stack prod-<name>): the org's backup policy makes its plan",
+    (BackupAccountArgs, "fleet"): "members and organizationalUnits (dr); None without protected OUs",
 }
 
 

@@ -30,7 +30,7 @@ from tests.support.estates import FIXTURES, build_project, check_project, estate
 
 ESTATES = estates()
 SUMMARY = re.compile(
-    r"^(?P<stack>[\w.-]+): (?P<mandatory>\d+) mandatory, \d+ advisory violation\(s\); access: \d+ proven, "
+    r"^(?P<stack>[\w.-]+)(?: \(\w+\))?: (?P<mandatory>\d+) mandatory, \d+ advisory violation\(s\); access: \d+ proven, "
     r"(?P<failing>\d+) failing, (?P<unknown>\d+) unknown",
     re.M,
 )
@@ -85,6 +85,8 @@ def test_every_stack_of_a_fixture_estate_passes_the_checks_ci_runs(estate: str, 
     for stack, found in summaries.items():
         assert (found["mandatory"], found["failing"], found["unknown"]) == ("0", "0", "0"), f"{stack}:\n{out}"
     assert code == 0, out
+    members = len(_inputs(estate, "dr").get("members") or [])  # type: ignore[arg-type]
+    assert f"total: {len(expected)} stacks ({members} members), 0 failing" in out, out  # `check --all`'s total
     assert ("dnsRecordName is empty" in out) is (not prod.get("dnsRecordName")), out
     assert ("identityAccountId is empty" in out) is (not prod["identityAccountId"]), out
 

@@ -34,7 +34,8 @@ def test_without_an_identity_account_the_human_roles_trust_saml_people_only() ->
     statements = json.loads(human[0].inputs["assumeRolePolicy"])["Statement"]
     assert [s["Action"] for s in statements] == ["sts:AssumeRoleWithSAML"], statements
     assert any("identityAccountId is empty" in o for o in cfg.omissions())
-    outcomes = proofs.prove(cfg, {"dr": plan})
+    # the estate names an organization: its SCPs and RCPs are in force, as `check dr` proves them
+    outcomes = proofs.prove(cfg, {"dr": plan, "org": planning.plan_stack("org")})
     assert outcomes and all(o.status == proofs.PROVEN for o in outcomes), [o.sentence() for o in outcomes]
     assert not [o for o in outcomes if o.entry.who == "identity-account-person"]
 

@@ -5,6 +5,7 @@ every config error says which file to edit."""
 from __future__ import annotations
 
 import copy
+import shutil
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ import pytest
 
 from failsafe.settings import agreement, stackfiles
 from failsafe.settings.config import SHARED_KEYS, ConfigError, load_mapping
+from failsafe.settings.errors import WORKLOAD_KEYS
 from tests.support.plans import ROOT, cached_plan, config_of
 from tests.support.projects import ProjectCopy
 
@@ -238,3 +240,34 @@ def test_the_plan_command_refuses_with_one_line_and_exit_2(setting, expected):
     assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
     assert "Traceback" not in done.stderr and done.stderr.strip().count("\n") == 0, done.stderr
     assert expected in done.stderr, done.stderr
+
+
+def _fleet_copy(tmp_path):
+    project = ProjectCopy(tmp_path)
+    for name in ("Pulumi.org.yaml", "Pulumi.prod-payments.yaml", "Pulumi.prod-analytics.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    return project
+
+
+def test_a_member_stack_sets_its_own_workload_and_the_estates_shared_keys_alike(tmp_path):
+    """A member (prod-<name>) protects its own workload: its account, region and buckets differ from dr's and from the
+    other members' without a refusal (its entry of dr's registry is what it must match: check --all)."""
+    _fleet_copy(tmp_path)
+    payments = stackfiles.raw_config("prod-payments", root=tmp_path)
+    analytics = stackfiles.raw_config("prod-analytics", root=tmp_path)
+    dr = stackfiles.raw_config("dr", root=tmp_path)
+    assert payments["failsafe:prodAccountId"] != dr["failsafe:prodAccountId"] != analytics["failsafe:prodAccountId"]
+    estate_keys = sorted(SHARED_KEYS - WORKLOAD_KEYS)
+    assert [payments[f"failsafe:{k}"] for k in estate_keys] == [dr[f"failsafe:{k}"] for k in estate_keys]
+
+
+@pytest.mark.parametrize("stack_file", ["Pulumi.prod-payments.yaml", "Pulumi.org.yaml"])
+def test_a_member_or_org_file_whose_estate_key_differs_from_drs_is_refused_naming_both(tmp_path, stack_file):
+    project = _fleet_copy(tmp_path)
+    line = project.set_config(stack_file, "backupAccountId", "'999999999999'")
+    stack = stack_file.removeprefix("Pulumi.").removesuffix(".yaml")
+    with pytest.raises(ConfigError) as caught:
+        stackfiles.raw_config(stack, root=tmp_path)
+    message = str(caught.value)
+    assert f"{stack_file}:{line}" in message and "failsafe:backupAccountId" in message, message
+    assert "Pulumi.dr.yaml" in message and "\n" not in message, message

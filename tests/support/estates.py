@@ -59,26 +59,25 @@ def estates() -> list[str]:
     return sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
 
-# One process checks every stack of a project, as ./dev.sh check does, without an interpreter start per stack.
+# One process lists and checks every stack of a project as ./dev.sh check does (`stacks`, then `check --all`: one
+# pack process, one line per stack and a total), without an interpreter start per stack.
 _CHECK_ALL = """
-import sys
-from failsafe.settings import stackfiles
-from failsafe.tooling import cli, gate
-stacks = stackfiles.estate_stacks()
-if "prod" in stacks and cli.stack_config("prod")[1].accounts.previews:
-    stacks.append("pr-42")
-print("stacks:", " ".join(stacks))
+import contextlib, io, os, sys
+from failsafe.tooling import cli
+listed = io.StringIO()
+with contextlib.redirect_stdout(listed):
+    cli.main(["stacks"])
+print("stacks:", " ".join(listed.getvalue().split()))
 sys.stdout.flush()
-codes = [gate.check(stack, json_output=False) for stack in stacks]
+code = cli.main(["check", "--all"])
 sys.stdout.flush()
-import os
-os._exit(max(codes))
+os._exit(code)
 """
 
 
 def check_project(project: Path, timeout: float = 120) -> tuple[int, str]:
-    """``python -m failsafe check`` of every stack of ``project`` (its stack files, and pr-42 when previews are on),
-    in one subprocess with the project folder set; the exit code and everything printed."""
+    """``python -m failsafe stacks`` and ``check --all`` of ``project`` (its stack files, and pr-42 when previews are
+    on), in one subprocess with the project folder set; the exit code and everything printed."""
     import subprocess
     import sys
 

@@ -3,6 +3,7 @@ compliant or broken resource to a copy of a real plan."""
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -44,6 +45,16 @@ def values_of(stack: str) -> dict[str, str]:
 
 def config_of(stack: str) -> StackConfig:
     return load_mapping(stack, values_of(stack))
+
+
+def fleet_accounts(stack: str) -> set[str]:
+    """The accounts the stack file names beyond the estate's own (``Accounts``): the fleet's members (``members``,
+    dr's registry), the organization's management account and the air-gapped vault's recovery account; read from
+    the values as written, not from failsafe's settings model, so a test's expectation does not come from the code
+    under test. Empty for an estate without an organization, members or air gap."""
+    values = values_of(stack)
+    found = {m["accountId"] for m in json.loads(values.get("members") or "[]")}
+    return found | {values[k] for k in ("orgManagementAccountId", "recoveryAccountId") if values.get(k)}
 
 
 def seeded(

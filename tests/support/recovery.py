@@ -21,6 +21,8 @@ from failsafe.tooling.recovery.model import Model
 from tests.support.plans import ROOT, cached_plan
 
 ROLES = {"dr": "dr", "prod": "prod"}
+_PLAN_STACK = planning.plan_stack  # the real one, before a test monkeypatches :func:`planned` in
+_OTHERS: dict[tuple[str, tuple[tuple[str, str], ...]], harness.Plan] = {}
 EXAMPLES = ROOT / "examples"
 
 
@@ -110,5 +112,10 @@ def planned(stack: str, overrides: dict[str, Any] | None = None, preview: bool =
     assert not preview, "the recovery model reads the plan as `pulumi up` sees it"
     if not overrides:
         return cached_plan(stack)
+    if stack not in ROLES:  # a fleet member: planned with the what-if itself, once per process
+        key = (stack, tuple(sorted((k, json.dumps(v)) for k, v in overrides.items())))
+        if key not in _OTHERS:
+            _OTHERS[key] = _PLAN_STACK(stack, dict(overrides))
+        return _OTHERS[key]
     settings = {key.removeprefix("failsafe:"): value for key, value in overrides.items()}
     return what_if(**settings).plans[stack]

@@ -3,6 +3,7 @@ first deploy, and the arguments that carry the deploy role's exemption."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from failsafe.tooling.access import collect
 from failsafe_components.backup_account import BackupAccount, BackupAccountArgs
 from failsafe_components.buckets import hardened_bucket
 from failsafe_components.errors import ComponentArgsError
-from tests.support.plans import cached_plan, config_of
+from tests.support.plans import cached_plan, config_of, values_of
 
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
@@ -47,7 +48,10 @@ def test_bucket_policies_are_applied_after_the_settings_they_protect(stack: str)
         assert not late, f"{policy.name} is not ordered after {late}"
         locked += any(r.type == LOCK for r in settings)
     if stack == "dr":
-        assert locked == len(config_of("dr").protected_buckets) + 1, "replicas and archive are object-locked"
+        # one replica per protected bucket of prod and of every member (dr's registry, as written), and the archive
+        members = json.loads(values_of("dr").get("members") or "[]")
+        replicas = len(config_of("dr").protected_buckets) + sum(len(m["buckets"]) for m in members)
+        assert locked == replicas + 1, "replicas and archive are object-locked"
 
 
 def test_the_dr_deploy_exemption_names_the_role_the_dr_providers_assume() -> None:

@@ -52,7 +52,8 @@ def seeded(plan: harness.Plan) -> harness.Plan:
 @pytest.fixture()
 def seeded_dr(monkeypatch: pytest.MonkeyPatch, plan_for: Callable[[str], harness.Plan]) -> None:
     plan = seeded(plan_for("dr"))
-    monkeypatch.setattr(planning, "plan_stack", lambda stack, overrides=None: plan)
+    real = planning.plan_stack  # the org stack (its SCPs and RCPs in force in dr's proofs) is planned as it is
+    monkeypatch.setattr(planning, "plan_stack", lambda stack, overrides=None: plan if stack == "dr" else real(stack))
 
 
 def test_check_exits_1_and_groups_violations_by_resource_with_remediation(
@@ -381,12 +382,18 @@ def test_exempted_seeded_resource_is_not_reported(
     plan = copy.deepcopy(plan_for("dr"))
     _seed_bucket(plan, "seeded-scratch", versioned=False)
     real = cli.stack_config
-    monkeypatch.setattr(planning, "plan_stack", lambda stack, overrides=None: plan)
+    real_plan = planning.plan_stack  # the org stack (its SCPs and RCPs in force in dr's proofs) is planned as it is
+    monkeypatch.setattr(
+        planning, "plan_stack", lambda stack, overrides=None: plan if stack == "dr" else real_plan(stack)
+    )
     monkeypatch.setattr(
         planning,
         "stack_config",
         lambda stack, overrides=None: real(
-            stack, overrides={"failsafe:policyExemptions": ["s3-bucket-versioning-enabled:seeded-scratch"]}
+            stack,
+            overrides={"failsafe:policyExemptions": ["s3-bucket-versioning-enabled:seeded-scratch"]}
+            if stack == "dr"
+            else None,
         ),
     )
     assert gate.check("dr", json_output=True) == 0
@@ -495,7 +502,7 @@ def test_generated_config_sets_a_level_for_every_policy_of_the_pack_on_every_rol
         f"levels for no policy: {sorted(set(policyconfig.LEVELS) - set(rules.NAMES))}"
     )
     for policy, levels in policyconfig.LEVELS.items():
-        assert set(levels) == {"prod", "dr", "preview"}, f"{policy}: {levels}"
+        assert set(levels) == {"prod", "dr", "org", "preview"}, f"{policy}: {levels}"
         assert set(levels.values()) <= {"advisory", "mandatory", "disabled"}, f"{policy}: {levels}"
     for core in ("iam-role-trust-requires-mfa", "s3-bucket-versioning-enabled", "no-hardcoded-account-ids"):
         assert set(policyconfig.LEVELS[core].values()) == {"mandatory"}, f"{core} must be mandatory everywhere"

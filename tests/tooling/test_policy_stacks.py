@@ -12,7 +12,7 @@ from pulumi.runtime import rpc
 
 from failsafe.tooling import analyzer, gate, harness, planning, policyconfig
 from failsafe.tooling.cli import stack_config
-from tests.support.plans import REAL_STACKS, cached_plan, seeded
+from tests.support.plans import REAL_STACKS, cached_plan, fleet_accounts, seeded
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +105,9 @@ def test_seeded_violation_is_caught(pack: analyzer.Analyzer, plan_for: Callable,
 def test_generated_config_lists_the_stacks_own_accounts(stack: str) -> None:
     _, cfg = stack_config(stack)
     config = policyconfig.generate(cfg)
-    assert config["no-hardcoded-account-ids"]["allowedAccountIds"] == sorted(cfg.accounts.all())
+    # the estate's accounts and those its file names for the fleet (members, management account): known, not literals
+    expected = set(cfg.accounts.all()) | fleet_accounts(stack)
+    assert config["no-hardcoded-account-ids"]["allowedAccountIds"] == sorted(expected)
     assert config["iam-role-trust-requires-mfa"]["enforcementLevel"] == "mandatory"
     assert config["stateful-resources-protected"]["stackRole"] == cfg.role.value
 

@@ -9,10 +9,22 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from failsafe.tooling import cli, planning
 from failsafe.tooling.recovery import diff, model, render
+from tests.support.plans import ROOT
 from tests.support.recovery import example_model, planned, what_if
+
+
+def prod_stack_files() -> list[str]:
+    """The fixture estate's prod stack files (prod and any members), read with PyYAML (templates are no stacks)."""
+    found = []
+    for path in sorted(ROOT.glob("Pulumi.*.yaml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not path.name.endswith(".template.yaml") and (document.get("config") or {}).get("failsafe:role") == "prod":
+            found.append(path.name)
+    return found
 
 
 @pytest.fixture()
@@ -100,7 +112,8 @@ def test_the_cli_writes_the_base_model_and_diffs_against_it(
 ) -> None:
     base = tmp_path / "base.json"
     assert cli.main(["recovery", "--all", "--output", "json", "--out", str(base)]) == 0
-    assert json.loads(base.read_text())["estate"] == "prod"
+    # an estate is named by its prod stack, or by its dr when several prod stacks (a fleet's members) read that dr
+    assert json.loads(base.read_text())["estate"] == ("prod" if len(prod_stack_files()) == 1 else "dr")
     assert cli.main(["recovery", "--all", "--diff", str(base), "--output", "markdown"]) == 0
     assert capsys.readouterr().out == "**Recovery numbers**: no change against the base.\n\n"
     assert cli.main(["recovery", "--all", "--diff", str(base), "--set", "replicationTimeControl=false"]) == 0

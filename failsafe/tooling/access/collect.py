@@ -54,6 +54,8 @@ PERMISSION = "aws:lambda/permission:Permission"
 EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
 EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+EVENT_BUS = "aws:cloudwatch/eventBus:EventBus"
+EVENT_BUS_POLICY = "aws:cloudwatch/eventBusPolicy:EventBusPolicy"
 VERSION = "2012-10-17"
 
 
@@ -175,6 +177,7 @@ class StackPolicies:
     topics: dict[str, Governed] = field(default_factory=dict)  # by URN of the topic
     vaults: dict[str, Governed] = field(default_factory=dict)  # by vault name
     functions: dict[str, Governed] = field(default_factory=dict)  # by function name
+    buses: dict[str, Governed] = field(default_factory=dict)  # event buses by name
     triggers: list[Trigger] = field(default_factory=list)
 
     def provider_for(self, account: str) -> Provider | None:
@@ -365,6 +368,19 @@ def collect(plan: Plan) -> StackPolicies:
         fallback = f"arn:aws:backup:{region}:{account}:backup-vault:{name}"
         found.vaults[name] = Governed(
             r.urn, name, _arn(r, fallback), account, region, tuple(vault_policies.get(r.urn, []))
+        )
+
+    bus_policies: dict[str, list[Policy]] = {}
+    for bp in index.of(EVENT_BUS_POLICY):
+        bus = index.target(bp, "eventBusName", EVENT_BUS, ("name",))
+        if bus is not None:
+            bus_policies.setdefault(bus.urn, []).append(_policy(bp, "policy", f"event bus policy {bp.name}"))
+    for r in index.of(EVENT_BUS):
+        account, region = where(r)
+        name = str(r.inputs.get("name") or r.name)
+        fallback = f"arn:aws:events:{region}:{account}:event-bus/{name}"
+        found.buses[name] = Governed(
+            r.urn, name, _arn(r, fallback), account, region, tuple(bus_policies.get(r.urn, []))
         )
 
     permissions: dict[str, list[dict[str, Any]]] = {}

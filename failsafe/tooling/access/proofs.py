@@ -15,7 +15,8 @@ principals seen from the dr stack (a compromised prod: its identity side allows 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +35,12 @@ from failsafe.tooling.access.evaluator import (
     evaluate,
     evaluate_assume_role,
 )
+from failsafe.tooling.access.iam.organizations import Organization
+from failsafe.tooling.access.perimeter import ALLOW_ALL, organization_for
 from failsafe.tooling.harness import Plan
 from failsafe_components import names, spec
+from failsafe_components.ci_access import AUDIENCE, GITHUB_OIDC_HOST
+from failsafe_components.prod_backup import backup_role_name, event_bus_name
 
 PROVEN, FAILING, UNKNOWN = "proven", "failing", "unknown"
 PROOF_OBJECT = "failsafe-access-proof/object"  # the object key object-level actions are asked about
@@ -108,9 +113,20 @@ class Estate:
 
     cfg: StackConfig
     plans: Mapping[str, StackPolicies]  # "dr", and "prod" when checking prod
+    # the organization with the org plan's SCPs and RCPs in force (None: no organization configured), and the two
+    # accounts the proofs ask about as strangers: one outside it, one in it but outside the protected OUs
+    organization: Organization | None = None
+    outsider: str = ""
+    other_ou: str = ""
+    dr_cfg: StackConfig | None = None  # dr's config: the fleet's registry (the checked stack's own when it is dr)
 
     def plan(self, role: str) -> StackPolicies | None:
         return self.plans.get(role)
+
+    @property
+    def members(self) -> tuple[Any, ...]:
+        registry = self.dr_cfg or self.cfg
+        return registry.fleet.members if registry.fleet else ()
 
 
 # --- subjects ---------------------------------------------------------------------------------------------------------
@@ -236,11 +252,79 @@ def _archive_role(estate: Estate) -> Iterator[Subject]:
         yield _role_subject(estate, "dr", name, None, "archive workflow role")
 
 
+# --- the fleet (issue 24) and the perimeter (issue 25) ---------------------------------------------------------------
+
+
+def _member_roles(
+    role: Callable[[Estate, str, str], str], label: str, per_bucket: bool
+) -> Callable[[Estate], Iterator[Subject]]:
+    """A role of every member (or of every member's buckets), by its deterministic name, its identity side modelled:
+    it is in the member's plan (proven by `check prod-<name>`), so only dr's half decides here."""
+
+    def subjects(estate: Estate) -> Iterator[Subject]:
+        for m in estate.members:
+            for bucket in m.buckets if per_bucket else ("",):
+                arn = estate.cfg.role_arn(m.account, role(estate, m.name, bucket))
+                policy = _modelled(f"{arn} (in the plan of prod-{m.name}; proven there)")
+                key = f"{m.name}/{bucket}" if per_bucket else None
+                yield Subject(key, f"{label} {arn}", Principal(arn, m.account), (policy,))
+
+    return subjects
+
+
+def _replication_role(estate: Estate, member: str, bucket: str) -> str:
+    return estate.cfg.replication_role_name_for(bucket)
+
+
+def _strangers(which: str) -> Callable[[Estate], Iterator[Subject]]:
+    """failsafe's role names in an account outside the organization (``outsider``) or in an unprotected OU
+    (``other_ou``), with an identity side that allows everything (the stranger's admin made them)."""
+
+    def subjects(estate: Estate) -> Iterator[Subject]:
+        account = estate.outsider if which == "outsider" else estate.other_ou
+        if estate.organization is None:
+            return
+        where = "outside the organization" if which == "outsider" else "in an OU of the organization no one protects"
+        np = estate.cfg.name_prefix
+        names: list[tuple[str | None, str]] = [
+            (f"{m.name}/{b}", estate.cfg.replication_role_name_for(b)) for m in estate.members for b in m.buckets
+        ]
+        names += [(None, backup_role_name(np)), (None, f"{np}-snapshot-events-forward")]
+        for key, name in names:
+            arn = estate.cfg.role_arn(account, name)
+            policy = _modelled(f"{arn} (an account {where}: allows everything)")
+            yield Subject(key, f"role {arn} ({where})", Principal(arn, account), (policy,))
+
+    return subjects
+
+
+def _outsider_anyone(estate: Estate) -> Iterator[Subject]:
+    if estate.organization is None:
+        return
+    arn = f"arn:aws:iam::{estate.outsider}:root"
+    yield Subject(None, f"{arn} (outside the organization)", Principal(arn, estate.outsider), (_modelled(arn),))
+
+
+def _github(repository: str | None) -> Callable[[Estate], Iterator[Subject]]:
+    """A GitHub Actions workflow of this repository (``None``) or of another one, in the dr environment, calling STS
+    with its OIDC token (the subject and audience are the token's claims)."""
+
+    def subjects(estate: Estate) -> Iterator[Subject]:
+        if estate.organization is None or not estate.cfg.ci.enabled:
+            return
+        repo = repository or estate.cfg.ci.github_repository
+        context = {f"{GITHUB_OIDC_HOST}:sub": f"repo:{repo}:environment:dr", f"{GITHUB_OIDC_HOST}:aud": AUDIENCE}
+        label = f"a GitHub workflow of {repo} (environment dr)"
+        yield Subject(None, label, Principal("", "", federated=GITHUB_OIDC_HOST), context=context)
+
+    return subjects
+
+
 def _prod_backup_role_by_name(estate: Estate) -> Iterator[Subject]:
     """prod's AWS Backup service role as dr sees it, by its deterministic name: its identity side is AWS's managed
     policy (outside the plans, and not modelled), so only the destination vault's policy decides here."""
     cfg = estate.cfg
-    arn = cfg.role_arn(cfg.accounts.prod, f"{cfg.name_prefix}-backup-service")
+    arn = cfg.role_arn(cfg.accounts.prod, backup_role_name(cfg.name_prefix))
     policy = _modelled(f"{arn} (AWSBackupServiceRolePolicyForBackup, AWS's: outside the proofs)")
     yield Subject(None, f"prod backup service role {arn}", Principal(arn, cfg.accounts.prod), (policy,))
 
@@ -278,6 +362,19 @@ SUBJECTS: dict[str, Callable[[Estate], Iterator[Subject]]] = {
     "dr-archive-role": _archive_role,
     "dr-function-triggers": _triggers(lookalike=False),
     "lookalike-function-triggers": _triggers(lookalike=True),
+    "member-replication-role-by-name": _member_roles(_replication_role, "member replication role", per_bucket=True),
+    "member-backup-role": _member_roles(
+        lambda e, m, b: backup_role_name(e.cfg.name_prefix), "member backup role", False
+    ),
+    "member-event-forwarder": _member_roles(
+        lambda e, m, b: f"{e.cfg.name_prefix}-snapshot-events-forward", "member event forwarder", False
+    ),
+    "member-restore-role": _member_roles(lambda e, m, b: e.cfg.deploy_role_name, "member restore role", True),
+    "outside-org-same-role-names": _strangers("outsider"),
+    "other-ou-same-role-names": _strangers("other_ou"),
+    "outside-org-anyone": _outsider_anyone,
+    "github-workflow-dr": _github(None),
+    "github-workflow-other-repository": _github("someone-else/fork"),
     "prod-backup-role-by-name": _prod_backup_role_by_name,
     "recovery-operator": _recovery_operator,
     "recovery-account-person": _recovery_person,
@@ -422,6 +519,50 @@ def _functions(estate: Estate) -> Iterator[Target]:
         yield Target(name, function.arn, function.account, function.region, function.policies)
 
 
+def _member_replicas(planted: bool) -> Callable[[Estate], Iterator[Target]]:
+    """Each member's replica objects; ``planted``: with a bucket policy added that allows everyone everything (what a
+    mistaken edit could do), so only the perimeter RCP can refuse a stranger."""
+
+    def targets(estate: Estate) -> Iterator[Target]:
+        registry = estate.dr_cfg or estate.cfg
+        if registry.fleet is None:
+            return
+        names = registry.fleet.replica_buckets(registry.bucket_name_prefix, registry.dr_region)
+        for (member, bucket), name in sorted(names.items()):
+            target = _bucket(estate, "dr", name, f"{member}/{bucket}", objects=True)
+            if planted:
+                if estate.organization is None:
+                    return
+                target = dataclasses.replace(target, key=None, policies=(*target.policies, ALLOW_ALL))
+            yield target
+            if planted:
+                return  # one is enough: every replica has the same perimeter
+
+    return targets
+
+
+def _snapshot_bus(estate: Estate) -> Iterator[Target]:
+    plan = estate.plan("dr")
+    name = event_bus_name(estate.cfg.name_prefix)
+    bus = plan.buses.get(name) if plan else None
+    if bus is None:
+        yield Target(None, name, "", "", missing=f"event bus {name} is not in the dr plan")
+        return
+    yield Target(None, bus.arn, bus.account, bus.region, bus.policies)
+
+
+def _ci_entry_role(estate: Estate) -> Iterator[Target]:
+    if not estate.cfg.ci.enabled:
+        return
+    plan = estate.plan("dr")
+    name = names.fit(f"{estate.cfg.name_prefix}-ci-dr", names.IAM_ROLE_NAME_MAX)
+    role = plan.roles.get(name) if plan else None
+    if role is None:
+        yield Target(None, name, "", "", missing=f"role {name} is not in the dr plan")
+        return
+    yield Target(None, role.arn, role.account, "", trust=role.trust)
+
+
 TARGETS: dict[str, Callable[[Estate], Iterator[Target]]] = {
     "dr-locked-buckets": _locked(objects=False),
     "dr-locked-objects": _locked(objects=True),
@@ -437,6 +578,10 @@ TARGETS: dict[str, Callable[[Estate], Iterator[Target]]] = {
     "dr-vault": _vault(recovery_points=False),
     "dr-vault-recovery-points": _vault(recovery_points=True),
     "dr-functions": _functions,
+    "dr-member-replica-objects": _member_replicas(planted=False),
+    "dr-replica-objects-with-planted-open-policy": _member_replicas(planted=True),
+    "dr-snapshot-bus": _snapshot_bus,
+    "dr-ci-entry-role": _ci_entry_role,
     "dr-air-gapped-vault": _vault(recovery_points=False, air_gapped=True),
     "dr-air-gapped-recovery-points": _vault(recovery_points=True, air_gapped=True),
     "recovery-restore-role": _recovery_role("restore"),
@@ -447,11 +592,21 @@ TARGETS: dict[str, Callable[[Estate], Iterator[Target]]] = {
 # --- evaluation -------------------------------------------------------------------------------------------------------
 
 
-def _decide(subject: Subject, target: Target, action: str, context: Mapping[str, str]) -> Result:
+def _decide(
+    subject: Subject, target: Target, action: str, context: Mapping[str, str], organization: Organization | None = None
+) -> Result:
     request = Request(subject.principal, action, target.arn, target.account, context)
     if target.trust is not None:
-        return evaluate_assume_role(request, target.trust, subject.identity, subject.boundary)
-    return evaluate(request, identity=subject.identity, resource=target.policies, boundary=subject.boundary)
+        return evaluate_assume_role(
+            request, target.trust, subject.identity, subject.boundary, organization=organization
+        )
+    return evaluate(
+        request,
+        identity=subject.identity,
+        resource=target.policies,
+        boundary=subject.boundary,
+        organization=organization,
+    )
 
 
 def _status(entry: Entry, result: Result) -> str:
@@ -477,7 +632,7 @@ def prove_entry(entry: Entry, estate: Estate) -> list[Outcome]:
                         Outcome(entry, subject.label, action, target.arn, FAILING, "missing", missing, context)
                     )
                     continue
-                result = _decide(subject, target, action, context)
+                result = _decide(subject, target, action, context, estate.organization)
                 status = _status(entry, result)
                 outcomes.append(
                     Outcome(
@@ -487,23 +642,57 @@ def prove_entry(entry: Entry, estate: Estate) -> list[Outcome]:
     return outcomes
 
 
-def prove(cfg: StackConfig, plans: Mapping[str, Plan]) -> list[Outcome]:
-    """The outcomes of every catalogue entry the stack of ``cfg`` proves. ``plans``: by stack role ("dr", "prod");
-    checking prod needs both."""
-    if cfg.role is StackRole.PREVIEW:
+def prove(
+    cfg: StackConfig,
+    plans: Mapping[str, Plan],
+    dr_cfg: StackConfig | None = None,
+    *,
+    collected: MutableMapping[str, collect.StackPolicies] | None = None,
+) -> list[Outcome]:
+    """The outcomes of every catalogue entry the stack of ``cfg`` proves. ``plans``: by stack role ("dr", "prod",
+    and "org" for the organization's SCPs and RCPs in force); checking prod needs dr's. ``dr_cfg``: dr's config when
+    the checked stack is not dr (a member's path comes from dr's registry). ``collected``: policies already collected,
+    by stack name, filled as plans are collected (``check --all`` collects dr's once for every member; a plan is
+    never changed once made, so its policies are the same for every reader)."""
+    if cfg.role in (StackRole.PREVIEW, StackRole.ORG):
         return []
-    estate = Estate(cfg, {role: collect.collect(plan) for role, plan in plans.items()})
+    registry = cfg if cfg.role is StackRole.DR else dr_cfg or cfg
+    built = organization_for(registry, plans.get("org"))
+    organization, outsider, other_ou = built if built is not None else (None, "", "")
+    estate = Estate(
+        cfg,
+        {role: _collected(plan, collected) for role, plan in plans.items() if role != "org"},
+        organization,
+        outsider,
+        other_ou,
+        dr_cfg if cfg.role is not StackRole.DR else cfg,
+    )
     return [o for entry in CATALOGUE if entry.stack == cfg.role.value for o in prove_entry(entry, estate)]
 
 
-def prove_stack(stack: str, plan_stack: Callable[[str], Plan], plan: Plan | None = None) -> list[Outcome]:
-    """Plan what the proofs of ``stack`` need (its own plan, and dr's for prod) and prove them. ``plan``: the stack's
-    plan when the caller has it already."""
+def _collected(plan: Plan, cache: MutableMapping[str, collect.StackPolicies] | None) -> collect.StackPolicies:
+    if cache is None:
+        return collect.collect(plan)
+    if plan.stack not in cache:
+        cache[plan.stack] = collect.collect(plan)
+    return cache[plan.stack]
+
+
+def prove_stack(
+    stack: str, plan_stack: Callable[[str], Plan], plan: Plan | None = None, org_stack: str | None = None
+) -> list[Outcome]:
+    """Plan what the proofs of ``stack`` need (its own plan, dr's for prod, the org stack's when the estate names an
+    organization) and prove them. ``plan``: the stack's plan when the caller has it already."""
     _, cfg = planning.stack_config(stack)
     plans = {cfg.role.value: plan if plan is not None else plan_stack(stack)}
+    dr_cfg = None
     if cfg.role is StackRole.PROD and cfg.dr_stack_name:
-        plans["dr"] = plan_stack(cfg.dr_stack_name.rsplit("/", 1)[-1])
-    return prove(cfg, plans)
+        dr_stack = cfg.dr_stack_name.rsplit("/", 1)[-1]
+        plans["dr"] = plan_stack(dr_stack)
+        dr_cfg = planning.stack_config(dr_stack)[1]
+    if org_stack is not None and cfg.role is not StackRole.ORG:
+        plans["org"] = plan_stack(org_stack)
+    return prove(cfg, plans, dr_cfg)
 
 
 def summary(outcomes: list[Outcome]) -> dict[str, Any]:

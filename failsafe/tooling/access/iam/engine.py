@@ -99,8 +99,12 @@ def request_context(
         # organization of the resource's account; aws:SourceOrgID: the organization of aws:SourceAccount.
         if caller.kind == "aws" and caller.account in organization.accounts:
             context["aws:principalorgid"] = (organization.id,)
+            if caller.account in organization.paths:  # aws:PrincipalOrgPaths: same availability, multivalued
+                context["aws:principalorgpaths"] = (organization.paths[caller.account],)
         if resource_account in organization.accounts:
             context["aws:resourceorgid"] = (organization.id,)
+            if resource_account in organization.paths:
+                context["aws:resourceorgpaths"] = (organization.paths[resource_account],)
     for key, value in request.context.items():
         values = _context_values(value)
         if values is None:

@@ -75,6 +75,10 @@ class Organization:
     accounts: frozenset[str]
     scps: Mapping[str, Levels] = field(default_factory=dict)
     rcps: Mapping[str, Levels] = field(default_factory=dict)
+    # account -> its entity path (o-.../r-.../ou-.../), the value of aws:PrincipalOrgPaths for its principals and of
+    # aws:ResourceOrgPaths for its resources (IAM User Guide, AWS global condition context keys); an account without
+    # an entry has no path in the context (a condition on it then depends on nothing the proofs know)
+    paths: Mapping[str, str] = field(default_factory=dict)
 
     def is_member(self, account: str) -> bool:
         """A member account: in the organization and not its management account."""

@@ -1,0 +1,331 @@
+"""``python -m failsafe check --all``: every stack of the estate planned and checked in one run, sharing the work.
+
+What is shared, and why it is safe to share:
+
+- **dr is planned once.** prod and every member read dr's outputs through a StackReference; the plan of dr does not
+  depend on who reads it, so its outputs answer every reader (each reader still checks them against its own config:
+  :func:`failsafe.settings.agreement.dr_disagreement`).
+- **one policy pack process.** Starting the pack costs about a second; it is started once and reconfigured per stack
+  (``Configure`` takes each stack's generated policy config; failsafe-guardrails reads nothing else of the
+  environment the CLI gives a pack, such as ``PULUMI_STACK``).
+- **each stack's config is read once**, and the source scan for account literals once per set of named accounts.
+
+Checks beyond the per-stack gate, which only the whole estate can see: the fleet's files agreeing with dr's registry
+and with each other (:func:`failsafe.settings.estate.fleet_problems`), the backup account's perimeter in the org plan
+(issue 25 item 4), and the quotas that span stacks (:mod:`failsafe.tooling.quotas`). Output: one line per stack and a
+total; exit 1 on any mandatory violation, failing or unknown path, or fleet problem, 2 when a stack cannot be planned.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from failsafe.settings import agreement, estate, stackfiles
+from failsafe.settings.config import ConfigError, Role, StackConfig, load_mapping
+from failsafe.settings.errors import MEMBER_STACK
+from failsafe.tooling import air_gap_check, analyzer, harness, literals, policyconfig, quotas, secretscheck
+from failsafe.tooling.access import collect, perimeter, proofs
+from failsafe.tooling.planning import PlanError
+from failsafe.tooling.recovery.model import ModelError
+
+PREVIEW_SAMPLE = 42  # the preview stack checked for the template, as `./dev.sh check` always has
+
+
+class EstatePlanner:
+    """Config and plans of one project folder, each made once (the folder may be a copy: the benches and tests plan
+    fleets of other sizes in a temporary folder with the same program)."""
+
+    def __init__(self, root: Path = stackfiles.ROOT, planned: Mapping[str, harness.Plan] | None = None) -> None:
+        self.root = root
+        self._configs: dict[str, tuple[dict[str, str], StackConfig]] = {}
+        self._plans: dict[str, harness.Plan] = dict(planned or {})  # plans made already (the same program and files)
+        self.collected: dict[str, collect.StackPolicies] = {}  # the proofs' policies of each plan, collected once
+
+    def config(self, stack: str) -> tuple[dict[str, str], StackConfig]:
+        if stack not in self._configs:
+            try:
+                raw = stackfiles.raw_config(stack, self.root)
+                self._configs[stack] = (raw, load_mapping(stack, stackfiles.unnamespaced(raw)))
+            except (ConfigError, stackfiles.StackFileError) as error:
+                raise PlanError(str(error)) from None
+        return self._configs[stack]
+
+    def plan(self, stack: str) -> harness.Plan:
+        if stack in self._plans:
+            return self._plans[stack]
+        raw, cfg = self.config(stack)
+        references: dict[str, Any] = {}
+        if cfg.role is Role.PROD and cfg.dr_stack_name:
+            try:
+                dr_stack = stackfiles.stack_order(stack, self.root)[-2]
+            except (ConfigError, stackfiles.StackFileError) as error:
+                raise PlanError(str(error)) from None
+            dr_plan = self.plan(dr_stack)
+            disagreement = agreement.dr_disagreement(cfg, dr_plan.outputs, self.config(dr_stack)[1].written)
+            if disagreement is not None:
+                raise PlanError(str(disagreement.in_stack(stack)))
+            references[cfg.dr_stack_name] = dr_plan.outputs
+        plan = harness.run_program(stack, raw, references)
+        if plan.error:
+            raise PlanError(agreement.config_message(plan.error, stack, cfg.written))
+        self._plans[stack] = plan
+        return plan
+
+
+@dataclass
+class StackResult:
+    stack: str
+    role: str
+    seconds: float = 0.0
+    error: str = ""
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[proofs.Outcome] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)  # recovery targets the estate's recovery model misses (prod)
+    warnings: list[str] = field(default_factory=list)  # advisory, never a failure (critical data without air gap)
+    omitted: list[str] = field(default_factory=list)  # what the config leaves out and what that turns off
+
+    @property
+    def mandatory(self) -> int:
+        return sum(1 for v in self.violations if v["enforcementLevel"] == "mandatory")
+
+    @property
+    def open_paths(self) -> list[proofs.Outcome]:
+        return [o for o in self.outcomes if o.status != proofs.PROVEN]
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and not self.mandatory and not self.open_paths and not self.missed
+
+    def line(self) -> str:
+        if self.error:
+            return f"{self.stack}: cannot plan: {self.error}"
+        counts = proofs.summary(self.outcomes)
+        return (
+            f"{self.stack} ({self.role}): {self.mandatory} mandatory, {len(self.violations) - self.mandatory} advisory "
+            f"violation(s); access: {counts[proofs.PROVEN]} proven, {counts[proofs.FAILING]} failing, "
+            f"{counts[proofs.UNKNOWN]} unknown; recovery: {len(self.missed)} target(s) missed ({self.seconds:.1f} s)"
+        )
+
+
+@dataclass
+class EstateReport:
+    results: list[StackResult]
+    fleet: list[str]  # what the fleet's files disagree on
+    cross: list[str]  # quotas spanning stacks, exceeded
+    figures: list[str]  # the measured figures of those quotas
+    seconds: float
+
+    @property
+    def code(self) -> int:
+        if any(r.error for r in self.results):
+            return 2
+        return 0 if all(r.ok for r in self.results) and not self.fleet and not self.cross else 1
+
+
+def previews_on(root: Path) -> bool:
+    """Whether the estate runs previews: prod's ``previewAccountId`` is set (previews copy prod's config; empty turns
+    them off, README "Configuration reference"). A prod that cannot be read says no: its own line reports why."""
+    if not (root / "Pulumi.prod.yaml").exists():
+        return False
+    try:
+        raw = stackfiles.raw_config("prod", root)
+        return load_mapping("prod", stackfiles.unnamespaced(raw)).accounts.previews
+    except (ConfigError, stackfiles.StackFileError):
+        return False
+
+
+def stacks_of(root: Path, preview_number: int | None = PREVIEW_SAMPLE) -> list[estate.Stack]:
+    """The estate's stacks in deploy order, with one preview stack from the template when previews are on (what
+    ``python -m failsafe stacks`` lists and ``check --all`` checks: an estate without previews, an organization or
+    members has none of those stacks)."""
+    found = estate.stacks(root)
+    if preview_number is not None and (root / stackfiles.TEMPLATE).exists() and previews_on(root):
+        name = f"pr-{preview_number}"
+        if not any(s.name == name for s in found):
+            found.append(estate.Stack(name, "preview", stackfiles.TEMPLATE))
+    return found
+
+
+def check_all(
+    root: Path = stackfiles.ROOT,
+    preview_number: int | None = PREVIEW_SAMPLE,
+    planned: Mapping[str, harness.Plan] | None = None,
+) -> EstateReport:
+    """Plan and check every stack of the estate in ``root`` (``planned``: plans made already, reused)."""
+    started = time.monotonic()
+    planner = EstatePlanner(root, planned)
+    found = stacks_of(root, preview_number)
+    results = [StackResult(s.name, s.role) for s in found]
+    configs: dict[str, StackConfig] = {}
+    for result in results:
+        try:
+            configs[result.stack] = planner.config(result.stack)[1]
+        except PlanError as error:
+            result.error = str(error)
+    try:
+        dr = estate.one(found, "dr")
+        org = estate.one(found, "org")
+    except estate.EstateError as error:
+        return EstateReport(results, [str(error)], [], [], time.monotonic() - started)
+    scans: dict[str, list[tuple[str, int, str, bool]]] = {}
+    client: analyzer.Analyzer | None = None
+    try:
+        for result in results:
+            if result.error:
+                continue
+            began = time.monotonic()
+            try:
+                raw, cfg = planner.config(result.stack)
+                result.omitted = list(cfg.omissions())
+                plan = planner.plan(result.stack)
+                if client is None:
+                    client = analyzer.Analyzer(plan.project, plan.stack, config=raw)
+                result.violations = _pack(client, plan, cfg, raw, scans, root)
+                result.outcomes = _proofs(planner, cfg, result.stack, dr, org)
+                result.warnings = air_gap_check.stack_warnings(cfg, planner.plan)
+                result.missed = _missed_targets(planner, cfg, result.stack)
+                if cfg.role in (Role.DR, Role.ORG) and dr is not None:
+                    dr_cfg = planner.config(dr.name)[1]
+                    org_plan = planner.plan(org.name) if org is not None else None
+                    result.violations += [
+                        {"policy": "backup-account-perimeter", "urn": "", "message": p, "enforcementLevel": "mandatory"}
+                        for p in perimeter.perimeter_problems(dr_cfg, org_plan, org.name if org else None)
+                    ]
+            except (PlanError, ModelError) as error:
+                result.error = str(error)
+            except ValueError as error:  # a policy document that is no policy
+                result.violations.append(
+                    {"policy": "access-proofs", "urn": "", "message": str(error), "enforcementLevel": "mandatory"}
+                )
+            result.seconds = time.monotonic() - began
+    finally:
+        if client is not None:
+            client.close()
+    files = {s.name: s.file for s in found}
+    fleet = estate.fleet_problems({s: c for s, c in configs.items()}, files)
+    planned = {r.stack: planner.plan(r.stack) for r in results if not r.error}
+    cross, figures = quotas.cross_stack(planned)
+    figures += [m.line() for m in quotas.largest(planned).values()]  # the largest of each quota, over every plan
+    return EstateReport(results, fleet, cross, figures, time.monotonic() - started)
+
+
+def _pack(
+    client: analyzer.Analyzer,
+    plan: harness.Plan,
+    cfg: StackConfig,
+    raw: Mapping[str, str],
+    scans: dict[str, list[tuple[str, int, str, bool]]],
+    root: Path,
+) -> list[dict[str, Any]]:
+    from failsafe.tooling import gate  # gate imports planning's process-wide caches; only analyze_plan is used
+
+    violations, _ = gate.analyze_plan(plan, policyconfig.generate(cfg), client=client, raw_config=dict(raw))
+    if "" not in scans:  # the sources are read once; each stack judges their constants against its own accounts
+        scans[""] = literals.constants(root)
+    violations += [found.as_violation() for found in secretscheck.findings(plan.stack, cfg, root)]
+    return violations + [found.as_violation() for found in literals.judge(scans[""], cfg.named_accounts())]
+
+
+def _missed_targets(planner: EstatePlanner, cfg: StackConfig, stack: str) -> list[str]:
+    """What ``check <stack>`` adds for a prod stack (a member included): the recovery targets its estate's model
+    misses, from the plans made already (:func:`failsafe.tooling.recovery.targets.check_stack`)."""
+    if cfg.role is not Role.PROD or not cfg.dr_stack_name:
+        return []
+    from failsafe.tooling.recovery import estate as recovery_estate
+    from failsafe.tooling.recovery import targets
+    from failsafe.tooling.recovery.model import build
+
+    try:
+        dr = stackfiles.stack_order(stack, planner.root)[-2]
+    except (ConfigError, stackfiles.StackFileError) as error:
+        raise PlanError(str(error)) from None
+    found = recovery_estate.Estate(
+        stack,
+        {dr: planner.plan(dr), stack: planner.plan(stack)},
+        {dr: Role.DR.value, stack: Role.PROD.value},
+        root=planner.root,
+        objectives=cfg.objectives,
+    )
+    return [m.line() for m in targets.check(build(found))]
+
+
+def _proofs(
+    planner: EstatePlanner, cfg: StackConfig, stack: str, dr: estate.Stack | None, org: estate.Stack | None
+) -> list[proofs.Outcome]:
+    if cfg.role in (Role.PREVIEW, Role.ORG):
+        return []
+    plans = {cfg.role.value: planner.plan(stack)}
+    dr_cfg = None
+    if cfg.role is Role.PROD and dr is not None:
+        plans["dr"] = planner.plan(dr.name)
+        dr_cfg = planner.config(dr.name)[1]
+    registry = cfg if cfg.role is Role.DR else dr_cfg  # the organization is stated in dr's config
+    if org is not None and registry is not None and registry.fleet is not None and registry.fleet.organization:
+        plans["org"] = planner.plan(org.name)  # its SCPs and RCPs in force
+    return proofs.prove(cfg, plans, dr_cfg, collected=planner.collected)
+
+
+def render(report: EstateReport) -> str:
+    lines = [r.line() for r in report.results]
+    for result in report.results:
+        for v in result.violations:
+            if v["enforcementLevel"] == "mandatory":
+                lines.append(f"  {result.stack}: [mandatory] {v['policy']}: {v['message']}")
+        for outcome in result.open_paths:
+            lines.append(f"  {result.stack}: {outcome.sentence()}")
+        lines += [f"  {result.stack}: recovery target missed: {line}" for line in result.missed]
+        lines += [f"  {result.stack}: warning: {warning}" for warning in result.warnings]
+        lines += [f"  {result.stack}: omitted: {omission}" for omission in result.omitted]
+    lines += [f"fleet: {problem}" for problem in report.fleet]
+    lines += [f"quota: {problem}" for problem in report.cross]
+    lines += [f"measured: {figure}" for figure in report.figures]
+    failed = [r.stack for r in report.results if not r.ok]
+    members = sum(1 for r in report.results if r.role == "prod" and MEMBER_STACK.match(r.stack) is not None)
+    lines.append(
+        f"total: {len(report.results)} stacks ({members} members), {len(failed)} failing"
+        + (f" ({', '.join(failed)})" if failed else "")
+        + f", {len(report.fleet)} fleet and {len(report.cross)} quota problem(s) ({report.seconds:.1f} s)"
+    )
+    return "\n".join(lines)
+
+
+def to_dict(report: EstateReport) -> dict[str, Any]:
+    return {
+        "stacks": [
+            {
+                "stack": r.stack,
+                "role": r.role,
+                "seconds": round(r.seconds, 3),
+                "error": r.error,
+                "mandatory": r.mandatory,
+                "violations": r.violations,
+                "access": proofs.summary(r.outcomes),
+                "recovery": {"missed": r.missed},
+                "warnings": r.warnings,
+                "omitted": r.omitted,
+            }
+            for r in report.results
+        ],
+        "fleet": report.fleet,
+        "quotas": report.cross,
+        "measured": report.figures,
+        "seconds": round(report.seconds, 3),
+        "exitCode": report.code,
+    }
+
+
+def main(json_output: bool, root: Path = stackfiles.ROOT) -> int:
+    report = check_all(root)
+    if json_output:
+        print(json.dumps(to_dict(report), indent=2, sort_keys=True))
+    else:
+        print(render(report))
+    if report.code == 2:
+        print("check --all: some stacks could not be planned (see above)", file=sys.stderr)
+    return report.code
