@@ -160,18 +160,33 @@ class Drill:
     def interactive(
         self, steps: tuple[str, ...], ask: Callable[[str], str] = input, say: Callable[[str], None] = print
     ) -> None:
-        """Walk through steps: Enter starts a step, then an outcome (ok/failed/skipped) and notes end it."""
+        """Walk through steps: Enter starts a step, then an outcome (ok/failed/skipped) and notes end it.
+
+        Standard input that ends (Ctrl-D, a closed pipe: ``input`` raises ``EOFError``, Python docs, built-in
+        functions) stops the walk in one line: every answered step is already saved, and the line says whether the
+        current one is still running and how to go on without the prompts."""
         for name in steps:
-            say(f"\nNext step: {name}")
-            if ask("Enter to start, 's' to skip: ").strip().lower() == "s":
-                self.begin(name)
-                self.end("skipped")
-                continue
+            try:
+                self._walk_step(name, ask, say)
+            except EOFError:
+                running = any(s["name"] == name and s.get("ended") is None for s in self.load()["steps"])
+                state = f"step {name!r} is still running: end it with `failsafe-dr drill step end --outcome ...`"
+                raise DrillError(
+                    f"standard input ended at step {name!r}; the steps before it are recorded; "
+                    + (state if running else "go on with `failsafe-dr drill step begin/end`")
+                ) from None
+
+    def _walk_step(self, name: str, ask: Callable[[str], str], say: Callable[[str], None]) -> None:
+        say(f"\nNext step: {name}")
+        if ask("Enter to start, 's' to skip: ").strip().lower() == "s":
             self.begin(name)
-            outcome = ""
-            while outcome not in OUTCOMES:
-                outcome = ask(f"'{name}' running. Outcome when done ({'/'.join(OUTCOMES)}): ").strip().lower() or "ok"
-            self.end(outcome, ask("Notes (optional): ").strip())
+            self.end("skipped")
+            return
+        self.begin(name)
+        outcome = ""
+        while outcome not in OUTCOMES:
+            outcome = ask(f"'{name}' running. Outcome when done ({'/'.join(OUTCOMES)}): ").strip().lower() or "ok"
+        self.end(outcome, ask("Notes (optional): ").strip())
 
     def finish(self, compare: Path | None = None) -> tuple[Path, Path, dict[str, Any]]:
         log = self.load()

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.retries import standard
 
 from failsafe.ops import cli
-from tests.support.moto import BACKUP, PROD, moto_environment
+from tests.support.moto import BACKUP, PROD, moto_environment, write_profiles
 from tests.support.opscli import Backoff, Ran
 
 TARGET = "333333333333"
@@ -53,21 +52,6 @@ def backoff(monkeypatch: pytest.MonkeyPatch) -> Backoff:
 
     monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", delay_amount)
     return recorded
-
-
-def write_profiles(directory: Path, profiles: dict[str, str]) -> dict[str, str]:
-    """An AWS config whose every profile assumes a role in its moto account (moto's STS maps the credentials to the
-    role's account), as a real ``~/.aws/config`` with ``role_arn`` and ``source_profile`` does."""
-    config = directory / "aws-config"
-    blocks = ["[profile base]\nregion = eu-central-1\n"]
-    blocks += [
-        f"[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/operator\nsource_profile = base\n"
-        for name, account in profiles.items()
-    ]
-    config.write_text("\n".join(blocks), encoding="utf-8")
-    credentials = directory / "aws-credentials"
-    credentials.write_text("[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n", encoding="utf-8")
-    return {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(credentials)}
 
 
 @pytest.fixture

@@ -120,6 +120,35 @@ def test_interactive_drill_walks_the_steps(tmp_path: Path) -> None:
     ], steps
 
 
+@pytest.mark.parametrize(
+    ("answers", "still_running"), [([""], True), (["", "ok", "done"], False)], ids=["mid-step", "between-steps"]
+)
+def test_interactive_drill_whose_input_ends_stops_in_one_line_and_keeps_what_was_answered(
+    tmp_path: Path, answers: list[str], still_running: bool
+) -> None:
+    """Ctrl-D or a closed pipe (``input`` raises EOFError) is a DrillError (exit 2, one line), not a traceback; the
+    answered steps are saved and the line says whether a step is left running."""
+    d = drill.Drill(tmp_path, now=Clock())
+    d.start("t", 60)
+    given = iter(answers)
+
+    def ask(prompt: str) -> str:
+        try:
+            return next(given)
+        except StopIteration:
+            raise EOFError from None
+
+    with pytest.raises(drill.DrillError) as refused:
+        d.interactive(("one", "two"), ask=ask, say=lambda _: None)
+    message = str(refused.value)
+    assert "\n" not in message and "standard input ended" in message, message
+    steps = d.load()["steps"]
+    if still_running:
+        assert "'one' is still running" in message and [(s["name"], s["ended"]) for s in steps] == [("one", None)]
+    else:
+        assert "at step 'two'" in message and [(s["name"], s["outcome"]) for s in steps] == [("one", "ok")]
+
+
 def test_drill_cli_start_step_finish_uses_the_configured_rto(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -49,9 +49,8 @@ from failsafe.settings import stackfiles
 from failsafe.tooling import cli as tool_cli
 from failsafe.tooling import planning
 from failsafe.tooling.recovery import sources
-from tests.ops.conftest import write_profiles
 from tests.support import estates, recovery
-from tests.support.moto import account_session, moto_environment
+from tests.support.moto import account_session, moto_environment, write_profiles
 from tests.support.plans import cached_plan, config_of
 from tests.support.runbook import Command, Unclassified, extract
 

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -72,3 +73,18 @@ def moto_environment(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_REGION", REGION)
     assert os.environ["AWS_ENDPOINT_URL"] == url
     return url
+
+
+def write_profiles(directory: Path, profiles: dict[str, str]) -> dict[str, str]:
+    """An AWS config whose every profile assumes a role in its moto account (moto's STS maps the credentials to the
+    role's account), as a real ``~/.aws/config`` with ``role_arn`` and ``source_profile`` does."""
+    config = directory / "aws-config"
+    blocks = [f"[profile base]\nregion = {REGION}\n"]
+    blocks += [
+        f"[profile {name}]\nrole_arn = arn:aws:iam::{account}:role/operator\nsource_profile = base\n"
+        for name, account in profiles.items()
+    ]
+    config.write_text("\n".join(blocks), encoding="utf-8")
+    credentials = directory / "aws-credentials"
+    credentials.write_text("[base]\naws_access_key_id = testing\naws_secret_access_key = testing\n", encoding="utf-8")
+    return {"AWS_CONFIG_FILE": str(config), "AWS_SHARED_CREDENTIALS_FILE": str(credentials)}

@@ -33,6 +33,17 @@ def test_a_figure_the_model_does_not_state_is_found() -> None:
     )
 
 
+def test_the_rewrite_touches_the_step_tables_only() -> None:
+    """Other tables whose rows start with a number (the README's fleet benchmarks: N = 1, 5, 10, ...) keep their
+    figures; a step row of the README and of the runbook whose duration was edited is set back to the model's."""
+    other = "| N | stacks | seconds | s/member | x N = 1 |\n|---|---|---|---|---|\n| 5 | 7 | 2.29 | 0.46 | 1.0 |\n"
+    planted = RUNBOOK.replace("| 20 min (estimated) |", "| 10-20 min |", 1) + "\n" + other
+    rewritten = sources.rewrite(planted, example_model(), sources.RUNBOOK_COLUMN)
+    assert other in rewritten, "a non-step table was rewritten"
+    assert sources.disagreements(example_model(), README, rewritten) == []
+    assert sources.rewrite(README + "\n" + other, example_model(), sources.README_COLUMN) == README + "\n" + other
+
+
 @pytest.mark.parametrize(
     "estate",
     [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 
 from failsafe.settings import stackfiles
 from failsafe.tooling.recovery import estate, model
@@ -114,28 +115,41 @@ def with_block(text: str, name: str, content: str) -> str:
     return re.sub(pattern, lambda g: g.group(1) + content + "\n" + g.group(2), text, count=1, flags=re.S)
 
 
+def step_rows(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """(line index, cells) of each numbered row of a step table: a table whose header's first cell is ``#``.
+
+    Only those: the README has other tables whose rows start with a number (the fleet's benchmarks, N = 1, 5, ...),
+    and their figures are not the recovery model's."""
+    in_steps = False
+    for index, line in enumerate(lines):
+        if not line.startswith("|"):
+            in_steps = False
+            continue
+        cells = line.strip().strip("|").split("|")
+        first = cells[0].strip()
+        if first == "#":
+            in_steps = True
+        elif in_steps and first.isdigit():
+            yield index, cells
+
+
 def table_durations(text: str, column: int) -> dict[int, str]:
-    """{row number: the cell in ``column``} of the numbered step table in ``text``."""
-    found = {}
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) > column and cells[0].isdigit():
-            found[int(cells[0])] = cells[column]
-    return found
+    """{row number: the cell in ``column``} of the numbered step tables in ``text``."""
+    return {
+        int(cells[0].strip()): cells[column].strip() for _, cells in step_rows(text.splitlines()) if len(cells) > column
+    }
 
 
 def rewrite(text: str, m: Model, column: int, blocks: dict[str, str] | None = None) -> str:
     for name, content in (blocks or {}).items():
         text = with_block(text, name, content)
-    out = []
-    for line in text.splitlines():
-        cells = line.strip().strip("|").split("|")
-        number = cells[0].strip()
-        if line.startswith("|") and number.isdigit() and int(number) in RUNBOOK_ROWS and len(cells) > column:
-            cells[column] = f" {row_duration(m, int(number))} "
-            line = "|" + "|".join(cells) + "|"
-        out.append(line)
-    return "\n".join(out) + "\n"
+    lines = text.splitlines()
+    for index, cells in list(step_rows(lines)):
+        number = int(cells[0].strip())
+        if number in RUNBOOK_ROWS and len(cells) > column:
+            cells[column] = f" {row_duration(m, number)} "
+            lines[index] = "|" + "|".join(cells) + "|"
+    return "\n".join(lines) + "\n"
 
 
 README_COLUMN, RUNBOOK_COLUMN = 3, 3  # "expected duration" in README's operations table and the runbook's table
