@@ -567,12 +567,20 @@ def test_every_command_has_a_runner() -> None:
     assert not stale, f"runners for commands the docs no longer have: {stale}"
 
 
-def test_an_unknown_placeholder_fails(estate: Estate) -> None:
+def test_an_unknown_placeholder_fails() -> None:
     with pytest.raises(AssertionError, match="<no such thing> has no source"):
-        substitute("bin/failsafe-dr fetch --stack <no such thing>", estate)
+        substitute("bin/failsafe-dr fetch --stack <no such thing>", Estate(Path(), {}))
 
 
-def test_the_stubs_refuse_what_the_real_clis_refuse(estate: Estate) -> None:
+def test_the_stubs_refuse_what_the_real_clis_refuse(tmp_path: Path) -> None:
+    """The stubs on PATH as :func:`estate` puts them there (no moto: each line is refused before any answer)."""
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    launcher(stubs, "pulumi", PULUMI)
+    launcher(stubs, "aws", AWS)
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}", "FAKE_PULUMI_LOG": str(tmp_path / "pulumi.log"),
+           "FAKE_PULUMI_STATE": str(tmp_path), "FAKE_AWS_LOG": str(tmp_path / "aws.log")}  # fmt: skip
+    estate = Estate(tmp_path, env)
     shell = Runner(run_shell, "")
     command = COMMANDS[0]
     for line in ("pulumi up --no-such-flag", "pulumi stack frobnicate", "pulumi import --file",
@@ -582,11 +590,28 @@ def test_the_stubs_refuse_what_the_real_clis_refuse(estate: Estate) -> None:
         assert shell.run(command, estate, pytest.MonkeyPatch(), line) != 0, f"the stub accepted {line!r}"
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=[f"{c.at}:{c.text[:40]}" for c in COMMANDS])
-def test_every_runbook_command_runs(command: Command, estate: Estate, monkeypatch: pytest.MonkeyPatch) -> None:
-    runner = runner_of(command)
-    assert runner is not None, f"{command.at}: no runner for {command.text}"
-    text = substitute(written(command), estate)
-    code = runner.run(command, estate, monkeypatch, text)
-    estate.ran[command.at] = code
-    assert code == runner.expected, f"{command.at}: {text}: exit {code}, expected {runner.expected} ({runner.how})"
+def test_every_runbook_command_runs(estate: Estate) -> None:
+    """Every command of both docs, in document order, in one test: the commands build on each other as an
+    operator's do (``drill start`` before ``drill finish``, a DNS step begun before ``dns wait --drill-dir``), so they
+    cannot be split between pytest-xdist workers (``-n 2`` distributes a module's tests one by one), each worker with
+    an estate of its own. Each command still runs on its own (its own monkeypatch) and a failed one does not stop
+    the rest: every failure is listed, each naming the command, its exit code and what was expected."""
+    failures, ran = [], 0
+    for command in COMMANDS:
+        runner = runner_of(command)
+        if runner is None:
+            failures.append(f"{command.at}: no runner for {command.text}")
+            continue
+        text = substitute(written(command), estate)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            try:
+                code = runner.run(command, estate, monkeypatch, text)
+            except Exception as error:  # an assertion of a runner (run_sources, run_pytest_paths): listed, not fatal
+                failures.append(f"{command.at}: {text}: {type(error).__name__}: {error}")
+                continue
+        estate.ran[command.at] = code
+        ran += 1
+        if code != runner.expected:
+            failures.append(f"{command.at}: {text}: exit {code}, expected {runner.expected} ({runner.how})")
+    assert ran + len(failures) == len(COMMANDS), "a command was neither run nor listed as failed"
+    assert not failures, f"{len(failures)} of {len(COMMANDS)} commands failed:\n" + "\n".join(failures)
