@@ -12,7 +12,7 @@ import pytest
 from botocore.retries import standard
 
 from failsafe.ops import cli
-from tests.support.moto import BACKUP, PROD, moto_environment
+from tests.support.moto import BACKUP, PROD, moto_environment, share_service_models
 from tests.support.opscli import Backoff, Ran
 
 TARGET = "333333333333"
@@ -87,6 +87,14 @@ def shared_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for name, value in write_profiles(tmp_path_factory.mktemp("aws"), PROFILES).items():
             patch.setenv(name, value)
         yield url
+
+
+@pytest.fixture
+def shared_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt-in (``pytest.mark.usefixtures("shared_models")``): the sessions a test's code makes share parsed service
+    models (:func:`tests.support.moto.share_service_models`); their credentials, config and event handlers stay
+    their own."""
+    share_service_models(monkeypatch)
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def account_session(account: str, region: str = REGION) -> boto3.Session:
     return sess
 
 
-_LOADER: dict[str, Any] = {}
+_LOADERS: dict[str | None, Any] = {}  # data path -> loader, for the whole test process
 
 
 def fresh_session(account: str, region: str = REGION) -> boto3.Session:
@@ -68,21 +68,54 @@ def fresh_session(account: str, region: str = REGION) -> boto3.Session:
     session (about 0.6 s for eleven clients otherwise). The loader only caches the models it reads from botocore's
     data files (``botocore.loaders.Loader.load_service_model``, ``instance_cache``), so sharing it shares no state a
     test can change."""
+    import botocore.loaders
     import botocore.session
 
-    if "loader" not in _LOADER:
-        _LOADER["loader"] = botocore.session.get_session().get_component("data_loader")
+    if None not in _LOADERS:
+        _LOADERS[None] = botocore.loaders.create_loader()
     core = botocore.session.Session()
-    core.register_component("data_loader", _LOADER["loader"])
+    core.register_component("data_loader", _LOADERS[None])
     sess = boto3.Session(
         botocore_session=core, aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
     )
+    _appended_once(_LOADERS[None].search_paths)  # boto3 appends its data folder to the loader per session
 
     def add_header(request: Any, **_: Any) -> None:
         request.headers["x-moto-account-id"] = account
 
     sess.events.register("before-sign", add_header)
     return sess
+
+
+def _appended_once(paths: list[str]) -> None:
+    if paths and paths.count(paths[-1]) > 1:
+        paths.pop()
+
+
+def share_service_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every botocore session made while ``monkeypatch`` lasts (the product's own, e.g. one per ``--profile``) gets
+    one data loader per data path instead of a new one, so a service model is parsed once per process rather than
+    once per session (about 50 ms a service). botocore 1.43 makes the loader in ``Session._register_data_loader``
+    through ``botocore.session.create_loader``; the loader only caches what it read from botocore's data files
+    (``botocore.loaders.instance_cache``). boto3's ``Session._setup_loader`` appends its own data folder to the
+    loader's ``search_paths`` each time: appended once only here."""
+    import boto3.session
+    import botocore.loaders
+    import botocore.session
+
+    def create_loader(search_path_string: str | None = None) -> Any:
+        if search_path_string not in _LOADERS:
+            _LOADERS[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return _LOADERS[search_path_string]
+
+    setup_loader = boto3.session.Session._setup_loader
+
+    def setup_once(self: boto3.session.Session) -> None:
+        setup_loader(self)
+        _appended_once(self._loader.search_paths)
+
+    monkeypatch.setattr(botocore.session, "create_loader", create_loader)
+    monkeypatch.setattr(boto3.session.Session, "_setup_loader", setup_once)
 
 
 def moto_environment(monkeypatch: pytest.MonkeyPatch) -> str:
