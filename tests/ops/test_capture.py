@@ -30,6 +30,8 @@ from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, REGION, account_session, fresh_session
 from tests.support.pulumi_import import IMPORT_FILE_SCHEMA
 
+pytestmark = pytest.mark.usefixtures("shared_models")  # sessions share parsed service models
+
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "example-failsafe-archive"
 T0 = datetime(2026, 11, 23, 3, 17, tzinfo=UTC)

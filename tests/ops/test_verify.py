@@ -18,6 +18,8 @@ from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, account_session
 from tests.support.restore_paging import Paged
 
+pytestmark = pytest.mark.usefixtures("shared_models")  # sessions share parsed service models
+
 CFG = cli.load_config("prod")
 NOW = datetime.now(UTC)
 ARCHIVE_BUCKET = "example-failsafe-archive"
