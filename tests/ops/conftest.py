@@ -12,7 +12,7 @@ import pytest
 from botocore.retries import standard
 
 from failsafe.ops import cli
-from tests.support.moto import BACKUP, PROD, moto_environment, share_service_models
+from tests.support.moto import BACKUP, PROD, moto_environment, quick_symmetric_keys, share_service_models
 from tests.support.opscli import Backoff, Ran
 
 TARGET = "333333333333"
@@ -95,6 +95,13 @@ def shared_models(monkeypatch: pytest.MonkeyPatch) -> None:
     models (:func:`tests.support.moto.share_service_models`); their credentials, config and event handlers stay
     their own."""
     share_service_models(monkeypatch)
+
+
+@pytest.fixture
+def quick_kms_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt-in: symmetric KMS keys made in moto skip the RSA key moto 5.2 generates for each
+    (:func:`tests.support.moto.quick_symmetric_keys`)."""
+    quick_symmetric_keys(monkeypatch)
 
 
 @pytest.fixture

@@ -27,10 +27,10 @@ from failsafe.ops.capture import run as running
 from failsafe.ops.capture import store as storing
 from failsafe.ops.errors import EXIT_FAILED, EXIT_USAGE
 from tests.support.awsfaults import inject
-from tests.support.moto import BACKUP, PROD, REGION, account_session, fresh_session
+from tests.support.moto import BACKUP, PROD, REGION, account_session, fresh_session, quick_symmetric_keys
 from tests.support.pulumi_import import IMPORT_FILE_SCHEMA
 
-pytestmark = pytest.mark.usefixtures("shared_models")  # sessions share parsed service models
+pytestmark = pytest.mark.usefixtures("shared_models", "quick_kms_keys")  # tests/support/moto.py
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "example-failsafe-archive"
@@ -336,7 +336,9 @@ def build_estate(account: str, suffix: str = "") -> dict[str, Any]:
 def prod_estate(shared_moto: str) -> dict[str, Any]:
     """The estate in prod, built once for the module: a capture only reads prod, so its tests share it (the one test
     that deletes a resource builds an estate in an account of its own). Building it per test cost 2-5 s each."""
-    return build_estate(PROD)
+    with pytest.MonkeyPatch.context() as patch:
+        quick_symmetric_keys(patch)
+        return build_estate(PROD)
 
 
 _ARCHIVES = itertools.count(1)
@@ -634,7 +636,9 @@ def test_a_service_that_keeps_failing_makes_the_run_incomplete_and_notifies_the_
 @pytest.fixture(scope="module")
 def estate_to_shrink(shared_moto: str) -> dict[str, Any]:
     """An estate in an account of its own (not prod's), for the test that deletes one of its resources."""
-    return build_estate("555555555555", "-shrink")
+    with pytest.MonkeyPatch.context() as patch:
+        quick_symmetric_keys(patch)
+        return build_estate("555555555555", "-shrink")
 
 
 def test_a_count_that_drops_beyond_the_limit_makes_the_run_incomplete(estate_to_shrink: dict[str, Any]) -> None:

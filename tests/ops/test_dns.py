@@ -24,7 +24,7 @@ from failsafe.ops import aws, dns, drill
 from failsafe.ops.errors import EXIT_FAILED, EXIT_USAGE
 from tests.support.moto import BACKUP, account_session
 
-pytestmark = pytest.mark.usefixtures("shared_models")  # each CLI run makes sessions anew
+pytestmark = pytest.mark.usefixtures("shared_models", "quick_kms_keys")  # tests/support/moto.py
 
 ROOT = Path(__file__).resolve().parents[2]
 CFG = dns.load_config("prod")

@@ -118,6 +118,31 @@ def share_service_models(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(boto3.session.Session, "_setup_loader", setup_once)
 
 
+_RSA: dict[str, Any] = {}
+
+
+def quick_symmetric_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While ``monkeypatch`` lasts, a symmetric KMS key made in moto costs no RSA key generation. moto 5.2 gives every
+    key a private key for Sign/Verify (``moto/kms/models.py``, ``Key.__init__``: ``generate_private_key(key_spec)``),
+    and ``moto/kms/utils.py`` ``generate_private_key`` falls back to a new RSA-2048 key for SYMMETRIC_DEFAULT and HMAC
+    specs, 0.1-0.2 s each. KMS signs with asymmetric keys only (AWS KMS API Reference, Sign: "The KMS key must be an
+    asymmetric KMS key with a KeyUsage of SIGN_VERIFY"), so those keys share one made once per process; asymmetric
+    specs still get a key of their own. The moto server runs in this process, so it sees the patch."""
+    import moto.kms.models
+    import moto.kms.utils
+
+    real = moto.kms.utils.generate_private_key
+
+    def generate(key_spec: str) -> Any:
+        if key_spec != "SYMMETRIC_DEFAULT" and not key_spec.startswith("HMAC_"):
+            return real(key_spec)
+        if "key" not in _RSA:
+            _RSA["key"] = real(key_spec)
+        return _RSA["key"]
+
+    monkeypatch.setattr(moto.kms.models, "generate_private_key", generate)
+
+
 def moto_environment(monkeypatch: pytest.MonkeyPatch) -> str:
     """A clean moto server; boto3 in this process talks to it (AWS_ENDPOINT_URL) with dummy credentials."""
     url = endpoint()
