@@ -36,6 +36,7 @@ PROFILES = {
     "operator": PROD,
     "dns-readonly": PROD,
     "backup-operator": BACKUP,
+    "recovery-operator": "555555555555",  # the air-gapped vault's recovery account (its people restore from it)
 }
 
 

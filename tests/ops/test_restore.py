@@ -34,10 +34,13 @@ from botocore.stub import ANY, Stubber
 from failsafe.ops import aws, params
 from failsafe.ops import cli as ops_cli
 from failsafe.ops.restore import common, copying, planning, snapshot
+from failsafe.settings import airgap
+from failsafe.settings.config import load_mapping
 from tests.support.awsfaults import inject
 from tests.support.botocore_models import models_read_once
 from tests.support.moto import BACKUP, PROD, REGION, account_session
 from tests.support.moto_clock import s3_clock
+from tests.support.plans import values_of
 
 REPO = Path(__file__).resolve().parents[2]
 TARGET = "333333333333"
@@ -625,6 +628,7 @@ def test_rds_copy_is_re_encrypted_and_shared_with_the_target_account(
 # --- restore recovery-point ------------------------------------------------------------------------------
 
 POINT = f"arn:aws:ec2:{REGION}::image/ami-0123456789abcdef0"
+RECOVERY_ACCOUNT = "555555555555"  # the recovery account of the air-gapped vault (profile recovery-operator)
 ROLE = f"arn:aws:iam::{BACKUP}:role/failsafe-restore"
 
 
@@ -703,6 +707,60 @@ def test_recovery_point_restore_job_is_started_and_timed(
     assert code == 0, out
     assert "SubnetId = subnet-new  (--metadata)" in out and "restore job job-1 COMPLETED in 450 s" in out, out
     stubs[0].assert_no_pending_responses()
+
+
+def test_an_air_gapped_copy_is_restored_from_the_recovery_account_through_the_shared_vault(
+    sessions: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The way back when the backup account is lost (docs/runbook.md, "Restore from the air-gapped vault", step 4).
+    **Stubbed**: moto has no logically air-gapped vaults, recovery points, copy jobs or restore jobs; Stubber checks
+    every request against botocore's model of the Backup API. The vault, its owner and the recovery account's restore
+    role come from an estate with ``airGappedVault`` on (failsafe.settings.airgap.shared_vault); the command, run as
+    the recovery operator, names the vault's owner (``BackupVaultAccountId``: a read of a vault shared by RAM without
+    it is AccessDeniedException) and passes the recovery account's role to AWS Backup."""
+    values = {**values_of("dr"), "airGappedVault": "true", "recoveryAccountId": RECOVERY_ACCOUNT}
+    dr = load_mapping("dr", values)
+    vault = airgap.shared_vault(dr.name_prefix, dr.accounts.backup, dr.dr_region, dr.air_gap)
+    assert vault is not None and vault.recovery_account == RECOVERY_ACCOUNT
+    point = f"arn:aws:backup:{vault.region}:{vault.owner_account}:recovery-point:0a1b2c3d-air-gapped"
+    used: list[str | None] = []
+
+    def client(profile: str | None, service: str, made: Any) -> Any:
+        if service != "backup":
+            return made
+        used.append(profile)
+        stub = Stubber(made)
+        stub.add_response(
+            "get_recovery_point_restore_metadata",
+            {"RecoveryPointArn": point, "RestoreMetadata": {"VolumeSize": "8"}, "ResourceType": "EBS"},
+            {"BackupVaultName": vault.name, "RecoveryPointArn": point, "BackupVaultAccountId": vault.owner_account},
+        )
+        stub.add_response(
+            "start_restore_job",
+            {"RestoreJobId": "job-air"},
+            {
+                "RecoveryPointArn": point,
+                "Metadata": {"VolumeSize": "8", "AvailabilityZone": f"{vault.region}a"},
+                "IamRoleArn": vault.restore_role_arn,
+                "IdempotencyToken": ANY,
+                "ResourceType": "EBS",
+            },
+        )
+        stub.activate()
+        return made
+
+    on_clients(monkeypatch, client)
+    argv = ["recovery-point", "--arn", point, "--vault", vault.name, "--vault-account-id", vault.owner_account]
+    argv += ["--role-arn", vault.restore_role_arn, "--metadata", f"AvailabilityZone={vault.region}a"]
+    argv += ["--profile", "recovery-operator", "--region", vault.region]
+
+    assert cli(*argv, "--execute") == 0, capsys.readouterr()
+    out = capsys.readouterr().out
+    assert f"in vault {vault.name} of account {vault.owner_account} (shared)" in out and "job-air started" in out, out
+    assert used == ["recovery-operator"], "the restore did not run as the recovery account's operator"
+
+    assert cli(*argv[:6], "12345", *argv[7:]) == 2
+    assert "--vault-account-id '12345': expected the 12-digit account" in capsys.readouterr().err
 
 
 def test_recovery_point_failed_job_exits_1_and_bad_metadata_exits_2(

@@ -20,6 +20,7 @@ POLL_SECONDS = 30.0
 SHAPE = {
     "recovery_point": "the recovery point ARN",
     "vault": "the backup vault",
+    "vault_account": "the vault's owner when it is shared with this account (an air-gapped vault), or null",
     "resource_type": "what the recovery point holds (EC2, EBS, RDS, S3, ...), or null",
     "metadata": "{name: value}: the restore metadata sent (the recovery point's, with --metadata applied)",
     "overridden": "[names given with --metadata]",
@@ -48,18 +49,24 @@ def restore_recovery_point(
     vault: str,
     role_arn: str,
     overrides: dict[str, str],
+    vault_account: str | None = None,
     execute: bool,
     wait_for: bool,
     timeout: float,
     progress: Progress | None = None,
     interval: float = POLL_SECONDS,
 ) -> Report:
-    answer = backup.get_recovery_point_restore_metadata(BackupVaultName=vault, RecoveryPointArn=arn)
+    # a vault shared through RAM (a logically air-gapped vault read from the recovery account) is named with its
+    # owner: AWS Backup API Reference, GetRecoveryPointRestoreMetadata, BackupVaultAccountId; without it AWS answers
+    # AccessDeniedException (AWS Backup Developer Guide, "Logically air-gapped vault", Troubleshoot)
+    owner = {"BackupVaultAccountId": vault_account} if vault_account else {}
+    answer = backup.get_recovery_point_restore_metadata(BackupVaultName=vault, RecoveryPointArn=arn, **owner)
     metadata = {**(answer.get("RestoreMetadata") or {}), **overrides}
     resource_type = answer.get("ResourceType")
     data: dict[str, Any] = {
         "recovery_point": arn,
         "vault": vault,
+        "vault_account": vault_account,
         "resource_type": resource_type,
         "metadata": metadata,
         "overridden": sorted(overrides),
@@ -69,7 +76,8 @@ def restore_recovery_point(
         "seconds": None,
         "created_resource": None,
     }
-    out: list[str] = [f"recovery point {arn} in vault {vault} ({resource_type or 'type unknown'})"]
+    where = f"vault {vault}" + (f" of account {vault_account} (shared)" if vault_account else "")
+    out: list[str] = [f"recovery point {arn} in {where} ({resource_type or 'type unknown'})"]
     out += [f"  {n} = {metadata[n]}{'  (--metadata)' if n in overrides else ''}" for n in sorted(metadata)]
     report = Report(data, list(out))
     if not execute:
@@ -115,6 +123,10 @@ def cmd_recovery_point(args: argparse.Namespace) -> Report:
         raise RestoreInputError(
             f"--role-arn {args.role_arn!r}: expected an IAM role ARN trusted by backup.amazonaws.com"
         )
+    if args.vault_account_id is not None and not re.fullmatch(r"\d{12}", args.vault_account_id):
+        raise RestoreInputError(
+            f"--vault-account-id {args.vault_account_id!r}: expected the 12-digit account that owns the shared vault"
+        )
     overrides = parse_metadata(args.metadata)
     timeout = parse_int("--timeout-minutes", args.timeout_minutes, 1) * 60
     return restore_recovery_point(
@@ -123,6 +135,7 @@ def cmd_recovery_point(args: argparse.Namespace) -> Report:
         vault=args.vault,
         role_arn=args.role_arn,
         overrides=overrides,
+        vault_account=args.vault_account_id,
         execute=args.execute,
         wait_for=args.wait,
         timeout=timeout,
@@ -141,6 +154,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     rp.add_argument("--arn", required=True, help="recovery point ARN")
     rp.add_argument("--vault", required=True, help="backup vault name")
+    rp.add_argument(
+        "--vault-account-id",
+        help="the vault's owner when the vault is shared with you (the air-gapped vault, from the recovery account)",
+    )
     rp.add_argument("--role-arn", required=True, help="restore role (trusted by backup.amazonaws.com)")
     rp.add_argument("--metadata", nargs="*", help="key=value overrides of the recovery point's restore metadata")
     rp.add_argument("--wait", action="store_true", help="poll the job until it ends and report its duration")
