@@ -28,6 +28,7 @@ from failsafe.ops.capture import store as storing
 from failsafe.ops.errors import EXIT_FAILED, EXIT_USAGE
 from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, REGION, account_session, fresh_session, quick_symmetric_keys
+from tests.support.plans import config_of
 from tests.support.pulumi_import import IMPORT_FILE_SCHEMA
 
 pytestmark = pytest.mark.usefixtures("shared_models", "quick_kms_keys")  # tests/support/moto.py
@@ -733,7 +734,8 @@ def _throttle(model: Any) -> None:
 
 
 def test_verify_reports_the_capture_age_and_unmanaged_resources_per_service(estate: dict[str, Any]) -> None:
-    targets = verify.Targets({}, PROD, BACKUP, "333333333333", timedelta(hours=1), archive_bucket=estate["bucket"])
+    identity = config_of("prod").accounts.identity
+    targets = verify.Targets({}, PROD, BACKUP, identity, timedelta(hours=1), archive_bucket=estate["bucket"])
     sides = verify.Sides(None, estate["backup"], REGION, REGION)
     assert [c.status for c in verify.check_capture(sides, targets, T0)] == ["SKIP"], "no capture set up yet"
     result, _, _ = run(estate)

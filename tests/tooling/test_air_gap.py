@@ -29,7 +29,7 @@ from failsafe.tooling.recovery import disruptions, model
 from failsafe.tooling.recovery import estate as recovery_estate
 from failsafe_components import spec
 from tests.support.pack import UNKNOWN, options, run_stack
-from tests.support.plans import ROOT, cached_plan, values_of
+from tests.support.plans import ROOT, cached_plan, config_of, values_of
 
 # isort: split
 from pulumi_policy import PolicyProviderResource, PolicyResource
@@ -143,23 +143,21 @@ def test_the_organization_backup_policy_copies_members_into_the_air_gapped_vault
     """The members' plans are the organization backup policy's (issue 24): with airGappedVault its rule has the
     same second copy action as prod's plan, keyed by the ARN dr exports (Organizations User Guide, "Backup policy
     syntax": ``copy_actions`` keyed by ``target_backup_vault_arn``), kept backupAirGappedCopyRetentionDays."""
-    if not fleet_ous():
-        pytest.skip("this fixture estate has no organization's fleet (no org stack)")
+    assert fleet_ous(), "the suite's estate (the example fixture) is a fleet: its org stack holds the backup policy"
     policies = org_plan().by_type("aws:organizations/policy:Policy")
     (policy,) = [r for r in policies if r.inputs["type"] == "BACKUP_POLICY"]
     (plan,) = json.loads(policy.inputs["content"])["plans"].values()
     (rule,) = plan["rules"].values()
     copies = {arn: c["lifecycle"]["delete_after_days"]["@@assign"] for arn, c in rule["copy_actions"].items()}
     assert copies == {
-        f"arn:aws:backup:{DR_REGION}:{BACKUP}:backup-vault:failsafe-vault": "35",  # the central vault, unchanged
+        plans()["dr"].outputs["backupVaultArn"]: str(config_of("dr").backup.copy_retention_days),  # unchanged
         plans()["dr"].outputs["airGappedVaultArn"]: "90",  # backupAirGappedCopyRetentionDays
     }
     assert all(c["target_backup_vault_arn"]["@@assign"] == arn for arn, c in rule["copy_actions"].items())
 
 
 def test_the_air_gapped_vault_admits_the_members_copies_by_their_protected_ous() -> None:
-    if not fleet_ous():
-        pytest.skip("this fixture estate has no organization's fleet")
+    assert fleet_ous(), "the suite's estate (the example fixture) is a fleet with protected OUs"
     policy = json.loads(named(plans()["dr"], VAULT_POLICY, "air-gap-vault-policy").inputs["policy"])
     (members,) = [s for s in policy["Statement"] if s["Sid"] == "MembersCopyIn"]
     assert members["Principal"] == {"AWS": "*"} and members["Action"] == "backup:CopyIntoBackupVault"
