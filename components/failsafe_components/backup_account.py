@@ -36,9 +36,14 @@ import pulumi
 import pulumi_aws as aws
 
 from failsafe_components import iam, spec
-from failsafe_components.buckets import bucket_arn, hardened_bucket
+from failsafe_components.buckets import BucketParts, bucket_arn, hardened_bucket
 from failsafe_components.errors import ComponentArgsError, bad_arg
-from failsafe_components.fleet_access import FleetAccess, fleet_key_statements, member_replica_statements
+from failsafe_components.fleet_access import (
+    FleetAccess,
+    fleet_key_statements,
+    member_replica_statements,
+    restore_operator_reads,
+)
 from failsafe_components.options import protects_state
 
 LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
@@ -390,12 +395,10 @@ class BackupAccount(pulumi.ComponentResource):
                 ),
             ]
 
-        replicas: dict[str, aws.s3.Bucket] = {}
-        for key_name, bucket_name in sorted(args.replica_buckets.items()):
-            arn = bucket_arn(bucket_name)
-            role_arn = args.replication_role_arns[key_name]
-            parts = hardened_bucket(
-                f"{name}-replica-{key_name}",
+        def replica_bucket(resource_name: str, bucket_name: str, statements: list[dict[str, object]]) -> BucketParts:
+            """Prod's replicas and every member's are hardened alike (key, lifecycle, Object Lock): one place."""
+            return hardened_bucket(
+                resource_name,
                 bucket_name,
                 kms_key_arn=key.arn,
                 noncurrent_transition_days=args.noncurrent_transition_days,
@@ -405,7 +408,17 @@ class BackupAccount(pulumi.ComponentResource):
                 protect=protect,
                 object_lock=True,
                 lock_retention=(args.object_lock_mode, args.object_lock_days),
-                extra_statements=[
+                extra_statements=statements,
+            )
+
+        replicas: dict[str, aws.s3.Bucket] = {}
+        for key_name, bucket_name in sorted(args.replica_buckets.items()):
+            arn = bucket_arn(bucket_name)
+            role_arn = args.replication_role_arns[key_name]
+            parts = replica_bucket(
+                f"{name}-replica-{key_name}",
+                bucket_name,
+                [
                     iam.statement(
                         "ProdReplicationRoleWritesReplicas",
                         ["s3:ReplicateObject", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"],
@@ -413,15 +426,7 @@ class BackupAccount(pulumi.ComponentResource):
                         principal={"AWS": prod_root},
                         condition={"ArnEquals": {"aws:PrincipalArn": role_arn}},
                     ),
-                    # The restore-operator's reads (restore s3 lists versions and copies them as of a time). The
-                    # denies below never name these actions: a restore deletes nothing here.
-                    iam.statement(
-                        "RestoreOperatorReadsVersions",
-                        ["s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:ListBucketVersions"],
-                        [arn, f"{arn}/*"],
-                        principal={"AWS": backup_root},
-                        condition={"ArnEquals": {"aws:PrincipalArn": operator_arn}},
-                    ),
+                    restore_operator_reads(arn, backup_root, operator_arn),
                     *(
                         [
                             iam.statement(
@@ -451,18 +456,10 @@ class BackupAccount(pulumi.ComponentResource):
         member_replicas: dict[str, aws.s3.Bucket] = {}
         for key_name, replica in sorted((args.fleet.replicas if args.fleet else {}).items()):
             arn = bucket_arn(replica.bucket_name)
-            parts = hardened_bucket(
+            parts = replica_bucket(
                 f"{name}-member-{key_name.replace('/', '-')}",
                 replica.bucket_name,
-                kms_key_arn=key.arn,
-                noncurrent_transition_days=args.noncurrent_transition_days,
-                noncurrent_expiration_days=args.noncurrent_expiration_days,
-                abort_incomplete_upload_days=args.abort_incomplete_upload_days,
-                parent=self,
-                protect=protect,
-                object_lock=True,
-                lock_retention=(args.object_lock_mode, args.object_lock_days),
-                extra_statements=[*member_replica_statements(replica, arn, operator_arn, args.fleet), *guard(arn)],
+                [*member_replica_statements(replica, arn, operator_arn, args.fleet), *guard(arn)],
             )
             member_replicas[key_name] = parts.bucket
 

@@ -44,6 +44,19 @@ class FleetAccess:
         return {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": list(self.org_paths)}}
 
 
+def restore_operator_reads(arn: str, backup_root: str, operator_arn: str) -> dict[str, object]:
+    """The restore operator's reads of one replica bucket (restore s3 lists versions and copies them as of a time),
+    the same grant on prod's replicas and on every member's: the bucket policies' denies never name these actions,
+    since a restore deletes nothing here."""
+    return iam.statement(
+        "RestoreOperatorReadsVersions",
+        ["s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:ListBucketVersions"],
+        [arn, f"{arn}/*"],
+        principal={"AWS": backup_root},
+        condition={"ArnEquals": {"aws:PrincipalArn": operator_arn}},
+    )
+
+
 def member_replica_statements(
     replica: MemberReplica, arn: str, operator_arn: str, fleet: FleetAccess | None
 ) -> list[dict[str, object]]:
@@ -59,13 +72,7 @@ def member_replica_statements(
             principal={"AWS": member_root},
             condition={"ArnEquals": {"aws:PrincipalArn": replica.replication_role_arn}, **org},
         ),
-        iam.statement(
-            "RestoreOperatorReadsVersions",
-            ["s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:ListBucketVersions"],
-            [arn, f"{arn}/*"],
-            principal={"AWS": backup_root},
-            condition={"ArnEquals": {"aws:PrincipalArn": operator_arn}},
-        ),
+        restore_operator_reads(arn, backup_root, operator_arn),
         iam.statement(
             "MemberRestoreRoleReadsVersions",
             ["s3:GetObjectVersion", "s3:GetObjectVersionTagging"],

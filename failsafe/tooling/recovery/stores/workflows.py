@@ -9,6 +9,7 @@ these RPOs are "none promised" beyond the schedule and the job's own time: they 
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 from failsafe.tooling.recovery import disruptions as d
@@ -90,6 +91,7 @@ class ScheduledExport(StoreKind):
             facts.append(estate.read(role, "name"))
         return [self._store(estate, book, workflow, terms, tuple(facts), missing)]
 
+    @abstractmethod
     def _store(
         self,
         estate: Estate,
@@ -99,8 +101,8 @@ class ScheduledExport(StoreKind):
         facts: tuple[Read, ...],
         missing: str | None,
     ) -> Store:
-        """The store one scheduled export makes (each export, StateArchive and Captures, builds its own cells)."""
-        raise NotImplementedError(f"{type(self).__name__} must define _store")
+        """The store one scheduled export makes (each export, StateArchive and Captures, builds its own cells): an
+        abstract method, so a kind that forgets it cannot even be made (StoreKind is an ABC)."""
 
     def guarded(self, cells: dict[str, Cell], missing: str | None) -> dict[str, Cell]:
         if missing is None:
