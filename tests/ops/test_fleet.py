@@ -14,6 +14,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -257,3 +258,42 @@ def test_account_and_all_accounts_exclude_each_other(failsafe_dr: Any) -> None:
     with pytest.raises(SystemExit) as stopped:
         failsafe_dr("verify", "--account", MEMBERS[0].name, "--all-accounts")
     assert stopped.value.code == 2
+
+
+def test_capture_all_accounts_captures_each_member_in_its_own_account(registry_profile: str, failsafe_dr: Any) -> None:
+    from failsafe.ops import archive as archives
+
+    archive = f"{DR.bucket_name_prefix}-fleet-capture-archive"
+    backup_s3 = account_session(DR.accounts.backup, DR.dr_region).client("s3")
+    backup_s3.create_bucket(Bucket=archive, CreateBucketConfiguration={"LocationConstraint": DR.dr_region})
+    export = json.dumps({"deployment": {"resources": [{"urn": "urn:pulumi:dr::failsafe::pulumi:pulumi:Stack::x"}]}})
+    archives.Archive(backup_s3, archive).store("dr", export.encode(), 20)
+    ran = failsafe_dr(
+        "capture", "run", "--all-accounts", "--capture-profile", OPERATOR, "--backup-profile", "backup",
+        "--archive-bucket", archive, "--classic-only", "--services", "s3", "--regions", MEMBERS[0].region,
+        "--stacks", "dr", "--rate", "0",
+        "--output", "json", "--no-progress",
+    )  # fmt: skip
+    assert ran.out, ran.err
+    runs = json.loads(ran.out)["runs"]
+
+    assert sorted(r["account"] for r in runs) == sorted(m.account for m in MEMBERS), ran.err
+
+
+def test_restore_account_writes_into_that_members_bucket_only(
+    registry_profile: str, failsafe_dr: Any, tmp_path: Path
+) -> None:
+    member = MEMBERS[1]
+    cfg = member_cfg(member.name)
+    bucket = cfg.protected_buckets[0]
+    target = f"{cfg.source_bucket_name(bucket)}-rebuilt"
+    s3 = account_session(member.account, member.region).client("s3")
+    s3.create_bucket(Bucket=target, CreateBucketConfiguration={"LocationConstraint": member.region})
+    ran = failsafe_dr(
+        "restore", "s3", "--account", member.name, "--backup-profile", "backup", "--target-profile", OPERATOR,
+        "--region", DR.dr_region, "--replica-bucket", cfg.replica_bucket_name(bucket), "--target-bucket", target,
+        "--execute", "--no-progress", "--record-dir", str(tmp_path), "--state-file", str(tmp_path / "state.jsonl"),
+    )  # fmt: skip
+
+    assert ran.code == 0, ran.err
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=target).get("Contents") or ()] == ["a.txt"]
