@@ -683,8 +683,8 @@ def run(
     shared: bool = True,
 ) -> list[Check]:
     """Every check of one prod-side account and, with ``shared``, those of the backup account as a whole (its vault,
-    copies, archives, captures, roles, restore tests, drills): a fleet run (:func:`run_fleet`) asks each member
-    without them and runs them once."""
+    copies, archives, captures, roles, restore tests, drills): a fleet run (:mod:`failsafe.ops.fleet_verify`) asks
+    each member without them and runs them once."""
     now = now or datetime.now(UTC)
     shown = progress or Progress.off()
     has_prod = sides.prod is not None
@@ -763,68 +763,6 @@ def report(checks: list[Check]) -> Report:
     rows = [(c.name, c.status, one_line(c.evidence, 1000)) for c in checks]
     summary = f"{len(checks)} checks: {failed} failed, {skipped} skipped"
     return Report(data, [Table(("CHECK", "RESULT", "EVIDENCE"), rows), "", summary], EXIT_FAILED if failed else EXIT_OK)
-
-
-@dataclass(frozen=True)
-class AccountResult:
-    """One account's checks in a fleet run: a member (its own session), or the backup account's shared checks."""
-
-    name: str
-    account: str
-    rpo: timedelta
-    checks: tuple[Check, ...]
-
-    @property
-    def worst(self) -> timedelta | None:
-        """The oldest data any check saw (replica lag or age, replication latency, recovery point, copy)."""
-        return max((c.age for c in self.checks if c.age is not None), default=None)
-
-    @property
-    def failing(self) -> int:
-        return sum(1 for c in self.checks if c.ok is False)
-
-    @property
-    def status(self) -> str:
-        return "FAIL" if self.failing else "PASS"
-
-    def as_dict(self) -> dict[str, Any]:
-        worst = self.worst
-        return {
-            "name": self.name,
-            "account": self.account,
-            "rpo_seconds": int(self.rpo.total_seconds()),
-            "worst_rpo_seconds": None if worst is None else int(worst.total_seconds()),
-            "failing": self.failing,
-            "status": self.status,
-        }
-
-
-def _span(delta: timedelta | None) -> str:
-    if delta is None:
-        return "-"
-    return _age(datetime(2000, 1, 1, tzinfo=UTC) + delta, datetime(2000, 1, 1, tzinfo=UTC))
-
-
-def fleet_report(results: list[AccountResult]) -> Report:
-    """ONE table across the accounts (name, account ID, worst RPO seen against the target, failing checks, status),
-    then every check with its account's name in front; exit 1 when any account fails."""
-    rows = [(r.name, r.account, f"{_span(r.worst)} (RPO {_span(r.rpo)})", str(r.failing), r.status) for r in results]
-    detail = [(f"{r.name}: {c.name}", c.status, one_line(c.evidence, 1000)) for r in results for c in r.checks]
-    failed = [r.name for r in results if r.failing]
-    data = {
-        "ok": not failed,
-        "checks": [item for r in results for item in _checks_data(r.checks, f"{r.name}: ")],
-        "accounts": [r.as_dict() for r in results],
-    }
-    summary = f"{len(results)} accounts: {len(failed)} failing" + (f" ({', '.join(failed)})" if failed else "")
-    blocks: list[str | Table] = [
-        Table(("ACCOUNT", "ACCOUNT ID", "WORST RPO SEEN", "FAILING", "STATUS"), rows),
-        "",
-        Table(("CHECK", "RESULT", "EVIDENCE"), detail),
-        "",
-        summary,
-    ]
-    return Report(data, blocks, EXIT_FAILED if failed else EXIT_OK)
 
 
 def table(checks: list[Check]) -> str:

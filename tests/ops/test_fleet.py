@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from failsafe.ops import fleet, verify
+from failsafe.ops import fleet, fleet_verify, verify
 from failsafe.ops.stackconfig import load_config
 from tests.support.moto import BACKUP, account_session, moto_environment, write_profiles
 from tests.support.opscli import Ran
@@ -208,7 +208,7 @@ def test_the_table_has_one_row_per_account_with_its_worst_rpo_and_failing_count(
     assert table[0].split() == ["ACCOUNT", "ACCOUNT", "ID", "WORST", "RPO", "SEEN", "FAILING", "STATUS"]
     for member in MEMBERS:
         (row,) = [line for line in table if line.startswith(f"{member.name} ")]
-        rpo = verify._span(timedelta(minutes=member_cfg(member.name).recovery.rpo_minutes))
+        rpo = fleet_verify._span(timedelta(minutes=member_cfg(member.name).recovery.rpo_minutes))
         assert member.account in row and f"(RPO {rpo})" in row and row.split()[-2:] == ["0", "PASS"], row
 
 
