@@ -157,9 +157,12 @@ class RunRecord:
 
 
 def record_name(record: RunRecord) -> str:
-    """``restore-<UTC start>-<command>-<store>-<digest>.json``: sortable by time, unique per run."""
+    """``restore-<UTC start>-<command>-<store>-<digest>.json``: sortable by time, unique per run. The digest takes the
+    start and end to the microsecond (the file keeps whole seconds), so two runs of one command that end alike within
+    a second (a re-run that finds its work done) get two names; one record written twice still gets one."""
     slug = re.sub(r"[^a-z0-9]+", "-", f"{record.command}-{record.store}".lower()).strip("-")
-    digest = hashlib.sha256(json.dumps(record.to_dict(), sort_keys=True).encode()).hexdigest()[:8]
+    exact = f"{record.started.isoformat()} {record.ended.isoformat()}"
+    digest = hashlib.sha256((json.dumps(record.to_dict(), sort_keys=True) + exact).encode()).hexdigest()[:8]
     return f"restore-{record.started.astimezone(UTC).strftime(STAMP)}-{slug}-{digest}.json"
 
 

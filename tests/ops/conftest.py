@@ -11,7 +11,14 @@ import pytest
 from botocore.retries import standard
 
 from failsafe.ops import cli
-from tests.support.moto import BACKUP, PROD, moto_environment, write_profiles
+from tests.support.moto import (
+    BACKUP,
+    PROD,
+    moto_environment,
+    quick_symmetric_keys,
+    share_service_models,
+    write_profiles,
+)
 from tests.support.opscli import Backoff, Ran
 
 TARGET = "333333333333"
@@ -71,6 +78,21 @@ def shared_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for name, value in write_profiles(tmp_path_factory.mktemp("aws"), PROFILES).items():
             patch.setenv(name, value)
         yield url
+
+
+@pytest.fixture
+def shared_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt-in (``pytest.mark.usefixtures("shared_models")``): the sessions a test's code makes share parsed service
+    models (:func:`tests.support.moto.share_service_models`); their credentials, config and event handlers stay
+    their own."""
+    share_service_models(monkeypatch)
+
+
+@pytest.fixture
+def quick_kms_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt-in: symmetric KMS keys made in moto skip the RSA key moto 5.2 generates for each
+    (:func:`tests.support.moto.quick_symmetric_keys`)."""
+    quick_symmetric_keys(monkeypatch)
 
 
 @pytest.fixture

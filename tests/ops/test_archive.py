@@ -14,6 +14,8 @@ import pytest
 from failsafe.ops import archive
 from tests.support.moto import BACKUP, REGION, account_session
 
+pytestmark = pytest.mark.usefixtures("shared_models")  # sessions share parsed service models
+
 BUCKET = "example-failsafe-archive-eu-central-1"
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 

@@ -6,6 +6,7 @@ as incomplete (and say so on the topic) whenever a service fails, the budget run
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 import subprocess
@@ -26,8 +27,10 @@ from failsafe.ops.capture import run as running
 from failsafe.ops.capture import store as storing
 from failsafe.ops.errors import EXIT_FAILED, EXIT_USAGE
 from tests.support.awsfaults import inject
-from tests.support.moto import BACKUP, PROD, REGION, account_session
+from tests.support.moto import BACKUP, PROD, REGION, account_session, fresh_session, quick_symmetric_keys
 from tests.support.pulumi_import import IMPORT_FILE_SCHEMA
+
+pytestmark = pytest.mark.usefixtures("shared_models", "quick_kms_keys")  # tests/support/moto.py
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "example-failsafe-archive"
@@ -111,13 +114,14 @@ def state(
     }
 
 
-@pytest.fixture
-def estate(moto: str) -> dict[str, Any]:
-    """Managed resources (named in the prod export) and hand-made ones in prod; the archive in the backup account.
+def build_estate(account: str, suffix: str = "") -> dict[str, Any]:
+    """Managed resources (named in the prod export) and hand-made ones in ``account`` (prod's, or one of a test's own).
 
-    Returns the sessions and ``unmanaged``: the (type, import ID) of every hand-made resource, which is exactly
-    what the import files must hold."""
-    prod, backup = account_session(PROD), account_session(BACKUP)
+    Returns ``unmanaged``: the (type, import ID) of every hand-made resource, which is exactly what the import files
+    must hold; and the export that names the managed ones, which :func:`estate` archives for each test. Bucket names
+    are global (moto 5.2 ``s3_backends.bucket_accounts``), so a second estate's end in ``suffix``."""
+    managed_bucket, logs_bucket = f"example-managed-assets{suffix}", f"example-hand-made-logs{suffix}"
+    prod = account_session(account)
     s3, iam, lam, kms = prod.client("s3"), prod.client("iam"), prod.client("lambda"), prod.client("kms")
     sns, sqs, ddb, rds = prod.client("sns"), prod.client("sqs"), prod.client("dynamodb"), prod.client("rds")
     ec2, r53, ssm = prod.client("ec2"), prod.client("route53"), prod.client("ssm")
@@ -126,17 +130,17 @@ def estate(moto: str) -> dict[str, Any]:
     unmanaged: set[tuple[str, str]] = set()
 
     # S3: a managed bucket (state under its v6 type name) and a hand-made one with every side configuration.
-    s3.create_bucket(Bucket="example-managed-assets", CreateBucketConfiguration=where)
-    s3.put_bucket_versioning(Bucket="example-managed-assets", VersioningConfiguration={"Status": "Enabled"})
+    s3.create_bucket(Bucket=managed_bucket, CreateBucketConfiguration=where)
+    s3.put_bucket_versioning(Bucket=managed_bucket, VersioningConfiguration={"Status": "Enabled"})
     managed += [
-        state("aws:s3/bucketV2:BucketV2", "example-managed-assets", {"bucket": "example-managed-assets"}),
-        state("aws:s3/bucketVersioningV2:BucketVersioningV2", "example-managed-assets"),
+        state("aws:s3/bucketV2:BucketV2", managed_bucket, {"bucket": managed_bucket}),
+        state("aws:s3/bucketVersioningV2:BucketVersioningV2", managed_bucket),
     ]
     logs_key = kms.create_key(Description="hand-made logs key")["KeyMetadata"]
-    s3.create_bucket(Bucket="example-hand-made-logs", CreateBucketConfiguration=where)
-    s3.put_bucket_versioning(Bucket="example-hand-made-logs", VersioningConfiguration={"Status": "Enabled"})
+    s3.create_bucket(Bucket=logs_bucket, CreateBucketConfiguration=where)
+    s3.put_bucket_versioning(Bucket=logs_bucket, VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_policy(
-        Bucket="example-hand-made-logs",
+        Bucket=logs_bucket,
         Policy=json.dumps(
             {
                 "Version": "2012-10-17",
@@ -146,7 +150,7 @@ def estate(moto: str) -> dict[str, Any]:
                         "Effect": "Deny",
                         "Principal": "*",
                         "Action": "s3:*",
-                        "Resource": "arn:aws:s3:::example-hand-made-logs/*",
+                        "Resource": f"arn:aws:s3:::{logs_bucket}/*",
                         "Condition": {"Bool": {"aws:SecureTransport": "false"}},
                     }
                 ],
@@ -154,13 +158,13 @@ def estate(moto: str) -> dict[str, Any]:
         ),
     )
     s3.put_bucket_lifecycle_configuration(
-        Bucket="example-hand-made-logs",
+        Bucket=logs_bucket,
         LifecycleConfiguration={
             "Rules": [{"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 30}}]
         },
     )
     s3.put_bucket_encryption(
-        Bucket="example-hand-made-logs",
+        Bucket=logs_bucket,
         ServerSideEncryptionConfiguration={
             "Rules": [
                 {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": logs_key["Arn"]}}
@@ -168,7 +172,7 @@ def estate(moto: str) -> dict[str, Any]:
         },
     )
     unmanaged |= {
-        (t, "example-hand-made-logs")
+        (t, logs_bucket)
         for t in (
             model.T_BUCKET,
             model.T_BUCKET_POLICY,
@@ -235,7 +239,7 @@ def estate(moto: str) -> dict[str, Any]:
     managed_queue = sqs.create_queue(QueueName="failsafe-queue")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=managed_queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     managed.append(
-        state(model.T_QUEUE, f"https://sqs.{REGION}.amazonaws.com/{PROD}/failsafe-queue", {"arn": queue_arn})
+        state(model.T_QUEUE, f"https://sqs.{REGION}.amazonaws.com/{account}/failsafe-queue", {"arn": queue_arn})
     )
     unmanaged.add((model.T_QUEUE, sqs.create_queue(QueueName="hand-made-queue")["QueueUrl"]))
     for table in ("failsafe-locks", "hand-made-table"):
@@ -315,27 +319,48 @@ def estate(moto: str) -> dict[str, Any]:
     managed.append(state(model.T_PARAMETER, "/failsafe/managed"))
     unmanaged.add((model.T_PARAMETER, "/hand-made/db-password"))
 
-    # The archive: the prod export, stored the way archive.py stores it, with the stack's explicit provider.
-    backup_s3 = backup.client("s3")
-    backup_s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration=where)
+    # The export, with the stack's explicit provider.
     provider = {
         "urn": PROVIDER_URN,
         "type": "pulumi:providers:aws",
         "id": "0f1e",
-        "inputs": {"region": REGION, "allowedAccountIds": json.dumps([PROD])},
-        "outputs": {"region": REGION, "allowedAccountIds": json.dumps([PROD])},
+        "inputs": {"region": REGION, "allowedAccountIds": json.dumps([account])},
+        "outputs": {"region": REGION, "allowedAccountIds": json.dumps([account])},
     }
     stack = {"urn": "urn:pulumi:prod::failsafe::pulumi:pulumi:Stack::failsafe-prod", "type": "pulumi:pulumi:Stack"}
     export = {"version": 3, "deployment": {"manifest": {"time": "t"}, "resources": [stack, provider, *managed]}}
-    archive.Archive(backup_s3, BUCKET).store("prod", json.dumps(export).encode(), 20, now=T0 - timedelta(minutes=36))
-    return {
-        "prod": prod,
-        "backup": backup,
-        "s3": backup_s3,
-        "unmanaged": unmanaged,
-        "managed": len(managed),
-        "zone": zone_id,
-    }
+    return {"account": account, "export": export, "unmanaged": unmanaged, "managed": len(managed), "zone": zone_id}
+
+
+@pytest.fixture(scope="module")
+def prod_estate(shared_moto: str) -> dict[str, Any]:
+    """The estate in prod, built once for the module: a capture only reads prod, so its tests share it (the one test
+    that deletes a resource builds an estate in an account of its own). Building it per test cost 2-5 s each."""
+    with pytest.MonkeyPatch.context() as patch:
+        quick_symmetric_keys(patch)
+        return build_estate(PROD)
+
+
+_ARCHIVES = itertools.count(1)
+
+
+def archived(built: dict[str, Any]) -> dict[str, Any]:
+    """``built``'s sessions and an archive bucket of this test's own in the backup account, holding the prod export
+    stored the way archive.py stores it: captures are written there, so no test sees another's. The sessions are
+    the test's own too: the faults and call recorders a test registers on them stay in that test."""
+    prod, backup = fresh_session(built["account"]), fresh_session(BACKUP)
+    bucket = f"{BUCKET}-{next(_ARCHIVES)}"
+    backup_s3 = backup.client("s3")
+    backup_s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    export = json.dumps(built["export"]).encode()
+    archive.Archive(backup_s3, bucket).store("prod", export, 20, now=T0 - timedelta(minutes=36))
+    return {**built, "prod": prod, "backup": backup, "s3": backup_s3, "bucket": bucket}
+
+
+@pytest.fixture
+def estate(prod_estate: dict[str, Any]) -> dict[str, Any]:
+    """The shared prod estate (:func:`build_estate`) with this test's own sessions and archive bucket."""
+    return archived(prod_estate)
 
 
 def policy_document() -> str:
@@ -360,7 +385,7 @@ def run(
     out_dir = overrides.pop("out_dir", None)
     (result,) = running.run(
         [running.Target(estate["prod"])],
-        storing.Store(estate["s3"], BUCKET),
+        storing.Store(estate["s3"], estate["bucket"]),
         settings(**overrides),
         sns=sns,
         topic_arn=topic_arn,
@@ -375,7 +400,7 @@ def run(
 
 
 def stored(estate: dict[str, Any], key: str) -> Any:
-    return json.loads(estate["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read())
+    return json.loads(estate["s3"].get_object(Bucket=estate["bucket"], Key=key)["Body"].read())
 
 
 def import_files(estate: dict[str, Any], result: running.AccountRun) -> dict[str, dict[str, Any]]:
@@ -389,8 +414,19 @@ def by_service(result: running.AccountRun) -> dict[str, running.ServiceResult]:
 # --- what is found ---------------------------------------------------------------------------------------
 
 
-def test_capture_finds_exactly_the_unmanaged_resources_of_eleven_services(estate: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def plain_run(prod_estate: dict[str, Any]) -> tuple[dict[str, Any], running.AccountRun, list[str]]:
+    """One capture of the shared estate with default settings into an archive of its own, read (never written) by
+    the tests that only check what such a run found and stored."""
+    estate = archived(prod_estate)
     result, _, lines = run(estate)
+    return estate, result, lines
+
+
+def test_capture_finds_exactly_the_unmanaged_resources_of_eleven_services(
+    plain_run: tuple[dict[str, Any], running.AccountRun, list[str]],
+) -> None:
+    estate, result, lines = plain_run
 
     assert result.complete, result.reasons
     files = import_files(estate, result)
@@ -428,8 +464,10 @@ def test_the_inventory_keeps_managed_resources_with_their_stack_and_never_a_secr
     assert "value" not in parameter["properties"] and "insecureValue" not in parameter["properties"], parameter
 
 
-def test_every_import_file_follows_the_documented_format(estate: dict[str, Any]) -> None:
-    result, _, _ = run(estate)
+def test_every_import_file_follows_the_documented_format(
+    plain_run: tuple[dict[str, Any], running.AccountRun, list[str]],
+) -> None:
+    estate, result, _ = plain_run
 
     for service, document in import_files(estate, result).items():
         jsonschema.validate(document, IMPORT_FILE_SCHEMA)
@@ -572,8 +610,8 @@ def test_a_service_that_keeps_failing_makes_the_run_incomplete_and_notifies_the_
 ) -> None:
     inject(estate["prod"].events, "kms", "ListAliases", times=1000)
     backup_sns, backup_sqs = estate["backup"].client("sns"), estate["backup"].client("sqs")
-    topic = backup_sns.create_topic(Name="failsafe-alerts")["TopicArn"]
-    inbox = backup_sqs.create_queue(QueueName="inbox")["QueueUrl"]
+    topic = backup_sns.create_topic(Name=f"failsafe-alerts-{estate['bucket']}")["TopicArn"]  # names of its own
+    inbox = backup_sqs.create_queue(QueueName=f"inbox-{estate['bucket']}")["QueueUrl"]
     inbox_arn = backup_sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     backup_sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
 
@@ -595,7 +633,16 @@ def test_a_service_that_keeps_failing_makes_the_run_incomplete_and_notifies_the_
     assert "kms: failed" in body["Message"] and result.run_key in body["Message"]
 
 
-def test_a_count_that_drops_beyond_the_limit_makes_the_run_incomplete(estate: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def estate_to_shrink(shared_moto: str) -> dict[str, Any]:
+    """An estate in an account of its own (not prod's), for the test that deletes one of its resources."""
+    with pytest.MonkeyPatch.context() as patch:
+        quick_symmetric_keys(patch)
+        return build_estate("555555555555", "-shrink")
+
+
+def test_a_count_that_drops_beyond_the_limit_makes_the_run_incomplete(estate_to_shrink: dict[str, Any]) -> None:
+    estate = archived(estate_to_shrink)
     first, _, _ = run(estate)
     sqs = estate["prod"].client("sqs")
     sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName="hand-made-queue")["QueueUrl"])
@@ -654,14 +701,14 @@ def test_a_capture_is_never_overwritten(estate: dict[str, Any]) -> None:
 def test_a_stack_without_an_archived_export_stops_the_run_before_any_call(estate: dict[str, Any]) -> None:
     with pytest.raises(model.CaptureError, match=r"no valid archive of stack dr.*--stacks"):
         run(estate, stacks=("prod", "dr"))
-    assert "Contents" not in estate["s3"].list_objects_v2(Bucket=BUCKET, Prefix="capture/")
+    assert "Contents" not in estate["s3"].list_objects_v2(Bucket=estate["bucket"], Prefix="capture/")
 
 
 def test_show_points_at_the_newest_complete_capture_and_its_code(estate: dict[str, Any], tmp_path: Path) -> None:
     good, _, _ = run(estate)
     estate["prod"].events.register("before-call.kms.ListAliases", lambda model, **_: _throttle(model))
     bad, _, _ = run(estate, now=T0 + timedelta(days=1))
-    store = storing.Store(estate["s3"], BUCKET)
+    store = storing.Store(estate["s3"], estate["bucket"])
     code = tmp_path / "kms.py"
     code.write_text("import pulumi_aws as aws\n")
     (key,) = reading.attach(store, by_service(good)["kms"].prefix, [code])
@@ -671,8 +718,8 @@ def test_show_points_at_the_newest_complete_capture_and_its_code(estate: dict[st
 
     assert not bad.complete
     assert shown["timestamp"] == model.stamp_of(T0), "the newer, incomplete capture is not a restore point"
-    assert shown["code"] == [f"s3://{BUCKET}/{key}"] and key.endswith(f"/{model.stamp_of(T0)}/kms.py")
-    assert shown["import_file"] == f"s3://{BUCKET}/{by_service(good)['kms'].prefix}import.json"
+    assert shown["code"] == [f"s3://{estate['bucket']}/{key}"] and key.endswith(f"/{model.stamp_of(T0)}/kms.py")
+    assert shown["import_file"] == f"s3://{estate['bucket']}/{by_service(good)['kms'].prefix}import.json"
     assert shown["skipped_incomplete"][0].startswith(model.stamp_of(T0 + timedelta(days=1)))
     assert earlier["timestamp"] == model.stamp_of(T0)
     with pytest.raises(model.CaptureError, match=r"no complete capture of sqs .* at or before 20261122T"):
@@ -686,7 +733,7 @@ def _throttle(model: Any) -> None:
 
 
 def test_verify_reports_the_capture_age_and_unmanaged_resources_per_service(estate: dict[str, Any]) -> None:
-    targets = verify.Targets({}, PROD, BACKUP, "333333333333", timedelta(hours=1), archive_bucket=BUCKET)
+    targets = verify.Targets({}, PROD, BACKUP, "333333333333", timedelta(hours=1), archive_bucket=estate["bucket"])
     sides = verify.Sides(None, estate["backup"], REGION, REGION)
     assert [c.status for c in verify.check_capture(sides, targets, T0)] == ["SKIP"], "no capture set up yet"
     result, _, _ = run(estate)
@@ -703,19 +750,40 @@ def test_verify_reports_the_capture_age_and_unmanaged_resources_per_service(esta
 # --- the CLI and the workflow ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def ambient(moto: str) -> dict[str, Any]:
-    """The CLI's view: ambient credentials (moto's default account), prod export in a bucket of that account."""
+@pytest.fixture(scope="module")
+def ambient_account(shared_moto: str) -> dict[str, Any]:
+    """The CLI's view: ambient credentials (moto's default account), prod export in a bucket of that account. Built
+    once for the module: the bad-input tests only read it; a test whose capture writes takes :func:`ambient`."""
     import boto3
 
     sess = boto3.Session(region_name=REGION)
     s3 = sess.client("s3")
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    export = {"version": 3, "deployment": {"resources": [state(model.T_TABLE, "failsafe-locks")]}}
-    archive.Archive(s3, BUCKET).store("prod", json.dumps(export).encode(), 20, now=T0)
+    archive.Archive(s3, BUCKET).store("prod", AMBIENT_EXPORT, 20, now=T0)
     sess.client("sqs").create_queue(QueueName="hand-made-queue")
     sess.client("ssm").put_parameter(Name="/hand-made/token", Value="s3cr3t-value", Type="SecureString")
     return {"session": sess, "s3": s3}
+
+
+AMBIENT_EXPORT = json.dumps(
+    {"version": 3, "deployment": {"resources": [state(model.T_TABLE, "failsafe-locks")]}}
+).encode()
+
+
+@pytest.fixture
+def ambient(ambient_account: dict[str, Any]) -> dict[str, Any]:
+    """:func:`ambient_account` with an archive bucket of this test's own holding the same export: its captures are
+    its own (one run's drop check or ``show`` never sees another test's)."""
+    bucket = f"{BUCKET}-cli-{next(_ARCHIVES)}"
+    s3 = ambient_account["s3"]
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    archive.Archive(s3, bucket).store("prod", AMBIENT_EXPORT, 20, now=T0)
+    return {**ambient_account, "bucket": bucket}
+
+
+def cli_run(bucket: str) -> list[str]:
+    """:data:`CLI_RUN` against ``bucket``."""
+    return [bucket if arg == BUCKET else arg for arg in CLI_RUN]
 
 
 CLI_RUN = [
@@ -727,7 +795,8 @@ CLI_RUN = [
 def test_cli_run_exits_0_and_writes_what_ci_turns_into_code(
     ambient: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = cli.main([*CLI_RUN, "--rate", "0", "--out", str(tmp_path), "--output", "json"])
+    bucket = ambient["bucket"]
+    code = cli.main([*cli_run(bucket), "--rate", "0", "--out", str(tmp_path), "--output", "json"])
 
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -742,12 +811,12 @@ def test_cli_run_exits_0_and_writes_what_ci_turns_into_code(
     assert (account, service, region, role_arn) == ("123456789012", "sqs", REGION, "")
     assert prefix == f"capture/123456789012/sqs/{summary['run'].rsplit('/', 1)[-1][:-5]}/"
     assert json.loads(Path(spec).read_text())["resources"][0]["type"] == model.T_QUEUE
-    assert cli.main(["capture", "show", "sqs", "--archive-bucket", BUCKET, "--output", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["prefix"] == f"s3://{BUCKET}/{prefix}"
-    assert cli.main(["capture", "show", "--coverage", "--archive-bucket", BUCKET, "--output", "json"]) == 0
+    assert cli.main(["capture", "show", "sqs", "--archive-bucket", bucket, "--output", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["prefix"] == f"s3://{bucket}/{prefix}"
+    assert cli.main(["capture", "show", "--coverage", "--archive-bucket", bucket, "--output", "json"]) == 0
     coverage = json.loads(capsys.readouterr().out)
     assert coverage["coverage"]["sqs"] == {"types_listed": 1, "resources": 1, "skipped": {}, "incomplete": 0}
-    assert coverage["prefix"] == f"s3://{BUCKET}/{summary['run']}" and coverage["skipped_incomplete"] == []
+    assert coverage["prefix"] == f"s3://{bucket}/{summary['run']}" and coverage["skipped_incomplete"] == []
 
 
 def test_cli_run_exits_1_when_a_service_fails(
@@ -758,7 +827,7 @@ def test_cli_run_exits_1_when_a_service_fails(
 
     monkeypatch.setitem(collectors.COLLECTORS, "kms", broken)
 
-    assert cli.main([*CLI_RUN, "--rate", "0", "--output", "json"]) == EXIT_FAILED
+    assert cli.main([*cli_run(ambient["bucket"]), "--rate", "0", "--output", "json"]) == EXIT_FAILED
     out, err = capsys.readouterr()
     assert json.loads(out)["runs"][0]["reasons"] == ["kms: failed: AccessDenied: no"]
     assert "kms: FAILED" in err
@@ -779,7 +848,7 @@ def test_cli_run_exits_1_when_a_service_fails(
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(
-    ambient: dict[str, Any], capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+    ambient_account: dict[str, Any], capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
     assert cli.main(argv) == EXIT_USAGE
     err = capsys.readouterr().err.strip()

@@ -19,6 +19,8 @@ from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, REGION, account_session
 from tests.support.opscli import Backoff
 
+pytestmark = pytest.mark.usefixtures("shared_models", "quick_kms_keys")  # tests/support/moto.py
+
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 

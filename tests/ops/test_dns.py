@@ -24,6 +24,8 @@ from failsafe.ops import aws, dns, drill
 from failsafe.ops.errors import EXIT_FAILED, EXIT_USAGE
 from tests.support.moto import BACKUP, account_session
 
+pytestmark = pytest.mark.usefixtures("shared_models", "quick_kms_keys")  # tests/support/moto.py
+
 ROOT = Path(__file__).resolve().parents[2]
 CFG = dns.load_config("prod")
 SWITCH = dns.Switch.from_config(CFG)
@@ -265,9 +267,11 @@ def test_health_check_is_read_through_the_zone_account() -> None:
     assert dns.check_health_check(Health([]), None).ok is False
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def secondary() -> Iterator[str]:
-    """A local HTTP endpoint standing in for the secondary: /health answers 'ok', /down answers 503."""
+    """A local HTTP endpoint standing in for the secondary: /health answers 'ok', /down answers 503. It keeps no
+    state, so the module's tests share one; it polls for shutdown every 50 ms (``socketserver.BaseServer
+    .serve_forever``'s default of 0.5 s made each test's teardown wait that long)."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -280,7 +284,7 @@ def secondary() -> Iterator[str]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 

@@ -20,6 +20,8 @@ from failsafe.ops import copier
 from failsafe_components.prod_backup import SNAPSHOT_EVENT_PATTERN
 from tests.support.moto import REGION
 
+pytestmark = pytest.mark.usefixtures("shared_models", "quick_kms_keys")  # tests/support/moto.py
+
 ACCOUNT = "123456789012"  # moto's default account: the handler's own session carries no account header
 
 

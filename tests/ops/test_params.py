@@ -14,6 +14,8 @@ from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, REGION, account_session
 from tests.support.plans import cached_plan, config_of
 
+pytestmark = pytest.mark.usefixtures("shared_models", "quick_kms_keys")  # tests/support/moto.py
+
 ROLE = f"arn:aws:iam::{PROD}:role/failsafe-dr-reader"
 
 

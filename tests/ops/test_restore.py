@@ -5,7 +5,8 @@ The backup account (222222222222) holds the versioned replica bucket; the target
 
 What moto cannot do is stubbed, and each such test says so in its docstring: S3 Batch Operations jobs
 (``s3control.create_job``) and AWS Backup restore jobs use botocore's Stubber. moto keeps LastModified in whole
-seconds, so the history is written one second either side of the as-of time.
+seconds, so the history before the as-of time is stamped by moto's S3 clock set back (tests/support/moto_clock.py).
+Every command's sessions share botocore's parsed models (tests/support/botocore_models.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -34,7 +35,9 @@ from failsafe.ops import aws, params
 from failsafe.ops import cli as ops_cli
 from failsafe.ops.restore import common, copying, planning, snapshot
 from tests.support.awsfaults import inject
+from tests.support.botocore_models import models_read_once
 from tests.support.moto import BACKUP, PROD, REGION, account_session
+from tests.support.moto_clock import s3_clock
 
 REPO = Path(__file__).resolve().parents[2]
 TARGET = "333333333333"
@@ -46,6 +49,13 @@ NEW = "app-restored"
 def cli(*argv: str) -> int:
     """``failsafe-dr restore ...`` through the real ``main``: its one error path, its exit codes."""
     return ops_cli.main(["restore", *argv])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _models_read_once() -> Iterator[None]:
+    """Each command's sessions read botocore's models from one shared loader (tests/support/botocore_models.py)."""
+    with models_read_once():
+        yield
 
 
 @pytest.fixture
@@ -84,17 +94,18 @@ def body(key: str, n: int) -> bytes:
 
 @pytest.fixture
 def history(sessions: None) -> datetime:
-    """The replica's history around T (returned): what a restore as of T must reproduce exactly."""
+    """The replica's history around T (returned): what a restore as of T must reproduce exactly. The versions
+    before T are stamped by moto's S3 clock set back (tests/support/moto_clock.py), not written a second earlier."""
     s3 = account_session(BACKUP).client("s3")
     make_bucket(s3, REPLICA, versioned=True)
     make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), NEW, TARGET_REGION)
-    for key in ("overwritten-later", "deleted-later", "unchanged", "deleted-earlier", "edited-before"):
-        s3.put_object(Bucket=REPLICA, Key=key, Body=body(key, 1))
-    s3.put_object(Bucket=REPLICA, Key="edited-before", Body=body("edited-before", 2))
-    s3.delete_object(Bucket=REPLICA, Key="deleted-earlier")
-    time.sleep(1.1)
-    as_of = datetime.now(UTC)
-    time.sleep(1.1)
+    with s3_clock() as clock:
+        clock.set_back()
+        for key in ("overwritten-later", "deleted-later", "unchanged", "deleted-earlier", "edited-before"):
+            s3.put_object(Bucket=REPLICA, Key=key, Body=body(key, 1))
+        s3.put_object(Bucket=REPLICA, Key="edited-before", Body=body("edited-before", 2))
+        s3.delete_object(Bucket=REPLICA, Key="deleted-earlier")
+        as_of = clock.resume()
     s3.put_object(Bucket=REPLICA, Key="overwritten-later", Body=body("overwritten-later", 2))
     s3.delete_object(Bucket=REPLICA, Key="deleted-later")
     s3.put_object(Bucket=REPLICA, Key="created-later", Body=body("created-later", 1))
@@ -233,30 +244,50 @@ def test_a_state_file_of_another_restore_is_refused(history: datetime, capsys: p
     assert err.count("\n") == 1 and "--state-file state.jsonl: records another restore" in err, err
 
 
-THOUSAND = 1_000
+MANY_PAGES = 150  # objects: over several pages of PAGE
+PAGE = 40  # keys per listing page, for this test (S3's and moto's default and most is 1,000)
 TO_TARGET = ("--target-profile", "target", "--target-region", TARGET_REGION)
 
 
-def test_a_thousand_objects_restore_with_progress_and_a_verified_count(
-    sessions: None, capsys: pytest.CaptureFixture[str]
+def test_objects_over_several_listing_pages_restore_with_progress_and_a_verified_count(
+    sessions: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """1,000 objects, not 10,000: moto serves about 300 requests/s here, so 10,000 puts and copies take over a
-    minute on 2 cores. bench/restore_bench.py runs the 10,000-object case and compares it with a bare loop."""
+    """What 1,000 objects proved, with 150: the listings page (S3 answers at most MaxKeys keys a page, 1,000 by
+    default: ListObjectVersions and ListObjectsV2 in the S3 API Reference; here MaxKeys is 40 on every listing
+    that sets none, through a ``provide-client-params`` handler), every copy runs, is verified and counted, and the
+    progress line reaches 100 %. 1,000 objects were one page of each listing, so paging was never crossed; 150 at
+    40 a page cross it four times each, in a tenth of the requests. bench/restore_bench.py runs 10,000 objects
+    and compares them with a bare loop."""
+    listed: dict[str, int] = {"ListObjectVersions": 0, "ListObjectsV2": 0}
+
+    def small_pages(params: dict[str, Any], model: Any, **_: Any) -> None:
+        params.setdefault("MaxKeys", PAGE)
+        listed[model.name] += 1
+
+    def hook(profile: str | None, service: str, client: Any) -> None:
+        if service == "s3":
+            for operation in listed:
+                client.meta.events.register(f"provide-client-params.s3.{operation}", small_pages)
+
     s3 = account_session(BACKUP).client("s3")
     make_bucket(s3, REPLICA, versioned=True)
     make_bucket(account_session(TARGET, TARGET_REGION).client("s3"), NEW, TARGET_REGION)
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda n: s3.put_object(Bucket=REPLICA, Key=f"obj/{n:05d}", Body=b"%05d" % n), range(THOUSAND)))
+        keys = range(MANY_PAGES)
+        list(pool.map(lambda n: s3.put_object(Bucket=REPLICA, Key=f"obj/{n:05d}", Body=b"%05d" % n), keys))
+    on_clients(monkeypatch, hook)
 
     code = cli("s3", "--replica-bucket", REPLICA, "--target-bucket", NEW, *TO_TARGET, "--execute")
     out, err = capsys.readouterr()
 
     assert code == 0, out
-    assert row(out, "restored") == (str(THOUSAND), f"verified: etag {THOUSAND}"), out
-    assert row(out, "target count")[0] == str(THOUSAND) and float(row(out, "objects/s")[0]) > 0, out
-    assert f"\rrestore: {THOUSAND}/{THOUSAND} (100.0%)" in err, err[-300:]
+    pages = -(-MANY_PAGES // PAGE)
+    assert listed["ListObjectVersions"] >= pages and listed["ListObjectsV2"] >= pages, f"paging not crossed: {listed}"
+    assert row(out, "restored") == (str(MANY_PAGES), f"verified: etag {MANY_PAGES}"), out
+    assert row(out, "target count")[0] == str(MANY_PAGES) and float(row(out, "objects/s")[0]) > 0, out
+    assert f"\rrestore: {MANY_PAGES}/{MANY_PAGES} (100.0%)" in err, err[-300:]
     target = account_session(TARGET, TARGET_REGION).client("s3")
-    assert target.get_object(Bucket=NEW, Key="obj/00777")["Body"].read() == b"00777"
+    assert target.get_object(Bucket=NEW, Key="obj/00077")["Body"].read() == b"00077"
 
 
 def test_objects_above_the_copy_object_limit_are_copied_in_parts_and_verified_by_size(
@@ -408,9 +439,10 @@ def test_choose_picks_the_newest_entry_at_as_of_and_resolves_ties() -> None:
         v("tie-latest", 9, deleted=True, latest=True),
     ]
     chosen = planning.choose(entries, at)
-    assert chosen["a"] == v("a", 5) and chosen["b"].deleted and chosen["c"] is None
+    b, tie_latest = chosen["b"], chosen["tie-latest"]
+    assert chosen["a"] == v("a", 5) and b is not None and b.deleted and chosen["c"] is None
     assert chosen["tie"] == v("tie", 9), "a tie between a version and a delete marker restores the version"
-    assert chosen["tie-latest"].deleted, "a tie is decided by IsLatest when S3 gives it"
+    assert tie_latest is not None and tie_latest.deleted, "a tie is decided by IsLatest when S3 gives it"
     assert planning.choose(entries, None)["a"] == v("a", 12, latest=True)
 
 

@@ -32,7 +32,6 @@ import shlex
 import stat
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,7 +41,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from failsafe.ops import aws, dns, drill, params
+from failsafe.ops import archive, aws, dns, drill, params, stackconfig
 from failsafe.ops import cli as ops_cli
 from failsafe.ops.restore import common
 from failsafe.settings import stackfiles
@@ -50,7 +49,9 @@ from failsafe.tooling import cli as tool_cli
 from failsafe.tooling import planning
 from failsafe.tooling.recovery import sources
 from tests.support import estates, recovery
+from tests.support.botocore_models import models_read_once
 from tests.support.moto import account_session, moto_environment, write_profiles
+from tests.support.moto_clock import s3_clock
 from tests.support.plans import cached_plan, config_of
 from tests.support.runbook import Command, Unclassified, extract
 
@@ -72,6 +73,7 @@ class Estate:
     env: dict[str, str]  # the shell's environment (stubs on PATH, profiles, moto)
     values: dict[str, str] = field(default_factory=dict)  # placeholder -> value (PLACEHOLDERS fills it)
     ran: dict[str, int] = field(default_factory=dict)  # command at -> exit code
+    archives: int = 0  # archive commands run so far (:func:`seconds_later`)
     pulumi_log: Path = Path()
     aws_log: Path = Path()
 
@@ -119,22 +121,21 @@ def seed(estate: Estate) -> None:
     backup = account_session(PROD_CFG.accounts.backup, PROD_CFG.dr_region)
     s3 = backup.client("s3")
     location = {"LocationConstraint": PROD_CFG.dr_region}
-    for bucket in PROD_CFG.protected_buckets:
-        replica = PROD_CFG.replica_bucket_name(bucket)
-        s3.create_bucket(Bucket=replica, CreateBucketConfiguration=location)
-        s3.put_bucket_versioning(Bucket=replica, VersioningConfiguration={"Status": "Enabled"})
-        for key in ("index.html", "data/1.bin"):
-            s3.put_object(Bucket=replica, Key=key, Body=f"{bucket}/{key}".encode())
-        new = account_session(PROD_CFG.accounts.prod, PROD_CFG.primary_region).client("s3")
-        target = PROD_CFG.source_bucket_name(bucket)
-        new.create_bucket(Bucket=target, CreateBucketConfiguration={"LocationConstraint": PROD_CFG.primary_region})
-        new.put_bucket_versioning(Bucket=target, VersioningConfiguration={"Status": "Enabled"})
-    time.sleep(1.1)  # moto keeps LastModified in whole seconds: $AS_OF is after every replica object
-    estate.env["AS_OF"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with s3_clock() as clock:  # moto keeps LastModified in whole seconds: $AS_OF is after every replica object
+        clock.set_back()  # (tests/support/moto_clock.py: the objects are stamped earlier, not written a second ago)
+        for bucket in PROD_CFG.protected_buckets:
+            replica = PROD_CFG.replica_bucket_name(bucket)
+            s3.create_bucket(Bucket=replica, CreateBucketConfiguration=location)
+            s3.put_bucket_versioning(Bucket=replica, VersioningConfiguration={"Status": "Enabled"})
+            for key in ("index.html", "data/1.bin"):
+                s3.put_object(Bucket=replica, Key=key, Body=f"{bucket}/{key}".encode())
+            new = account_session(PROD_CFG.accounts.prod, PROD_CFG.primary_region).client("s3")
+            target = PROD_CFG.source_bucket_name(bucket)
+            new.create_bucket(Bucket=target, CreateBucketConfiguration={"LocationConstraint": PROD_CFG.primary_region})
+            new.put_bucket_versioning(Bucket=target, VersioningConfiguration={"Status": "Enabled"})
+        estate.env["AS_OF"] = clock.resume().strftime("%Y-%m-%dT%H:%M:%SZ")
     archive_bucket = DR_CFG.archive_bucket_name
     s3.create_bucket(Bucket=archive_bucket, CreateBucketConfiguration=location)
-    from failsafe.ops import archive
-
     store = archive.Archive(s3, archive_bucket)
     for stack in ("dr", "prod"):
         store.store(stack, json.dumps(export_of(stack)).encode(), 100)
@@ -185,7 +186,7 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Estate]:
     for stack in ("dr", "prod"):
         (state / f"{stack}.outputs.json").write_text(json.dumps(cached_plan(stack).outputs), encoding="utf-8")
         (state / f"{stack}.export.json").write_text(json.dumps(export_of(stack)), encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, models_read_once():
         moto_environment(patch)
         files = write_profiles(root, profiles())
         for name, value in files.items():
@@ -313,6 +314,20 @@ def program_words(command: Command, argv: list[str]) -> list[str]:
     return argv[len(command.program.split()) :]
 
 
+def seconds_later(seconds: int) -> type[datetime]:
+    """``datetime`` whose ``now`` is ``seconds`` ahead, for the archive command's key (failsafe/ops/archive.py
+    ``Archive.store``: ``datetime.now(UTC)`` to the second). The n-th archive command of the module runs n seconds
+    ahead, so each gets a second of its own (the seed's archives are at the real time) without waiting for the
+    clock to tick: commands run in order, so ``floor(t1 + n) < floor(t2 + n + 1)`` for ``t1 < t2``."""
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return datetime.now(tz) + timedelta(seconds=seconds)
+
+    return Later
+
+
 def ensure_drill(estate: Estate) -> None:
     log = drill.Drill(estate.work / "drills")
     if not log.path.exists():
@@ -357,8 +372,9 @@ def run_failsafe_dr(command: Command, estate: Estate, monkeypatch: pytest.Monkey
         ["drill", "run"],
     ):
         ensure_drill(estate)
-    if argv[:1] == ["archive"]:  # archives are keyed by the second and never overwritten: the CLI says to wait one
-        time.sleep(1.02 - time.time() % 1)
+    if argv[:1] == ["archive"]:  # archives are keyed by the second and never overwritten (the CLI says to wait one)
+        estate.archives += 1
+        monkeypatch.setattr(archive, "datetime", seconds_later(estate.archives))
     if argv[:2] == ["drill", "start"]:
         (estate.work / "drills" / drill.CURRENT).unlink(missing_ok=True)
     real = aws.client
@@ -373,9 +389,9 @@ def run_failsafe_dr(command: Command, estate: Estate, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(aws, "client", client)
     if argv[:1] == ["dns"]:
-        cfg = dns.load_config("prod")
+        cfg = stackconfig.load_config("prod")
         wanted = argv[argv.index("--for") + 1] if "--for" in argv else "secondary"
-        target = dns.load_config("dr").dr_endpoint.value if wanted == "secondary" else cfg.dns.primary.value
+        target = stackconfig.load_config("dr").dr_endpoint.value if wanted == "secondary" else cfg.dns.primary.value
         monkeypatch.setattr(dns, "RESOLVER", lambda name: (name, [target], ["192.0.2.1"]))  # stub resolver
     # `drill run` reads, per runbook step, Enter (start), an outcome and notes: the operator skips every step
     monkeypatch.setattr(sys, "stdin", io.StringIO("\nskipped\nnot run by this test\n" * 20))
@@ -551,12 +567,20 @@ def test_every_command_has_a_runner() -> None:
     assert not stale, f"runners for commands the docs no longer have: {stale}"
 
 
-def test_an_unknown_placeholder_fails(estate: Estate) -> None:
+def test_an_unknown_placeholder_fails() -> None:
     with pytest.raises(AssertionError, match="<no such thing> has no source"):
-        substitute("bin/failsafe-dr fetch --stack <no such thing>", estate)
+        substitute("bin/failsafe-dr fetch --stack <no such thing>", Estate(Path(), {}))
 
 
-def test_the_stubs_refuse_what_the_real_clis_refuse(estate: Estate) -> None:
+def test_the_stubs_refuse_what_the_real_clis_refuse(tmp_path: Path) -> None:
+    """The stubs on PATH as :func:`estate` puts them there (no moto: each line is refused before any answer)."""
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    launcher(stubs, "pulumi", PULUMI)
+    launcher(stubs, "aws", AWS)
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}", "FAKE_PULUMI_LOG": str(tmp_path / "pulumi.log"),
+           "FAKE_PULUMI_STATE": str(tmp_path), "FAKE_AWS_LOG": str(tmp_path / "aws.log")}  # fmt: skip
+    estate = Estate(tmp_path, env)
     shell = Runner(run_shell, "")
     command = COMMANDS[0]
     for line in ("pulumi up --no-such-flag", "pulumi stack frobnicate", "pulumi import --file",
@@ -566,11 +590,28 @@ def test_the_stubs_refuse_what_the_real_clis_refuse(estate: Estate) -> None:
         assert shell.run(command, estate, pytest.MonkeyPatch(), line) != 0, f"the stub accepted {line!r}"
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=[f"{c.at}:{c.text[:40]}" for c in COMMANDS])
-def test_every_runbook_command_runs(command: Command, estate: Estate, monkeypatch: pytest.MonkeyPatch) -> None:
-    runner = runner_of(command)
-    assert runner is not None, f"{command.at}: no runner for {command.text}"
-    text = substitute(written(command), estate)
-    code = runner.run(command, estate, monkeypatch, text)
-    estate.ran[command.at] = code
-    assert code == runner.expected, f"{command.at}: {text}: exit {code}, expected {runner.expected} ({runner.how})"
+def test_every_runbook_command_runs(estate: Estate) -> None:
+    """Every command of both docs, in document order, in one test: the commands build on each other as an
+    operator's do (``drill start`` before ``drill finish``, a DNS step begun before ``dns wait --drill-dir``), so they
+    cannot be split between pytest-xdist workers (``-n 2`` distributes a module's tests one by one), each worker with
+    an estate of its own. Each command still runs on its own (its own monkeypatch) and a failed one does not stop
+    the rest: every failure is listed, each naming the command, its exit code and what was expected."""
+    failures, ran = [], 0
+    for command in COMMANDS:
+        runner = runner_of(command)
+        if runner is None:
+            failures.append(f"{command.at}: no runner for {command.text}")
+            continue
+        text = substitute(written(command), estate)
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            try:
+                code = runner.run(command, estate, monkeypatch, text)
+            except Exception as error:  # an assertion of a runner (run_sources, run_pytest_paths): listed, not fatal
+                failures.append(f"{command.at}: {text}: {type(error).__name__}: {error}")
+                continue
+        estate.ran[command.at] = code
+        ran += 1
+        if code != runner.expected:
+            failures.append(f"{command.at}: {text}: exit {code}, expected {runner.expected} ({runner.how})")
+    assert ran + len(failures) == len(COMMANDS), "a command was neither run nor listed as failed"
+    assert not failures, f"{len(failures)} of {len(COMMANDS)} commands failed:\n" + "\n".join(failures)

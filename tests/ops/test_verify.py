@@ -4,6 +4,7 @@ the real prod config. moto has no AWS Backup recovery points, so that one API is
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,8 @@ from failsafe.ops.errors import EXIT_AWS, EXIT_FAILED, EXIT_USAGE, explain
 from tests.support.awsfaults import inject
 from tests.support.moto import BACKUP, PROD, account_session
 from tests.support.restore_paging import Paged
+
+pytestmark = pytest.mark.usefixtures("shared_models")  # sessions share parsed service models
 
 CFG = cli.load_config("prod")
 NOW = datetime.now(UTC)
@@ -67,7 +70,7 @@ def trust(mfa: bool) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def replication(replica: str, delete_markers: str = "Disabled") -> dict[str, Any]:
+def replication(replica: str, delete_markers: str = "Disabled", account: str = BACKUP) -> dict[str, Any]:
     return {
         "Role": f"arn:aws:iam::{PROD}:role/failsafe-s3-replication",
         "Rules": [
@@ -79,7 +82,7 @@ def replication(replica: str, delete_markers: str = "Disabled") -> dict[str, Any
                 "DeleteMarkerReplication": {"Status": delete_markers},
                 "Destination": {
                     "Bucket": f"arn:aws:s3:::{replica}",
-                    "Account": BACKUP,
+                    "Account": account,
                     "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
                     "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}},
                 },
@@ -88,20 +91,34 @@ def replication(replica: str, delete_markers: str = "Disabled") -> dict[str, Any
     }
 
 
-@pytest.fixture
-def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """A compliant estate: every check passes."""
-    prod, backup = account_session(PROD, CFG.primary_region), account_session(BACKUP, CFG.dr_region)
+_PAIRS = itertools.count(1)
+
+
+def bucket_pairs(prod: Any, backup: Any, backup_account: str = BACKUP) -> dict[str, tuple[str, str]]:
+    """A versioned, replicating source and replica of every protected bucket, under names no other pair has (the
+    config's names with a suffix: bucket names are global, moto 5.2 ``s3_backends.bucket_accounts``). Never the
+    config's own names, which the CLI test must find missing."""
     prod_s3, backup_s3 = prod.client("s3"), backup.client("s3")
+    n = next(_PAIRS)
+    pairs = {}
     for bucket in CFG.protected_buckets:
-        source, replica = CFG.source_bucket_name(bucket), CFG.replica_bucket_name(bucket)
+        source, replica = f"{CFG.source_bucket_name(bucket)}-v{n}", f"{CFG.replica_bucket_name(bucket)}-v{n}"
         prod_s3.create_bucket(Bucket=source, CreateBucketConfiguration={"LocationConstraint": CFG.primary_region})
         backup_s3.create_bucket(Bucket=replica, CreateBucketConfiguration={"LocationConstraint": CFG.dr_region})
         prod_s3.put_bucket_versioning(Bucket=source, VersioningConfiguration={"Status": "Enabled"})
         backup_s3.put_bucket_versioning(Bucket=replica, VersioningConfiguration={"Status": "Enabled"})
-        prod_s3.put_bucket_replication(Bucket=source, ReplicationConfiguration=replication(replica))
+        prod_s3.put_bucket_replication(
+            Bucket=source, ReplicationConfiguration=replication(replica, account=backup_account)
+        )
         prod_s3.put_object(Bucket=source, Key="a.txt", Body=b"a")
         backup_s3.put_object(Bucket=replica, Key="a.txt", Body=b"a")
+        pairs[bucket] = (source, replica)
+    return pairs
+
+
+def account_estate(prod: Any, backup: Any, backup_account: str = BACKUP) -> dict[str, str]:
+    """What the checks read account-wide: a fresh snapshot copy, the archives of both stacks, the break-glass role
+    with MFA and a service role in the backup account; a health check in prod."""
     ec2 = backup.client("ec2")
     volume = ec2.create_volume(AvailabilityZone=f"{CFG.dr_region}a", Size=8)["VolumeId"]
     ec2.create_snapshot(
@@ -116,8 +133,10 @@ def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
             }
         ],
     )
-    backup_s3.create_bucket(Bucket=ARCHIVE_BUCKET, CreateBucketConfiguration={"LocationConstraint": CFG.dr_region})
-    store = archive.Archive(backup_s3, ARCHIVE_BUCKET)
+    archive_bucket = ARCHIVE_BUCKET if backup_account == BACKUP else f"{ARCHIVE_BUCKET}-{backup_account}"
+    backup_s3 = backup.client("s3")
+    backup_s3.create_bucket(Bucket=archive_bucket, CreateBucketConfiguration={"LocationConstraint": CFG.dr_region})
+    store = archive.Archive(backup_s3, archive_bucket)
     export = json.dumps({"deployment": {"resources": [{"urn": "u"}]}}).encode()
     for stack in ("dr", "prod"):
         store.store(stack, export, 20, now=NOW - timedelta(hours=1))
@@ -134,7 +153,7 @@ def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         ),
     )
     health = prod.client("route53").create_health_check(
-        CallerReference="x",
+        CallerReference=f"x-{backup_account}",
         HealthCheckConfig={
             "Type": "HTTPS",
             "FullyQualifiedDomainName": "primary.app.example.com",
@@ -142,6 +161,14 @@ def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
             "ResourcePath": "/health",
         },
     )["HealthCheck"]["Id"]
+    return {"archive": archive_bucket, "health": health}
+
+
+def assemble(
+    prod: Any, backup: Any, account: dict[str, str], pairs: dict[str, tuple[str, str]], backup_account: str = BACKUP
+) -> dict[str, Any]:
+    """The sessions, sides of this test's own (a test puts its stubs into ``sides.overrides``) and the targets of
+    ``pairs``; ``source`` and ``replica`` map each protected bucket to its names here."""
     sides = verify.Sides(
         prod,
         backup,
@@ -153,9 +180,56 @@ def estate(moto: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         },
     )
     targets = verify.Targets.from_config(
-        CFG, {"vaultName": VAULT, "archiveBucketName": ARCHIVE_BUCKET, "healthCheckId": health}
+        CFG,
+        {"vaultName": VAULT, "archiveBucketName": account["archive"], "healthCheckId": account["health"]},
+        source_buckets={replica: source for source, replica in pairs.values()},
+        backup_account=backup_account,
     )
-    return {"prod": prod, "backup": backup, "sides": sides, "targets": targets}
+    return {
+        "prod": prod,
+        "backup": backup,
+        "sides": sides,
+        "targets": targets,
+        "archive": account["archive"],
+        "source": {b: pair[0] for b, pair in pairs.items()},
+        "replica": {b: pair[1] for b, pair in pairs.items()},
+    }
+
+
+@pytest.fixture(scope="module")
+def compliant(shared_moto: str) -> dict[str, Any]:
+    """A compliant estate, built once for the module (building it per test cost 1.5-3.5 s each): tests that only
+    read it take :func:`estate`; one that changes a bucket takes :func:`own_estate`, one that adds a role
+    :func:`estate_of_its_own_account`."""
+    prod, backup = account_session(PROD, CFG.primary_region), account_session(BACKUP, CFG.dr_region)
+    return {
+        "prod": prod,
+        "backup": backup,
+        "account": account_estate(prod, backup),
+        "pairs": bucket_pairs(prod, backup),
+    }
+
+
+@pytest.fixture
+def estate(compliant: dict[str, Any]) -> dict[str, Any]:
+    """The shared compliant estate (every check passes), read only."""
+    return assemble(compliant["prod"], compliant["backup"], compliant["account"], compliant["pairs"])
+
+
+@pytest.fixture
+def own_estate(compliant: dict[str, Any]) -> dict[str, Any]:
+    """The shared compliant estate with bucket pairs of this test's own, which it may break."""
+    prod, backup = compliant["prod"], compliant["backup"]
+    return assemble(prod, backup, compliant["account"], bucket_pairs(prod, backup))
+
+
+@pytest.fixture
+def estate_of_its_own_account(shared_moto: str) -> dict[str, Any]:
+    """A compliant estate whose backup side is an account of this test's own (666666666666): the MFA check reads every
+    role of the backup account, so a role added there must not reach any other test."""
+    other = "666666666666"
+    prod, backup = account_session(PROD, CFG.primary_region), account_session(other, CFG.dr_region)
+    return assemble(prod, backup, account_estate(prod, backup, other), bucket_pairs(prod, backup, other), other)
 
 
 def by_name(checks: list[verify.Check]) -> dict[str, verify.Check]:
@@ -172,11 +246,11 @@ def test_a_compliant_estate_passes_every_check(estate: dict[str, Any]) -> None:
     assert failing(checks) == {}, verify.table(checks)
     names = set(by_name(checks))
     for bucket in CFG.protected_buckets:
-        replica = CFG.replica_bucket_name(bucket)
+        replica = estate["replica"][bucket]
         assert {
             f"versioning {replica}",
             f"replica freshness {replica}",
-            f"replication {CFG.source_bucket_name(bucket)} -> {replica}",
+            f"replication {estate['source'][bucket]} -> {replica}",
         } <= names
     assert {
         f"recovery points {VAULT}",
@@ -189,8 +263,9 @@ def test_a_compliant_estate_passes_every_check(estate: dict[str, Any]) -> None:
     assert json.loads(verify.as_json(checks))["ok"] is True
 
 
-def test_missing_destination_versioning_fails(estate: dict[str, Any]) -> None:
-    replica = CFG.replica_bucket_name("assets")
+def test_missing_destination_versioning_fails(own_estate: dict[str, Any]) -> None:
+    estate = own_estate
+    replica = estate["replica"]["assets"]
     estate["backup"].client("s3").put_bucket_versioning(Bucket=replica, VersioningConfiguration={"Status": "Suspended"})
 
     assert failing(verify.run(estate["sides"], estate["targets"], now=NOW)) == {
@@ -224,9 +299,7 @@ def test_delete_marker_replication_on_fails(estate: dict[str, Any]) -> None:
 
     failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
 
-    expected = {
-        f"replication {CFG.source_bucket_name(b)} -> {CFG.replica_bucket_name(b)}" for b in CFG.protected_buckets
-    }
+    expected = {f"replication {estate['source'][b]} -> {estate['replica'][b]}" for b in CFG.protected_buckets}
     assert set(failed) == expected, failed
     assert all("DeleteMarkerReplication='Enabled'" in e for e in failed.values()), failed
 
@@ -244,8 +317,9 @@ def test_a_v1_prefix_rule_fails_because_it_replicates_delete_markers() -> None:
     assert check.ok is False and "V1 (prefix) rule" in check.evidence, check
 
 
-def test_replication_to_another_bucket_or_none_fails(estate: dict[str, Any]) -> None:
-    source, replica = CFG.source_bucket_name("assets"), CFG.replica_bucket_name("assets")
+def test_replication_to_another_bucket_or_none_fails(own_estate: dict[str, Any]) -> None:
+    estate = own_estate
+    source, replica = estate["source"]["assets"], estate["replica"]["assets"]
     s3 = estate["prod"].client("s3")
     s3.put_bucket_replication(Bucket=source, ReplicationConfiguration=replication("somewhere-else"))
     assert (
@@ -269,7 +343,7 @@ def test_stale_backups_fail_against_the_rpo(estate: dict[str, Any]) -> None:
 
 
 def test_replica_lagging_behind_the_source_fails(estate: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    replica = CFG.replica_bucket_name("assets")
+    replica = estate["replica"]["assets"]
     real = verify._newest_object
 
     def newest(s3: Any, bucket: str) -> tuple[datetime | None, int, bool]:
@@ -285,11 +359,14 @@ def test_replica_lagging_behind_the_source_fails(estate: dict[str, Any], monkeyp
     ), failed
 
 
-def test_empty_replica_and_missing_vault_fail(estate: dict[str, Any]) -> None:
-    replica = CFG.replica_bucket_name("uploads")
+def test_empty_replica_and_missing_vault_fail(own_estate: dict[str, Any]) -> None:
+    estate = own_estate
+    replica = estate["replica"]["uploads"]
     estate["backup"].client("s3").delete_object(Bucket=replica, Key="a.txt")
     targets = verify.Targets.from_config(
-        CFG, {"archiveBucketName": ARCHIVE_BUCKET, "healthCheckId": estate["targets"].health_check_id}
+        CFG,
+        {"archiveBucketName": estate["archive"], "healthCheckId": estate["targets"].health_check_id},
+        source_buckets=estate["targets"].source_buckets,
     )
 
     failed = failing(verify.run(estate["sides"], targets, now=NOW))
@@ -304,13 +381,19 @@ def test_stale_or_missing_archive_fails(estate: dict[str, Any]) -> None:
 
     targets = verify.Targets.from_config(
         CFG,
-        {"vaultName": VAULT, "archiveBucketName": ARCHIVE_BUCKET, "healthCheckId": estate["targets"].health_check_id},
+        {
+            "vaultName": VAULT,
+            "archiveBucketName": estate["archive"],
+            "healthCheckId": estate["targets"].health_check_id,
+        },
         stacks=("qa",),
+        source_buckets=estate["targets"].source_buckets,
     )
     assert "no archives under" in failing(verify.run(estate["sides"], targets, now=NOW))["archive qa"]
 
 
-def test_a_human_role_without_mfa_fails(estate: dict[str, Any]) -> None:
+def test_a_human_role_without_mfa_fails(estate_of_its_own_account: dict[str, Any]) -> None:
+    estate = estate_of_its_own_account
     estate["backup"].client("iam").create_role(RoleName="failsafe-restore", AssumeRolePolicyDocument=trust(False))
 
     failed = failing(verify.run(estate["sides"], estate["targets"], now=NOW))
@@ -347,7 +430,7 @@ def test_a_side_without_credentials_is_skipped_not_passed(estate: dict[str, Any]
     checks = verify.run(sides, estate["targets"], now=NOW)
 
     skipped = [c.name for c in checks if c.ok is None]
-    assert f"replication {CFG.source_bucket_name('assets')} -> {CFG.replica_bucket_name('assets')}" in skipped
+    assert f"replication {estate['source']['assets']} -> {estate['replica']['assets']}" in skipped
     assert failing(checks) == {}  # (the health checks are read through the DNS account: failsafe.ops.dns)
     assert "SKIP" in verify.table(checks)
 
@@ -364,7 +447,7 @@ def test_sessions_are_matched_to_accounts_and_a_wrong_account_is_refused(estate:
         verify.assign_sides(t, [(None, account_session("999999999999"))])
 
 
-def test_missing_credentials_are_one_clear_line(moto: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_credentials_are_one_clear_line(shared_moto: str, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
@@ -377,7 +460,7 @@ def test_missing_credentials_are_one_clear_line(moto: str, monkeypatch: pytest.M
 
 
 def test_verify_cli_exits_1_with_json_on_failures_and_2_on_a_wrong_account(
-    moto: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    shared_moto: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["verify", "--output", "json"]) == EXIT_USAGE  # ambient moto credentials: account 123456789012
     assert capsys.readouterr().err.strip() == (
@@ -393,7 +476,7 @@ def test_verify_cli_exits_1_with_json_on_failures_and_2_on_a_wrong_account(
     assert statuses["health check"] == "SKIP" and statuses[f"versioning {CFG.replica_bucket_name('assets')}"] == "FAIL"
 
 
-def test_throttled_identity_check_is_one_clear_line_and_exit_3(moto: str) -> None:
+def test_throttled_identity_check_is_one_clear_line_and_exit_3(shared_moto: str) -> None:
     """STS throttled on every attempt: the error reaches the CLI's one map (failsafe.ops.errors.explain) as exit 3,
     one line naming the call and the attempts."""
     sess = account_session(BACKUP)
@@ -524,16 +607,17 @@ class Unreadable:
 
 def test_unreadable_backfill_jobs_fail_instead_of_being_skipped(estate: dict[str, Any]) -> None:
     estate["sides"].overrides[("prod", "s3control")] = Paged(Unreadable(), "s3control")
-    replica = CFG.replica_bucket_name("assets")
+    replica = estate["replica"]["assets"]
 
     check = verify.check_backfill(estate["sides"], estate["targets"], replica)
 
     assert check.ok is False and "cannot read Batch Operations jobs: AccessDenied" in check.evidence, check
 
 
-def test_replication_metrics_off_fail_instead_of_passing_with_no_data_points(estate: dict[str, Any]) -> None:
+def test_replication_metrics_off_fail_instead_of_passing_with_no_data_points(own_estate: dict[str, Any]) -> None:
     """CloudWatch answers a query for a rule without metrics with no data points: that is not evidence of health."""
-    source, replica = CFG.source_bucket_name("assets"), CFG.replica_bucket_name("assets")
+    estate = own_estate
+    source, replica = estate["source"]["assets"], estate["replica"]["assets"]
     config = replication(replica)
     del config["Rules"][0]["Destination"]["Metrics"]
     estate["prod"].client("s3").put_bucket_replication(Bucket=source, ReplicationConfiguration=config)
@@ -566,7 +650,7 @@ def test_an_unreadable_kms_key_fails_the_shareable_check(estate: dict[str, Any])
 def test_an_html_error_body_is_one_line_of_evidence(estate: dict[str, Any]) -> None:
     page = "<html>\n<head><title>503 Service Unavailable</title></head>\n<body>\n<h1>try later</h1>\n</body></html>"
     estate["sides"].overrides[("backup", "s3")] = Unreadable(page)
-    replica = CFG.replica_bucket_name("assets")
+    replica = estate["replica"]["assets"]
 
     check = verify.check_versioning(estate["sides"], estate["targets"], replica)
     shown = verify.report([check]).data["checks"][0]["evidence"]

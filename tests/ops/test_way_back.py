@@ -15,7 +15,7 @@ policies): a person without MFA cannot become the restore operator.
 from __future__ import annotations
 
 import json
-import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,9 @@ from failsafe.ops import cli as ops_cli
 from failsafe.ops.restore import common
 from failsafe.tooling.access import collect
 from failsafe.tooling.access.evaluator import Decision, Policy, Principal, Request, evaluate_assume_role
+from tests.support.botocore_models import models_read_once
 from tests.support.moto import BACKUP, PROD, REGION, account_session
+from tests.support.moto_clock import s3_clock
 from tests.support.plans import cached_plan, config_of
 
 NEW_PROD = "444444444444"  # the account prod is rebuilt in
@@ -42,6 +44,13 @@ SOURCE = "example-failsafe-assets-rebuilt"  # the new prod's source bucket (an e
 def cli(*argv: str) -> int:
     """``failsafe-dr restore ...`` through the real ``main``."""
     return ops_cli.main(["restore", *argv])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _models_read_once() -> Iterator[None]:
+    """Each command's sessions read botocore's models from one shared loader (tests/support/botocore_models.py)."""
+    with models_read_once():
+        yield
 
 
 def body(key: str, n: int) -> bytes:
@@ -79,11 +88,11 @@ def lost_prod(sessions: None) -> datetime:
     s3 = backup.client("s3")
     s3.create_bucket(Bucket=REPLICA, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_versioning(Bucket=REPLICA, VersioningConfiguration={"Status": "Enabled"})
-    for key in ("overwritten-later", "deleted-later", "unchanged"):
-        s3.put_object(Bucket=REPLICA, Key=key, Body=body(key, 1))
-    time.sleep(1.1)  # moto keeps LastModified in whole seconds
-    as_of = datetime.now(UTC)
-    time.sleep(1.1)
+    with s3_clock() as clock:  # moto keeps LastModified in whole seconds: stamped earlier (tests/support/moto_clock.py)
+        clock.set_back()
+        for key in ("overwritten-later", "deleted-later", "unchanged"):
+            s3.put_object(Bucket=REPLICA, Key=key, Body=body(key, 1))
+        as_of = clock.resume()
     s3.put_object(Bucket=REPLICA, Key="overwritten-later", Body=body("overwritten-later", 2))  # ransomware, say
     s3.delete_object(Bucket=REPLICA, Key="deleted-later")  # a delete marker (replicas only get them by hand)
     s3.put_object(Bucket=REPLICA, Key="created-later", Body=body("created-later", 1))
@@ -271,7 +280,7 @@ def test_without_mfa_a_person_cannot_become_the_restore_operator() -> None:
 
     def decide(**context: str) -> Decision:
         request = Request(person, "sts:AssumeRole", role.arn, role.account, {"aws:SecureTransport": "true", **context})
-        return evaluate_assume_role(request, role.trust, (may_assume,)).decision  # type: ignore[arg-type]
+        return evaluate_assume_role(request, role.trust, (may_assume,)).decision
 
     assert decide() is not Decision.ALLOW, "an access key without MFA becomes the restore operator"
     assert decide(**{"aws:MultiFactorAuthPresent": "false"}) is not Decision.ALLOW

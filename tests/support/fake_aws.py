@@ -16,8 +16,9 @@ import os
 import sys
 from pathlib import Path
 
-import botocore.session
 from botocore import xform_name
+from botocore.loaders import Loader
+from botocore.model import ServiceModel
 
 GLOBAL = {"--region": True, "--profile": True, "--query": True, "--output": True, "--endpoint-url": True,
           "--no-paginate": False, "--no-verify-ssl": False, "--debug": False, "--no-cli-pager": False,
@@ -31,7 +32,8 @@ def refuse(message: str) -> int:
 
 
 def cli_name(name: str) -> str:
-    return xform_name(name).replace("_", "-")
+    cli: str = xform_name(name).replace("_", "-")
+    return cli
 
 
 def main(argv: list[str]) -> int:
@@ -40,10 +42,14 @@ def main(argv: list[str]) -> int:
     if len(argv) < 2:
         return refuse("the following arguments are required: command, operation")
     service, operation, rest = argv[0], argv[1], argv[2:]
-    session = botocore.session.get_session()
-    if service not in session.get_available_services():
+    # What botocore's Session.get_available_services and get_service_model do (botocore 1.44 session.py: the
+    # loader's list_available_services and load_service_model of "service-2", then ServiceModel; the
+    # service-data-loaded event they emit has no handler in botocore), without importing the session and client
+    # machinery: a stub run is a process of its own, so its start-up counts once per command.
+    loader = Loader()
+    if service not in loader.list_available_services("service-2"):
         return refuse(f"argument command: Invalid choice: {service!r}")
-    model = session.get_service_model(service)
+    model = ServiceModel(loader.load_service_model(service, "service-2"), service_name=service)
     names = {cli_name(op): op for op in model.operation_names}
     if operation not in names:
         return refuse(f"argument operation: Invalid choice: {operation!r} (aws {service})")

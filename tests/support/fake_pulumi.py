@@ -1,19 +1,19 @@
 """A stand-in for the ``pulumi`` CLI on ``PATH`` (the CLI cannot run here): it records each call's argv as a JSON line
 in ``$FAKE_PULUMI_LOG`` and refuses, as the real CLI does, a subcommand or flag the real CLI does not have.
 
-The subcommands and flags below are the real CLI's, read from pulumi/pulumi's cobra definitions (v3 CLI, the runbook
-pins 3.272):
+The subcommands, flags and argument counts below are the real CLI's, each checked against pulumi/pulumi's cobra
+definitions at commit 1b5949891b3c (2026-08-21; the runbook pins CLI 3.272): every flag admitted here is declared there
+(a subset: only what the docs use, and its short forms):
 
 - root persistent flags: ``pkg/cmd/pulumi/pulumi.go`` (``--cwd``/``-C``, ``--non-interactive``, ``--color``,
   ``--logflow``, ``--verbose``/``-v``, ``--emoji``, ``--profiling``, ``--tracing``, ``--disable-integrity-checking``,
   ``--logtostderr``, ``--memprofilerate``, ``--fully-qualify-stack-names``, ``--otel-traces``);
-- ``stack select``: ``pkg/cmd/pulumi/stack/stack_select.go`` (commit 07bb17eb): ``--stack``/``-s``, ``--create``/``-c``,
-  ``--secrets-provider``, at most one argument;
-- ``stack import``: ``pkg/cmd/pulumi/stack/stack_import.go`` (commit 056943c4): ``--stack``/``-s``, ``--force``/``-f``,
-  ``--file``, no arguments;
-- ``stack output``, ``stack export``, ``stack change-secrets-provider``: ``pkg/cmd/pulumi/stack/stack_output.go``,
-  ``stack_export.go``, ``stack_change_secrets_provider.go``;
-- ``up``, ``refresh``, ``import``: ``pkg/cmd/pulumi/operations/up.go``, ``refresh.go``, ``import.go``.
+- ``stack select``, ``stack import``, ``stack output``, ``stack export``, ``stack change-secrets-provider``:
+  ``pkg/cmd/pulumi/stack/stack_select.go``, ``stack_import.go``, ``stack_output.go``, ``stack_export.go``,
+  ``stack_change_secrets_provider.go`` (arguments: ``constrictor.AttachArguments``: select and output at most one,
+  change-secrets-provider one, import and export none);
+- ``up``, ``refresh``, ``import``: ``pkg/cmd/pulumi/operations/up.go`` (one optional ``[template|url]``),
+  ``refresh.go`` (no argument unless ``--remote``), ``import.go`` (``import [type] [name] [id]``).
 
 Only the flags the runbook and restore.md use, and their siblings listed above, are admitted: a flag outside this
 list is refused even if a newer CLI has it (add it here with its source line). Answers: ``stack output`` prints
