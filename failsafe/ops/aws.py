@@ -30,12 +30,15 @@ boto3 + stdlib only: this module is part of the Lambda bundle.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ProfileNotFound
+from botocore.loaders import Loader
 from botocore.paginate import Paginator
 from botocore.retries import standard
 
@@ -79,6 +82,27 @@ def required_env(env: Mapping[str, str], name: str) -> str:
 
 # --- sessions -------------------------------------------------------------------------------------------------
 
+_LOADER: list[Loader] = []  # botocore's data loader, shared by every session this process makes
+_LOADER_LOCK = threading.Lock()
+
+
+def new_session(**kwargs: Any) -> boto3.Session:
+    """``boto3.Session(**kwargs)`` on a botocore session that shares one data loader with every other: the loader
+    caches the service models and endpoint rules it has parsed (botocore ``loaders.instance_cache``), which are two
+    thirds of the cost of a client (0.4 s for a session's seven clients, 0.12 s shared, measured here). A fleet run
+    makes a session per member account; the models are the same for all of them."""
+    made = botocore.session.Session()
+    with _LOADER_LOCK:
+        if _LOADER:
+            made.register_component("data_loader", _LOADER[0])
+        else:
+            _LOADER.append(made.get_component("data_loader"))
+        sess = boto3.Session(botocore_session=made, **kwargs)
+        paths = _LOADER[0].search_paths  # boto3 appends its own data path once per session: keep each path once
+        paths[:] = list(dict.fromkeys(paths))
+    made.get_scoped_config()  # an unknown profile is ProfileNotFound here, as boto3.Session(profile_name=...) raises
+    return sess
+
 
 def session(
     region: str | None = None,
@@ -100,7 +124,7 @@ def session(
     """
     if base is None:
         try:
-            base = boto3.Session(profile_name=profile, region_name=region)
+            base = new_session(profile_name=profile, region_name=region)
         except ProfileNotFound:
             given = f"{flag} {profile!r}" if profile else f"AWS_PROFILE {os.environ.get('AWS_PROFILE')!r}"
             raise UsageError(f"{given}: expected a profile in ~/.aws/config") from None
@@ -114,7 +138,7 @@ def session(
     if mfa_serial:
         request |= {"SerialNumber": mfa_serial, "TokenCode": token_code}
     creds = client(base, "sts", region).assume_role(**request)["Credentials"]
-    return boto3.Session(
+    return new_session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],

@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from failsafe.ops import archive, aws, backfill, dns, drill, options, verify
+from failsafe.ops import archive, aws, backfill, dns, drill, fleet, fleet_verify, options, verify
 from failsafe.ops.capture import command as capture_command
 from failsafe.ops.errors import EXIT_FAILED, EXIT_OK, UsageError, explain
 from failsafe.ops.output import Report, Table, render
@@ -30,6 +30,8 @@ __all__ = ["load_config", "main", "parser"]
 
 
 def cmd_verify(args: argparse.Namespace) -> Report:
+    if fleet.wanted(args):  # the fleet's members, each through its own session (failsafe.ops.fleet)
+        return fleet_verify.cmd(args)
     cfg = load_config(args.stack)
     found = outputs(args.outputs)
     targets = verify.Targets.from_config(
@@ -315,6 +317,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--recovery-model", help="`python -m failsafe recovery <stack> --output json` saved to a file")
     v.add_argument("--evidence", action="append", help="run records, drill reports (files or dirs; repeatable)")
     dns.add_verify_arguments(v)
+    fleet.add_arguments(v)
     v.set_defaults(func=cmd_verify)
 
     b = options.command(

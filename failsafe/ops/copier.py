@@ -26,9 +26,10 @@ Safety rules, each tested:
   both its ``retain-until`` tag and ``copied-at`` + the current ``RETENTION_DAYS`` (a lengthened retention
   protects old copies too). The newest copy of each kind is never expired, so a production account that
   stops sharing cannot make the backup account delete its last copy. Untagged or unparseable: never deleted.
-- At most ``MAX_COPIES_PER_RUN`` copies are started per run (AWS limits concurrent copies); the rest are
-  picked up by the next run. Throttling is retried by botocore's standard retries (:mod:`failsafe.ops.aws`), and
-  listings follow botocore's paginators.
+- At most ``MAX_COPIES_PER_RUN`` copies are started per run, and never more than the EBS/RDS copy quotas leave
+  room for (``COPY_QUOTAS``: copies in flight into this Region are counted first, whichever source account started
+  them); the rest are deferred to the next run. Throttling is retried by botocore's standard retries
+  (:mod:`failsafe.ops.aws`), and listings follow botocore's paginators.
 
 IAM (granted in failsafe_components.recovery_functions):
 rds:Describe*/ListTagsForResource/CopyDB*Snapshot/
@@ -63,6 +64,26 @@ SOURCE_TAG = "failsafe:source"
 COPIED_AT_TAG = "failsafe:copied-at"
 RETAIN_UNTIL_TAG = "failsafe:retain-until"
 MAX_COPIES_PER_RUN = 20
+# Copies in flight into this (backup) account's Region, whichever source account or copier run started them: the
+# copy quotas are per destination Region of the account, so every member copying into the backup account shares one.
+# - EBS: "Concurrent snapshot copies per destination Region", 20, not adjustable (Amazon EBS User Guide, "Quotas for
+#   Amazon EBS"). AMI copies are counted here too: CopyImage copies each snapshot behind the image (the same guide,
+#   "Time-based copies": "each individual snapshot associated with the AMI counts towards the quota"), so counting
+#   them is the safe side; whether the concurrency quota counts them is UNKNOWN.
+# - RDS: "For each AWS account, you can copy up to 20 DB snapshots at a time from one AWS Region to another" (Amazon
+#   RDS User Guide, "Copying a DB snapshot"; the older quotas table said 5 "Cross-region snapshot copy requests").
+#   DB and cluster snapshot copies share the pool here; whether Aurora's quota is separate is UNKNOWN.
+COPY_QUOTAS = {"ebs": 20, "rds": 20}
+POOLS = {"ebs-snapshot": "ebs", "ami": "ebs", "rds-snapshot": "rds", "rds-cluster-snapshot": "rds"}
+# States of a copy still being made: EC2 snapshot State "pending", image State "pending"; RDS Status "creating"
+# (also "copying" and "pending" as RDS reports them while a copy is set up).
+IN_FLIGHT = frozenset({"pending", "creating", "copying"})
+# What AWS answers a copy beyond a quota: EC2 "ResourceLimitExceeded" ("You have exceeded an Amazon EC2 resource limit.
+# For example, you might have too many snapshot copies in progress.", EC2 API Reference, "Error codes"). RDS documents
+# no concurrency code for CopyDBSnapshot (UNKNOWN); the only quota fault its API model lists is
+# "SnapshotQuotaExceeded" (the total of manual snapshots). Either defers the copy to the next run, said so in the
+# report (a total quota that stays full shows as copies older than the RPO in `failsafe-dr verify`).
+QUOTA_REFUSALS = frozenset({"ResourceLimitExceeded", "SnapshotQuotaExceeded"})
 KINDS = ("rds-snapshot", "rds-cluster-snapshot", "ebs-snapshot", "ami")
 # Real AWS lists snapshots shared with this account as type "shared". moto keeps one account per request
 # and cannot share across accounts, so the tests set this to "manual" and create prod's snapshots in the
@@ -208,6 +229,15 @@ def notice_ids(event: Mapping[str, Any]) -> set[str] | None:
     for record in records:
         found.update(NOTICE_ID.findall(str(record["Sns"].get("Message", ""))))
     return found
+
+
+def in_flight(copies: Iterable[Copy]) -> dict[str, int]:
+    """Copies still being made, per quota pool (:data:`POOLS`)."""
+    busy = dict.fromkeys(COPY_QUOTAS, 0)
+    for c in copies:
+        if c.kind in POOLS and c.state.lower() in IN_FLIGHT:
+            busy[POOLS[c.kind]] += 1
+    return busy
 
 
 class Copier:
@@ -460,7 +490,12 @@ class Copier:
         raise ValueError(f"unknown kind {source.kind!r}: expected one of {', '.join(KINDS)}")
 
     def copy_pass(self, report: Report, only: set[str] | None = None) -> None:
-        existing = {(c.kind, c.source) for c in self.our_copies() if c.source}
+        """Start the copies that are missing, at most :data:`MAX_COPIES_PER_RUN` and never more than the quota's
+        room in this Region (:data:`COPY_QUOTAS` minus the copies already in flight, whoever started them): N
+        members finishing snapshots together fill the quota and the rest wait for the next run, deferred."""
+        copies = self.our_copies()
+        existing = {(c.kind, c.source) for c in copies if c.source}
+        busy = in_flight(copies)
         started = 0
         seen: set[str] = set()
         for source in self.shared_sources():
@@ -474,12 +509,22 @@ class Copier:
             if (source.kind, source.arn) in existing or (source.kind, source.id) in existing:
                 report.existing.append(entry)
                 continue
+            pool = POOLS[source.kind]
             if started >= MAX_COPIES_PER_RUN:
-                report.deferred.append(entry)
+                report.deferred.append({**entry, "why": f"{MAX_COPIES_PER_RUN} copies started in this run"})
+                continue
+            if busy[pool] >= COPY_QUOTAS[pool]:
+                report.deferred.append(
+                    {**entry, "why": f"{busy[pool]} {pool} copies in flight (quota {COPY_QUOTAS[pool]})"}
+                )
                 continue
             try:
                 entry["copy"] = self.copy(source)
             except Exception as exc:  # one failed copy must not stop the others
+                if error_code(exc) in QUOTA_REFUSALS:  # another writer filled the quota since we counted
+                    busy[pool] = COPY_QUOTAS[pool]
+                    report.deferred.append({**entry, "why": f"AWS refused: {error_code(exc)}"})
+                    continue
                 if error_code(exc) in (
                     "DBSnapshotAlreadyExists",
                     "DBClusterSnapshotAlreadyExistsFault",
@@ -491,6 +536,7 @@ class Copier:
                 report.failures.append({**entry, "error": f"{type(exc).__name__}: {exc}"})
                 continue
             started += 1
+            busy[pool] += 1
             report.copied.append(entry)
         for named in sorted((only or set()) - seen):
             if not any(named in s for s in seen):  # an ID inside a matched ARN is the same snapshot

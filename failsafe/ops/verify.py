@@ -50,6 +50,7 @@ class Check:
     name: str
     ok: bool | None  # None: skipped (no credentials for that account)
     evidence: str
+    age: timedelta | None = None  # how far behind the data this check saw is (what the fleet table's RPO column shows)
 
     @property
     def status(self) -> str:
@@ -112,13 +113,19 @@ class Sides:
     prod_region: str
     backup_region: str
     overrides: dict[tuple[str, str], Any] = field(default_factory=dict)  # tests put stubs here
+    made: dict[tuple[str, str], Any] = field(default_factory=dict)  # one client per side and service
 
     def client(self, side: str, service: str) -> Any:
+        """One client per (side, service), made on first use: making a client costs a tenth of a second or more
+        (botocore builds its service model and endpoint rules per session), and a fleet run makes sessions by the
+        dozen."""
         if (side, service) in self.overrides:
             return self.overrides[(side, service)]
-        sess = self.prod if side == "prod" else self.backup
-        region = self.prod_region if side == "prod" else self.backup_region
-        return aws.client(sess, service, region)
+        if (side, service) not in self.made:
+            sess = self.prod if side == "prod" else self.backup
+            region = self.prod_region if side == "prod" else self.backup_region
+            self.made[(side, service)] = aws.client(sess, service, region)
+        return self.made[(side, service)]
 
 
 def _age(now: datetime, moment: datetime) -> str:
@@ -249,13 +256,23 @@ def check_replication_metrics(sides: Sides, t: Targets, replica: str, now: datet
     if failed:
         return Check(name, False, f"{failed:.0f} failed replication operation(s) in the last hour")
     if latency is not None and timedelta(seconds=latency) > t.rpo:
-        return Check(name, False, f"replication latency {timedelta(seconds=int(latency))} exceeds the RPO {t.rpo}")
+        return Check(
+            name,
+            False,
+            f"replication latency {timedelta(seconds=int(latency))} exceeds the RPO {t.rpo}",
+            timedelta(seconds=latency),
+        )
     shown = (
         "nothing replicated in the last hour (no data points)"
         if latency is None
         else f"max latency {timedelta(seconds=int(latency))}"
     )
-    return Check(name, True, f"no failed replication in the last hour on rule {', '.join(ids)}; {shown} (RPO {t.rpo})")
+    return Check(
+        name,
+        True,
+        f"no failed replication in the last hour on rule {', '.join(ids)}; {shown} (RPO {t.rpo})",
+        None if latency is None else timedelta(seconds=latency),
+    )
 
 
 def check_backfill(sides: Sides, t: Targets, replica: str) -> Check:
@@ -345,12 +362,10 @@ def check_replica_freshness(sides: Sides, t: Targets, replica: str, now: datetim
             return Check(name, False, f"cannot list source {source}: {_error(exc)}")
         if source_newest is None:
             return Check(name, True, f"source {source} is empty; replica newest {_age(now, newest)} old")
-        lag = source_newest - newest
-        return Check(
-            name, lag <= t.rpo, f"replica newest is {max(lag, timedelta(0))} behind the source (RPO {t.rpo}); {scanned}"
-        )
+        lag = max(source_newest - newest, timedelta(0))
+        return Check(name, lag <= t.rpo, f"replica newest is {lag} behind the source (RPO {t.rpo}); {scanned}", lag)
     age = now - newest
-    return Check(name, age <= t.rpo, f"newest replica object {_age(now, newest)} old (RPO {t.rpo}); {scanned}")
+    return Check(name, age <= t.rpo, f"newest replica object {_age(now, newest)} old (RPO {t.rpo}); {scanned}", age)
 
 
 def check_recovery_points(sides: Sides, t: Targets, now: datetime) -> Check:
@@ -369,7 +384,10 @@ def check_recovery_points(sides: Sides, t: Targets, now: datetime) -> Check:
         return Check(name, False, f"no completed recovery point ({len(points)} in other states)")
     newest = max(p["CreationDate"] for p in done)
     return Check(
-        name, now - newest <= t.rpo, f"newest of {len(done)} completed is {_age(now, newest)} old (RPO {t.rpo})"
+        name,
+        now - newest <= t.rpo,
+        f"newest of {len(done)} completed is {_age(now, newest)} old (RPO {t.rpo})",
+        now - newest,
     )
 
 
@@ -401,7 +419,10 @@ def check_snapshot_copies(sides: Sides, t: Targets, now: datetime) -> Check:
         return Check(name, False, "no copies tagged failsafe:copied-by=failsafe: is the copier running?")
     newest = max(times)
     return Check(
-        name, now - newest <= t.rpo, f"newest of {len(times)} copies made {_age(now, newest)} ago (RPO {t.rpo})"
+        name,
+        now - newest <= t.rpo,
+        f"newest of {len(times)} copies made {_age(now, newest)} ago (RPO {t.rpo})",
+        now - newest,
     )
 
 
@@ -653,7 +674,17 @@ def assign_sides(t: Targets, sessions: Iterable[tuple[str | None, Any]]) -> dict
     return sides
 
 
-def run(sides: Sides, t: Targets, now: datetime | None = None, progress: Progress | None = None) -> list[Check]:
+def run(
+    sides: Sides,
+    t: Targets,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    *,
+    shared: bool = True,
+) -> list[Check]:
+    """Every check of one prod-side account and, with ``shared``, those of the backup account as a whole (its vault,
+    copies, archives, captures, roles, restore tests, drills): a fleet run (:mod:`failsafe.ops.fleet_verify`) asks
+    each member without them and runs them once."""
     now = now or datetime.now(UTC)
     shown = progress or Progress.off()
     has_prod = sides.prod is not None
@@ -683,38 +714,52 @@ def run(sides: Sides, t: Targets, now: datetime | None = None, progress: Progres
             else skipped(f"replica freshness {replica}", "backup")
         )
     add(check_unshareable_snapshots(sides, t) if has_prod else skipped("snapshots shareable", "prod"))
-    if has_backup:
-        add(check_recovery_points(sides, t, now))
-        add(check_snapshot_copies(sides, t, now))
-        add(*(check_archive(sides, t, stack, now) for stack in t.stacks))
-        add(*check_capture(sides, t, now))
-        add(*check_mfa(sides, t))
-        add(check_restore_tests(sides, t))
-    else:
-        add(*(skipped(n, "backup") for n in ("recovery points", "snapshot copies", "archive", "capture", "MFA")))
-    if t.drills_dir:
-        add(check_last_drill(t, now))
-    add(*check_recovery_estimates(t))
+    if shared:
+        add(*shared_checks(sides, t, now))
     shown.end()
+    return checks
+
+
+def shared_checks(sides: Sides, t: Targets, now: datetime) -> list[Check]:
+    """The backup account's own checks, which no prod-side account changes: one run per fleet, not one per member."""
+    checks: list[Check] = []
+    if sides.backup is not None:
+        checks.append(check_recovery_points(sides, t, now))
+        checks.append(check_snapshot_copies(sides, t, now))
+        checks.extend(check_archive(sides, t, stack, now) for stack in t.stacks)
+        checks.extend(check_capture(sides, t, now))
+        checks.extend(check_mfa(sides, t))
+        checks.append(check_restore_tests(sides, t))
+    else:
+        skip = "no credentials for the backup account (--backup-profile)"
+        checks.extend(Check(n, None, skip) for n in ("recovery points", "snapshot copies", "archive", "capture", "MFA"))
+    if t.drills_dir:
+        checks.append(check_last_drill(t, now))
+    checks.extend(check_recovery_estimates(t))
     return checks
 
 
 JSON_SHAPE = {
     "ok": "false when any check failed (a skipped check is not a failure)",
-    "checks": "[{name, status: PASS|FAIL|SKIP, ok: true|false|null, evidence}] in the order run",
+    "checks": "[{name, status: PASS|FAIL|SKIP, ok: true|false|null, evidence}] in the order run (with --account or "
+    "--all-accounts each name starts with the member's name, or 'backup' for the backup account's own checks)",
+    "accounts": "with --account or --all-accounts: [{name, account, rpo_seconds, worst_rpo_seconds, failing, status}] "
+    "per member, then the backup account; null otherwise",
 }
+
+
+def _checks_data(checks: Iterable[Check], prefix: str = "") -> list[dict[str, Any]]:
+    return [
+        {"name": prefix + c.name, "status": c.status, "ok": c.ok, "evidence": one_line(c.evidence, 1000)}
+        for c in checks
+    ]
 
 
 def report(checks: list[Check]) -> Report:
     """The checks as a table (name, result, evidence; wrapped to 100 columns) and a count; exit 1 on a failure."""
     failed = sum(1 for c in checks if c.ok is False)
     skipped = sum(1 for c in checks if c.ok is None)
-    data = {
-        "ok": failed == 0,
-        "checks": [
-            {"name": c.name, "status": c.status, "ok": c.ok, "evidence": one_line(c.evidence, 1000)} for c in checks
-        ],
-    }
+    data = {"ok": failed == 0, "checks": _checks_data(checks), "accounts": None}
     rows = [(c.name, c.status, one_line(c.evidence, 1000)) for c in checks]
     summary = f"{len(checks)} checks: {failed} failed, {skipped} skipped"
     return Report(data, [Table(("CHECK", "RESULT", "EVIDENCE"), rows), "", summary], EXIT_FAILED if failed else EXIT_OK)

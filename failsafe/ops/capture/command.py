@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from failsafe.ops import aws, options
+from failsafe.ops import aws, fleet, options
 from failsafe.ops.capture import model, reading
 from failsafe.ops.capture import run as running
 from failsafe.ops.capture.store import Store
@@ -43,8 +43,30 @@ def _store(args: argparse.Namespace) -> Store:
     return Store(aws.client(sess, "s3"), args.archive_bucket)
 
 
+def _fleet_targets(args: argparse.Namespace) -> tuple[list[running.Target], list[str]]:
+    """``--account``/``--all-accounts``: each member through its own session (its read-only role, assumed from the
+    one ``--capture-profile`` or from the member's registry profile: :mod:`failsafe.ops.fleet`), and their regions."""
+    if args.capture_role_arn:
+        raise UsageError("--capture-role-arn with --account/--all-accounts: expected one of them (the fleet's roles "
+                         "come from dr's registry)")  # fmt: skip
+    given = args.capture_profile or []
+    if len(given) > 1:
+        raise UsageError(
+            f"--capture-profile given {len(given)} times with --account/--all-accounts: expected the one prod-side "
+            "profile the members' roles are assumed from"
+        )
+    members = fleet.members(args)
+    home = given[0] if given else None
+    targets = [running.Target(fleet.session(m, profile=home, flag="--capture-profile"), m.role_arn) for m in members]
+    return targets, list(dict.fromkeys(m.region for m in members))
+
+
 def cmd_run(args: argparse.Namespace) -> Report:
     regions, max_drop = args.regions, args.max_shrink_percent
+    fleet_targets: list[running.Target] = []
+    if fleet.wanted(args):
+        fleet_targets, member_regions = _fleet_targets(args)
+        regions = regions or [*member_regions, load_config(fleet.DR_STACK).dr_region]
     if not regions or max_drop is None:
         cfg = load_config(args.stack)
         regions = regions or list(dict.fromkeys([cfg.primary_region, cfg.dr_region]))
@@ -61,16 +83,17 @@ def cmd_run(args: argparse.Namespace) -> Report:
         cloudcontrol=not args.classic_only,
     )
     settings.check()
-    if args.capture_role_arn and settings.budget_seconds > 3300:
+    if (args.capture_role_arn or fleet_targets) and settings.budget_seconds > 3300:
+        assumed = "--capture-role-arn" if args.capture_role_arn else "--account/--all-accounts"
         raise UsageError(
-            f"--budget-seconds {settings.budget_seconds:g} with --capture-role-arn: an assumed role's session "
+            f"--budget-seconds {settings.budget_seconds:g} with {assumed}: an assumed role's session "
             "lasts one hour at most; keep the budget at 3300 or less"
         )
     if args.topic_arn and not re.fullmatch(r"arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w.-]+", args.topic_arn):
         raise UsageError(f"--topic-arn {args.topic_arn!r}: expected arn:aws:sns:<region>:<account>:<topic>")
     store = _store(args)
     home = regions[0]
-    targets = [
+    targets = fleet_targets or [
         running.Target(aws.session(home, profile=p, flag="--capture-profile")) for p in args.capture_profile or ()
     ]
     for role_arn in args.capture_role_arn or ():
@@ -128,11 +151,11 @@ def coverage_table(coverage: dict[str, Any]) -> Table:
 def cmd_show(args: argparse.Namespace) -> Report:
     at = model.parse_stamp(args.as_of) if args.as_of else None
     if args.coverage:
-        shown = reading.show_coverage(_store(args), args.account, at)
+        shown = reading.show_coverage(_store(args), fleet.account_id(args.account), at)
         return Report(shown, [f"run {shown['prefix']}: {shown['timestamp']}", coverage_table(shown["coverage"])])
     if not args.service:
         raise UsageError("capture show: name a service, or pass --coverage")
-    shown = {**reading.show(_store(args), args.service, args.account, at), "coverage": None}
+    shown = {**reading.show(_store(args), args.service, fleet.account_id(args.account), at), "coverage": None}
     rows = [(k, ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in shown.items()]
     return Report(shown, [Table(("FIELD", "VALUE"), rows)])
 
@@ -172,6 +195,7 @@ def register(sub: Any) -> None:
     run.add_argument("--out", help="write the code-generation specs and codegen.tsv here (for CI)")
     run.add_argument("--classic-only", action="store_true", help="only the 11 classic services (no Cloud Control)")
     run.add_argument("--stack", default="prod", help="stack whose config gives the defaults above")
+    fleet.add_arguments(run)
     run.set_defaults(func=cmd_run)
     show = options.command(
         csub,
@@ -187,7 +211,9 @@ def register(sub: Any) -> None:
     )  # fmt: skip
     show.add_argument("--coverage", action="store_true", help="per service: types listed, resources, skipped and why")
     show.add_argument("--as-of", help="at or before this time: 20261123T020000Z, 2026-11-23T02:00:00Z, 2026-11-23")
-    show.add_argument("--account", help="account ID (when captures of several accounts exist)")
+    show.add_argument(
+        "--account", help="a member of dr's registry or a 12-digit account ID (when captures of several accounts exist)"
+    )
     show.set_defaults(func=cmd_show)
     attach = options.command(
         csub,

@@ -93,7 +93,14 @@ def backup_session(args: argparse.Namespace, region: str | None = None) -> Any:
 
 
 def target_session(args: argparse.Namespace, backup: Any) -> Any:
-    """The target account's session: ``--target-profile`` in ``--target-region`` (each defaulting to the backup's)."""
+    """The target account's session: ``--target-profile`` in ``--target-region`` (each defaulting to the backup's);
+    with ``--account <member>``, that member's deploy role assumed from ``--target-profile`` (or the member's registry
+    profile) in the member's region unless ``--target-region`` says otherwise (:mod:`failsafe.ops.fleet`)."""
+    if getattr(args, "account", None):
+        from failsafe.ops import fleet
+
+        (member,) = fleet.members(args, write=True)
+        return fleet.session(member, profile=args.target_profile, flag="--target-profile", region=args.target_region)
     if not (args.target_profile or args.target_region):
         return backup
     return aws.session(

@@ -8,7 +8,7 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
-from failsafe.ops import aws, options
+from failsafe.ops import aws, fleet, options
 from failsafe.ops import params as copier_params
 from failsafe.ops.errors import EXIT_FAILED, EXIT_OK
 from failsafe.ops.output import Report
@@ -153,9 +153,10 @@ def cmd_params(args: argparse.Namespace) -> Report:
     if not (path.startswith("/") and path.endswith("/")):
         raise RestoreInputError(f"--path {path!r}: expected a path that starts and ends with '/', such as /app/")
     need("--region", args.region, "the region of the copies (the backup region)")
-    need("--target-region", args.target_region, "the region to restore into")
-    need("--target-profile", args.target_profile, "the profile of the account to restore into")
-    if args.region == args.target_region and args.backup_profile == args.target_profile:
+    if not args.account:  # a member (--account) names its account and region in dr's registry
+        need("--target-region", args.target_region, "the region to restore into")
+        need("--target-profile", args.target_profile, "the profile of the account to restore into")
+    if not args.account and args.region == args.target_region and args.backup_profile == args.target_profile:
         raise RestoreInputError(
             f"--target-region {args.target_region!r} with --target-profile {args.target_profile!r}: expected a target "
             "other than the backup account and region"
@@ -214,5 +215,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--kms-key-id", help="key for SecureStrings and secrets in the target (default: its AWS key)")
     p.add_argument("--overwrite", action="store_true", help="replace parameters/secrets that exist in the target")
     p.add_argument("--execute", action="store_true", help="write (default: print the plan only)")
+    fleet.add_arguments(p, all_accounts=False)
     p.set_defaults(func=cmd_params)
     return p

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from failsafe.ops import aws, options
+from failsafe.ops import aws, fleet, options
 from failsafe.ops.errors import ACCESS_DENIED, EXIT_FAILED, EXIT_OK, AwsRefused, error_code, explain
 from failsafe.ops.output import Report
 from failsafe.ops.restore.common import (
@@ -300,5 +300,6 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     s3.add_argument("--manifest-bucket", help="bucket for the batch manifest and completion report")
     s3.add_argument("--allow-non-empty", action="store_true", help="write into a bucket that holds objects")
     s3.add_argument("--execute", action="store_true", help="copy (default: print the plan only)")
+    fleet.add_arguments(s3, all_accounts=False)
     s3.set_defaults(func=cmd_s3)
     return s3
