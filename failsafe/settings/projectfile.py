@@ -118,7 +118,7 @@ def _read(path: Path) -> yaml12.Document:
     except yaml12.YamlError as error:
         raise StackFileError(str(error)) from None
     _CACHE[key] = document
-    if len(_CACHE) > 64:
+    if len(_CACHE) > 256:  # a fleet of 100 members and its dr, org, prod and template files stay parsed
         _CACHE.popitem(last=False)
     return document
 

@@ -249,8 +249,20 @@ def stack_file(stack: str, root: Path = ROOT) -> StackFile:
         filled = frozenset(k for k, v in rendered["config"].items() if template.data["config"].get(k) is not v)
         return _entries(template, rendered["config"], name, TEMPLATE, filled)
     document = _read(path)
+    found = _ENTRIES.get(id(document))
+    if found is not None and found[0] is document and found[1] == name:
+        return found[2]
     _check_shape(document)
-    return _entries(document, document.data["config"], name, path.name)
+    entries = _entries(document, document.data["config"], name, path.name)
+    _ENTRIES[id(document)] = (document, name, entries)  # the document kept alive, so its id is not reused
+    if len(_ENTRIES) > 256:
+        _ENTRIES.pop(next(iter(_ENTRIES)))
+    return entries
+
+
+# a parsed stack file's entries, per parsed document (parsing is cached per content: projectfile._read): a fleet's
+# check reads dr's file, whose registry grows with N, once per member; callers treat the entries as read-only
+_ENTRIES: dict[int, tuple[yaml12.Document, str, StackFile]] = {}
 
 
 # --- merging, as the CLI does before it runs the program ---------------------------------------------------

@@ -22,6 +22,7 @@ import json
 import sys
 import time
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,12 +71,25 @@ class EstatePlanner:
             disagreement = agreement.dr_disagreement(cfg, dr_plan.outputs, self.config(dr_stack)[1].written)
             if disagreement is not None:
                 raise PlanError(str(disagreement.in_stack(stack)))
-            references[cfg.dr_stack_name] = dr_plan.outputs
+            references[cfg.dr_stack_name] = own_outputs(dr_plan.outputs, cfg)
         plan = harness.run_program(stack, raw, references)
         if plan.error:
             raise PlanError(agreement.config_message(plan.error, stack, cfg.written))
         self._plans[stack] = plan
         return plan
+
+
+def own_outputs(dr_outputs: dict[str, Any], cfg: StackConfig) -> dict[str, Any]:
+    """dr's outputs as a member's plan is given them: ``members`` holds that member's entry only. A member reads its own
+    entry and no other (``failsafe.program.wiring.replica_output``); handing every member all N entries made each
+    member's plan lift O(N) values through Pulumi's Output machinery (``pulumi.output.Output.from_input``, a deep
+    walk), so ``check --all`` grew as N squared (bench/check_all.py: 53x at N=100). A member that ever read another
+    member's entry would fail its plan here rather than pass: the check is stricter than a deployment, never looser."""
+    member = cfg.member
+    if member is None or not isinstance(dr_outputs.get("members"), dict):
+        return dr_outputs
+    own = {k: v for k, v in dr_outputs["members"].items() if k == member.name}
+    return {**dr_outputs, "members": own}
 
 
 @dataclass
@@ -175,35 +189,49 @@ def check_all(
         return EstateReport(results, [str(error)], [], [], time.monotonic() - started)
     scans: dict[str, list[tuple[str, int, str, bool]]] = {}
     client: analyzer.Analyzer | None = None
+    # The pack judges stack k in its own process while this one plans and proves stack k+1: one thread sends the
+    # plans to it in order (one analyzer connection, as the CLI keeps one per stack) and waits on its answers, which
+    # releases the GIL (grpc's blocking call); bench/check_all.py measures what it saves on two cores.
+    packed: list[tuple[StackResult, Future[tuple[list[dict[str, Any]], float]]]] = []
     try:
-        for result in results:
-            if result.error:
-                continue
-            began = time.monotonic()
-            try:
-                raw, cfg = planner.config(result.stack)
-                result.omitted = list(cfg.omissions())
-                plan = planner.plan(result.stack)
-                if client is None:
-                    client = analyzer.Analyzer(plan.project, plan.stack, config=raw)
-                result.violations = _pack(client, plan, cfg, raw, scans, root)
-                result.outcomes = _proofs(planner, cfg, result.stack, dr, org)
-                result.warnings = air_gap_check.stack_warnings(cfg, planner.plan)
-                result.missed = _missed_targets(planner, cfg, result.stack)
-                if cfg.role in (Role.DR, Role.ORG) and dr is not None:
-                    dr_cfg = planner.config(dr.name)[1]
-                    org_plan = planner.plan(org.name) if org is not None else None
-                    result.violations += [
-                        {"policy": "backup-account-perimeter", "urn": "", "message": p, "enforcementLevel": "mandatory"}
-                        for p in perimeter.perimeter_problems(dr_cfg, org_plan, org.name if org else None)
-                    ]
-            except (PlanError, ModelError) as error:
-                result.error = str(error)
-            except ValueError as error:  # a policy document that is no policy
-                result.violations.append(
-                    {"policy": "access-proofs", "urn": "", "message": str(error), "enforcementLevel": "mandatory"}
-                )
-            result.seconds = time.monotonic() - began
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="failsafe-pack") as packer:
+            for result in results:
+                if result.error:
+                    continue
+                began = time.monotonic()
+                try:
+                    raw, cfg = planner.config(result.stack)
+                    result.omitted = list(cfg.omissions())
+                    plan = planner.plan(result.stack)
+                    if client is None:
+                        client = analyzer.Analyzer(plan.project, plan.stack, config=raw)
+                    packed.append((result, packer.submit(_timed_pack, client, plan, cfg, raw, scans, root)))
+                    result.outcomes = _proofs(planner, cfg, result.stack, dr, org)
+                    result.warnings = air_gap_check.stack_warnings(cfg, planner.plan)
+                    result.missed = _missed_targets(planner, cfg, result.stack)
+                    if cfg.role in (Role.DR, Role.ORG) and dr is not None:
+                        dr_cfg = planner.config(dr.name)[1]
+                        org_plan = planner.plan(org.name) if org is not None else None
+                        result.violations += [
+                            {"policy": "backup-account-perimeter", "urn": "", "message": p,
+                             "enforcementLevel": "mandatory"}
+                            for p in perimeter.perimeter_problems(dr_cfg, org_plan, org.name if org else None)
+                        ]  # fmt: skip
+                except (PlanError, ModelError) as error:
+                    result.error = str(error)
+                except ValueError as error:  # a policy document that is no policy
+                    result.violations.append(_not_a_policy(error))
+                result.seconds = time.monotonic() - began
+            for result, pending in packed:
+                try:
+                    violations, seconds = pending.result()
+                except (PlanError, ModelError) as error:
+                    result.error = result.error or str(error)
+                    continue
+                except ValueError as error:
+                    violations, seconds = [_not_a_policy(error)], 0.0
+                result.violations = violations + result.violations
+                result.seconds += seconds
     finally:
         if client is not None:
             client.close()
@@ -213,6 +241,16 @@ def check_all(
     cross, figures = quotas.cross_stack(planned)
     figures += [m.line() for m in quotas.largest(planned).values()]  # the largest of each quota, over every plan
     return EstateReport(results, fleet, cross, figures, time.monotonic() - started)
+
+
+def _not_a_policy(error: ValueError) -> dict[str, Any]:
+    return {"policy": "access-proofs", "urn": "", "message": str(error), "enforcementLevel": "mandatory"}
+
+
+def _timed_pack(*args: Any) -> tuple[list[dict[str, Any]], float]:
+    began = time.monotonic()
+    violations = _pack(*args)
+    return violations, time.monotonic() - began
 
 
 def _pack(

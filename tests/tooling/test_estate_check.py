@@ -42,3 +42,39 @@ def test_check_all_takes_no_stack(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["check", "--all", "prod"]) == cli.EXIT_USAGE
     assert "check --all: expected no stack" in capsys.readouterr().err
     assert cli.main(["check"]) == cli.EXIT_USAGE
+
+
+def _member_stacks() -> list[str]:
+    from failsafe.settings import stackfiles
+
+    return [s for s in stackfiles.estate_stacks(stackfiles.ROOT) if s.startswith("prod-")]
+
+
+def test_a_member_is_handed_its_own_entry_of_drs_members_and_everything_else_unchanged() -> None:
+    """check --all hands a member's plan dr's outputs with ``members`` cut to that member (linear, not N^2)."""
+    from tests.support.plans import config_of
+
+    dr_outputs = cached_plan("dr").outputs
+    members = _member_stacks()
+    assert len(members) >= 2 and len(dr_outputs["members"]) == len(members), (members, list(dr_outputs["members"]))
+    for stack in members:
+        cfg = config_of(stack)
+        given = estate_check.own_outputs(dr_outputs, cfg)
+        assert list(given["members"]) == [stack.removeprefix("prod-")]
+        assert given["members"][cfg.member.name] == dr_outputs["members"][cfg.member.name]
+        assert {k: v for k, v in given.items() if k != "members"} == {
+            k: v for k, v in dr_outputs.items() if k != "members"
+        }
+    assert estate_check.own_outputs(dr_outputs, config_of("prod")) is dr_outputs  # not a member: all of it
+
+
+def test_a_members_plan_from_its_own_entry_equals_its_plan_from_all_of_drs_outputs() -> None:
+    """The cut changes nothing a member declares: its plan is the plan made with every member's entry
+    (tests.support.plans plans members from dr's whole outputs, as a deployment reads them)."""
+    from failsafe.settings import stackfiles
+
+    stack = _member_stacks()[0]
+    cut = estate_check.EstatePlanner(stackfiles.ROOT, {"dr": cached_plan("dr")}).plan(stack)
+    full = cached_plan(stack)
+    assert [(r.urn, r.inputs) for r in cut.resources] == [(r.urn, r.inputs) for r in full.resources]
+    assert cut.outputs == full.outputs
