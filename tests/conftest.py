@@ -6,6 +6,12 @@ from tests.support.estates import use_fixture_project
 
 PROJECT = use_fixture_project()  # before failsafe is imported: it reads the project folder once
 
+import os  # noqa: E402
+
+# the source scan's cache (failsafe/tooling/literals.py) in this process's fixture folder, shared with the
+# subprocesses of its tests, never in the user's own cache folder
+os.environ.setdefault("FAILSAFE_CACHE_DIR", str(PROJECT.parent / "cache"))
+
 from collections.abc import Callable, Iterator  # noqa: E402
 
 import pytest  # noqa: E402

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -56,3 +58,51 @@ def test_check_fails_on_a_planted_literal_naming_file_and_line(
     out = capsys.readouterr().out
     assert f"__main__.py:{lines}: account ID {account}" in out, out
     assert literals.POLICY in out
+
+
+def _program(tmp_path: Path, account: str) -> Path:
+    source = tmp_path / "project" / "__main__.py"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(f'ROLE = "arn:aws:iam::{account}:role/deployer"\n', encoding="utf-8")
+    return source
+
+
+def test_a_cached_scan_finds_what_a_fresh_one_finds_and_a_changed_file_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAILSAFE_CACHE_DIR", str(tmp_path / "cache"))
+    source = _program(tmp_path, "565656565656")
+    first = literals.constants(source.parent)
+    cached = json.loads((tmp_path / "cache" / f"{literals._CACHE_KEY}.json").read_text(encoding="utf-8"))
+    assert cached[hashlib.sha256(source.read_bytes()).hexdigest()] == [[1, "565656565656"]]
+    monkeypatch.setattr(literals, "_CACHE", literals._Cache())  # a new process: the cache file only
+    assert literals.constants(source.parent) == first == [("__main__.py", 1, "565656565656", True)]
+    with source.open("a", encoding="utf-8") as program:
+        program.write('OTHER = "787878787878"\n')
+    assert literals.constants(source.parent) == [
+        ("__main__.py", 1, "565656565656", True),
+        ("__main__.py", 2, "787878787878", True),
+    ]
+
+
+@pytest.mark.parametrize("broken", ["corrupt", "unwritable"])
+def test_a_cache_that_cannot_be_read_or_written_changes_no_finding(
+    broken: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    if broken == "corrupt":
+        cache.mkdir()
+        (cache / f"{literals._CACHE_KEY}.json").write_text('{"not": "a list", "x": [[1]]', encoding="utf-8")
+    else:
+        cache.write_text("a file where the cache folder would be", encoding="utf-8")
+    monkeypatch.setenv("FAILSAFE_CACHE_DIR", str(cache))
+    monkeypatch.setattr(literals, "_CACHE", literals._Cache())
+    source = _program(tmp_path, "565656565656")
+    assert literals.constants(source.parent) == [("__main__.py", 1, "565656565656", True)]
+    assert literals.constants(source.parent) == [("__main__.py", 1, "565656565656", True)]
+
+
+def test_the_cache_folder_follows_the_environment(tmp_path: Path) -> None:
+    assert literals.cache_dir({"FAILSAFE_CACHE_DIR": str(tmp_path)}) == tmp_path
+    assert literals.cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "failsafe"
+    assert literals.cache_dir({}) == Path.home() / ".cache" / "failsafe"

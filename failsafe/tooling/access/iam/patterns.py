@@ -241,6 +241,13 @@ class Glob:
         return hit
 
 
+@functools.lru_cache(maxsize=16384)
+def _alternation(alternatives: str, fold: bool) -> re.Pattern[str]:
+    """One statement's element as one regex, compiled once per process: the same documents are proven again and again
+    (every stack of ``check --all`` holds the estate's policies), and ``re``'s own cache keeps only 512 patterns."""
+    return re.compile(alternatives, re.DOTALL | (re.IGNORECASE if fold else 0))
+
+
 class GlobSet:
     """The patterns of one Action/Resource element, OR'ed. When none has a variable or an unknown, they are compiled
     into one alternation so that a statement costs one regex call, not a Python loop per pattern."""
@@ -254,9 +261,7 @@ class GlobSet:
         if fast:
             first = self.globs[0]
             alternatives = "|".join(f"(?:{_regex(glob.tokens, glob.fold, glob.arn).pattern})" for glob in self.globs)
-            self.regex: re.Pattern[str] | None = re.compile(
-                alternatives, re.DOTALL | (re.IGNORECASE if first.fold else 0)
-            )
+            self.regex: re.Pattern[str] | None = _alternation(alternatives, bool(first.fold))
         else:
             self.regex = None
 
