@@ -25,6 +25,8 @@ import pulumi
 from pulumi.output import Unknown
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime import resource as runtime_resource
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -451,6 +453,16 @@ async def _resolve(value: Any) -> Any:
 _RUN_LOCK = threading.Lock()
 
 
+def _no_stack_trace() -> source_pb2.StackTrace:
+    """What the SDK would send in every RegisterResource request for the engine to show where a resource was
+    declared (pulumi 3.272.0, ``pulumi/runtime/resource.py``, ``_get_stack_trace``: the whole Python stack, each
+    frame's file turned into a URI). No monitor here reads it (``pulumi/runtime/mocks.py`` ``MockMonitor`` takes
+    type, name, object, provider, custom, importId and the parent; :class:`RecordingMonitor` keeps neither field),
+    and it was a quarter of a plan's time (about 60 frames per resource under a test runner). Empty, the source
+    position derived from it is None, as the request allows."""
+    return source_pb2.StackTrace()
+
+
 def run_program(
     stack: str,
     raw_config: Mapping[str, str],
@@ -472,17 +484,21 @@ def run_program(
         monitor = RecordingMonitor(the_mocks)
         settings.ROOT.set(None)
         runtime_config.set_all_config(dict(raw_config), [])
-        mocks.set_mocks(the_mocks, project=project, stack=stack, preview=preview, monitor=monitor)
-        root = settings.get_root_resource()
-        error: str | None = None
+        stack_trace, runtime_resource._get_stack_trace = runtime_resource._get_stack_trace, _no_stack_trace
         try:
-            _sync_await(run_pulumi_func(lambda: _run(program)))
-        except pulumi.RunError as exc:
-            error = str(exc)
-        outputs: dict[str, Any] = {}
-        if error is None and root is not None:
-            for key, value in root.outputs.items():  # type: ignore[attr-defined]
-                outputs[key] = _plain(_sync_await(_resolve(value)))
+            mocks.set_mocks(the_mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+            root = settings.get_root_resource()
+            error: str | None = None
+            try:
+                _sync_await(run_pulumi_func(lambda: _run(program)))
+            except pulumi.RunError as exc:
+                error = str(exc)
+            outputs: dict[str, Any] = {}
+            if error is None and root is not None:
+                for key, value in root.outputs.items():  # type: ignore[attr-defined]
+                    outputs[key] = _plain(_sync_await(_resolve(value)))
+        finally:
+            runtime_resource._get_stack_trace = stack_trace
         resources = sorted(monitor.requests, key=lambda r: r.urn)
         return Plan(stack=stack, project=project, resources=resources, outputs=outputs, error=error)
 

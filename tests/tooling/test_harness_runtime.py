@@ -1,0 +1,41 @@
+"""What the credential-free planner changes in Pulumi's runtime while a program runs, and that it puts it back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi.runtime import resource as runtime_resource
+
+from failsafe.tooling import harness
+from tests.support.plans import cached_plan, raw_of
+
+
+def test_a_plan_asks_the_sdk_for_no_stack_trace_and_gives_its_function_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK's stack trace (every frame of the caller, for the engine to show) is never built under the mocks, the
+    plan is the plan the suite's other tests judge, and the SDK's own function is back when the run ends."""
+    calls: list[int] = []
+
+    def the_sdks_own(*_: Any) -> Any:
+        calls.append(1)
+        raise AssertionError("the SDK's stack trace was built while the planner ran")
+
+    monkeypatch.setattr(runtime_resource, "_get_stack_trace", the_sdks_own)
+    plan = harness.run_program("dr", raw_of("dr"))
+    assert plan.error is None, plan.error
+    assert calls == []
+    assert runtime_resource._get_stack_trace is the_sdks_own
+    known = cached_plan("dr")
+    assert sorted(r.urn for r in plan.resources) == sorted(r.urn for r in known.resources)
+    assert [r.inputs for r in sorted(plan.resources, key=lambda r: r.urn)] == [
+        r.inputs for r in sorted(known.resources, key=lambda r: r.urn)
+    ]
+
+
+def test_a_failing_program_gives_the_sdks_function_back_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    sentinel = runtime_resource._get_stack_trace
+    raw = raw_of("dr")
+    raw["failsafe:prodAccountId"] = "1234"
+    plan = harness.run_program("dr", raw)
+    assert plan.error is not None and "failsafe:prodAccountId" in plan.error
+    assert runtime_resource._get_stack_trace is sentinel
