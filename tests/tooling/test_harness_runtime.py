@@ -39,3 +39,17 @@ def test_a_failing_program_gives_the_sdks_function_back_too(monkeypatch: pytest.
     plan = harness.run_program("dr", raw)
     assert plan.error is not None and "failsafe:prodAccountId" in plan.error
     assert runtime_resource._get_stack_trace is sentinel
+
+
+def test_an_error_escaping_the_run_gives_the_sdks_function_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a program's RunError (those become ``plan.error``) but anything else, raised before a resource exists."""
+    sentinel = runtime_resource._get_stack_trace
+
+    def refuse(*_: Any, **__: Any) -> None:
+        assert runtime_resource._get_stack_trace is not sentinel, "swapped before the root Stack is registered"
+        raise RuntimeError("the mocks could not be set")
+
+    monkeypatch.setattr(harness.mocks, "set_mocks", refuse)
+    with pytest.raises(RuntimeError, match="could not be set"):
+        harness.run_program("dr", raw_of("dr"))
+    assert runtime_resource._get_stack_trace is sentinel
