@@ -1,6 +1,6 @@
 """``python -m failsafe check --all`` as the fleet grows (issue 24): seconds in all and per member at N = 1, 10, 100
 members with two buckets each, in a copy of the example estate (bench/fleet.py). Goal: linear, and N = 100 at most
-20 times N = 1 (dr is planned once, one pack process serves every stack).
+20 times N = 1 (dr is planned once; a fleet of 8 members or more gets a second planning process and a second pack).
 
     python bench/check_all.py [--sizes 1,10,100] [--buckets 2] [--repeat 3]
 

@@ -5,8 +5,9 @@
                                             # (and, with adoptBuckets, what the next `up` writes on each adopted bucket)
     python -m failsafe check prod           # plan + the policy pack over the analyzer protocol + the access proofs
                                             # (docs/access-proofs.md); non-zero on violations or failing paths
-    python -m failsafe check --all          # dr, org, prod, every member and a preview: one pack process, dr planned
-                                            # once; one line per stack, the quotas spanning stacks, a total
+    python -m failsafe check --all          # dr, org, prod, every member and a preview: dr planned once, one pack
+                                            # (two, and a planning process, for 8 members or more); one line per
+                                            # stack, the quotas spanning stacks, a total
     python -m failsafe members write        # Pulumi.prod-<name>.yaml for every entry of dr's members registry
     python -m failsafe members matrix       # the deploy workflow's member matrix (batches of 256), from config
     python -m failsafe policy-config prod   # the pack's config for this stack, generated from its config

@@ -5,9 +5,11 @@ What is shared, and why it is safe to share:
 - **dr is planned once.** prod and every member read dr's outputs through a StackReference; the plan of dr does not
   depend on who reads it, so its outputs answer every reader (each reader still checks them against its own config:
   :func:`failsafe.settings.agreement.dr_disagreement`).
-- **one policy pack process.** Starting the pack costs about a second; it is started once and reconfigured per stack
-  (``Configure`` takes each stack's generated policy config; failsafe-guardrails reads nothing else of the
-  environment the CLI gives a pack, such as ``PULUMI_STACK``).
+- **one policy pack process, two for a fleet.** Starting the pack costs about a second; it is started once and
+  reconfigured per stack (``Configure`` takes each stack's generated policy config; failsafe-guardrails reads nothing
+  else of the environment the CLI gives a pack, such as ``PULUMI_STACK``). For a fleet, a second pack is started when
+  a plan waits for the first (:class:`_Packs`), and the members are planned in a second process
+  (:mod:`failsafe.tooling.plan_worker`), so planning, proving and judging use both cores.
 - **each stack's config is read once**, and the source scan for account literals once per set of named accounts.
 
 Checks beyond the per-stack gate, which only the whole estate can see: the fleet's files agreeing with dr's registry
@@ -18,10 +20,13 @@ total; exit 1 on any mandatory violation, failing or unknown path, or fleet prob
 
 from __future__ import annotations
 
+import functools
 import json
+import queue
 import sys
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +35,20 @@ from typing import Any
 from failsafe.settings import agreement, estate, stackfiles
 from failsafe.settings.config import ConfigError, Role, StackConfig, load_mapping
 from failsafe.settings.errors import MEMBER_STACK
-from failsafe.tooling import air_gap_check, analyzer, harness, literals, policyconfig, quotas, secretscheck
+from failsafe.tooling import air_gap_check, analyzer, harness, literals, plan_worker, policyconfig, quotas, secretscheck
 from failsafe.tooling.access import collect, perimeter, proofs
 from failsafe.tooling.planning import PlanError
 from failsafe.tooling.recovery.model import ModelError
 
 PREVIEW_SAMPLE = 42  # the preview stack checked for the template, as `./dev.sh check` always has
+# How long a thread holds the GIL while another waits for it (Python docs, ``sys.setswitchinterval``; CPython's
+# default is 5 ms). A pack thread waits on the pack's answer once per resource, and then on the GIL while this process
+# plans: with the default, judging dr planned with 100 members (1,686 requests) took 18.5 s during the members'
+# planning, and 7.0 s at 0.5 ms (3.4 s alone). Set for the run of check_all and put back after.
+SWITCH_INTERVAL_SECONDS = 0.0005
+# Member stacks from which their plans are made in a process of their own: starting it costs about a second of the
+# other core (the program's imports), which planning eight members in this process costs too (about 0.15 s each).
+PLAN_WORKER_FROM = 8
 
 
 class EstatePlanner:
@@ -46,6 +59,7 @@ class EstatePlanner:
         self.root = root
         self._configs: dict[str, tuple[dict[str, str], StackConfig]] = {}
         self._plans: dict[str, harness.Plan] = dict(planned or {})  # plans made already (the same program and files)
+        self._pending: dict[str, Future[harness.Plan]] = {}  # plans being made in another process (plan_ahead)
         self.collected: dict[str, collect.StackPolicies] = {}  # the proofs' policies of each plan, collected once
 
     def config(self, stack: str) -> tuple[dict[str, str], StackConfig]:
@@ -60,6 +74,29 @@ class EstatePlanner:
     def plan(self, stack: str) -> harness.Plan:
         if stack in self._plans:
             return self._plans[stack]
+        pending = self._pending.pop(stack, None)
+        plan = pending.result() if pending is not None else harness.run_program(*self._inputs(stack))
+        if plan.error:
+            raise PlanError(agreement.config_message(plan.error, stack, self.config(stack)[1].written))
+        self._plans[stack] = plan
+        return plan
+
+    def plan_ahead(self, stacks: list[str], worker: plan_worker.PlanWorker) -> None:
+        """Hand the plans of ``stacks`` to ``worker`` (another process), for :meth:`plan` to take in order. A stack
+        whose inputs cannot be made is left to :meth:`plan`, which raises its error when its turn comes."""
+        for stack in stacks:
+            if stack in self._plans or stack in self._pending:
+                continue
+            try:
+                inputs = self._inputs(stack)
+            except PlanError:
+                continue
+            self._pending[stack] = worker.submit(*inputs)
+
+    def _inputs(self, stack: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """What :func:`failsafe.tooling.harness.run_program` takes for ``stack``: its config and, for a prod stack,
+        the outputs of its dr stack as its StackReference reads them (dr planned first, and checked against the
+        stack's own config)."""
         raw, cfg = self.config(stack)
         references: dict[str, Any] = {}
         if cfg.role is Role.PROD and cfg.dr_stack_name:
@@ -72,11 +109,7 @@ class EstatePlanner:
             if disagreement is not None:
                 raise PlanError(str(disagreement.in_stack(stack)))
             references[cfg.dr_stack_name] = own_outputs(dr_plan.outputs, cfg)
-        plan = harness.run_program(stack, raw, references)
-        if plan.error:
-            raise PlanError(agreement.config_message(plan.error, stack, cfg.written))
-        self._plans[stack] = plan
-        return plan
+        return stack, raw, references
 
 
 def own_outputs(dr_outputs: dict[str, Any], cfg: StackConfig) -> dict[str, Any]:
@@ -170,8 +203,10 @@ def check_all(
     root: Path = stackfiles.ROOT,
     preview_number: int | None = PREVIEW_SAMPLE,
     planned: Mapping[str, harness.Plan] | None = None,
+    plan_workers_from: int = PLAN_WORKER_FROM,
 ) -> EstateReport:
-    """Plan and check every stack of the estate in ``root`` (``planned``: plans made already, reused)."""
+    """Plan and check every stack of the estate in ``root`` (``planned``: plans made already, reused). With at
+    least ``plan_workers_from`` member stacks, their plans are made in a second process (:func:`_planning_process`)."""
     started = time.monotonic()
     planner = EstatePlanner(root, planned)
     found = stacks_of(root, preview_number)
@@ -187,14 +222,18 @@ def check_all(
         org = estate.one(found, "org")
     except estate.EstateError as error:
         return EstateReport(results, [str(error)], [], [], time.monotonic() - started)
-    scans: dict[str, list[tuple[str, int, str, bool]]] = {}
-    client: analyzer.Analyzer | None = None
-    # The pack judges stack k in its own process while this one plans and proves stack k+1: one thread sends the
-    # plans to it in order (one analyzer connection, as the CLI keeps one per stack) and waits on its answers, which
+    scans = _Scans(root)
+    packs: _Packs | None = None
+    members = [r.stack for r in results if not r.error and configs[r.stack].member is not None]
+    ahead = _planning_process(len(members), plan_workers_from)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    # The pack judges stack k in its own process while this one plans and proves stack k+1: a thread per pack process
+    # sends it plans (one analyzer connection each, as the CLI keeps one per stack) and waits on its answers, which
     # releases the GIL (grpc's blocking call); bench/check_all.py measures what it saves on two cores.
     packed: list[tuple[StackResult, Future[tuple[list[dict[str, Any]], float]]]] = []
     try:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="failsafe-pack") as packer:
+        with ThreadPoolExecutor(max_workers=FLEET_PACKS, thread_name_prefix="failsafe-pack") as packer:
             for result in results:
                 if result.error:
                     continue
@@ -203,9 +242,10 @@ def check_all(
                     raw, cfg = planner.config(result.stack)
                     result.omitted = list(cfg.omissions())
                     plan = planner.plan(result.stack)
-                    if client is None:
-                        client = analyzer.Analyzer(plan.project, plan.stack, config=raw)
-                    packed.append((result, packer.submit(_timed_pack, client, plan, cfg, raw, scans, root)))
+                    if packs is None:
+                        start = functools.partial(analyzer.Analyzer, plan.project, plan.stack, config=raw)
+                        packs = _Packs(start, FLEET_PACKS if len(members) >= plan_workers_from else 1)
+                    packed.append((result, packs.submit(packer, plan, cfg, raw, scans, root)))
                     result.outcomes = _proofs(planner, cfg, result.stack, dr, org)
                     result.warnings = air_gap_check.stack_warnings(cfg, planner.plan)
                     result.missed = _missed_targets(planner, cfg, result.stack)
@@ -222,6 +262,8 @@ def check_all(
                 except ValueError as error:  # a policy document that is no policy
                     result.violations.append(_not_a_policy(error))
                 result.seconds = time.monotonic() - began
+                if ahead is not None and dr is not None and result.stack == dr.name:
+                    planner.plan_ahead(members, ahead)  # dr is planned: the members' inputs can be made
             for result, pending in packed:
                 try:
                     violations, seconds = pending.result()
@@ -233,8 +275,11 @@ def check_all(
                 result.violations = violations + result.violations
                 result.seconds += seconds
     finally:
-        if client is not None:
-            client.close()
+        sys.setswitchinterval(switch)
+        if packs is not None:
+            packs.close()
+        if ahead is not None:
+            ahead.shutdown()
     files = {s.name: s.file for s in found}
     fleet = estate.fleet_problems({s: c for s, c in configs.items()}, files)
     planned = {r.stack: planner.plan(r.stack) for r in results if not r.error}
@@ -245,6 +290,72 @@ def check_all(
 
 def _not_a_policy(error: ValueError) -> dict[str, Any]:
     return {"policy": "access-proofs", "urn": "", "message": str(error), "enforcementLevel": "mandatory"}
+
+
+def _planning_process(members: int, workers_from: int) -> plan_worker.PlanWorker | None:
+    """One process that plans member stacks while this one proves and hands plans to the packs, so planning, proving
+    and judging use both cores (bench/check_all.py). Started at once, so its imports overlap the planning of dr,
+    which every member's plan needs first. A plan made there is the plan made here: the same function of the same
+    config and dr outputs (tests/tooling/test_estate_check.py compares them)."""
+    return plan_worker.PlanWorker() if members >= workers_from else None
+
+
+FLEET_PACKS = 2  # pack processes for a fleet (PLAN_WORKER_FROM members or more); a smaller estate has one
+
+
+class _Packs:
+    """The pack processes judging plans, each used by one thread at a time: the first started with the first plan,
+    another (up to ``limit``) when a plan is handed over while every started pack is busy. A fleet's member plans are
+    made faster than one pack judges them (0.15 s against 0.19 s each, bench/check_all.py); a small estate keeps
+    ``limit`` at one, so it never pays a second start (about a second of the other core). The packs are the same
+    program with the same config, so which one judges a stack changes nothing in its result."""
+
+    def __init__(self, start: Callable[[], analyzer.Analyzer], limit: int = 1) -> None:
+        self._start = start
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._free: queue.SimpleQueue[analyzer.Analyzer] = queue.SimpleQueue()
+        self._started: list[analyzer.Analyzer] = []
+        self._count = 0  # packs started or starting
+
+    def submit(self, pool: ThreadPoolExecutor, *args: Any) -> Future[tuple[list[dict[str, Any]], float]]:
+        return pool.submit(self._judge, *args)
+
+    def _judge(self, *args: Any) -> tuple[list[dict[str, Any]], float]:
+        with self._lock:
+            start = self._count == 0 or (self._free.empty() and self._count < self._limit)
+            self._count += start
+        client = self._launch() if start else self._free.get()
+        try:
+            return _timed_pack(client, *args)
+        finally:
+            self._free.put(client)
+
+    def _launch(self) -> analyzer.Analyzer:
+        client = self._start()  # outside the lock: a start takes about a second, and the other pack may free up
+        with self._lock:
+            self._started.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self._started:
+            client.close()
+
+
+class _Scans:
+    """The account-literal scan of the project's sources, made once for all stacks (each judges the constants against
+    its own accounts) by whichever pack thread needs it first."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._constants: list[tuple[str, int, str, bool]] | None = None
+
+    def constants(self) -> list[tuple[str, int, str, bool]]:
+        with self._lock:
+            if self._constants is None:
+                self._constants = literals.constants(self.root)
+            return self._constants
 
 
 def _timed_pack(*args: Any) -> tuple[list[dict[str, Any]], float]:
@@ -258,16 +369,14 @@ def _pack(
     plan: harness.Plan,
     cfg: StackConfig,
     raw: Mapping[str, str],
-    scans: dict[str, list[tuple[str, int, str, bool]]],
+    scans: _Scans,
     root: Path,
 ) -> list[dict[str, Any]]:
     from failsafe.tooling import gate  # gate imports planning's process-wide caches; only analyze_plan is used
 
     violations, _ = gate.analyze_plan(plan, policyconfig.generate(cfg), client=client, raw_config=dict(raw))
-    if "" not in scans:  # the sources are read once; each stack judges their constants against its own accounts
-        scans[""] = literals.constants(root)
     violations += [found.as_violation() for found in secretscheck.findings(plan.stack, cfg, root)]
-    return violations + [found.as_violation() for found in literals.judge(scans[""], cfg.named_accounts())]
+    return violations + [found.as_violation() for found in literals.judge(scans.constants(), cfg.named_accounts())]
 
 
 def _missed_targets(planner: EstatePlanner, cfg: StackConfig, stack: str) -> list[str]:

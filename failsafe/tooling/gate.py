@@ -103,9 +103,10 @@ def analyze_plan(
         client.configure(config)
         remediation = {p.name: p.remediation_steps for p in client.info().policies}
         diagnostics = []  # (diagnostic, urn): Analyze leaves a diagnostic's urn empty, it is the request's
+        known = analyzer.providers(plan)
         for r in plan.resources:
-            diagnostics += [(d, d.urn or r.urn) for d in client.analyze(analyzer.analyze_request(plan, r))]
-        diagnostics += [(d, d.urn) for d in client.analyze_stack(analyzer.stack_resources(plan))]
+            diagnostics += [(d, d.urn or r.urn) for d in client.analyze(analyzer.analyze_request(plan, r, known))]
+        diagnostics += [(d, d.urn) for d in client.analyze_stack(analyzer.stack_resources(plan, known))]
     finally:
         if own:
             client.close()

@@ -11,6 +11,7 @@ Used by the plan/check command, by the tests, and by the policy gate, so all thr
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import runpy
@@ -451,6 +452,31 @@ async def _resolve(value: Any) -> Any:
 
 
 _RUN_LOCK = threading.Lock()
+# The collector's thresholds while a program runs (Python docs, ``gc.set_threshold``: a generation is collected when
+# its count passes the threshold): young collections 70 times rarer than CPython's default 700, and no full one (1,000
+# young-generation passes before one, where a run makes a few dozen); _forget_run collects what the run left.
+# Measured on dr planned with 100 members (1,686 resources): 10.8 s with the defaults, 7.0 s with these.
+RUN_GC_THRESHOLDS = (50_000, 50, 1_000)
+
+
+def _forget_run(project: str, stack: str, frozen: bool) -> None:
+    """Let go of what one program run left behind, and collect it scanning only what the run allocated.
+
+    A run allocates hundreds of thousands of cyclic objects (the SDK's Outputs, futures and asyncio tasks), which
+    trigger CPython's full collections (Python docs, ``gc``), and each full pass walks the whole heap, every plan made
+    so far included: 200 members planned in one process took 65 s with the collector as it is, 31 s with the heap
+    frozen during each run. So :func:`run_program` freezes the heap it finds (``gc.freeze``: "move all objects
+    tracked by the garbage collector into a permanent generation") and makes no full pass during the run
+    (:data:`RUN_GC_THRESHOLDS`). Here, with the run over, the SDK's ambient settings let go of the run's monitor and
+    root resource (they keep them until the next ``set_mocks``: frozen while still referenced, they would outlive
+    the next unfreeze), and, when this run froze the heap, a collection (a pass over the run's objects only) is
+    followed by ``gc.unfreeze``. A heap a caller froze already (the test suite freezes its imports once) is left as
+    it is: freezing again would freeze the caller's garbage of the moment for good."""
+    settings.ROOT.set(None)
+    settings.configure(settings.Settings(project=project, stack=stack))
+    if frozen:
+        gc.collect()
+        gc.unfreeze()
 
 
 def _no_stack_trace() -> source_pb2.StackTrace:
@@ -485,6 +511,10 @@ def run_program(
         settings.ROOT.set(None)
         runtime_config.set_all_config(dict(raw_config), [])
         stack_trace, runtime_resource._get_stack_trace = runtime_resource._get_stack_trace, _no_stack_trace
+        freeze, thresholds = gc.get_freeze_count() == 0, gc.get_threshold()
+        if freeze:  # see _forget_run: the collector leaves the heap the run found alone, and makes no full pass
+            gc.freeze()
+        gc.set_threshold(*RUN_GC_THRESHOLDS)
         try:
             mocks.set_mocks(the_mocks, project=project, stack=stack, preview=preview, monitor=monitor)
             root = settings.get_root_resource()
@@ -499,6 +529,8 @@ def run_program(
                     outputs[key] = _plain(_sync_await(_resolve(value)))
         finally:
             runtime_resource._get_stack_trace = stack_trace
+            gc.set_threshold(*thresholds)
+            _forget_run(project, stack, frozen=freeze)
         resources = sorted(monitor.requests, key=lambda r: r.urn)
         return Plan(stack=stack, project=project, resources=resources, outputs=outputs, error=error)
 
