@@ -75,7 +75,10 @@ class EstatePlanner:
         if stack in self._plans:
             return self._plans[stack]
         pending = self._pending.pop(stack, None)
-        plan = pending.result() if pending is not None else harness.run_program(*self._inputs(stack))
+        try:
+            plan = pending.result() if pending is not None else harness.run_program(*self._inputs(stack))
+        except plan_worker.WorkerGone:  # the planning process ended (its stderr says why): plan here instead
+            plan = harness.run_program(*self._inputs(stack))
         if plan.error:
             raise PlanError(agreement.config_message(plan.error, stack, self.config(stack)[1].written))
         self._plans[stack] = plan
@@ -314,7 +317,7 @@ class _Packs:
         self._start = start
         self._limit = limit
         self._lock = threading.Lock()
-        self._free: queue.SimpleQueue[analyzer.Analyzer] = queue.SimpleQueue()
+        self._free: queue.SimpleQueue[analyzer.Analyzer | BaseException] = queue.SimpleQueue()
         self._started: list[analyzer.Analyzer] = []
         self._count = 0  # packs started or starting
 
@@ -326,13 +329,25 @@ class _Packs:
             start = self._count == 0 or (self._free.empty() and self._count < self._limit)
             self._count += start
         client = self._launch() if start else self._free.get()
+        if isinstance(client, BaseException):  # no pack could start: every plan waiting for one gets the reason
+            self._free.put(client)
+            raise client
         try:
             return _timed_pack(client, *args)
         finally:
             self._free.put(client)
 
-    def _launch(self) -> analyzer.Analyzer:
-        client = self._start()  # outside the lock: a start takes about a second, and the other pack may free up
+    def _launch(self) -> analyzer.Analyzer | BaseException:
+        try:
+            client = self._start()  # outside the lock: a start takes about a second, and the other pack may free up
+        except Exception as error:
+            with self._lock:
+                self._count -= 1
+                started = bool(self._started)
+            if started:  # a second pack that cannot start: the first judges this plan too
+                return self._free.get()
+            self._free.put(error)  # none started: the plans waiting on the queue must not wait for ever
+            raise
         with self._lock:
             self._started.append(client)
         return client

@@ -27,6 +27,10 @@ from typing import IO, Any
 from failsafe.tooling import harness
 
 
+class WorkerGone(RuntimeError):
+    """The worker ended before it answered; the caller may plan the stack itself."""
+
+
 class PlanWorker:
     """The worker process, started at once so its imports overlap what the caller does meanwhile (dr's plan)."""
 
@@ -39,6 +43,7 @@ class PlanWorker:
         )
         self._lock = threading.Lock()
         self._waiting: deque[Future[harness.Plan]] = deque()
+        self._gone: str | None = None  # why the worker ended, once it has
         # Jobs are written by a thread of their own: a pipe holds 64 KB, and a caller writing a hundred jobs itself
         # would wait for the worker to read them, where it should go on with its own work meanwhile.
         self._jobs: queue.SimpleQueue[tuple[str, dict[str, str], dict[str, Any]] | None] = queue.SimpleQueue()
@@ -51,8 +56,11 @@ class PlanWorker:
         """The plan of ``stack``, made by the worker: futures are answered in the order they were asked."""
         future: Future[harness.Plan] = Future()
         with self._lock:
-            self._waiting.append(future)
-            self._jobs.put((stack, raw, references))
+            if self._gone is not None:  # the reader has failed every waiting plan already: nobody would answer
+                future.set_exception(WorkerGone(self._gone))
+            else:
+                self._waiting.append(future)
+                self._jobs.put((stack, raw, references))
         return future
 
     def _write(self) -> None:
@@ -79,10 +87,9 @@ class PlanWorker:
                 future.set_exception(value)
         code = self._process.wait()
         with self._lock:
+            self._gone = f"the planning process (python -m failsafe.tooling.plan_worker) exited with {code}"
             while self._waiting:
-                self._waiting.popleft().set_exception(
-                    RuntimeError(f"the planning process (python -m failsafe.tooling.plan_worker) exited with {code}")
-                )
+                self._waiting.popleft().set_exception(WorkerGone(self._gone))
 
     def shutdown(self) -> None:
         """Ends the worker once the jobs asked are written; one that does not end within 10 s is killed."""

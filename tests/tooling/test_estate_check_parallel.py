@@ -79,8 +79,19 @@ def test_a_worker_that_dies_fails_every_waiting_plan_with_a_reason() -> None:
     worker = plan_worker.PlanWorker()
     worker._process.kill()
     future = worker.submit("org", raw_of("org"), {})
-    with pytest.raises(RuntimeError, match=r"planning process .* exited"):
+    with pytest.raises(plan_worker.WorkerGone, match=r"planning process .* exited"):
         future.result(timeout=30)
+    worker.shutdown()
+
+
+def test_when_the_worker_is_gone_the_planner_plans_the_stack_itself() -> None:
+    from failsafe.settings import stackfiles
+
+    worker = plan_worker.PlanWorker()
+    worker._process.kill()
+    planner = estate_check.EstatePlanner(stackfiles.ROOT, {"dr": cached_plan("dr")})
+    planner.plan_ahead(["prod-analytics"], worker)
+    assert _normal(planner.plan("prod-analytics")) == _normal(cached_plan("prod-analytics"))
     worker.shutdown()
 
 
@@ -123,6 +134,42 @@ def test_a_second_pack_starts_for_a_fleet_only_and_only_when_a_plan_waits(monkey
     assert run(estate_check.FLEET_PACKS, blocking=False) == 1
     assert run(estate_check.FLEET_PACKS, blocking=True) == estate_check.FLEET_PACKS == 2
     assert run(1, blocking=True) == 1
+
+
+def test_a_pack_that_cannot_start_fails_every_waiting_plan_instead_of_hanging(monkeypatch: pytest.MonkeyPatch) -> None:
+    def start() -> Any:
+        raise RuntimeError("policy pack did not print its port")
+
+    monkeypatch.setattr(estate_check, "_timed_pack", lambda *_: ([], 0.0))
+    packs = estate_check._Packs(start, estate_check.FLEET_PACKS)
+    with ThreadPoolExecutor(max_workers=estate_check.FLEET_PACKS) as pool:
+        futures = [packs.submit(pool) for _ in range(4)]
+        for future in futures:
+            with pytest.raises(RuntimeError, match="did not print its port"):
+                future.result(timeout=30)
+
+
+def test_a_second_pack_that_cannot_start_leaves_the_work_to_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    starts: list[int] = []
+
+    def start() -> Any:
+        starts.append(1)
+        if len(starts) > 1:
+            raise RuntimeError("the second pack did not start")
+        return _FakePack()
+
+    def judge(client: _FakePack) -> tuple[list[dict[str, Any]], float]:
+        release.wait(timeout=30)
+        return [], 0.0
+
+    monkeypatch.setattr(estate_check, "_timed_pack", judge)
+    packs = estate_check._Packs(start, estate_check.FLEET_PACKS)
+    with ThreadPoolExecutor(max_workers=estate_check.FLEET_PACKS) as pool:
+        futures = [packs.submit(pool) for _ in range(4)]
+        release.set()
+        assert [f.result(timeout=30) for f in futures] == [([], 0.0)] * 4
+    assert len(starts) == 2
 
 
 def test_a_plan_leaves_the_collector_and_the_sdk_as_it_found_them() -> None:
