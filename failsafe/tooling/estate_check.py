@@ -49,6 +49,7 @@ SWITCH_INTERVAL_SECONDS = 0.0005
 # Member stacks from which their plans are made in a process of their own: starting it costs about a second of the
 # other core (the program's imports), which planning eight members in this process costs too (about 0.15 s each).
 PLAN_WORKER_FROM = 8
+FLEET_PACKS = 2  # pack processes for a fleet (PLAN_WORKER_FROM members or more); a smaller estate has one
 
 
 class EstatePlanner:
@@ -228,14 +229,15 @@ def check_all(
     scans = _Scans(root)
     packs: _Packs | None = None
     members = [r.stack for r in results if not r.error and configs[r.stack].member is not None]
-    ahead = _planning_process(len(members), plan_workers_from)
+    ahead: plan_worker.PlanWorker | None = None
     switch = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     # The pack judges stack k in its own process while this one plans and proves stack k+1: a thread per pack process
     # sends it plans (one analyzer connection each, as the CLI keeps one per stack) and waits on its answers, which
     # releases the GIL (grpc's blocking call); bench/check_all.py measures what it saves on two cores.
     packed: list[tuple[StackResult, Future[tuple[list[dict[str, Any]], float]]]] = []
     try:
+        ahead = _planning_process(len(members), plan_workers_from)
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         with ThreadPoolExecutor(max_workers=FLEET_PACKS, thread_name_prefix="failsafe-pack") as packer:
             for result in results:
                 if result.error:
@@ -265,8 +267,10 @@ def check_all(
                 except ValueError as error:  # a policy document that is no policy
                     result.violations.append(_not_a_policy(error))
                 result.seconds = time.monotonic() - began
-                if ahead is not None and dr is not None and result.stack == dr.name:
-                    planner.plan_ahead(members, ahead)  # dr is planned: the members' inputs can be made
+                # Once dr is planned, the members' inputs can be made. A dr that could not be planned is not
+                # handed on: making each member's inputs would plan it again, and each member reports it in turn.
+                if ahead is not None and dr is not None and result.stack == dr.name and not result.error:
+                    planner.plan_ahead(members, ahead)
             for result, pending in packed:
                 try:
                     violations, seconds = pending.result()
@@ -299,11 +303,8 @@ def _planning_process(members: int, workers_from: int) -> plan_worker.PlanWorker
     """One process that plans member stacks while this one proves and hands plans to the packs, so planning, proving
     and judging use both cores (bench/check_all.py). Started at once, so its imports overlap the planning of dr,
     which every member's plan needs first. A plan made there is the plan made here: the same function of the same
-    config and dr outputs (tests/tooling/test_estate_check.py compares them)."""
+    config and dr outputs (tests/tooling/test_estate_check_parallel.py compares them)."""
     return plan_worker.PlanWorker() if members >= workers_from else None
-
-
-FLEET_PACKS = 2  # pack processes for a fleet (PLAN_WORKER_FROM members or more); a smaller estate has one
 
 
 class _Packs:
