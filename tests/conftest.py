@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator  # noqa: E402
 import pytest  # noqa: E402
 
 from failsafe.tooling import harness  # noqa: E402
-from tests.support.moto import moto_environment  # noqa: E402
+from tests.support.moto import moto_environment, share_client_classes, share_service_models  # noqa: E402
 from tests.support.plans import REAL_STACKS, cached_plan  # noqa: E402
 
 
@@ -30,6 +30,18 @@ def plan_for() -> Callable[[str], harness.Plan]:
 @pytest.fixture(scope="session", params=REAL_STACKS)
 def any_plan(request: pytest.FixtureRequest) -> harness.Plan:
     return cached_plan(request.param)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _botocore_models_shared() -> Iterator[None]:
+    """Every botocore session of the run reads each service model once and builds each client class once
+    (:func:`tests.support.moto.share_service_models`, :func:`tests.support.moto.share_client_classes`): parsing
+    models and building classes was about a quarter of the operations tests' time. Credentials, config, endpoints
+    and event handlers stay each session's and each client's own."""
+    with pytest.MonkeyPatch.context() as patch:
+        share_service_models(patch)
+        share_client_classes(patch)
+        yield
 
 
 @pytest.fixture

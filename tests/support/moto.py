@@ -119,6 +119,33 @@ def share_service_models(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(boto3.session.Session, "_setup_loader", setup_once)
 
 
+_CLASSES: dict[tuple[str, int], tuple[Any, type]] = {}  # (service, id of its model) -> (the model, its class)
+
+
+def share_client_classes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While ``monkeypatch`` lasts, a botocore client class is built once per service model, not once per client.
+    botocore 1.43 builds a new class for every client (``ClientCreator._create_client_class``): one method, one
+    ``OperationModel`` and one lazy docstring per operation, about 0.1 s for EC2's 750 operations, the largest single
+    cost of the operations tests. The class holds only what the model says (``_create_methods``,
+    ``_create_name_mapping``) and the bases the ``creating-client-class`` handlers add, boto3's own and the same for
+    every session (``boto3.session.Session._register_default_handlers``; neither failsafe nor a test registers
+    one). Each client still gets its own config, credentials, endpoint and event handlers (``create_client`` passes
+    them to the instance, not the class). Keyed by the model's identity, so it needs the shared loader of
+    :func:`share_service_models` to hit; a model read afresh builds its own class as before."""
+    import botocore.client
+
+    build = botocore.client.ClientCreator._create_client_class
+
+    def build_once(self: botocore.client.ClientCreator, service_name: str, service_model: Any) -> type:
+        description = service_model._service_description
+        found = _CLASSES.get((service_name, id(description)))
+        if found is None or found[0] is not description:
+            found = _CLASSES[service_name, id(description)] = (description, build(self, service_name, service_model))
+        return found[1]
+
+    monkeypatch.setattr(botocore.client.ClientCreator, "_create_client_class", build_once)
+
+
 _RSA: dict[str, Any] = {}
 
 
