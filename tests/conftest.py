@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 
 from failsafe.tooling import harness  # noqa: E402
 from tests.support.moto import moto_environment, share_client_classes, share_service_models  # noqa: E402
-from tests.support.plans import REAL_STACKS, cached_plan  # noqa: E402
+from tests.support.plans import REAL_STACKS, cached_plan, shared_runs  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +41,18 @@ def _botocore_models_shared() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         share_service_models(patch)
         share_client_classes(patch)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _runs_shared(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Runs of the program are shared across tests (:func:`tests.support.plans.shared_runs`) unless the test may
+    change code a run executes: it asks for ``monkeypatch`` (directly or through a fixture), or it is marked
+    ``fresh_plans`` (it patches by other means, or it is about the run itself)."""
+    if "monkeypatch" in request.fixturenames or request.node.get_closest_marker("fresh_plans"):
+        yield
+        return
+    with shared_runs():
         yield
 
 

@@ -102,6 +102,7 @@ def test_prod_has_a_primary_and_a_secondary_record_for_the_configured_name(prod:
         assert record.inputs["zoneId"] == dns.zone_id, f"{record.urn}: zoneId {record.inputs['zoneId']}"
 
 
+@pytest.mark.fresh_plans  # the second run must run
 def test_set_identifiers_are_distinct_and_stable(prod: harness.Plan, dns: Any) -> None:
     found = records(prod)
     identifiers = {kind: r.inputs["setIdentifier"] for kind, r in found.items()}

@@ -25,6 +25,7 @@ def _normal(plan: harness.Plan) -> list[tuple[str, Any, list[str]]]:
     return [(r.urn, r.inputs, sorted(r.dependencies)) for r in sorted(plan.resources, key=lambda r: r.urn)]
 
 
+@pytest.mark.fresh_plans  # compared with plans made here
 def test_members_planned_by_the_worker_are_the_plans_made_here_and_the_fleet_checks_green(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -172,6 +173,7 @@ def test_a_second_pack_that_cannot_start_leaves_the_work_to_the_first(monkeypatc
     assert len(starts) == 2
 
 
+@pytest.mark.fresh_plans  # about the run itself
 def test_a_plan_leaves_the_collector_and_the_sdk_as_it_found_them() -> None:
     """Thresholds put back, nothing left frozen by the run (or, where the caller froze the heap, no more frozen than
     the caller did), and the SDK's ambient settings no longer hold the run's monitor."""
