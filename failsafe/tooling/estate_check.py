@@ -21,6 +21,7 @@ total; exit 1 on any mandatory violation, failing or unknown path, or fleet prob
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import queue
 import sys
@@ -46,6 +47,11 @@ PREVIEW_SAMPLE = 42  # the preview stack checked for the template, as `./dev.sh 
 # plans: with the default, judging dr planned with 100 members (1,686 requests) took 18.5 s during the members'
 # planning, and 7.0 s at 0.5 ms (3.4 s alone). Set for the run of check_all and put back after.
 SWITCH_INTERVAL_SECONDS = 0.0005
+# The collector's thresholds for the whole of check_all, as for each run of the program (harness.RUN_GC_THRESHOLDS,
+# which says why): between the runs this process proves access and models recovery over a heap that holds every plan
+# made so far: with CPython's default thresholds, 504 collections at N = 100 (7 of them full) took 3.4 s of its 17 s.
+# Put back after the run, as the switch interval is; what the run left is collected then.
+CHECK_GC_THRESHOLDS = harness.RUN_GC_THRESHOLDS
 # Member stacks from which their plans are made in a process of their own: starting it costs about a second of the
 # other core (the program's imports), which planning eight members in this process costs too (about 0.15 s each).
 PLAN_WORKER_FROM = 8
@@ -114,6 +120,12 @@ class EstatePlanner:
                 raise PlanError(str(disagreement.in_stack(stack)))
             references[cfg.dr_stack_name] = own_outputs(dr_plan.outputs, cfg)
         return stack, raw, references
+
+
+def _reads_no_dr(cfg: StackConfig) -> bool:
+    """Neither dr itself nor a stack whose plan needs dr's (:meth:`EstatePlanner._inputs`: a prod stack reads dr's
+    outputs); org and the preview stacks."""
+    return cfg.role is not Role.DR and not (cfg.role is Role.PROD and cfg.dr_stack_name)
 
 
 def own_outputs(dr_outputs: dict[str, Any], cfg: StackConfig) -> dict[str, Any]:
@@ -230,14 +242,17 @@ def check_all(
     packs: _Packs | None = None
     members = [r.stack for r in results if not r.error and configs[r.stack].member is not None]
     ahead: plan_worker.PlanWorker | None = None
-    switch = sys.getswitchinterval()
+    switch, thresholds = sys.getswitchinterval(), gc.get_threshold()
     # The pack judges stack k in its own process while this one plans and proves stack k+1: a thread per pack process
     # sends it plans (one analyzer connection each, as the CLI keeps one per stack) and waits on its answers, which
     # releases the GIL (grpc's blocking call); bench/check_all.py measures what it saves on two cores.
     packed: list[tuple[StackResult, Future[tuple[list[dict[str, Any]], float]]]] = []
     try:
         ahead = _planning_process(len(members), plan_workers_from)
+        if ahead is not None:  # what reads no dr plan (org, the preview) is planned there while this process plans dr
+            planner.plan_ahead([r.stack for r in results if not r.error and _reads_no_dr(configs[r.stack])], ahead)
         sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+        gc.set_threshold(*CHECK_GC_THRESHOLDS)
         with ThreadPoolExecutor(max_workers=FLEET_PACKS, thread_name_prefix="failsafe-pack") as packer:
             for result in results:
                 if result.error:
@@ -247,6 +262,11 @@ def check_all(
                     raw, cfg = planner.config(result.stack)
                     result.omitted = list(cfg.omissions())
                     plan = planner.plan(result.stack)
+                    # Once dr is planned, the members' inputs can be made: handed on before dr's own proofs, so the
+                    # planning process starts on them at once. A dr that could not be planned raised above and is
+                    # not handed on: making each member's inputs would plan it again, each member reporting it.
+                    if ahead is not None and dr is not None and result.stack == dr.name:
+                        planner.plan_ahead(members, ahead)
                     if packs is None:
                         start = functools.partial(analyzer.Analyzer, plan.project, plan.stack, config=raw)
                         packs = _Packs(start, FLEET_PACKS if len(members) >= plan_workers_from else 1)
@@ -267,10 +287,6 @@ def check_all(
                 except ValueError as error:  # a policy document that is no policy
                     result.violations.append(_not_a_policy(error))
                 result.seconds = time.monotonic() - began
-                # Once dr is planned, the members' inputs can be made. A dr that could not be planned is not
-                # handed on: making each member's inputs would plan it again, and each member reports it in turn.
-                if ahead is not None and dr is not None and result.stack == dr.name and not result.error:
-                    planner.plan_ahead(members, ahead)
             for result, pending in packed:
                 try:
                     violations, seconds = pending.result()
@@ -283,6 +299,7 @@ def check_all(
                 result.seconds += seconds
     finally:
         sys.setswitchinterval(switch)
+        gc.set_threshold(*thresholds)
         if packs is not None:
             packs.close()
         if ahead is not None:

@@ -1424,3 +1424,17 @@ def test_not_principal_outside_resource_policies_is_unknown() -> None:
         result = evaluate(PUT, resource=list(BUCKET_TO_APP), **sets)
         assert result.decision is Decision.UNKNOWN, (where, result)
         assert "NotPrincipal outside a resource-based policy" in result.reason, result.reason
+
+
+def test_a_pattern_is_compiled_once_per_process_for_the_same_text_and_flags() -> None:
+    """check --all proves every member with the same action lists: each pattern is made once
+    (failsafe/tooling/access/iam/patterns.py, ``glob``), which is sound because no code changes a Glob after it is
+    made (and it takes no attribute beyond its slots)."""
+    from failsafe.tooling.access.iam.patterns import glob
+
+    first = glob("s3:Get*", wild=True, fold=True)
+    assert glob("s3:Get*", wild=True, fold=True) is first
+    assert glob("s3:Get*", wild=True, fold=False) is not first  # another way to match is another pattern
+    assert first.match("S3:GetObject", {}) is True and first.match("s3:PutObject", {}) is False
+    with pytest.raises(AttributeError):
+        first.custom = True  # type: ignore[attr-defined]  # __slots__: no attribute can be added

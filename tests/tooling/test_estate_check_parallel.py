@@ -51,6 +51,38 @@ def test_members_planned_by_the_worker_are_the_plans_made_here_and_the_fleet_che
     assert report.code == 0
 
 
+def test_the_worker_plans_org_and_the_preview_while_dr_is_planned_and_the_members_once_it_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What needs no dr plan (org, the preview) goes to the planning process before this process turns to dr; the
+    members go as soon as dr's plan is there, before dr's proofs; dr and prod are never handed on."""
+    events: list[tuple[str, str]] = []
+    submit, plan = plan_worker.PlanWorker.submit, estate_check.EstatePlanner.plan
+
+    def recording(self: plan_worker.PlanWorker, stack: str, *args: Any) -> Future[harness.Plan]:
+        events.append(("submit", stack))
+        return submit(self, stack, *args)
+
+    def planning(self: estate_check.EstatePlanner, stack: str) -> harness.Plan:
+        events.append(("plan", stack))
+        return plan(self, stack)
+
+    def proving(*args: Any) -> list[Any]:
+        events.append(("prove", args[2]))
+        return prove(*args)
+
+    prove = estate_check._proofs
+    monkeypatch.setattr(plan_worker.PlanWorker, "submit", recording)
+    monkeypatch.setattr(estate_check.EstatePlanner, "plan", planning)
+    monkeypatch.setattr(estate_check, "_proofs", proving)
+    report = estate_check.check_all(planned={s: cached_plan(s) for s in ("dr", "prod")}, plan_workers_from=1)
+    assert report.code == 0, estate_check.render(report)
+    submitted = [stack for kind, stack in events if kind == "submit"]
+    assert sorted(submitted[:2]) == ["org", "pr-42"] and sorted(submitted[2:]) == sorted(MEMBERS), submitted
+    assert events.index(("submit", "pr-42")) < events.index(("plan", "dr"))
+    assert events.index(("submit", MEMBERS[-1])) < events.index(("prove", "dr")), events
+
+
 def test_below_the_threshold_no_worker_is_started(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: Any) -> None:
         raise AssertionError("a planning process was started for an estate below the threshold")

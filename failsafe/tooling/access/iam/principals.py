@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from failsafe.tooling.access.iam.model import UNKNOWN, Principal, Tri, all_, any_
-from failsafe.tooling.access.iam.patterns import Glob, match_unknown_value, strings
+from failsafe.tooling.access.iam.patterns import Glob, glob, match_unknown_value, strings
 
 _IAM_ARN = re.compile(r"arn:([^:]+):(iam|sts)::([^:]*):(.*)", re.DOTALL)
 ACCOUNT_ID = re.compile(r"\d{12}")
@@ -39,7 +39,7 @@ def _principal_value(raw: str) -> _PrincipalValue:
     if raw == "*":
         return _PrincipalValue(raw, "*")
     if UNKNOWN in raw:
-        return _PrincipalValue(raw, "unknown", glob=Glob(raw, wild=False, fold=False))
+        return _PrincipalValue(raw, "unknown", glob=glob(raw, wild=False, fold=False))
     if ACCOUNT_ID.fullmatch(raw):
         return _PrincipalValue(raw, "account", account=raw)
     parsed = _IAM_ARN.fullmatch(raw)
@@ -83,14 +83,14 @@ def principal_spec(element: Any, what: str) -> PrincipalSpec:
             aws.extend(_principal_value(name) for name in names)
             star = star or "*" in names
         elif kind == "Service":
-            services.extend(Glob(name, wild=False, fold=True) for name in names)
+            services.extend(glob(name, wild=False, fold=True) for name in names)
         elif kind == "Federated":
             for name in names:
-                federated.append(Glob(name, wild=False, fold=True))
+                federated.append(glob(name, wild=False, fold=True))
                 # Trust policies name an OIDC provider by its IAM ARN; the caller is known by the provider's host.
                 provider = _OIDC_PROVIDER.fullmatch(name)
                 if provider:
-                    federated.append(Glob(provider.group(1), wild=False, fold=True))
+                    federated.append(glob(provider.group(1), wild=False, fold=True))
         # CanonicalUser and other kinds name no caller this module models.
     return PrincipalSpec(star, tuple(aws), tuple(services), tuple(federated), False)
 
@@ -177,7 +177,7 @@ def _value_strength(value: _PrincipalValue, caller: Caller) -> tuple[int, int]:
 
 
 def _names(globs: tuple[Glob, ...], name: str) -> Tri:
-    return any_(glob.match(name, {}) for glob in globs)
+    return any_(pattern.match(name, {}) for pattern in globs)
 
 
 def principal_strength(spec: PrincipalSpec, caller: Caller) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from failsafe.tooling.access.iam.condition.operators import Cond, compile_condition, unknown_condition
 from failsafe.tooling.access.iam.model import UNKNOWN, Match, Tri, not_
-from failsafe.tooling.access.iam.patterns import Glob, GlobSet, strings
+from failsafe.tooling.access.iam.patterns import GlobSet, glob, strings
 from failsafe.tooling.access.iam.principals import PrincipalSpec, principal_spec
 
 
@@ -190,13 +190,13 @@ def _elements(
     if "Principal" in statement and "NotPrincipal" in statement:
         raise ValueError(f"{what}: has both Principal and NotPrincipal")
     action_key = "Action" if "Action" in statement else "NotAction"
-    actions = GlobSet([Glob(text, wild=True, fold=True) for text in strings(statement[action_key], what)])
+    actions = GlobSet([glob(text, wild=True, fold=True) for text in strings(statement[action_key], what)])
     resources = None
     resource_key = "Resource" if "Resource" in statement else "NotResource"
     if resource_key in statement:
         resources = GlobSet(
             [
-                Glob(text, wild=True, fold=False, arn=True, variables=variables)
+                glob(text, wild=True, fold=False, arn=True, variables=variables)
                 for text in strings(statement[resource_key], what)
             ]
         )

@@ -11,7 +11,7 @@ from typing import Any
 
 from failsafe.tooling.access.iam.condition.base import check
 from failsafe.tooling.access.iam.model import UNKNOWN, Tri
-from failsafe.tooling.access.iam.patterns import Glob
+from failsafe.tooling.access.iam.patterns import Glob, glob
 from failsafe_guardrails.condition_values import is_arn
 
 
@@ -21,13 +21,13 @@ class ArnFamily:
     def compile(self, text: str, variables: bool) -> Any:
         if UNKNOWN not in text:
             check(self.kind, text)
-        return Glob(text, wild=True, fold=False, arn=True, variables=variables)
+        return glob(text, wild=True, fold=False, arn=True, variables=variables)
 
     def matches(self, compare: str, expected: Any, value: str, context: Mapping[str, tuple[str, ...]]) -> Tri:
         if UNKNOWN not in value and not is_arn(value):
             return None
-        glob: Glob = expected
-        return glob.match(value, context)
+        pattern: Glob = expected
+        return pattern.match(value, context)
 
 
 ARN = ArnFamily()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from failsafe.tooling.access.iam.model import Tri
-from failsafe.tooling.access.iam.patterns import Glob
+from failsafe.tooling.access.iam.patterns import Glob, glob
 
 
 @dataclass(frozen=True)
@@ -19,11 +19,11 @@ class StringFamily:
     kind: str = "string"
 
     def compile(self, text: str, variables: bool) -> Any:
-        return Glob(text, wild=self.wild, fold=self.fold, variables=variables)
+        return glob(text, wild=self.wild, fold=self.fold, variables=variables)
 
     def matches(self, compare: str, expected: Any, value: str, context: Mapping[str, tuple[str, ...]]) -> Tri:
-        glob: Glob = expected
-        return glob.match(value, context)
+        pattern: Glob = expected
+        return pattern.match(value, context)
 
 
 EQUALS = StringFamily(fold=False, wild=False)
