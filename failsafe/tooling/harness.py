@@ -381,8 +381,11 @@ class RecordingMonitor(mocks.MockMonitor):
             provider=request.provider,
             custom=custom,
             inputs=_plain(inputs),
-            dependencies=list(request.dependencies),
-            property_dependencies={k: list(v.urns) for k, v in getattr(request, "propertyDependencies", {}).items()},
+            # sorted: the SDK gathers a resource's dependencies, and each property's, in sets (pulumi 3.272.0,
+            # pulumi/runtime/resource.py, ``prepare_resource``), so their order changed from run to run; it means
+            # nothing to the engine, and a plan is now the same for the same inputs
+            dependencies=sorted(request.dependencies),
+            property_dependencies={k: sorted(v.urns) for k, v in getattr(request, "propertyDependencies", {}).items()},
             protect=bool(getattr(request, "protect", False)),
             retain_on_delete=bool(getattr(request, "retainOnDelete", False)),
             delete_before_replace=bool(getattr(request, "deleteBeforeReplace", False)),

@@ -139,7 +139,8 @@ def share_service_models(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(boto3.session.Session, "_setup_loader", setup_once)
 
 
-_CLASSES: dict[tuple[str, int], tuple[Any, type]] = {}  # (service, id of its model) -> (the model, its class)
+# (service, id of its model) -> (the model, kept so that its id is never reused, and its class)
+_CLASSES: dict[tuple[str, int], tuple[Any, type]] = {}
 
 
 def share_client_classes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,10 +159,10 @@ def share_client_classes(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def build_once(self: botocore.client.ClientCreator, service_name: str, service_model: Any) -> type:
         description = service_model._service_description
-        found = _CLASSES.get((service_name, id(description)))
-        if found is None or found[0] is not description:
-            found = _CLASSES[service_name, id(description)] = (description, build(self, service_name, service_model))
-        return found[1]
+        key = (service_name, id(description))
+        if key not in _CLASSES:
+            _CLASSES[key] = (description, build(self, service_name, service_model))
+        return _CLASSES[key][1]
 
     monkeypatch.setattr(botocore.client.ClientCreator, "_create_client_class", build_once)
 
